@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+#include "faults_p.h"
+
+#include <QJsonArray>
+
+namespace SecureTokens::Mock {
+
+bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
+                      bool *replayRefreshTokens, QString *why)
+{
+    static const QStringList known {
+            QStringLiteral("reject_access_tokens"), QStringLiteral("refresh_errors"),
+            QStringLiteral("refresh_delay_ms"), QStringLiteral("expire_access_tokens"),
+            QStringLiteral("replay_refresh_token")};
+    for (auto it = faults.begin(); it != faults.end(); ++it) {
+        if (!known.contains(it.key())) {
+            *why = QStringLiteral("unknown fault: ") + it.key();
+            return false;
+        }
+    }
+    // Validate everything before changing anything, so a bad request has no effect.
+    const QJsonValue reject = faults.value(QStringLiteral("reject_access_tokens"));
+    if (!reject.isUndefined() && (!reject.isDouble() || reject.toInt(-1) < 0)) {
+        *why = QStringLiteral("reject_access_tokens must be a non-negative integer");
+        return false;
+    }
+    const QJsonValue delay = faults.value(QStringLiteral("refresh_delay_ms"));
+    if (!delay.isUndefined() && (!delay.isDouble() || delay.toInt(-1) < 0)) {
+        *why = QStringLiteral("refresh_delay_ms must be a non-negative integer");
+        return false;
+    }
+    QList<RefreshFault> queued;
+    const QJsonValue errors = faults.value(QStringLiteral("refresh_errors"));
+    if (!errors.isUndefined()) {
+        if (!errors.isArray()) {
+            *why = QStringLiteral("refresh_errors must be an array");
+            return false;
+        }
+        for (const QJsonValue &v : errors.toArray()) {
+            const QJsonObject o = v.toObject();
+            RefreshFault f;
+            f.drop = o.value(QStringLiteral("drop")).toBool();
+            f.status = o.value(QStringLiteral("status")).toInt(0);
+            f.error = o.value(QStringLiteral("error")).toString();
+            f.retryAfter = o.value(QStringLiteral("retry_after")).toInteger(-1);
+            if (!f.drop && f.error.isEmpty() && (f.status < 400 || f.status > 599)) {
+                *why = QStringLiteral(
+                        "each refresh_errors entry needs drop, error or a 4xx/5xx status");
+                return false;
+            }
+            if (f.status == 0)
+                f.status = f.error == QLatin1String("invalid_client") ? 401 : 400;
+            if (f.error.isEmpty()) {
+                f.error = (f.status == 503 || f.status == 429)
+                        ? QStringLiteral("temporarily_unavailable")
+                        : f.status >= 500 ? QStringLiteral("server_error")
+                                          : QStringLiteral("invalid_request");
+            }
+            queued.append(f);
+        }
+    }
+    m_rejectAccessTokens += reject.toInt(0);
+    m_refreshErrors.append(queued);
+    if (!delay.isUndefined())
+        m_refreshDelayMs = delay.toInt();
+    *expireAccessTokens = faults.value(QStringLiteral("expire_access_tokens")).toBool();
+    *replayRefreshTokens = faults.value(QStringLiteral("replay_refresh_token")).toBool();
+    return true;
+}
+
+void FaultPlan::clear()
+{
+    m_rejectAccessTokens = 0;
+    m_refreshErrors.clear();
+    m_refreshDelayMs = 0;
+}
+
+bool FaultPlan::takeAccessRejection()
+{
+    if (m_rejectAccessTokens <= 0)
+        return false;
+    --m_rejectAccessTokens;
+    return true;
+}
+
+bool FaultPlan::takeRefreshFault(RefreshFault *fault)
+{
+    if (m_refreshErrors.isEmpty())
+        return false;
+    *fault = m_refreshErrors.takeFirst();
+    return true;
+}
+
+QJsonObject FaultPlan::toJson() const
+{
+    QJsonArray errors;
+    for (const RefreshFault &f : m_refreshErrors) {
+        QJsonObject o {{QStringLiteral("status"), f.status}, {QStringLiteral("error"), f.error}};
+        if (f.drop)
+            o.insert(QStringLiteral("drop"), true);
+        if (f.retryAfter >= 0)
+            o.insert(QStringLiteral("retry_after"), f.retryAfter);
+        errors.append(o);
+    }
+    return QJsonObject {{QStringLiteral("reject_access_tokens"), m_rejectAccessTokens},
+                        {QStringLiteral("refresh_errors"), errors},
+                        {QStringLiteral("refresh_delay_ms"), m_refreshDelayMs}};
+}
+
+} // namespace SecureTokens::Mock

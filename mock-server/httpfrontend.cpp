@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+#include "httpfrontend_p.h"
+
+#include "logging_p.h"
+
+#include <QHttpServerResponder>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUrl>
+
+#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+#include <QHttpServerResponse>
+#endif
+
+#include <memory>
+
+namespace SecureTokens::Mock {
+
+QByteArray Request::mediaType() const
+{
+    const QByteArray value = header("Content-Type");
+    const int semicolon = value.indexOf(';');
+    return (semicolon < 0 ? value : value.left(semicolon)).trimmed().toLower();
+}
+
+void Response::setHeader(const QByteArray &name, const QByteArray &value)
+{
+    for (auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0) {
+            h.second = value;
+            return;
+        }
+    }
+    headers.append({name, value});
+}
+
+QByteArray Response::header(const QByteArray &name) const
+{
+    for (const auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+Response Response::json(const QJsonObject &object, int status)
+{
+    return json(QJsonValue(object), status);
+}
+
+Response Response::json(const QJsonValue &value, int status)
+{
+    Response r;
+    r.status = status;
+    r.setHeader("Content-Type", "application/json");
+    r.body = value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
+                             : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    return r;
+}
+
+Response Response::error(int status, const QString &error, const QString &description)
+{
+    Response r = json(QJsonObject {{QStringLiteral("error"), error},
+                                   {QStringLiteral("error_description"), description}},
+                      status);
+    return r.noStore();
+}
+
+Response Response::html(const QString &body, int status)
+{
+    Response r;
+    r.status = status;
+    r.setHeader("Content-Type", "text/html; charset=utf-8");
+    r.body = body.toUtf8();
+    return r.noStore();
+}
+
+Response Response::redirect(const QUrl &location)
+{
+    Response r;
+    r.status = 302;
+    r.setHeader("Location", location.toEncoded());
+    return r.noStore();
+}
+
+Response &Response::noStore()
+{
+    setHeader("Cache-Control", "no-store");
+    setHeader("Pragma", "no-cache");
+    return *this;
+}
+
+QUrlQuery parseForm(const QByteArray &body, bool *ok)
+{
+    // In application/x-www-form-urlencoded a '+' is a space; QUrlQuery only knows %20.
+    QByteArray raw = body;
+    raw.replace('+', "%20");
+    const QUrlQuery form(QString::fromLatin1(raw));
+    QStringList seen;
+    *ok = true;
+    for (const auto &item : form.queryItems()) {
+        if (seen.contains(item.first))
+            *ok = false;
+        seen.append(item.first);
+    }
+    return form;
+}
+
+QString formValue(const QUrlQuery &form, const QString &key)
+{
+    return form.queryItemValue(key, QUrl::FullyDecoded);
+}
+
+namespace {
+
+QByteArray methodName(QHttpServerRequest::Method method)
+{
+    switch (method) {
+    case QHttpServerRequest::Method::Get:
+        return "GET";
+    case QHttpServerRequest::Method::Put:
+        return "PUT";
+    case QHttpServerRequest::Method::Delete:
+        return "DELETE";
+    case QHttpServerRequest::Method::Post:
+        return "POST";
+    case QHttpServerRequest::Method::Head:
+        return "HEAD";
+    case QHttpServerRequest::Method::Options:
+        return "OPTIONS";
+    case QHttpServerRequest::Method::Patch:
+        return "PATCH";
+    case QHttpServerRequest::Method::Connect:
+        return "CONNECT";
+    case QHttpServerRequest::Method::Trace:
+        return "TRACE";
+    default:
+        return "UNKNOWN";
+    }
+}
+
+#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
+void writeResponse(QHttpServerResponder &responder, const Response &r)
+{
+    responder.writeStatusLine(static_cast<QHttpServerResponder::StatusCode>(r.status));
+    for (const auto &h : r.headers)
+        responder.writeHeader(h.first, h.second);
+    responder.writeHeader("Content-Length", QByteArray::number(r.body.size()));
+    responder.writeBody(r.body);
+}
+#else
+void writeResponse(QHttpServerResponder &responder, const Response &r)
+{
+    QByteArray mime = r.header("Content-Type");
+    QHttpServerResponse response(mime.isEmpty() ? QByteArray("text/plain") : mime, r.body,
+                                 static_cast<QHttpServerResponder::StatusCode>(r.status));
+#if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
+    QHttpHeaders headers = response.headers();
+    for (const auto &h : r.headers) {
+        if (h.first.compare("Content-Type", Qt::CaseInsensitive) != 0)
+            headers.append(h.first, h.second);
+    }
+    response.setHeaders(std::move(headers));
+#else
+    for (const auto &h : r.headers) {
+        if (h.first.compare("Content-Type", Qt::CaseInsensitive) != 0)
+            response.addHeader(h.first, h.second);
+    }
+#endif
+    responder.sendResponse(response);
+}
+#endif
+
+} // namespace
+
+HttpFrontend::HttpFrontend(qint64 maxBodySize, Handler handler, QObject *parent)
+    : QAbstractHttpServer(parent), m_maxBodySize(maxBodySize), m_handler(std::move(handler))
+{ }
+
+Response HttpFrontend::respond(const QHttpServerRequest &request) const
+{
+    Response r;
+    if (request.body().size() > m_maxBodySize) {
+        qCInfo(lcMockServer, "request body over the limit refused");
+        r = Response::error(413, QStringLiteral("invalid_request"),
+                            QStringLiteral("request body too large"));
+    } else {
+        const Request view {request, methodName(request.method()), request.url().path()};
+        r = m_handler(view);
+    }
+    // Headers every answer carries (OWASP secure headers); the HTML form needs inline style.
+    r.setHeader("X-Content-Type-Options", "nosniff");
+    r.setHeader("X-Frame-Options", "DENY");
+    r.setHeader("Referrer-Policy", "no-referrer");
+    if (r.header("Content-Type").startsWith("text/html")) {
+        r.setHeader("Content-Security-Policy",
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+                    "base-uri 'none'");
+    } else {
+        r.setHeader("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    }
+    return r;
+}
+
+#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
+
+bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const Response r = respond(request);
+    auto responder = std::make_shared<QHttpServerResponder>(makeResponder(request, socket));
+    const QPointer<QTcpSocket> guard(socket);
+    auto deliver = [responder, guard, r]() {
+        // The client may have gone away during a delay: nothing to write to then.
+        if (!guard || guard->state() != QAbstractSocket::ConnectedState)
+            return;
+        if (r.drop) {
+            guard->abort();
+            return;
+        }
+        writeResponse(*responder, r);
+    };
+    if (r.delayMs > 0)
+        QTimer::singleShot(r.delayMs, this, deliver);
+    else
+        deliver();
+    return true;
+}
+
+void HttpFrontend::missingHandler(const QHttpServerRequest &, QTcpSocket *)
+{
+    // Unreachable: handleRequest() answers every request (unknown paths get a 404).
+}
+
+#else
+
+bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder)
+{
+    const Response r = respond(request);
+    auto shared = std::make_shared<QHttpServerResponder>(std::move(responder));
+    // Newer Qt hides the socket behind the responder; find it by the peer's address and port.
+    const QHostAddress peer = request.remoteAddress();
+    const quint16 peerPort = request.remotePort();
+    const QPointer<HttpFrontend> self(const_cast<HttpFrontend *>(this));
+    auto deliver = [shared, r, peer, peerPort, self]() {
+        if (!self)
+            return;
+        if (r.drop) {
+            for (QTcpServer *server : self->servers()) {
+                for (QTcpSocket *socket : server->findChildren<QTcpSocket *>()) {
+                    if (socket->peerPort() == peerPort && socket->peerAddress() == peer)
+                        socket->abort();
+                }
+            }
+            return;
+        }
+        writeResponse(*shared, r);
+    };
+    if (r.delayMs > 0)
+        QTimer::singleShot(r.delayMs, this, deliver);
+    else
+        deliver();
+    return true;
+}
+
+void HttpFrontend::missingHandler(const QHttpServerRequest &, QHttpServerResponder &&) { }
+
+#endif
+
+} // namespace SecureTokens::Mock

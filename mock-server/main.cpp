@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+// securetokens-mock-server: runs MockAuthServer from the command line.
+#include "mockauthserver.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QSocketNotifier>
+
+#include <cstdio>
+
+#ifdef Q_OS_UNIX
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+using SecureTokens::Mock::MockAuthServer;
+using SecureTokens::Mock::ServerConfig;
+
+namespace {
+
+#ifdef Q_OS_UNIX
+int signalPipe[2] = {-1, -1};
+
+void onSignal(int)
+{
+    // Only async-signal-safe work here: wake the event loop through the pipe.
+    const char byte = 1;
+    [[maybe_unused]] const auto written = ::write(signalPipe[0], &byte, 1);
+}
+
+void quitOnTerminationSignals(QCoreApplication &app)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(signalPipe[1], QSocketNotifier::Read, &app);
+    QObject::connect(notifier, &QSocketNotifier::activated, &app, [notifier]() {
+        notifier->setEnabled(false);
+        QCoreApplication::quit();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+}
+#else
+void quitOnTerminationSignals(QCoreApplication &) { }
+#endif
+
+bool parseSeconds(const QString &text, qint64 *out)
+{
+    bool ok = false;
+    const qint64 value = text.toLongLong(&ok);
+    if (!ok || value < 0)
+        return false;
+    *out = value;
+    return true;
+}
+
+int fail(const QString &message)
+{
+    std::fprintf(stderr, "securetokens-mock-server: %s\n", qPrintable(message));
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("securetokens-mock-server"));
+    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "OAuth 2.0 authorization server and protected API for testing SecureTokens.\n"
+            "Prints 'listening on http://HOST:PORT' as its first line; stops on SIGTERM/SIGINT."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption portOption(
+            QStringLiteral("port"), QStringLiteral("TCP port to listen on; 0 picks a free one."),
+            QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption bindOption(QStringLiteral("bind"),
+                                        QStringLiteral("Address to listen on (default 127.0.0.1)."),
+                                        QStringLiteral("ADDR"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption accessTtlOption(
+            QStringLiteral("access-ttl"),
+            QStringLiteral("Access-token lifetime in seconds (default 900)."),
+            QStringLiteral("SECONDS"), QStringLiteral("900"));
+    const QCommandLineOption refreshTtlOption(
+            QStringLiteral("refresh-ttl"),
+            QStringLiteral("Refresh-token lifetime in seconds (default 2592000, 30 days)."),
+            QStringLiteral("SECONDS"), QString::number(30 * 24 * 3600));
+    const QCommandLineOption graceOption(
+            QStringLiteral("reuse-grace"),
+            QStringLiteral("Seconds during which a used refresh token may be presented again and "
+                           "returns the same successor (default 0: any reuse revokes the "
+                           "family)."),
+            QStringLiteral("SECONDS"), QStringLiteral("0"));
+    const QCommandLineOption userOption(
+            QStringLiteral("user"),
+            QStringLiteral("An account NAME:PASSWORD; repeatable (default alice:wonderland)."),
+            QStringLiteral("NAME:PASSWORD"));
+    const QCommandLineOption clientOption(
+            QStringLiteral("client"),
+            QStringLiteral("A public client id; repeatable (default demo). Loopback redirect "
+                           "URIs on any port are accepted for it."),
+            QStringLiteral("ID"));
+    const QCommandLineOption adminOption(
+            QStringLiteral("admin"),
+            QStringLiteral("Enable /admin/stats, /admin/faults and /admin/tokens (loopback "
+                           "peers only). Keeps issued tokens in memory for /admin/tokens."));
+    const QCommandLineOption stateOption(
+            QStringLiteral("state"),
+            QStringLiteral("Keep refresh-token families and the signing key in FILE across "
+                           "restarts (written atomically, mode 0600)."),
+            QStringLiteral("FILE"));
+    const QCommandLineOption signingOption(
+            QStringLiteral("signing"),
+            QStringLiteral("Access-token signature: RS256 (default, JWKS published) or HS256."),
+            QStringLiteral("ALG"), QStringLiteral("RS256"));
+    const QCommandLineOption failuresOption(
+            QStringLiteral("max-login-failures"),
+            QStringLiteral("Failed sign-ins per user or client before 429 and lockout "
+                           "(default 5)."),
+            QStringLiteral("N"), QStringLiteral("5"));
+    const QCommandLineOption lockoutOption(
+            QStringLiteral("lockout"),
+            QStringLiteral("Lockout duration in seconds after too many failures (default 60)."),
+            QStringLiteral("SECONDS"), QStringLiteral("60"));
+    parser.addOptions({portOption, bindOption, accessTtlOption, refreshTtlOption, graceOption,
+                       userOption, clientOption, adminOption, stateOption, signingOption,
+                       failuresOption, lockoutOption});
+    parser.process(app);
+
+    ServerConfig config;
+    bool ok = false;
+    const uint port = parser.value(portOption).toUInt(&ok);
+    if (!ok || port > 65535)
+        return fail(QStringLiteral("--port needs a number from 0 to 65535"));
+    config.port = quint16(port);
+    if (!config.bind.setAddress(parser.value(bindOption)))
+        return fail(QStringLiteral("--bind needs an IP address"));
+    if (!parseSeconds(parser.value(accessTtlOption), &config.accessTtl) || config.accessTtl == 0)
+        return fail(QStringLiteral("--access-ttl needs a positive number of seconds"));
+    if (!parseSeconds(parser.value(refreshTtlOption), &config.refreshTtl) || config.refreshTtl == 0)
+        return fail(QStringLiteral("--refresh-ttl needs a positive number of seconds"));
+    if (!parseSeconds(parser.value(graceOption), &config.reuseGrace))
+        return fail(QStringLiteral("--reuse-grace needs a number of seconds"));
+    if (!parseSeconds(parser.value(lockoutOption), &config.lockoutSeconds))
+        return fail(QStringLiteral("--lockout needs a number of seconds"));
+    config.maxLoginFailures = parser.value(failuresOption).toInt(&ok);
+    if (!ok || config.maxLoginFailures < 1)
+        return fail(QStringLiteral("--max-login-failures needs a positive number"));
+    if (parser.isSet(userOption)) {
+        config.users.clear();
+        for (const QString &entry : parser.values(userOption)) {
+            const int colon = entry.indexOf(QLatin1Char(':'));
+            if (colon <= 0)
+                return fail(QStringLiteral("--user needs NAME:PASSWORD"));
+            config.users.append({entry.left(colon), entry.mid(colon + 1)});
+        }
+    }
+    if (parser.isSet(clientOption))
+        config.clients = parser.values(clientOption);
+    config.admin = parser.isSet(adminOption);
+    config.stateFile = parser.value(stateOption);
+    const QString signing = parser.value(signingOption).toUpper();
+    if (signing == QLatin1String("RS256"))
+        config.signing = ServerConfig::Signing::RS256;
+    else if (signing == QLatin1String("HS256"))
+        config.signing = ServerConfig::Signing::HS256;
+    else
+        return fail(QStringLiteral("--signing must be RS256 or HS256"));
+
+    MockAuthServer server(config);
+    if (!server.listen())
+        return fail(server.errorString());
+    std::printf("listening on %s\n", server.baseUrl().toEncoded().constData());
+    std::fflush(stdout);
+
+    quitOnTerminationSignals(app);
+    return app.exec();
+}

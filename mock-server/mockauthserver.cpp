@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+#include "mockauthserver_p.h"
+
+#include "crypto_p.h"
+#include "logging_p.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QMutex>
+
+Q_LOGGING_CATEGORY(lcMockServer, "securetokens.mockserver", QtWarningMsg)
+
+namespace SecureTokens::Mock {
+
+namespace {
+
+const QStringList &supportedScopes()
+{
+    static const QStringList scopes {QStringLiteral("openid"), QStringLiteral("profile"),
+                                     QStringLiteral("email"), QStringLiteral("items"),
+                                     QStringLiteral("offline_access")};
+    return scopes;
+}
+
+const QStringList &counterNames()
+{
+    static const QStringList names {QStringLiteral("password_grants"),
+                                    QStringLiteral("refresh_grants"),
+                                    QStringLiteral("authorization_code_grants"),
+                                    QStringLiteral("reuse_detected"),
+                                    QStringLiteral("grace_reuses"),
+                                    QStringLiteral("revocations"),
+                                    QStringLiteral("revocation_requests"),
+                                    QStringLiteral("protected_requests"),
+                                    QStringLiteral("authorized_requests"),
+                                    QStringLiteral("unauthorized"),
+                                    QStringLiteral("cookie_logins"),
+                                    QStringLiteral("cookie_refreshes"),
+                                    QStringLiteral("cookie_logouts"),
+                                    QStringLiteral("csrf_failures"),
+                                    QStringLiteral("login_failures"),
+                                    QStringLiteral("rate_limited"),
+                                    QStringLiteral("token_errors"),
+                                    QStringLiteral("authorization_codes_issued"),
+                                    QStringLiteral("faults_applied"),
+                                    QStringLiteral("requests")};
+    return names;
+}
+
+std::unique_ptr<JwtSigner> processRsaSigner()
+{
+    static QMutex mutex;
+    static QByteArray key; // PEM; the same process already holds it in every signer
+    const QMutexLocker lock(&mutex);
+    if (key.isEmpty()) {
+        const auto signer = JwtSigner::generate(JwtSigner::Algorithm::RS256);
+        if (!signer)
+            return nullptr;
+        key = signer->exportKey();
+    }
+    return JwtSigner::fromExportedKey(JwtSigner::Algorithm::RS256, key);
+}
+
+} // namespace
+
+MockAuthServerPrivate::MockAuthServerPrivate(MockAuthServer *q, const ServerConfig &config)
+    : q(q),
+      config(config),
+      refreshTokens(config.refreshTtl, config.reuseGrace, config.admin),
+      rateLimiter(config.maxLoginFailures, config.rateLimitWindow, config.lockoutSeconds)
+{
+    for (const QString &name : counterNames())
+        counters.insert(name, 0);
+}
+
+qint64 MockAuthServerPrivate::nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+void MockAuthServerPrivate::count(const QString &counter, qint64 n)
+{
+    counters[counter] += n;
+}
+
+QUrl MockAuthServerPrivate::baseUrl() const
+{
+    QHostAddress host = config.bind;
+    // A wildcard bind is reachable on loopback; advertise that.
+    if (host == QHostAddress(QHostAddress::AnyIPv4) || host == QHostAddress(QHostAddress::Any))
+        host = QHostAddress(QHostAddress::LocalHost);
+    else if (host == QHostAddress(QHostAddress::AnyIPv6))
+        host = QHostAddress(QHostAddress::LocalHostIPv6);
+    QUrl url;
+    url.setScheme(QStringLiteral("http"));
+    url.setHost(host.toString()); // QUrl adds the brackets for IPv6
+    url.setPort(port);
+    return url;
+}
+
+bool MockAuthServerPrivate::checkPassword(const QString &user, const QString &password) const
+{
+    // Compare digests so both sides have the same length; CRYPTO_memcmp keeps it constant-time.
+    QByteArray expected = Crypto::sha256(QByteArrayLiteral("no such user: never matches"));
+    bool known = false;
+    for (const auto &entry : config.users) {
+        if (entry.first == user) {
+            expected = Crypto::sha256(entry.second.toUtf8());
+            known = true;
+        }
+    }
+    const bool match = Crypto::constantTimeEquals(Crypto::sha256(password.toUtf8()), expected);
+    return known && match;
+}
+
+bool MockAuthServerPrivate::resolveScope(const QString &requested, QString *scope) const
+{
+    const QStringList parts = requested.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    if (parts.isEmpty()) {
+        *scope = QStringLiteral("openid profile email items");
+        return true;
+    }
+    for (const QString &p : parts) {
+        if (!supportedScopes().contains(p))
+            return false;
+    }
+    QStringList unique = parts;
+    unique.removeDuplicates();
+    *scope = unique.join(QLatin1Char(' '));
+    return true;
+}
+
+qint64 MockAuthServerPrivate::loginRetryAfter(const QString &user, const QString &clientId) const
+{
+    const qint64 now = nowMs();
+    return qMax(rateLimiter.retryAfter(QStringLiteral("user:") + user, now),
+                rateLimiter.retryAfter(QStringLiteral("client:") + clientId, now));
+}
+
+void MockAuthServerPrivate::recordLogin(const QString &user, const QString &clientId, bool success)
+{
+    if (success) {
+        rateLimiter.reset(QStringLiteral("user:") + user);
+        return;
+    }
+    count(QStringLiteral("login_failures"));
+    const qint64 now = nowMs();
+    const bool userLocked = rateLimiter.recordFailure(QStringLiteral("user:") + user, now);
+    const bool clientLocked = rateLimiter.recordFailure(QStringLiteral("client:") + clientId, now);
+    if (userLocked || clientLocked)
+        qCInfo(lcMockServer, "too many failed sign-ins: temporary lockout started");
+}
+
+QByteArray MockAuthServerPrivate::issueAccessToken(const TokenFamily &family, qint64 *expiresIn)
+{
+    const qint64 now = nowMs();
+    const qint64 expiresAtMs = now + config.accessTtl * 1000;
+    const QString jti = QString::fromLatin1(Crypto::base64Url(Crypto::randomBytes(16)));
+    // exp is rounded up so a client never sees a token as valid after the server stops accepting
+    // it.
+    const QJsonObject claims {{QStringLiteral("iss"), issuer()},
+                              {QStringLiteral("sub"), family.user},
+                              {QStringLiteral("aud"), family.clientId},
+                              {QStringLiteral("client_id"), family.clientId},
+                              {QStringLiteral("iat"), now / 1000},
+                              {QStringLiteral("exp"), (expiresAtMs + 999) / 1000},
+                              {QStringLiteral("jti"), jti},
+                              {QStringLiteral("scope"), family.scope}};
+    const QByteArray token = signer->sign(claims);
+    accessTokens.insert(jti, AccessRecord {family.id, expiresAtMs});
+    if (config.admin)
+        issuedAccessTokens.append(token);
+    *expiresIn = config.accessTtl;
+    return token;
+}
+
+Response MockAuthServerPrivate::tokenResponse(const TokenFamily &family,
+                                              const QByteArray &refreshToken)
+{
+    qint64 expiresIn = 0;
+    const QByteArray access = issueAccessToken(family, &expiresIn);
+    Response r = Response::json(
+            QJsonObject {{QStringLiteral("access_token"), QString::fromLatin1(access)},
+                         {QStringLiteral("token_type"), QStringLiteral("Bearer")},
+                         {QStringLiteral("expires_in"), expiresIn},
+                         {QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken)},
+                         {QStringLiteral("scope"), family.scope}});
+    return r.noStore();
+}
+
+void MockAuthServerPrivate::revokeFamily(const QString &familyId, const QString &reason)
+{
+    if (refreshTokens.revokeFamily(familyId, reason))
+        saveState();
+}
+
+QStringList MockAuthServerPrivate::userNames() const
+{
+    QStringList names;
+    for (const auto &entry : config.users)
+        names.append(entry.first);
+    return names;
+}
+
+Response MockAuthServerPrivate::route(const Request &request)
+{
+    count(QStringLiteral("requests"));
+    const QString &path = request.path;
+    if (path == QLatin1String("/.well-known/openid-configuration")
+        || path == QLatin1String("/.well-known/oauth-authorization-server"))
+        return discovery(request);
+    if (path == QLatin1String("/.well-known/jwks.json"))
+        return jwks(request);
+    if (path == QLatin1String("/oauth/token"))
+        return token(request);
+    if (path == QLatin1String("/oauth/revoke"))
+        return revoke(request);
+    if (path == QLatin1String("/oauth/authorize"))
+        return authorize(request);
+    if (path == QLatin1String("/auth/login"))
+        return cookieLogin(request);
+    if (path == QLatin1String("/auth/refresh"))
+        return cookieRefresh(request);
+    if (path == QLatin1String("/auth/logout"))
+        return cookieLogout(request);
+    if (path.startsWith(QLatin1String("/api/")))
+        return api(request);
+    // The admin API does not exist unless enabled, and only for this machine.
+    if (path.startsWith(QLatin1String("/admin/")) && config.admin && request.peer().isLoopback())
+        return admin(request);
+    return Response::error(404, QStringLiteral("not_found"), QStringLiteral("no such endpoint"));
+}
+
+QJsonObject MockAuthServerPrivate::stats() const
+{
+    QJsonObject out;
+    for (auto it = counters.cbegin(); it != counters.cend(); ++it)
+        out.insert(it.key(), it.value());
+    out.insert(QStringLiteral("live_families"), refreshTokens.liveFamilyIds(nowMs()).size());
+    out.insert(QStringLiteral("families"), refreshTokens.familyCount());
+    out.insert(QStringLiteral("faults"), faults.toJson());
+    return out;
+}
+
+QJsonObject MockAuthServerPrivate::tokens() const
+{
+    QJsonArray access;
+    for (const QByteArray &t : issuedAccessTokens)
+        access.append(QString::fromLatin1(t));
+    QJsonArray refresh;
+    for (const QByteArray &t : refreshTokens.livePlaintexts())
+        refresh.append(QString::fromLatin1(t));
+    return QJsonObject {{QStringLiteral("access_tokens"), access},
+                        {QStringLiteral("refresh_tokens"), refresh}};
+}
+
+// ---------------------------------------------------------------------------
+
+MockAuthServer::MockAuthServer(const ServerConfig &config, QObject *parent)
+    : QObject(parent), d(std::make_unique<MockAuthServerPrivate>(this, config))
+{ }
+
+MockAuthServer::~MockAuthServer()
+{
+    delete d->http;
+}
+
+bool MockAuthServer::listen()
+{
+    if (d->http) {
+        d->errorString = QStringLiteral("already listening");
+        return false;
+    }
+    if (!d->loadState(&d->errorString))
+        return false;
+    if (!d->signer) {
+        const bool rsa = d->config.signing == ServerConfig::Signing::RS256;
+        // Making an RSA key costs 0.1–0.4 s. Servers without a state file share
+        // one per process, so test suites that start many servers stay fast;
+        // a server with a state file always makes (and persists) its own.
+        if (rsa && d->config.stateFile.isEmpty())
+            d->signer = processRsaSigner();
+        else
+            d->signer = JwtSigner::generate(rsa ? JwtSigner::Algorithm::RS256
+                                                : JwtSigner::Algorithm::HS256);
+        if (!d->signer) {
+            d->errorString = QStringLiteral("could not generate a signing key");
+            return false;
+        }
+        d->saveState();
+    }
+    auto *http = new HttpFrontend(
+            d->config.maxBodySize, [this](const Request &r) { return d->route(r); }, this);
+    const quint16 port = http->listen(d->config.bind, d->config.port);
+    if (port == 0) {
+        d->errorString = QStringLiteral("cannot listen on %1 port %2")
+                                 .arg(d->config.bind.toString())
+                                 .arg(d->config.port);
+        delete http;
+        return false;
+    }
+    d->http = http;
+    d->port = port;
+    qCInfo(lcMockServer, "listening on port %u", unsigned(port));
+    return true;
+}
+
+QString MockAuthServer::errorString() const
+{
+    return d->errorString;
+}
+
+quint16 MockAuthServer::port() const
+{
+    return d->port;
+}
+
+QUrl MockAuthServer::baseUrl() const
+{
+    return d->baseUrl();
+}
+
+QJsonObject MockAuthServer::stats() const
+{
+    return d->stats();
+}
+
+void MockAuthServer::setFaults(const QJsonObject &faults)
+{
+    QString why;
+    bool ok = false;
+    d->applyFaults(faults, &why, &ok);
+    if (!ok)
+        qCWarning(lcMockServer, "faults refused: %ls", qUtf16Printable(why));
+}
+
+void MockAuthServer::clearFaults()
+{
+    d->faults.clear();
+}
+
+QJsonObject MockAuthServer::tokens() const
+{
+    return d->tokens();
+}
+
+} // namespace SecureTokens::Mock

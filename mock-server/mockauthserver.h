@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QHostAddress>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QPair>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <memory>
+
+namespace SecureTokens::Mock {
+
+/*!
+    Configuration of a MockAuthServer. Every field has a command-line flag in
+    securetokens-mock-server (see docs/mock-server.md).
+*/
+struct ServerConfig
+{
+    //! Address to listen on. Loopback by default: this is a test server.
+    QHostAddress bind = QHostAddress(QHostAddress::LocalHost);
+    //! TCP port; 0 picks a free ephemeral port (read it back with MockAuthServer::port()).
+    quint16 port = 0;
+    //! Lifetime of access tokens, in seconds.
+    qint64 accessTtl = 900;
+    //! Lifetime of each refresh token, in seconds (renewed on every rotation).
+    qint64 refreshTtl = 30 * 24 * 3600;
+    //! Seconds during which a consumed refresh token may be presented again and
+    //! yields the same successor (0: any reuse is detected as theft).
+    qint64 reuseGrace = 0;
+    //! Accounts that can sign in: (name, password).
+    QList<QPair<QString, QString>> users {{QStringLiteral("alice"), QStringLiteral("wonderland")}};
+    //! Public client ids (RFC 6749 §2.1); loopback redirect URIs on any port are accepted.
+    QStringList clients {QStringLiteral("demo")};
+    //! Enables /admin/* (answered to loopback peers only).
+    bool admin = false;
+    //! File where refresh-token families and the signing key survive a restart
+    //! (empty: memory only). Written atomically with mode 0600.
+    QString stateFile;
+    //! Access-token signature algorithm. Without a state file, RS256 servers in one
+    //! process share one generated RSA 2048 key (generation is slow); HS256 servers
+    //! each make their own secret.
+    enum class Signing { RS256, HS256 } signing = Signing::RS256;
+
+    //! Failed sign-ins per user, or per client, within rateLimitWindow before 429.
+    int maxLoginFailures = 5;
+    //! Window, in seconds, over which failed sign-ins are counted.
+    qint64 rateLimitWindow = 300;
+    //! How long, in seconds, a user or client stays locked out once over the limit.
+    qint64 lockoutSeconds = 60;
+    //! Largest accepted request body, in bytes (larger: 413).
+    qint64 maxBodySize = 64 * 1024;
+    //! Lifetime of authorization codes, in seconds (RFC 6749 §4.1.2 recommends ≤ 10 min).
+    qint64 codeTtl = 60;
+};
+
+class MockAuthServerPrivate;
+
+/*!
+    An OAuth 2.0 authorization server and resource server for tests, the demo,
+    the CLI and benchmarks. It implements the password, refresh_token and
+    authorization_code (+ PKCE S256) grants, RFC 7009 revocation, a cookie-based
+    web-app flow, protected /api resources, and an admin API that injects faults.
+
+    Everything runs on the thread that owns the object; construct it, call
+    listen(), and talk to baseUrl() over HTTP.
+
+    \note With ServerConfig::admin on, the plaintext of every issued access token
+    and of the live refresh token of each family is kept in memory so that
+    tokens() can return them for leak-scanning tests.
+*/
+class MockAuthServer : public QObject
+{
+    Q_OBJECT
+public:
+    explicit MockAuthServer(const ServerConfig &config, QObject *parent = nullptr);
+    ~MockAuthServer() override;
+
+    //! Starts listening; returns false on failure (see errorString()).
+    bool listen();
+    QString errorString() const;
+    //! The port in use once listening (0 before).
+    quint16 port() const;
+    //! e.g. http://127.0.0.1:PORT, without a trailing slash; [::1] form for IPv6. Also the issuer.
+    QUrl baseUrl() const;
+
+    //! Same JSON as GET /admin/stats.
+    QJsonObject stats() const;
+    //! Same as POST /admin/faults: faults accumulate.
+    void setFaults(const QJsonObject &faults);
+    //! Same as DELETE /admin/faults.
+    void clearFaults();
+    //! Same JSON as GET /admin/tokens (needs ServerConfig::admin to record tokens).
+    QJsonObject tokens() const;
+
+private:
+    std::unique_ptr<MockAuthServerPrivate> d;
+};
+
+} // namespace SecureTokens::Mock

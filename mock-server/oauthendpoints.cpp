@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+// Discovery (RFC 8414 / OpenID Connect Discovery), JWKS, the token endpoint
+// (RFC 6749 §4.1.3, §4.3, §6) and revocation (RFC 7009).
+#include "mockauthserver_p.h"
+
+#include "crypto_p.h"
+#include "logging_p.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+
+namespace SecureTokens::Mock {
+
+namespace {
+
+Response methodNotAllowed(const QByteArray &allow)
+{
+    Response r = Response::error(405, QStringLiteral("invalid_request"),
+                                 QStringLiteral("method not allowed"));
+    r.setHeader("Allow", allow);
+    return r;
+}
+
+Response invalidRequest(const QString &why)
+{
+    return Response::error(400, QStringLiteral("invalid_request"), why);
+}
+
+Response invalidGrant(const QString &why)
+{
+    return Response::error(400, QStringLiteral("invalid_grant"), why);
+}
+
+} // namespace
+
+Response MockAuthServerPrivate::discovery(const Request &request)
+{
+    if (request.method != "GET")
+        return methodNotAllowed("GET");
+    const QString base = issuer();
+    return Response::json(QJsonObject {
+            {QStringLiteral("issuer"), base},
+            {QStringLiteral("authorization_endpoint"), base + QStringLiteral("/oauth/authorize")},
+            {QStringLiteral("token_endpoint"), base + QStringLiteral("/oauth/token")},
+            {QStringLiteral("revocation_endpoint"), base + QStringLiteral("/oauth/revoke")},
+            {QStringLiteral("jwks_uri"), base + QStringLiteral("/.well-known/jwks.json")},
+            {QStringLiteral("userinfo_endpoint"), base + QStringLiteral("/api/me")},
+            {QStringLiteral("grant_types_supported"),
+             QJsonArray {QStringLiteral("authorization_code"), QStringLiteral("refresh_token"),
+                         QStringLiteral("password")}},
+            {QStringLiteral("response_types_supported"), QJsonArray {QStringLiteral("code")}},
+            {QStringLiteral("code_challenge_methods_supported"),
+             QJsonArray {QStringLiteral("S256")}},
+            {QStringLiteral("token_endpoint_auth_methods_supported"),
+             QJsonArray {QStringLiteral("none")}},
+            {QStringLiteral("revocation_endpoint_auth_methods_supported"),
+             QJsonArray {QStringLiteral("none")}},
+            {QStringLiteral("scopes_supported"),
+             QJsonArray {QStringLiteral("openid"), QStringLiteral("profile"),
+                         QStringLiteral("email"), QStringLiteral("items"),
+                         QStringLiteral("offline_access")}},
+            {QStringLiteral("id_token_signing_alg_values_supported"),
+             QJsonArray {signer->algorithmName()}},
+            {QStringLiteral("subject_types_supported"), QJsonArray {QStringLiteral("public")}},
+            {QStringLiteral("authorization_response_iss_parameter_supported"), true}});
+}
+
+Response MockAuthServerPrivate::jwks(const Request &request)
+{
+    if (request.method != "GET")
+        return methodNotAllowed("GET");
+    return Response::json(signer->jwks());
+}
+
+Response MockAuthServerPrivate::token(const Request &request)
+{
+    if (request.method != "POST")
+        return methodNotAllowed("POST");
+    // RFC 6749 §3.2: parameters are form-encoded; anything else is refused.
+    if (request.mediaType() != "application/x-www-form-urlencoded") {
+        count(QStringLiteral("token_errors"));
+        return invalidRequest(QStringLiteral("expected application/x-www-form-urlencoded"));
+    }
+    bool ok = false;
+    const QUrlQuery form = parseForm(request.body(), &ok);
+    if (!ok) {
+        count(QStringLiteral("token_errors"));
+        return invalidRequest(QStringLiteral("repeated parameter"));
+    }
+    const QString clientId = formValue(form, QStringLiteral("client_id"));
+    const QString grantType = formValue(form, QStringLiteral("grant_type"));
+    Response r;
+    if (grantType.isEmpty()) {
+        r = invalidRequest(QStringLiteral("missing grant_type"));
+    } else if (clientId.isEmpty()) {
+        r = invalidRequest(QStringLiteral("missing client_id"));
+    } else if (!isClient(clientId)) {
+        r = Response::error(401, QStringLiteral("invalid_client"),
+                            QStringLiteral("unknown client"));
+    } else if (grantType == QLatin1String("password")) {
+        r = passwordGrant(form, clientId);
+    } else if (grantType == QLatin1String("refresh_token")) {
+        r = refreshGrant(form, clientId);
+    } else if (grantType == QLatin1String("authorization_code")) {
+        r = authorizationCodeGrant(form, clientId);
+    } else {
+        r = Response::error(400, QStringLiteral("unsupported_grant_type"),
+                            QStringLiteral("grant type not supported"));
+    }
+    if (r.status >= 400)
+        count(QStringLiteral("token_errors"));
+    return r;
+}
+
+Response MockAuthServerPrivate::passwordGrant(const QUrlQuery &form, const QString &clientId)
+{
+    const QString user = formValue(form, QStringLiteral("username"));
+    const QString password = formValue(form, QStringLiteral("password"));
+    if (user.isEmpty() || !form.hasQueryItem(QStringLiteral("password")))
+        return invalidRequest(QStringLiteral("missing username or password"));
+    QString scope;
+    if (!resolveScope(formValue(form, QStringLiteral("scope")), &scope))
+        return Response::error(400, QStringLiteral("invalid_scope"),
+                               QStringLiteral("unknown scope"));
+    if (const qint64 wait = loginRetryAfter(user, clientId)) {
+        count(QStringLiteral("rate_limited"));
+        Response r = Response::error(429, QStringLiteral("temporarily_unavailable"),
+                                     QStringLiteral("too many failed sign-ins; try later"));
+        r.setHeader("Retry-After", QByteArray::number(wait));
+        return r;
+    }
+    const bool good = checkPassword(user, password);
+    recordLogin(user, clientId, good);
+    if (!good) {
+        qCInfo(lcMockServer, "password grant refused: bad credentials");
+        return invalidGrant(QStringLiteral("invalid username or password"));
+    }
+    TokenFamily family;
+    family.user = user;
+    family.clientId = clientId;
+    family.scope = scope;
+    family.origin = QStringLiteral("password");
+    const QByteArray refresh = refreshTokens.createFamily(family, nowMs());
+    saveState();
+    count(QStringLiteral("password_grants"));
+    qCInfo(lcMockServer, "password grant: tokens issued");
+    return tokenResponse(*refreshTokens.familyOf(refresh), refresh);
+}
+
+bool MockAuthServerPrivate::takeRefreshFault(Response *response)
+{
+    RefreshFault fault;
+    if (!faults.takeRefreshFault(&fault))
+        return false;
+    count(QStringLiteral("faults_applied"));
+    qCInfo(lcMockServer, "refresh fault injected");
+    if (fault.drop) {
+        response->drop = true;
+        return true;
+    }
+    *response = Response::error(fault.status, fault.error, QStringLiteral("injected fault"));
+    if (fault.retryAfter >= 0)
+        response->setHeader("Retry-After", QByteArray::number(fault.retryAfter));
+    return true;
+}
+
+Response MockAuthServerPrivate::delayed(Response response) const
+{
+    response.delayMs = faults.refreshDelayMs();
+    return response;
+}
+
+Response MockAuthServerPrivate::refreshGrant(const QUrlQuery &form, const QString &clientId)
+{
+    const QByteArray token = formValue(form, QStringLiteral("refresh_token")).toLatin1();
+    if (token.isEmpty())
+        return invalidRequest(QStringLiteral("missing refresh_token"));
+    // A faulted refresh answers before anything is consumed: the token stays valid.
+    Response fault;
+    if (takeRefreshFault(&fault))
+        return delayed(fault);
+    const TokenFamily *family = refreshTokens.familyOf(token);
+    // RFC 6749 §6: the token must have been issued to this client.
+    if (!family || family->clientId != clientId)
+        return delayed(invalidGrant(QStringLiteral("unknown refresh token")));
+    // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+    QString scope = family->scope;
+    const QString requested = formValue(form, QStringLiteral("scope"));
+    if (!requested.isEmpty()) {
+        const QStringList granted = family->scope.split(QLatin1Char(' '));
+        for (const QString &s : requested.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+            if (!granted.contains(s))
+                return delayed(Response::error(400, QStringLiteral("invalid_scope"),
+                                               QStringLiteral("scope exceeds the original grant")));
+        }
+        scope = requested.simplified();
+    }
+    const auto result = refreshTokens.redeem(token, nowMs());
+    switch (result.outcome) {
+    case RefreshTokenStore::Outcome::Rotated:
+    case RefreshTokenStore::Outcome::GraceReplay: {
+        saveState();
+        count(QStringLiteral("refresh_grants"));
+        if (result.outcome == RefreshTokenStore::Outcome::GraceReplay)
+            count(QStringLiteral("grace_reuses"));
+        TokenFamily issued = result.family;
+        issued.scope = scope;
+        return delayed(tokenResponse(issued, result.token));
+    }
+    case RefreshTokenStore::Outcome::ReuseDetected:
+        saveState();
+        count(QStringLiteral("reuse_detected"));
+        qCWarning(lcMockServer, "refresh token reuse detected: family revoked");
+        return delayed(invalidGrant(QStringLiteral("refresh token reuse detected")));
+    case RefreshTokenStore::Outcome::Revoked:
+        return delayed(invalidGrant(QStringLiteral("refresh token revoked")));
+    case RefreshTokenStore::Outcome::Expired:
+        return delayed(invalidGrant(QStringLiteral("refresh token expired")));
+    case RefreshTokenStore::Outcome::Unknown:
+        break;
+    }
+    return delayed(invalidGrant(QStringLiteral("unknown refresh token")));
+}
+
+Response MockAuthServerPrivate::authorizationCodeGrant(const QUrlQuery &form,
+                                                       const QString &clientId)
+{
+    const QByteArray code = formValue(form, QStringLiteral("code")).toLatin1();
+    const QString redirectUri = formValue(form, QStringLiteral("redirect_uri"));
+    const QByteArray verifier = formValue(form, QStringLiteral("code_verifier")).toLatin1();
+    if (code.isEmpty() || redirectUri.isEmpty())
+        return invalidRequest(QStringLiteral("missing code or redirect_uri"));
+    // RFC 7636 §4.1: 43 to 128 characters of [A-Z a-z 0-9 - . _ ~].
+    static const QRegularExpression verifierSyntax(QStringLiteral("^[A-Za-z0-9\\-._~]{43,128}$"));
+    if (!verifierSyntax.match(QString::fromLatin1(verifier)).hasMatch())
+        return invalidRequest(QStringLiteral("missing or malformed code_verifier"));
+    const auto it = codes.find(Crypto::sha256(code));
+    if (it == codes.end())
+        return invalidGrant(QStringLiteral("unknown authorization code"));
+    if (it->used) {
+        // RFC 6749 §4.1.2: a replayed code revokes what was issued from it.
+        if (!it->familyId.isEmpty())
+            revokeFamily(it->familyId, QStringLiteral("code_reuse"));
+        qCWarning(lcMockServer, "authorization code replayed: tokens issued from it revoked");
+        return invalidGrant(QStringLiteral("authorization code already used"));
+    }
+    // One attempt per code: a failed exchange still burns it.
+    it->used = true;
+    if (nowMs() >= it->expiresAtMs)
+        return invalidGrant(QStringLiteral("authorization code expired"));
+    if (it->clientId != clientId)
+        return invalidGrant(QStringLiteral("code was issued to another client"));
+    if (it->redirectUri != redirectUri) // RFC 6749 §4.1.3: identical to the one authorized
+        return invalidGrant(QStringLiteral("redirect_uri does not match"));
+    // RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge.
+    if (!Crypto::constantTimeEquals(Crypto::base64Url(Crypto::sha256(verifier)), it->codeChallenge))
+        return invalidGrant(QStringLiteral("PKCE verification failed"));
+    TokenFamily family;
+    family.user = it->user;
+    family.clientId = clientId;
+    family.scope = it->scope;
+    family.origin = QStringLiteral("authorization_code");
+    const QByteArray refresh = refreshTokens.createFamily(family, nowMs());
+    const TokenFamily *created = refreshTokens.familyOf(refresh);
+    it->familyId = created->id;
+    saveState();
+    count(QStringLiteral("authorization_code_grants"));
+    qCInfo(lcMockServer, "authorization code exchanged: tokens issued");
+    return tokenResponse(*created, refresh);
+}
+
+Response MockAuthServerPrivate::revoke(const Request &request)
+{
+    if (request.method != "POST")
+        return methodNotAllowed("POST");
+    if (request.mediaType() != "application/x-www-form-urlencoded")
+        return invalidRequest(QStringLiteral("expected application/x-www-form-urlencoded"));
+    bool ok = false;
+    const QUrlQuery form = parseForm(request.body(), &ok);
+    if (!ok)
+        return invalidRequest(QStringLiteral("repeated parameter"));
+    const QByteArray token = formValue(form, QStringLiteral("token")).toLatin1();
+    const QString clientId = formValue(form, QStringLiteral("client_id"));
+    if (token.isEmpty())
+        return invalidRequest(QStringLiteral("missing token"));
+    if (!clientId.isEmpty() && !isClient(clientId))
+        return Response::error(401, QStringLiteral("invalid_client"),
+                               QStringLiteral("unknown client"));
+    count(QStringLiteral("revocation_requests"));
+    // The hint only says where to look first (RFC 7009 §2.1); both kinds are tried.
+    const QString hint = formValue(form, QStringLiteral("token_type_hint"));
+    Q_UNUSED(hint);
+
+    if (const TokenFamily *family = refreshTokens.familyOf(token)) {
+        if (!clientId.isEmpty() && family->clientId != clientId)
+            return Response::error(400, QStringLiteral("unauthorized_client"),
+                                   QStringLiteral("token was issued to another client"));
+        if (!family->revoked) {
+            // RFC 7009 §2.1: revoking a refresh token ends its grant (the family).
+            revokeFamily(family->id, QStringLiteral("revoked"));
+            count(QStringLiteral("revocations"));
+            qCInfo(lcMockServer, "refresh token revoked");
+        }
+        return Response().noStore();
+    }
+    QJsonObject claims;
+    if (signer->verify(token, &claims) == JwtSigner::Verdict::Valid) {
+        const QString aud = claims.value(QStringLiteral("aud")).toString();
+        if (!clientId.isEmpty() && aud != clientId)
+            return Response::error(400, QStringLiteral("unauthorized_client"),
+                                   QStringLiteral("token was issued to another client"));
+        const QString jti = claims.value(QStringLiteral("jti")).toString();
+        if (!revokedAccessTokens.contains(jti)) {
+            revokedAccessTokens.insert(jti);
+            count(QStringLiteral("revocations"));
+            qCInfo(lcMockServer, "access token revoked");
+        }
+    }
+    // RFC 7009 §2.2: unknown or invalid tokens also get 200.
+    return Response().noStore();
+}
+
+} // namespace SecureTokens::Mock
