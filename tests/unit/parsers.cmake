@@ -1,0 +1,11 @@
+# Unit tests of the pure parsers of untrusted server input (token responses,
+# JWT display decoding, WWW-Authenticate) and of SecretBytes / Error. They link
+# the real library; the *_p.h private headers live beside the sources in sdk/src.
+foreach(_st_name tokenresponse jwtclaims wwwauthenticate secretbytes error)
+    securetokens_add_test(NAME tst_${_st_name}
+        SOURCES tst_${_st_name}.cpp
+        LABELS unit
+        LIBS SecureTokens::SecureTokens OpenSSL::Crypto
+        TIMEOUT 60)
+    target_include_directories(tst_${_st_name} PRIVATE "${PROJECT_SOURCE_DIR}/sdk/src")
+endforeach()
