@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <securetokens/error.h>
+#include <securetokens/secretbytes.h>
+#include <securetokens/securetokens_export.h>
+#include <securetokens/sessionconfig.h>
+
+#include <QDateTime>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace SecureTokens {
+
+class SessionPrivate;
+class SecretStore;
+
+/*!
+    A signed-in user, kept signed in.
+
+    The access token is held in memory only (SecretBytes); the refresh token is
+    kept in secure storage (SessionConfig::storagePolicy). Neither is reachable
+    through a property, a signal argument or a log line: what a Session exposes
+    is state. Applications that must hand the access token to a foreign HTTP
+    stack call accessTokenForExternalUse(), the single explicit way out.
+
+    Asynchronous contract: signInWithPassword(), restore(), refresh() and
+    signOut() return at once; the outcome arrives later as a stateChanged()
+    and, on failure, one errorOccurred(). A call never completes inside itself.
+
+    A Session lives in one thread and is used from it.
+*/
+class SECURETOKENS_EXPORT Session : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(SecureTokens::Session::State state READ state NOTIFY stateChanged FINAL)
+    Q_PROPERTY(bool signedIn READ isSignedIn NOTIFY stateChanged FINAL)
+    Q_PROPERTY(bool refreshing READ isRefreshing NOTIFY stateChanged FINAL)
+    Q_PROPERTY(bool offline READ isOffline NOTIFY offlineChanged FINAL)
+    Q_PROPERTY(QString subject READ subject NOTIFY userChanged FINAL)
+    Q_PROPERTY(QDateTime accessTokenExpiresAt READ accessTokenExpiresAt NOTIFY accessTokenChanged
+                       FINAL)
+    Q_PROPERTY(QString accessTokenFingerprint READ accessTokenFingerprint NOTIFY accessTokenChanged
+                       FINAL)
+    Q_PROPERTY(int refreshCount READ refreshCount NOTIFY accessTokenChanged FINAL)
+    Q_PROPERTY(QString storageBackend READ storageBackend CONSTANT FINAL)
+    Q_PROPERTY(SecureTokens::ErrorInfo lastError READ lastError NOTIFY errorOccurred FINAL)
+
+public:
+    enum class State : quint8 {
+        SignedOut, //!< no session
+        Restoring, //!< restore() is reading secure storage / refreshing
+        SigningIn, //!< a sign-in grant is under way
+        SignedIn, //!< a refresh token is held; requests can be authorized
+        Refreshing, //!< signed in, and the access token is being renewed
+        ReauthenticationRequired, //!< the server ended the session; sign in again
+    };
+    Q_ENUM(State)
+
+    explicit Session(const SessionConfig &config, QObject *parent = nullptr);
+    ~Session() override;
+
+    const SessionConfig &config() const;
+
+    State state() const;
+    bool isSignedIn() const; //!< SignedIn or Refreshing
+    bool isRefreshing() const;
+    /*!
+        True while the last attempt to reach the authorization server failed
+        transiently (network, timeout, 5xx, 429): the session is kept and will
+        be refreshed when the server answers again.
+    */
+    bool isOffline() const;
+    //! The `sub` claim of the current access token when it is a JWT (display only, not verified).
+    QString subject() const;
+    //! When the in-memory access token expires (from expires_in); invalid when there is none.
+    QDateTime accessTokenExpiresAt() const;
+    //! First 8 hex digits of SHA-256(access token): safe to show, useless to an attacker.
+    QString accessTokenFingerprint() const;
+    //! Number of successful refresh grants in this Session's lifetime.
+    int refreshCount() const;
+    //! SecretStore::backendName() of the store in use.
+    QString storageBackend() const;
+    ErrorInfo lastError() const;
+
+    /*!
+        The one explicit way to read the access token, for applications that
+        must pass it to an HTTP stack SecureTokens does not control. Returns an
+        empty SecretBytes when there is no valid access token. Prefer
+        AuthenticatedNetworkAccessManager, which never exposes it.
+    */
+    SecretBytes accessTokenForExternalUse() const;
+
+    //! The QNetworkAccessManager used to talk to the authorization server.
+    QNetworkAccessManager *authorizationNetworkAccessManager() const;
+
+public Q_SLOTS:
+    /*!
+        Resource-owner password grant (RFC 6749 §4.3). Legacy: prefer browser
+        sign-in where the provider supports it. The password is not kept.
+    */
+    void signInWithPassword(const QString &username, const QString &password);
+    /*!
+        Reads the stored refresh token and refreshes. Ends in SignedIn, in
+        SignedOut when nothing is stored (no error), or in an error.
+        A locked or unavailable keychain is an error, not "signed out".
+    */
+    void restore();
+    //! Renews the access token now (joins a refresh already under way).
+    void refresh();
+    /*!
+        Revokes the refresh token server-side (RFC 7009) when a revocation
+        endpoint is configured, and wipes the local copies in any case, also
+        when the server cannot be reached. Ends in SignedOut.
+    */
+    void signOut();
+
+Q_SIGNALS:
+    void stateChanged(SecureTokens::Session::State state);
+    void errorOccurred(const SecureTokens::ErrorInfo &error);
+    void accessTokenChanged();
+    void userChanged();
+    void offlineChanged(bool offline);
+    /*!
+        signOut() has completed: the local copies are wiped and the server was
+        told, or could not be (then errorOccurred() came first). Emitted once per
+        signOut() call, also when the session was already signed out.
+    */
+    void signedOut();
+
+private:
+    friend class AuthenticatedNetworkAccessManager;
+    friend class AuthenticatedNetworkAccessManagerPrivate;
+    Q_DECLARE_PRIVATE(Session)
+    std::unique_ptr<SessionPrivate> const d_ptr;
+};
+
+} // namespace SecureTokens

@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: MIT
+#include "session_p.h"
+
+#include "jwtclaims_p.h"
+#include "logging_p.h"
+
+#include <securetokens/keychainsecretstore.h>
+#include <securetokens/memorysecretstore.h>
+
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+
+#include <algorithm>
+
+namespace SecureTokens {
+
+namespace {
+
+std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
+{
+    if (config.secretStore)
+        return config.secretStore;
+    switch (config.storagePolicy) {
+    case StoragePolicy::SessionOnly:
+        return std::make_shared<MemorySecretStore>();
+    case StoragePolicy::Required:
+        break;
+    }
+    return std::make_shared<KeychainSecretStore>(config.storageService);
+}
+
+// Only a definitive answer about the grant itself ends a session (RFC 6749
+// §5.2): the refresh token is invalid, expired, revoked or reused, or the
+// client is not allowed. Everything else may pass and must keep the token.
+bool endsSession(Error error)
+{
+    return error == Error::InvalidGrant || error == Error::InvalidClient;
+}
+
+ErrorInfo storageError(const SecretStore::Result &result, const QString &what)
+{
+    ErrorInfo error = ErrorInfo::make(SecretStore::toError(result.status), what);
+    if (!result.message.isEmpty())
+        error.message += QStringLiteral(" (") + result.message + QLatin1Char(')');
+    return error;
+}
+
+} // namespace
+
+SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config)
+    : q_ptr(q),
+      m_config(config),
+      m_store(makeStore(config)),
+      m_nam(new QNetworkAccessManager(q)),
+      m_client(m_nam, &m_config)
+{
+    m_proactiveTimer.setSingleShot(true);
+    // Timers run on a monotonic clock: wall-clock jumps do not move them.
+    m_proactiveTimer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&m_proactiveTimer, &QTimer::timeout, q, [this] {
+        if ((m_state == Session::State::SignedIn) && !m_refreshInFlight) {
+            qCDebug(lcRefresh) << "proactive refresh before expiry";
+            startRefresh();
+        }
+    });
+}
+
+SessionPrivate::~SessionPrivate() = default;
+
+bool SessionPrivate::hasUsableAccessToken() const
+{
+    if (m_accessToken.isEmpty())
+        return false;
+    if (m_accessDeadline.isForever())
+        return true;
+    // Not a token that dies on its way to the server.
+    return m_accessDeadline.remainingTime() > 1000;
+}
+
+void SessionPrivate::setState(Session::State state)
+{
+    Q_Q(Session);
+    if (m_state == state)
+        return;
+    qCDebug(lcSession) << "state" << m_state << "->" << state;
+    m_state = state;
+    Q_EMIT q->stateChanged(state);
+}
+
+void SessionPrivate::setOffline(bool offline)
+{
+    Q_Q(Session);
+    if (m_offline == offline)
+        return;
+    m_offline = offline;
+    Q_EMIT q->offlineChanged(offline);
+}
+
+void SessionPrivate::emitError(const ErrorInfo &error)
+{
+    Q_Q(Session);
+    qCInfo(lcSession) << "error" << error;
+    m_lastError = error;
+    Q_EMIT q->errorOccurred(error);
+}
+
+void SessionPrivate::emitErrorLater(const ErrorInfo &error)
+{
+    Q_Q(Session);
+    // Start-like calls never complete inside themselves (STYLE.md §4).
+    QTimer::singleShot(0, q, [this, error] { emitError(error); });
+}
+
+void SessionPrivate::releaseWaiters(const ErrorInfo &error)
+{
+    std::vector<Waiter> waiters;
+    waiters.swap(m_waiters);
+    for (Waiter &waiter : waiters) {
+        if (waiter.context)
+            waiter.done(error);
+    }
+}
+
+void SessionPrivate::withUsableToken(QObject *context, TokenCallback done)
+{
+    const bool canRefresh = m_state == Session::State::SignedIn
+            || m_state == Session::State::Refreshing || m_state == Session::State::Restoring
+            || m_state == Session::State::SigningIn;
+    if (!canRefresh || m_signingOut) {
+        const ErrorInfo error = ErrorInfo::make(m_state == Session::State::ReauthenticationRequired
+                                                        ? Error::ReauthenticationRequired
+                                                        : Error::NotSignedIn,
+                                                QStringLiteral("There is no signed-in session."));
+        QTimer::singleShot(0, context, [done = std::move(done), error] { done(error); });
+        return;
+    }
+    if (!m_refreshInFlight && m_state == Session::State::SignedIn && hasUsableAccessToken()) {
+        QTimer::singleShot(0, context, [done = std::move(done)] { done({}); });
+        return;
+    }
+    m_waiters.push_back({context, std::move(done)});
+    if (!m_refreshInFlight && m_state == Session::State::SignedIn)
+        startRefresh();
+}
+
+void SessionPrivate::onUnauthorized(quint64 sentGeneration, QObject *context, TokenCallback done)
+{
+    if (sentGeneration != m_generation || m_refreshInFlight) {
+        // A newer token exists or is being fetched: no new refresh for an old 401.
+        withUsableToken(context, std::move(done));
+        return;
+    }
+    if (m_state != Session::State::SignedIn) {
+        withUsableToken(context, std::move(done));
+        return;
+    }
+    qCDebug(lcRefresh) << "access token rejected, refreshing";
+    m_waiters.push_back({context, std::move(done)});
+    startRefresh();
+}
+
+void SessionPrivate::abortInFlight()
+{
+    ++m_epoch;
+    m_signingOut = false;
+    if (m_inFlightReply) {
+        QNetworkReply *reply = m_inFlightReply;
+        m_inFlightReply = nullptr;
+        reply->abort();
+    }
+    m_refreshInFlight = false;
+    m_restoring = false;
+}
+
+void SessionPrivate::wipeTokens()
+{
+    Q_Q(Session);
+    m_proactiveTimer.stop();
+    const bool hadAccessToken = !m_accessToken.isEmpty();
+    m_accessToken.clear();
+    m_refreshToken.clear();
+    m_storeBehind = false;
+    m_accessDeadline = QDeadlineTimer(QDeadlineTimer::Forever);
+    m_accessExpiresAt = QDateTime();
+    ++m_generation;
+    if (hadAccessToken)
+        Q_EMIT q->accessTokenChanged();
+    if (!m_subject.isEmpty()) {
+        m_subject.clear();
+        Q_EMIT q->userChanged();
+    }
+}
+
+void SessionPrivate::installAccessToken(TokenResponse &response)
+{
+    Q_Q(Session);
+    m_accessToken = std::move(response.accessToken);
+    ++m_generation;
+    const qint64 lifetime = response.expiresIn;
+    if (lifetime > 0) {
+        // Expiry comes from expires_in, counted from when the answer arrived on
+        // this machine's monotonic clock, so client/server clock skew does not
+        // matter (the JWT's exp is never used).
+        m_accessDeadline = QDeadlineTimer(lifetime * 1000, Qt::PreciseTimer);
+        m_accessExpiresAt = QDateTime::currentDateTimeUtc().addSecs(lifetime);
+    } else {
+        m_accessDeadline = QDeadlineTimer(QDeadlineTimer::Forever);
+        m_accessExpiresAt = QDateTime();
+    }
+    scheduleProactiveRefresh(lifetime);
+
+    const QString subject = decodeJwtClaimsUnverified(m_accessToken.view())
+                                    .value(QLatin1String("sub"))
+                                    .toString();
+    if (!subject.isEmpty() && subject != m_subject) {
+        m_subject = subject;
+        Q_EMIT q->userChanged();
+    }
+    Q_EMIT q->accessTokenChanged();
+}
+
+void SessionPrivate::scheduleProactiveRefresh(qint64 lifetimeSeconds)
+{
+    m_proactiveTimer.stop();
+    if (lifetimeSeconds <= 0)
+        return;
+    const qint64 lifetimeMs = lifetimeSeconds * 1000;
+    qint64 leadMs = m_config.refreshLeadTime.count() > 0
+            ? qint64(m_config.refreshLeadTime.count()) * 1000
+            : std::clamp<qint64>(lifetimeMs / 4, 5000, 300000);
+    // Never refresh more often than every half lifetime.
+    leadMs = std::min(leadMs, lifetimeMs / 2);
+    m_proactiveTimer.start(std::chrono::milliseconds(lifetimeMs - leadMs));
+}
+
+void SessionPrivate::startPasswordGrant(const QString &username, const QString &password)
+{
+    Q_Q(Session);
+    if (m_state != Session::State::SignedOut
+        && m_state != Session::State::ReauthenticationRequired) {
+        emitErrorLater(ErrorInfo::make(Error::OperationInProgress,
+                                       QStringLiteral("Sign out before signing in again.")));
+        return;
+    }
+    ErrorInfo error = TokenEndpointClient::checkEndpoint(m_config.tokenEndpoint, u"token endpoint");
+    if (!error.isError() && m_config.clientId.isEmpty())
+        error = ErrorInfo::make(Error::InvalidConfiguration,
+                                QStringLiteral("The client id is not configured."));
+    if (error.isError()) {
+        emitErrorLater(error);
+        return;
+    }
+
+    setState(Session::State::SigningIn);
+    m_refreshInFlight = true;
+    const quint64 epoch = m_epoch;
+    QByteArray passwordUtf8 = password.toUtf8();
+    const SecretBytes secret = SecretBytes::adopt(passwordUtf8);
+    QList<TokenEndpointClient::Field> fields {
+            {QByteArrayLiteral("grant_type"), QByteArrayLiteral("password"), nullptr},
+            {QByteArrayLiteral("username"), username.toUtf8(), nullptr},
+            {QByteArrayLiteral("password"), {}, &secret},
+            {QByteArrayLiteral("client_id"), m_config.clientId.toUtf8(), nullptr},
+    };
+    if (!m_config.scopes.isEmpty())
+        fields.append({QByteArrayLiteral("scope"), m_config.scopes.join(QLatin1Char(' ')).toUtf8(),
+                       nullptr});
+
+    m_inFlightReply = m_client.requestToken(
+            m_config.tokenEndpoint, fields, q,
+            [this, epoch](const ErrorInfo &error, TokenResponse response) {
+                if (epoch != m_epoch)
+                    return;
+                m_inFlightReply = nullptr;
+                if (error.isError()) {
+                    m_refreshInFlight = false;
+                    emitError(error);
+                    setState(Session::State::SignedOut);
+                    releaseWaiters(error);
+                    return;
+                }
+                if (response.refreshToken.isEmpty()) {
+                    // No refresh token: a session that lasts as long as this access token.
+                    qCInfo(lcSession) << "signed in without a refresh token";
+                    m_refreshInFlight = false;
+                    installAccessToken(response);
+                    setState(Session::State::SignedIn);
+                    releaseWaiters({});
+                    return;
+                }
+                auto pending = std::make_shared<TokenResponse>(std::move(response));
+                Q_Q(Session);
+                // Store before use: the session only exists once the refresh token is safe.
+                m_store->write(
+                        m_config.account, pending->refreshToken, q,
+                        [this, epoch, pending](SecretStore::Result result) {
+                            if (epoch != m_epoch)
+                                return;
+                            m_refreshInFlight = false;
+                            if (!result.ok()) {
+                                const ErrorInfo failure = storageError(
+                                        result,
+                                        QStringLiteral(
+                                                "The sign-in could not be stored securely."));
+                                // Do not leave a live refresh token behind on the server.
+                                if (m_config.revocationEndpoint.isValid()) {
+                                    Q_Q(Session);
+                                    m_client.revoke(m_config.revocationEndpoint,
+                                                    pending->refreshToken, "refresh_token", q,
+                                                    [](const ErrorInfo &) {});
+                                }
+                                emitError(failure);
+                                setState(Session::State::SignedOut);
+                                releaseWaiters(failure);
+                                return;
+                            }
+                            m_refreshToken = std::move(pending->refreshToken);
+                            m_storeBehind = false;
+                            setOffline(false);
+                            installAccessToken(*pending);
+                            setState(Session::State::SignedIn);
+                            releaseWaiters({});
+                        });
+            });
+}
+
+void SessionPrivate::startRestore()
+{
+    if (m_state == Session::State::SignedIn || m_state == Session::State::Refreshing
+        || m_state == Session::State::Restoring)
+        return;
+    if (m_state == Session::State::SigningIn) {
+        emitErrorLater(ErrorInfo::make(Error::OperationInProgress,
+                                       QStringLiteral("A sign-in is under way.")));
+        return;
+    }
+    m_restoring = true;
+    setState(Session::State::Restoring);
+    startRefresh();
+}
+
+void SessionPrivate::startRefresh()
+{
+    Q_Q(Session);
+    if (m_refreshInFlight || m_signingOut)
+        return;
+    m_refreshInFlight = true;
+    if (m_state == Session::State::SignedIn)
+        setState(Session::State::Refreshing);
+    const quint64 epoch = m_epoch;
+
+    // The store is the source of truth: another process of the same app may
+    // have rotated the token since this one last looked.
+    m_store->read(
+            m_config.account, q, [this, epoch](SecretStore::Result result, SecretBytes stored) {
+                if (epoch != m_epoch)
+                    return;
+                if (result.ok()) {
+                    if (!m_storeBehind || m_refreshToken.isEmpty())
+                        m_refreshToken = std::move(stored);
+                    refreshWith(m_refreshToken.clone());
+                    return;
+                }
+                if (!m_refreshToken.isEmpty()
+                    && (result.status != SecretStore::Status::NotFound || m_storeBehind)) {
+                    // Storage hiccup (or it lags behind): the memory copy is current.
+                    qCInfo(lcStorage)
+                            << "reading the stored token failed, using memory:" << result.status;
+                    refreshWith(m_refreshToken.clone());
+                    return;
+                }
+                if (result.status == SecretStore::Status::NotFound) {
+                    const bool wasRestoring = m_restoring;
+                    wipeTokens();
+                    if (wasRestoring) {
+                        // Nothing stored: a signed-out user, not an error.
+                        finishRefresh({});
+                        return;
+                    }
+                    finishRefresh(
+                            ErrorInfo::make(Error::NotSignedIn,
+                                            QStringLiteral("The session was ended elsewhere.")));
+                    return;
+                }
+                finishRefresh(storageError(
+                        result, QStringLiteral("The stored session could not be read.")));
+            });
+}
+
+void SessionPrivate::refreshWith(SecretBytes refreshToken)
+{
+    Q_Q(Session);
+    if (refreshToken.isEmpty()) {
+        wipeTokens();
+        setState(Session::State::ReauthenticationRequired);
+        finishRefresh(ErrorInfo::make(Error::ReauthenticationRequired,
+                                      QStringLiteral("The session has no refresh token.")));
+        return;
+    }
+    const ErrorInfo config
+            = TokenEndpointClient::checkEndpoint(m_config.tokenEndpoint, u"token endpoint");
+    if (config.isError()) {
+        finishRefresh(config);
+        return;
+    }
+    const quint64 epoch = m_epoch;
+    auto token = std::make_shared<SecretBytes>(std::move(refreshToken));
+    const QList<TokenEndpointClient::Field> fields {
+            {QByteArrayLiteral("grant_type"), QByteArrayLiteral("refresh_token"), nullptr},
+            {QByteArrayLiteral("refresh_token"), {}, token.get()},
+            {QByteArrayLiteral("client_id"), m_config.clientId.toUtf8(), nullptr},
+    };
+    qCDebug(lcRefresh) << "refresh grant";
+    m_inFlightReply = m_client.requestToken(
+            m_config.tokenEndpoint, fields, q,
+            [this, epoch, token](const ErrorInfo &error, TokenResponse response) {
+                if (epoch != m_epoch)
+                    return;
+                m_inFlightReply = nullptr;
+                onRefreshAnswer(error, std::move(response));
+            });
+}
+
+void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse response)
+{
+    Q_Q(Session);
+    if (error.isError()) {
+        if (endsSession(error.code)) {
+            qCInfo(lcRefresh) << "refresh token rejected; the session ends";
+            wipeTokens();
+            // The stored token is dead: remove it so the next start does not retry it.
+            m_store->remove(m_config.account, q, [](SecretStore::Result) {});
+            setState(Session::State::ReauthenticationRequired);
+        } else {
+            setOffline(error.isTransient());
+        }
+        finishRefresh(error);
+        return;
+    }
+
+    auto pending = std::make_shared<TokenResponse>(std::move(response));
+    if (pending->refreshToken.isEmpty()) {
+        // The server did not rotate (RFC 6749 §6 allows it): keep the old one.
+        ++m_refreshCount;
+        installAccessToken(*pending);
+        finishRefresh({});
+        return;
+    }
+
+    // Store before use: the rotated token is safe before its access token is handed out.
+    m_refreshToken = pending->refreshToken.clone();
+    m_storeBehind = true;
+    const quint64 epoch = m_epoch;
+    m_store->write(m_config.account, pending->refreshToken, q,
+                   [this, epoch, pending](SecretStore::Result result) {
+                       if (epoch != m_epoch)
+                           return;
+                       ErrorInfo storeError;
+                       if (result.ok()) {
+                           m_storeBehind = false;
+                       } else {
+                           // Keep working from memory; the next refresh retries the write.
+                           storeError = storageError(
+                                   result,
+                                   QStringLiteral("The renewed session could not be stored; "
+                                                  "it is kept in memory for now."));
+                       }
+                       pending->refreshToken.clear();
+                       ++m_refreshCount;
+                       installAccessToken(*pending);
+                       if (storeError.isError())
+                           emitError(storeError);
+                       finishRefresh({});
+                   });
+}
+
+void SessionPrivate::finishRefresh(const ErrorInfo &error)
+{
+    m_refreshInFlight = false;
+    m_restoring = false;
+    if (!error.isError())
+        setOffline(false);
+    if (error.isError())
+        emitError(error);
+    if (m_state == Session::State::Refreshing || m_state == Session::State::Restoring) {
+        // A kept refresh token keeps the session, also after a transient failure.
+        setState(m_refreshToken.isEmpty() && m_accessToken.isEmpty() ? Session::State::SignedOut
+                                                                     : Session::State::SignedIn);
+    }
+    releaseWaiters(error);
+}
+
+void SessionPrivate::startSignOut()
+{
+    Q_Q(Session);
+    abortInFlight();
+    m_signingOut = true;
+    const quint64 epoch = m_epoch;
+    auto token = std::make_shared<SecretBytes>(std::move(m_refreshToken));
+    wipeTokens();
+    releaseWaiters(ErrorInfo::make(Error::NotSignedIn, QStringLiteral("Signed out.")));
+
+    struct Outcome
+    {
+        int pending = 2;
+        ErrorInfo storage;
+        ErrorInfo revocation;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    auto finishOne = [this, epoch, outcome] {
+        if (--outcome->pending > 0 || epoch != m_epoch)
+            return;
+        m_signingOut = false;
+        if (outcome->storage.isError())
+            emitError(outcome->storage);
+        else if (outcome->revocation.isError())
+            emitError(outcome->revocation);
+        setState(Session::State::SignedOut);
+        Q_EMIT q_ptr->signedOut();
+    };
+
+    auto revokeAndRemove = [this, q, token, outcome, finishOne] {
+        // The local wipe does not depend on the server (RFC 7009 is best effort).
+        m_store->remove(m_config.account, q, [outcome, finishOne](SecretStore::Result result) {
+            if (!result.ok())
+                outcome->storage = storageError(
+                        result, QStringLiteral("The stored session could not be removed."));
+            finishOne();
+        });
+        if (token->isEmpty() || !m_config.revocationEndpoint.isValid()
+            || m_config.revocationEndpoint.isEmpty()) {
+            QTimer::singleShot(0, q, finishOne);
+            return;
+        }
+        const ErrorInfo check = TokenEndpointClient::checkEndpoint(m_config.revocationEndpoint,
+                                                                   u"revocation endpoint");
+        if (check.isError()) {
+            outcome->revocation = check;
+            QTimer::singleShot(0, q, finishOne);
+            return;
+        }
+        m_client.revoke(m_config.revocationEndpoint, *token, "refresh_token", q,
+                        [outcome, finishOne, token](const ErrorInfo &error) {
+                            token->clear();
+                            if (error.isError()) {
+                                outcome->revocation = error;
+                                outcome->revocation.message
+                                        = QStringLiteral(
+                                                  "Signed out on this device, but the server "
+                                                  "could not be told: ")
+                                        + error.message;
+                            }
+                            finishOne();
+                        });
+    };
+
+    if (!token->isEmpty() || !m_config.revocationEndpoint.isValid()) {
+        revokeAndRemove();
+        return;
+    }
+    // Signing out without a restored session (e.g. `securetokens logout` in a
+    // new process): fetch the stored token so the server can revoke it too.
+    m_store->read(m_config.account, q,
+                  [token, revokeAndRemove](SecretStore::Result result, SecretBytes stored) {
+                      if (result.ok())
+                          *token = std::move(stored);
+                      revokeAndRemove();
+                  });
+}
+
+// --- Session -----------------------------------------------------------------
+
+Session::Session(const SessionConfig &config, QObject *parent)
+    : QObject(parent), d_ptr(std::make_unique<SessionPrivate>(this, config))
+{
+    qRegisterMetaType<SecureTokens::ErrorInfo>();
+}
+
+Session::~Session()
+{
+    Q_D(Session);
+    d->abortInFlight();
+    d->releaseWaiters(
+            ErrorInfo::make(Error::Cancelled, QStringLiteral("The session was destroyed.")));
+    // Replies die before the private data they call back into.
+    delete d->m_nam;
+    d->m_nam = nullptr;
+}
+
+const SessionConfig &Session::config() const
+{
+    Q_D(const Session);
+    return d->m_config;
+}
+
+Session::State Session::state() const
+{
+    Q_D(const Session);
+    return d->m_state;
+}
+
+bool Session::isSignedIn() const
+{
+    Q_D(const Session);
+    return d->m_state == State::SignedIn || d->m_state == State::Refreshing;
+}
+
+bool Session::isRefreshing() const
+{
+    Q_D(const Session);
+    return d->m_state == State::Refreshing || d->m_state == State::Restoring;
+}
+
+bool Session::isOffline() const
+{
+    Q_D(const Session);
+    return d->m_offline;
+}
+
+QString Session::subject() const
+{
+    Q_D(const Session);
+    return d->m_subject;
+}
+
+QDateTime Session::accessTokenExpiresAt() const
+{
+    Q_D(const Session);
+    return d->m_accessExpiresAt;
+}
+
+QString Session::accessTokenFingerprint() const
+{
+    Q_D(const Session);
+    return d->m_accessToken.fingerprint();
+}
+
+int Session::refreshCount() const
+{
+    Q_D(const Session);
+    return d->m_refreshCount;
+}
+
+QString Session::storageBackend() const
+{
+    Q_D(const Session);
+    return d->m_store->backendName();
+}
+
+ErrorInfo Session::lastError() const
+{
+    Q_D(const Session);
+    return d->m_lastError;
+}
+
+SecretBytes Session::accessTokenForExternalUse() const
+{
+    Q_D(const Session);
+    if (!d->hasUsableAccessToken())
+        return {};
+    return d->m_accessToken.clone();
+}
+
+QNetworkAccessManager *Session::authorizationNetworkAccessManager() const
+{
+    Q_D(const Session);
+    return d->m_nam;
+}
+
+void Session::signInWithPassword(const QString &username, const QString &password)
+{
+    Q_D(Session);
+    d->startPasswordGrant(username, password);
+}
+
+void Session::restore()
+{
+    Q_D(Session);
+    d->startRestore();
+}
+
+void Session::refresh()
+{
+    Q_D(Session);
+    if (!isSignedIn()) {
+        d->emitErrorLater(ErrorInfo::make(Error::NotSignedIn,
+                                          QStringLiteral("There is no session to refresh.")));
+        return;
+    }
+    d->startRefresh();
+}
+
+void Session::signOut()
+{
+    Q_D(Session);
+    d->startSignOut();
+}
+
+} // namespace SecureTokens

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "tokenclient_p.h"
+
+#include <securetokens/secretstore.h>
+#include <securetokens/session.h>
+
+#include <QDeadlineTimer>
+#include <QPointer>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace SecureTokens {
+
+/*!
+    \internal
+    The session's state machine and its single-flight refresh.
+
+    Invariants:
+    - at most one refresh (or sign-in) is on the wire per Session; every caller
+      that needs a token meanwhile is queued in m_waiters and released exactly
+      once with the refresh's outcome;
+    - generation increases each time a new access token is installed, so a 401
+      for a request sent with an older token can be retried without a refresh;
+    - a rotated refresh token is written to the store before the access token
+      that came with it is used (store before use).
+*/
+class SessionPrivate
+{
+    Q_DECLARE_PUBLIC(Session)
+
+public:
+    using TokenCallback = std::function<void(const ErrorInfo &error)>;
+
+    SessionPrivate(Session *q, const SessionConfig &config);
+    ~SessionPrivate();
+
+    // --- used by AuthenticatedNetworkAccessManager -------------------------
+    //! Whether the in-memory access token can be sent now (present, not about to expire).
+    bool hasUsableAccessToken() const;
+    quint64 generation() const { return m_generation; }
+    const SecretBytes &accessToken() const { return m_accessToken; }
+    /*!
+        Calls \a done (later, exactly once, unless \a context dies) when a usable
+        access token is available, refreshing first when needed; with an error
+        when none can be had.
+    */
+    void withUsableToken(QObject *context, TokenCallback done);
+    /*!
+        A request sent with the token of \a sentGeneration was answered 401.
+        If a newer token exists, \a done is released at once; otherwise one
+        refresh is started (or joined).
+    */
+    void onUnauthorized(quint64 sentGeneration, QObject *context, TokenCallback done);
+
+    // --- state machine -----------------------------------------------------
+    void setState(Session::State state);
+    void setOffline(bool offline);
+    void emitError(const ErrorInfo &error);
+    void emitErrorLater(const ErrorInfo &error);
+
+    void startPasswordGrant(const QString &username, const QString &password);
+    void startRestore();
+    void startRefresh();
+    void startSignOut();
+
+    void refreshWith(SecretBytes refreshToken);
+    void onRefreshAnswer(const ErrorInfo &error, TokenResponse response);
+    void finishRefresh(const ErrorInfo &error);
+    void installAccessToken(TokenResponse &response);
+    void scheduleProactiveRefresh(qint64 lifetimeSeconds);
+    void wipeTokens();
+    void releaseWaiters(const ErrorInfo &error);
+    void abortInFlight();
+
+    Session *const q_ptr;
+    SessionConfig m_config;
+    std::shared_ptr<SecretStore> m_store;
+    QNetworkAccessManager *m_nam = nullptr;
+    TokenEndpointClient m_client;
+
+    Session::State m_state = Session::State::SignedOut;
+    bool m_offline = false;
+    ErrorInfo m_lastError;
+
+    SecretBytes m_accessToken;
+    QDeadlineTimer m_accessDeadline {QDeadlineTimer::Forever};
+    QDateTime m_accessExpiresAt;
+    QString m_subject;
+    quint64 m_generation = 0;
+    int m_refreshCount = 0;
+
+    //! In-memory copy of the refresh token; the store is the source of truth.
+    SecretBytes m_refreshToken;
+    //! The last write of m_refreshToken to the store failed: memory is newer.
+    bool m_storeBehind = false;
+
+    bool m_refreshInFlight = false;
+    bool m_restoring = false;
+    bool m_signingOut = false;
+    QPointer<QNetworkReply> m_inFlightReply;
+    //! Bumped to invalidate callbacks of operations that were abandoned.
+    quint64 m_epoch = 0;
+
+    struct Waiter
+    {
+        QPointer<QObject> context;
+        TokenCallback done;
+    };
+    std::vector<Waiter> m_waiters;
+    QTimer m_proactiveTimer;
+};
+
+} // namespace SecureTokens

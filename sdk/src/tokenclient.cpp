@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+#include "tokenclient_p.h"
+
+#include "logging_p.h"
+
+#include <QDateTime>
+#include <QMetaEnum>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QPointer>
+#include <QTimer>
+
+#include <memory>
+
+namespace SecureTokens {
+
+namespace {
+
+// RFC 6749 Appendix B: application/x-www-form-urlencoded, UTF-8, with the
+// characters outside unreserved percent-encoded.
+void appendFormValue(QByteArray &body, QByteArrayView value)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-'
+            || u == '.' || u == '_' || u == '~') {
+            body.append(c);
+        } else {
+            body.append('%');
+            body.append(hex[u >> 4]);
+            body.append(hex[u & 0xf]);
+        }
+    }
+}
+
+} // namespace
+
+TokenEndpointClient::TokenEndpointClient(QNetworkAccessManager *nam, const SessionConfig *config)
+    : m_nam(nam), m_config(config)
+{ }
+
+ErrorInfo TokenEndpointClient::checkEndpoint(const QUrl &endpoint, QStringView what)
+{
+    if (!endpoint.isValid() || endpoint.isRelative() || endpoint.host().isEmpty()) {
+        return ErrorInfo::make(
+                Error::InvalidConfiguration,
+                QStringLiteral("The %1 is not configured or not an absolute URL.").arg(what));
+    }
+    const QString scheme = endpoint.scheme().toLower();
+    if (scheme != QLatin1String("https") && scheme != QLatin1String("http")) {
+        return ErrorInfo::make(Error::InvalidConfiguration,
+                               QStringLiteral("The %1 must be an https URL.").arg(what));
+    }
+    // RFC 6749 §3.2 requires TLS for the token endpoint; RFC 8252 §8.3 allows
+    // plain http only on the loopback interface.
+    if (isInsecureTransport(endpoint)) {
+        return ErrorInfo::make(
+                Error::InsecureTransport,
+                QStringLiteral("Refusing plain http to a non-loopback %1.").arg(what));
+    }
+    return {};
+}
+
+QNetworkReply *TokenEndpointClient::post(const QUrl &endpoint, const QList<Field> &fields)
+{
+    QByteArray body;
+    for (const Field &field : fields) {
+        if (!body.isEmpty())
+            body.append('&');
+        appendFormValue(body, field.name);
+        body.append('=');
+        appendFormValue(body, field.secret ? field.secret->view() : QByteArrayView(field.value));
+    }
+
+    QNetworkRequest request(endpoint);
+    request.setHeader(QNetworkRequest::ContentTypeHeader,
+                      QByteArrayLiteral("application/x-www-form-urlencoded"));
+    request.setRawHeader(QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json"));
+    // Credentials never follow a redirect, never come from or go to a cache,
+    // and the token endpoint gets no cookies (RFC 6749 §5.1 no-store).
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
+                         QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+
+    QNetworkReply *reply = m_nam->post(request, body);
+    // QNAM shares the buffer until it is sent; secureWipe only wipes a buffer
+    // we own alone, so this is a no-op while it is shared and safe either way.
+    secureWipe(body);
+    return reply;
+}
+
+void TokenEndpointClient::collect(
+        QNetworkReply *reply, QObject *context,
+        std::function<void(ErrorInfo, int, QByteArray, QByteArray, QByteArray)> finished)
+{
+    struct State
+    {
+        QByteArray body;
+        bool tooLarge = false;
+        bool timedOut = false;
+        bool done = false;
+    };
+    auto state = std::make_shared<State>();
+    const qint64 maxBytes = m_config->maxResponseBytes;
+    QPointer<QObject> guard(context);
+
+    auto *deadline = new QTimer(reply);
+    deadline->setSingleShot(true);
+    QObject::connect(deadline, &QTimer::timeout, reply, [reply, state] {
+        state->timedOut = true;
+        reply->abort();
+    });
+    deadline->start(m_config->requestTimeout);
+
+    QObject::connect(reply, &QIODevice::readyRead, reply, [reply, state, maxBytes] {
+        if (state->tooLarge)
+            return;
+        if (state->body.size() + reply->bytesAvailable() > maxBytes) {
+            state->tooLarge = true;
+            secureWipe(state->body);
+            state->body.clear();
+            reply->abort();
+            return;
+        }
+        state->body.append(reply->readAll());
+    });
+
+    QObject::connect(reply, &QNetworkReply::finished, reply, [=] {
+        if (state->done)
+            return;
+        state->done = true;
+        deadline->stop();
+        if (!state->tooLarge && reply->bytesAvailable() > 0) {
+            if (state->body.size() + reply->bytesAvailable() > maxBytes)
+                state->tooLarge = true;
+            else
+                state->body.append(reply->readAll());
+        }
+        reply->deleteLater();
+
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        ErrorInfo transport;
+        if (state->tooLarge) {
+            transport = ErrorInfo::make(
+                    Error::ResponseTooLarge,
+                    QStringLiteral("The server's answer exceeds %1 bytes.").arg(maxBytes));
+        } else if (state->timedOut) {
+            transport = ErrorInfo::make(Error::Timeout,
+                                        QStringLiteral("The server did not answer in time."));
+        } else if (status == 0) {
+            transport = errorFromNetworkReply(reply);
+        } else if (status >= 300 && status < 400) {
+            // Token requests never follow redirects (credentials would follow).
+            transport = ErrorInfo::make(Error::MalformedResponse,
+                                        QStringLiteral("The server answered with a redirect."));
+        }
+        transport.httpStatus = status;
+        if (!guard) {
+            secureWipe(state->body);
+            return;
+        }
+        finished(transport, status, reply->header(QNetworkRequest::ContentTypeHeader).toByteArray(),
+                 std::move(state->body), reply->rawHeader(QByteArrayLiteral("Retry-After")));
+    });
+}
+
+QNetworkReply *TokenEndpointClient::requestToken(const QUrl &endpoint, const QList<Field> &fields,
+                                                 QObject *context, TokenCallback done)
+{
+    QNetworkReply *reply = post(endpoint, fields);
+    collect(reply, context,
+            [done = std::move(done)](ErrorInfo transport, int status, QByteArray contentType,
+                                     QByteArray body, QByteArray retryAfter) {
+                TokenResponse response;
+                ErrorInfo error = transport;
+                if (!transport.isError()) {
+                    TokenResponseLimits limits;
+                    error = parseTokenResponse(status, contentType, body, &response, limits);
+                }
+                secureWipe(body);
+                if (error.isError() && !retryAfter.isEmpty())
+                    error.retryAfterSeconds
+                            = parseRetryAfter(retryAfter, QDateTime::currentDateTimeUtc());
+                if (error.isError() && error.httpStatus == 0)
+                    error.httpStatus = status;
+                done(error, std::move(response));
+            });
+    return reply;
+}
+
+QNetworkReply *TokenEndpointClient::revoke(const QUrl &endpoint, const SecretBytes &token,
+                                           QByteArrayView tokenTypeHint, QObject *context,
+                                           DoneCallback done)
+{
+    QList<Field> fields;
+    fields.append({QByteArrayLiteral("token"), {}, &token});
+    fields.append({QByteArrayLiteral("token_type_hint"), tokenTypeHint.toByteArray(), nullptr});
+    fields.append({QByteArrayLiteral("client_id"), m_config->clientId.toUtf8(), nullptr});
+    QNetworkReply *reply = post(endpoint, fields);
+    collect(reply, context,
+            [done = std::move(done)](ErrorInfo transport, int status, QByteArray, QByteArray body,
+                                     QByteArray) {
+                secureWipe(body);
+                if (transport.isError()) {
+                    done(transport);
+                    return;
+                }
+                // RFC 7009 §2.2: 200 for revoked and for unknown tokens alike.
+                if (status == 200) {
+                    done({});
+                    return;
+                }
+                ErrorInfo error = ErrorInfo::make(
+                        status >= 500 ? Error::ServerError : Error::InvalidRequest,
+                        QStringLiteral("Revocation failed with HTTP %1.").arg(status));
+                error.httpStatus = status;
+                done(error);
+            });
+    return reply;
+}
+
+ErrorInfo errorFromNetworkReply(QNetworkReply *reply)
+{
+    switch (reply->error()) {
+    case QNetworkReply::OperationCanceledError:
+        return ErrorInfo::make(Error::Cancelled, QStringLiteral("The request was cancelled."));
+    case QNetworkReply::TimeoutError:
+        return ErrorInfo::make(Error::Timeout, QStringLiteral("The connection timed out."));
+    default: {
+        // Not errorString(): for some errors it quotes the whole URL, query included.
+        const QMetaEnum codes = QMetaEnum::fromType<QNetworkReply::NetworkError>();
+        return ErrorInfo::make(
+                Error::NetworkError,
+                QStringLiteral("Cannot reach %1 (%2).")
+                        .arg(reply->url().host(), QLatin1String(codes.valueToKey(reply->error()))));
+    }
+    }
+}
+
+} // namespace SecureTokens
