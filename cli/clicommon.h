@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <securetokens/error.h>
+#include <securetokens/session.h>
+
+#include <QString>
+
+#include <chrono>
+#include <functional>
+
+class QObject;
+
+namespace Cli {
+
+//! Exit codes (documented in --help; sysexits.h values where one fits).
+enum ExitCode : int {
+    ExitOk = 0,
+    ExitFailure = 1, //!< anything not covered below
+    ExitUsage = 2, //!< bad arguments or configuration
+    ExitHttpError = 22, //!< the API answered >= 400 after the SDK's own retry
+    ExitStorageUnavailable = 69, //!< secure storage unavailable, locked or denied
+    ExitTransient = 75, //!< network, timeout, 5xx, 429: the session is kept
+    ExitNotSignedIn = 77, //!< not signed in, or re-authentication required
+};
+
+//! The exit code for an SDK error.
+int exitCodeFor(SecureTokens::Error error);
+
+//! Prints "securetokens: <message>" to stderr.
+void printError(const QString &message);
+void printError(const SecureTokens::ErrorInfo &error);
+
+/*!
+    Runs the event loop until \a done returns true (checked whenever \a session
+    changes state or reports an error) or until \a limit passes. Every SDK call
+    has its own timeout; the limit only guards against a bug hanging a script.
+*/
+bool waitFor(SecureTokens::Session *session, const std::function<bool()> &done,
+             std::chrono::milliseconds limit = std::chrono::minutes(5));
+
+} // namespace Cli

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+#include "clisettings.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+#include <QStandardPaths>
+
+using namespace SecureTokens;
+
+namespace Cli {
+
+namespace {
+
+QStringList toStrings(const QList<QUrl> &urls)
+{
+    QStringList out;
+    for (const QUrl &url : urls)
+        out.append(url.toString());
+    return out;
+}
+
+QList<QUrl> toUrls(const QStringList &strings)
+{
+    QList<QUrl> out;
+    for (const QString &s : strings)
+        out.append(QUrl(s));
+    return out;
+}
+
+QString group(const QString &account)
+{
+    // QSettings treats '/' as a separator; keep account names flat.
+    return QStringLiteral("account-")
+            + QString(account).replace(QLatin1Char('/'), QLatin1Char('_'));
+}
+
+} // namespace
+
+QString storageService()
+{
+    const QString fromEnv = qEnvironmentVariable("SECURETOKENS_SERVICE");
+    return fromEnv.isEmpty() ? QStringLiteral("org.securetokens.cli") : fromEnv;
+}
+
+QString settingsPath()
+{
+    const QString fromEnv = qEnvironmentVariable("SECURETOKENS_CONFIG");
+    if (!fromEnv.isEmpty())
+        return fromEnv;
+    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation)
+            + QStringLiteral("/securetokens/cli.ini");
+}
+
+void save(const AccountSettings &s)
+{
+    QDir().mkpath(QFileInfo(settingsPath()).absolutePath());
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    settings.beginGroup(group(s.account));
+    settings.setValue(QStringLiteral("issuer"), s.config.issuer.toString());
+    settings.setValue(QStringLiteral("token_endpoint"), s.config.tokenEndpoint.toString());
+    settings.setValue(QStringLiteral("revocation_endpoint"),
+                      s.config.revocationEndpoint.toString());
+    settings.setValue(QStringLiteral("client_id"), s.config.clientId);
+    settings.setValue(QStringLiteral("scopes"), s.config.scopes);
+    settings.setValue(QStringLiteral("api_origins"), toStrings(s.config.apiOrigins));
+    settings.setValue(QStringLiteral("store"), s.store);
+    settings.setValue(QStringLiteral("user"), s.user);
+    settings.endGroup();
+    settings.sync();
+}
+
+std::optional<AccountSettings> load(const QString &account)
+{
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    if (!settings.childGroups().contains(group(account)))
+        return std::nullopt;
+    settings.beginGroup(group(account));
+    AccountSettings s;
+    s.account = account;
+    s.config.issuer = QUrl(settings.value(QStringLiteral("issuer")).toString());
+    s.config.tokenEndpoint = QUrl(settings.value(QStringLiteral("token_endpoint")).toString());
+    s.config.revocationEndpoint
+            = QUrl(settings.value(QStringLiteral("revocation_endpoint")).toString());
+    s.config.clientId = settings.value(QStringLiteral("client_id")).toString();
+    s.config.scopes = settings.value(QStringLiteral("scopes")).toStringList();
+    s.config.apiOrigins = toUrls(settings.value(QStringLiteral("api_origins")).toStringList());
+    s.store = settings.value(QStringLiteral("store"), QStringLiteral("keychain")).toString();
+    s.user = settings.value(QStringLiteral("user")).toString();
+    s.config.storageService = storageService();
+    s.config.account = account;
+    s.config.storagePolicy = s.store == QLatin1String("memory") ? StoragePolicy::SessionOnly
+                                                                : StoragePolicy::Required;
+    return s;
+}
+
+void forget(const QString &account)
+{
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    settings.remove(group(account));
+    settings.sync();
+}
+
+} // namespace Cli

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <securetokens/sessionconfig.h>
+
+#include <QString>
+
+#include <optional>
+
+namespace Cli {
+
+/*!
+    What `securetokens login` remembers about an account, in a plain INI file
+    ($SECURETOKENS_CONFIG, else the user's config directory). Only
+    configuration lives here; tokens go to secure storage, never to this file.
+*/
+struct AccountSettings
+{
+    QString account;
+    SecureTokens::SessionConfig config;
+    QString store; //!< "keychain" or "memory"
+    QString user; //!< the user name given at login, for `status`
+};
+
+//! The storage service name the CLI's refresh tokens are kept under.
+QString storageService();
+
+QString settingsPath();
+void save(const AccountSettings &settings);
+std::optional<AccountSettings> load(const QString &account);
+void forget(const QString &account);
+
+} // namespace Cli

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QStringList>
+
+namespace Cli {
+
+// Each command parses its own arguments (args[0] is the command name) and
+// returns the process exit code (see ExitCode).
+int login(const QStringList &args);
+int status(const QStringList &args);
+int call(const QStringList &args);
+int logout(const QStringList &args);
+
+} // namespace Cli

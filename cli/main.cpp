@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// securetokens: a command-line client of the SecureTokens SDK, and its headless demo.
+#include "clicommon.h"
+#include "commands.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+namespace {
+
+const char usage[] = R"(Usage: securetokens <command> [options]
+
+Commands:
+  login    Sign in (password grant) and keep the refresh token in secure storage
+             --issuer URL | --token-endpoint URL   --client-id ID
+             [--revocation-endpoint URL] [--api-origin ORIGIN]... [--scope SCOPES]
+             [--username U] [--password-stdin] [--store keychain|memory] [--account NAME]
+           The password is read from stdin (--password-stdin), $SECURETOKENS_PASSWORD
+           or a prompt; never from the command line.
+  status   Whether an account is signed in, as whom, and where the token is kept
+             [--account NAME] [--json]
+  call     Restore the session and send authenticated requests; prints each body
+             URL... [--method M] [--data BODY] [--header "Name: value"]... [--parallel]
+             [--account NAME]
+  logout   Revoke the refresh token server-side (RFC 7009) and wipe it locally
+             [--account NAME]
+
+Run `securetokens <command> --help` for a command's options.
+
+Configuration given at login goes to $SECURETOKENS_CONFIG (default:
+~/.config/securetokens/cli.ini); only the refresh token goes to secure storage
+(service $SECURETOKENS_SERVICE, default org.securetokens.cli). No token is ever
+printed or written to a file.
+
+Exit codes:
+   0  success
+   2  usage or configuration error
+  22  the API answered an HTTP status >= 400 (after the SDK's own retry)
+  69  secure storage unavailable, locked or denied
+  75  transient failure (network, timeout, 5xx, 429): the session is kept
+  77  not signed in, or re-authentication required
+   1  any other failure
+)";
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("securetokens"));
+    QCoreApplication::setOrganizationName(QStringLiteral("SecureTokens"));
+    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+
+    QStringList args = QCoreApplication::arguments();
+    if (args.size() < 2 || args.at(1) == QLatin1String("--help")
+        || args.at(1) == QLatin1String("-h") || args.at(1) == QLatin1String("help")) {
+        QTextStream(stdout) << QLatin1String(usage);
+        return args.size() < 2 ? Cli::ExitUsage : Cli::ExitOk;
+    }
+    if (args.at(1) == QLatin1String("--version")) {
+        QTextStream(stdout) << "securetokens " << QCoreApplication::applicationVersion()
+                            << Qt::endl;
+        return Cli::ExitOk;
+    }
+    const QString command = args.at(1);
+    args.removeAt(0); // QCommandLineParser wants the command name first
+    if (command == QLatin1String("login"))
+        return Cli::login(args);
+    if (command == QLatin1String("status"))
+        return Cli::status(args);
+    if (command == QLatin1String("call"))
+        return Cli::call(args);
+    if (command == QLatin1String("logout"))
+        return Cli::logout(args);
+    Cli::printError(QStringLiteral("unknown command \"%1\"; see securetokens --help").arg(command));
+    return Cli::ExitUsage;
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#include "passwordprompt.h"
+
+#include <QTextStream>
+
+#include <cstdio>
+#include <string>
+
+#include <termios.h>
+#include <unistd.h>
+
+namespace Cli {
+
+QString readLineFromStdin()
+{
+    std::string line;
+    int c;
+    while ((c = std::fgetc(stdin)) != EOF && c != '\n')
+        line.push_back(char(c));
+    if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+    QString result = QString::fromStdString(line);
+    // Best effort: do not leave the password in this buffer.
+    std::fill(line.begin(), line.end(), '\0');
+    return result;
+}
+
+QString promptPassword(const QString &prompt)
+{
+    if (!isatty(STDIN_FILENO))
+        return {};
+    QTextStream(stderr) << prompt << Qt::flush;
+    termios old {};
+    tcgetattr(STDIN_FILENO, &old);
+    termios noEcho = old;
+    noEcho.c_lflag &= ~tcflag_t(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &noEcho);
+    const QString password = readLineFromStdin();
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    QTextStream err(stderr);
+    err << Qt::endl;
+    return password;
+}
+
+} // namespace Cli

@@ -1,0 +1,13 @@
+# The CLI in real processes, against the in-process mock server, with the real
+# Secret Service (KEYRING: its own D-Bus session and gnome-keyring).
+if(TARGET securetokens)
+    securetokens_add_test(NAME tst_cli
+        SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cli.cpp
+        LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
+        LABELS integration keychain
+        KEYRING
+        TIMEOUT 300)
+    target_compile_definitions(tst_cli PRIVATE
+        SECURETOKENS_CLI_PATH="$<TARGET_FILE:securetokens>")
+    add_dependencies(tst_cli securetokens)
+endif()

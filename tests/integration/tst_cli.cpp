@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+// `securetokens` in new processes: login, status, call, logout, exit codes, and
+// a scan of every file it could have written for tokens.
+
+#include <mockauthserver.h>
+#include <securetokens/keychainsecretstore.h>
+
+#include <QDirIterator>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace SecureTokens;
+using Mock::MockAuthServer;
+
+namespace {
+
+constexpr int kWait = 60000;
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+QStringList stringsOf(const QJsonValue &value)
+{
+    QStringList out;
+    for (const QJsonValue &v : value.toArray())
+        out.append(v.toString());
+    return out;
+}
+
+// Files under \a root that contain \a needle (skipping sockets and huge files).
+QStringList filesContaining(const QString &root, const QByteArray &needle)
+{
+    QStringList hits;
+    QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::NoSymLinks,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        QFile file(path);
+        if (file.size() > 16 * 1024 * 1024 || !file.open(QIODevice::ReadOnly))
+            continue;
+        if (file.readAll().contains(needle))
+            hits.append(path);
+    }
+    return hits;
+}
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_home;
+    std::unique_ptr<MockAuthServer> m_server;
+    QString m_service;
+
+    QString url(const QString &path) const { return m_server->baseUrl().toString() + path; }
+
+    Run run(const QStringList &args, const QByteArray &input = {},
+            const QProcessEnvironment &extra = {})
+    {
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("HOME"), m_home.path());
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral(".config")));
+        env.insert(QStringLiteral("SECURETOKENS_SERVICE"), m_service);
+        env.remove(QStringLiteral("SECURETOKENS_PASSWORD"));
+        for (const QString &key : extra.keys())
+            env.insert(key, extra.value(key));
+        process.setProcessEnvironment(env);
+        process.start(QStringLiteral(SECURETOKENS_CLI_PATH), args);
+        if (!process.waitForStarted())
+            return {};
+        process.write(input);
+        process.closeWriteChannel();
+        // Not waitForFinished(): the server lives in this thread's event loop.
+        QSignalSpy finished(&process, &QProcess::finished);
+        if (!finished.wait(kWait)) {
+            process.kill();
+            process.waitForFinished();
+        }
+        return {process.exitCode(), process.readAllStandardOutput(),
+                process.readAllStandardError()};
+    }
+
+    Run login(const QByteArray &password = QByteArrayLiteral("wonderland\n"))
+    {
+        return run({QStringLiteral("login"), QStringLiteral("--token-endpoint"),
+                    url(QStringLiteral("/oauth/token")), QStringLiteral("--revocation-endpoint"),
+                    url(QStringLiteral("/oauth/revoke")), QStringLiteral("--client-id"),
+                    QStringLiteral("demo"), QStringLiteral("--username"), QStringLiteral("alice"),
+                    QStringLiteral("--password-stdin")},
+                   password);
+    }
+
+    int stat(const char *name) const
+    {
+        return m_server->stats().value(QLatin1String(name)).toInt();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(qEnvironmentVariableIsSet("DBUS_SESSION_BUS_ADDRESS"),
+                 "run through scripts/with-keyring (ctest does)");
+        QVERIFY(m_home.isValid());
+    }
+
+    void init()
+    {
+        Mock::ServerConfig config;
+        config.admin = true;
+        m_server = std::make_unique<MockAuthServer>(config);
+        QVERIFY(m_server->listen());
+        m_service = QStringLiteral("org.securetokens.test.%1")
+                            .arg(QLatin1String(QTest::currentTestFunction()));
+    }
+
+    void cleanup() { m_server.reset(); }
+
+    void loginStatusCallLogoutAcrossProcesses()
+    {
+        Run r = login();
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.out.contains("Signed in as alice"));
+
+        r = run({QStringLiteral("status"), QStringLiteral("--json")});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject status = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(status.value(QLatin1String("signed_in")).toBool(), true);
+        QCOMPARE(status.value(QLatin1String("user")).toString(), QStringLiteral("alice"));
+        QCOMPARE(status.value(QLatin1String("storage")).toString(),
+                 QStringLiteral("secret-service"));
+
+        r = run({QStringLiteral("call"), url(QStringLiteral("/api/me"))});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QLatin1String("sub")).toString(),
+                 QStringLiteral("alice"));
+        QCOMPARE(stat("refresh_grants"), 1); // restored in the new process
+        QCOMPARE(stat("reuse_detected"), 0);
+
+        // Every token issued so far is on no file under $HOME or /tmp; the live
+        // refresh token is in the keyring (whose files are encrypted).
+        const QJsonObject tokens = m_server->tokens();
+        const QStringList access = stringsOf(tokens.value(QLatin1String("access_tokens")));
+        const QStringList refresh = stringsOf(tokens.value(QLatin1String("refresh_tokens")));
+        QCOMPARE(access.size(), 2);
+        QCOMPARE(refresh.size(), 1);
+        for (const QString &token : access + refresh) {
+            for (const QString &root : {m_home.path(), QStringLiteral("/tmp")}) {
+                const QStringList hits = filesContaining(root, token.toLatin1());
+                QVERIFY2(hits.isEmpty(), qPrintable(hits.join(QLatin1Char(' '))));
+            }
+            QVERIFY(!r.out.contains(token.toLatin1()) && !r.err.contains(token.toLatin1()));
+        }
+        KeychainSecretStore keychain(m_service);
+        bool done = false;
+        bool inKeyring = false;
+        keychain.read(QStringLiteral("default"), this,
+                      [&](SecretStore::Result result, SecretBytes secret) {
+                          inKeyring = result.ok() && secret.equals(refresh.first().toLatin1());
+                          done = true;
+                      });
+        QTRY_VERIFY_WITH_TIMEOUT(done, kWait);
+        QVERIFY(inKeyring);
+
+        r = run({QStringLiteral("logout")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(stat("revocations"), 1);
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
+        QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 77);
+    }
+
+    void callAbsorbsA401AndRunsInParallel()
+    {
+        QCOMPARE(login().exitCode, 0);
+        m_server->setFaults(QJsonObject {{QStringLiteral("reject_access_tokens"), 1}});
+        Run r = run({QStringLiteral("call"), url(QStringLiteral("/api/items"))});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(stat("unauthorized"), 1);
+        QCOMPARE(stat("refresh_grants"), 2); // restore + the 401's refresh
+
+        r = run({QStringLiteral("call"), QStringLiteral("--parallel"),
+                 url(QStringLiteral("/api/me")), url(QStringLiteral("/api/items")),
+                 url(QStringLiteral("/api/echo"))});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(r.out.count("\n"), 3);
+        QVERIFY(r.out.contains("\"Bearer ")); // the echo saw the header
+        QCOMPARE(stat("reuse_detected"), 0);
+    }
+
+    void exitCodes()
+    {
+        QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 77);
+        QCOMPARE(login(QByteArrayLiteral("wrong\n")).exitCode, 77);
+        QCOMPARE(run({QStringLiteral("login"), QStringLiteral("--token-endpoint"),
+                      url(QStringLiteral("/oauth/token")), QStringLiteral("--username"),
+                      QStringLiteral("alice")})
+                         .exitCode,
+                 2);
+        // A password on the command line is not an option.
+        QCOMPARE(run({QStringLiteral("login"), QStringLiteral("--password"),
+                      QStringLiteral("wonderland")})
+                         .exitCode,
+                 2);
+        QCOMPARE(run({QStringLiteral("frobnicate")}).exitCode, 2);
+
+        QCOMPARE(login().exitCode, 0);
+        QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/nothing-here"))}).exitCode,
+                 22);
+
+        // Transient: the token endpoint fails twice (restore, then the request's retry).
+        m_server->setFaults(
+                QJsonDocument::fromJson("{\"refresh_errors\":[{\"status\":500},{\"status\":500}]}")
+                        .object());
+        QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 75);
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 0); // session kept
+        QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 0);
+
+        // No secure storage at all.
+        QProcessEnvironment noBus;
+        noBus.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"),
+                     QStringLiteral("unix:path=/nonexistent/bus"));
+        QCOMPARE(run({QStringLiteral("status")}, {}, noBus).exitCode, 69);
+        QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}, {}, noBus).exitCode,
+                 69);
+    }
+
+    void helpDocumentsExitCodes()
+    {
+        const Run r = run({QStringLiteral("--help")});
+        QCOMPARE(r.exitCode, 0);
+        for (const char *code : {"22", "69", "75", "77"})
+            QVERIFY(r.out.contains(code));
+        QVERIFY(r.out.contains("never from the command line"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
