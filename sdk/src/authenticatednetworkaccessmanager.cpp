@@ -37,8 +37,7 @@ AuthenticatedNetworkAccessManager::AuthenticatedNetworkAccessManager(Session *se
                                                                      QObject *parent)
     : QNetworkAccessManager(parent),
       d_ptr(std::make_unique<AuthenticatedNetworkAccessManagerPrivate>(session))
-{
-}
+{ }
 
 AuthenticatedNetworkAccessManager::~AuthenticatedNetworkAccessManager()
 {
@@ -46,8 +45,8 @@ AuthenticatedNetworkAccessManager::~AuthenticatedNetworkAccessManager()
     // this class's members are gone. Delete the proxies now, while everything
     // they may touch is alive; they hand their inner replies to deleteLater(),
     // which the base destructor's delete overtakes safely.
-    const QList<AuthenticatedReply *> replies =
-            findChildren<AuthenticatedReply *>(Qt::FindDirectChildrenOnly);
+    const QList<AuthenticatedReply *> replies
+            = findChildren<AuthenticatedReply *>(Qt::FindDirectChildrenOnly);
     qDeleteAll(replies);
 }
 
@@ -98,7 +97,7 @@ QNetworkReply *AuthenticatedNetworkAccessManager::createRequest(Operation op,
                                                                 QIODevice *outgoingData)
 {
     Q_D(AuthenticatedNetworkAccessManager);
-    // Bearer only for allow-listed origins (RFC 6750 §5.3, RFC 9700 §4.10):
+    // Bearer only for allow-listed origins (RFC 6750 §5.3, RFC 9700 §2.3/§4.9):
     // anything else goes out exactly as the application built it.
     if (!d->isAllowListed(request.url()))
         return QNetworkAccessManager::createRequest(op, request, outgoingData);

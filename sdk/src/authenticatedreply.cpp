@@ -20,7 +20,7 @@ QNetworkAccessManager::Operation operationFor(const QByteArray &method, bool wit
 {
     // Qt sends a body only with PUT, POST and custom verbs (sendCustomRequest).
     if (withBody)
-        return method == "PUT" ? QNetworkAccessManager::PutOperation
+        return method == "PUT"     ? QNetworkAccessManager::PutOperation
                 : method == "POST" ? QNetworkAccessManager::PostOperation
                                    : QNetworkAccessManager::CustomOperation;
     if (method == "GET")
@@ -40,8 +40,8 @@ const QByteArray authorizationHeader = QByteArrayLiteral("Authorization");
 
 } // namespace
 
-AuthenticatedReply::AuthenticatedReply(AuthenticatedNetworkAccessManager *manager,
-                                       Session *session, QNetworkAccessManager::Operation op,
+AuthenticatedReply::AuthenticatedReply(AuthenticatedNetworkAccessManager *manager, Session *session,
+                                       QNetworkAccessManager::Operation op,
                                        const QNetworkRequest &request, QIODevice *outgoingData,
                                        const ReplyPolicy &policy)
     : QNetworkReply(manager),
@@ -95,8 +95,8 @@ SessionPrivate *AuthenticatedReply::sessionPrivate() const
 void AuthenticatedReply::start()
 {
     if (isInsecureTransport(m_currentUrl)) {
-        // RFC 6750 §5.3 / RFC 9700 §4.x: bearer tokens only over TLS. Refused
-        // here, before any DNS lookup or connection.
+        // RFC 6750 §5.3, RFC 6749 §10.3: bearer tokens only over TLS. Refused
+        // here, before any DNS lookup or connection (loopback excepted).
         failLater(ErrorInfo::make(Error::InsecureTransport,
                                   QStringLiteral("A bearer token may not be sent over plain http "
                                                  "to a host that is not a loopback address.")));
@@ -194,8 +194,7 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
             device = m_oneShotBody;
             m_oneShotUsed = true;
         } else {
-            finishNow(ContentReSendError,
-                      tr("The request body cannot be sent a second time."));
+            finishNow(ContentReSendError, tr("The request body cannot be sent a second time."));
             return;
         }
     }
@@ -293,7 +292,7 @@ void AuthenticatedReply::decide()
         // Not retried, but the token was rejected: renew it (shared, single
         // flight) so that the application's own resend finds a fresh one.
         if (SessionPrivate *d = sessionPrivate())
-            d->onUnauthorized(m_sentGeneration, m_session, [](const ErrorInfo &) { });
+            d->onUnauthorized(m_sentGeneration, m_session, [](const ErrorInfo &) {});
     }
     if (!bodyReplayable()) {
         m_annotation = notReplayableError();
@@ -304,8 +303,9 @@ void AuthenticatedReply::decide()
     }
     if (!methodAllowsReplay()) {
         m_annotation = notReplayableError();
-        m_annotationText = QStringLiteral(
-                "The access token was rejected; the request was not retried because ")
+        m_annotationText
+                = QStringLiteral(
+                          "The access token was rejected; the request was not retried because ")
                 + QString::fromLatin1(m_method)
                 + QStringLiteral(" is not idempotent (send an Idempotency-Key header or opt in "
                                  "to retries, see docs/networking.md).");
@@ -399,7 +399,8 @@ void AuthenticatedReply::followRedirect()
     detachInner(false);
 
     const QString scheme = target.scheme().toLower();
-    if (!target.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))) {
+    if (!target.isValid()
+        || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))) {
         finishNow(ProtocolUnknownError, tr("Redirect to an unsupported URL scheme."));
         return;
     }
@@ -436,8 +437,9 @@ void AuthenticatedReply::followRedirect()
     if (!rewrite.keepBody)
         m_sendBody = false;
 
-    // RFC 9700 §4.11 / RFC 9110 §15.4: credentials never follow a redirect to
-    // another origin; once the chain has left the origin it stays token-free.
+    // RFC 9700 §4.11 (open redirection), RFC 9110 §15.4: credentials never
+    // follow a redirect to another origin; once the chain has left the
+    // origin it stays token-free, even if a foreign server sends it back.
     if (!sameOrigin) {
         if (m_tokenMayFollow)
             qCDebug(lcNetwork) << "cross-origin redirect: Authorization dropped";

@@ -10,8 +10,8 @@
 #include <QUrl>
 
 #if QT_CONFIG(ssl)
-#  include <QSslConfiguration>
-#  include <QSslError>
+#include <QSslConfiguration>
+#include <QSslError>
 #endif
 
 #include <optional>

@@ -25,8 +25,8 @@ class AuthenticatedReply;
     const auto error = reply->attribute(SecureTokens::ErrorAttribute).value<SecureTokens::Error>();
     \endcode
 */
-inline constexpr QNetworkRequest::Attribute ErrorAttribute =
-        QNetworkRequest::Attribute(QNetworkRequest::User + 0x5354);
+inline constexpr QNetworkRequest::Attribute ErrorAttribute
+        = QNetworkRequest::Attribute(QNetworkRequest::User + 0x5354);
 
 /*!
     Request attribute (bool): set to true on a POST, PATCH or custom-verb
@@ -35,8 +35,8 @@ inline constexpr QNetworkRequest::Attribute ErrorAttribute =
     requests. A request with an \c Idempotency-Key header is replayable
     without it.
 */
-inline constexpr QNetworkRequest::Attribute RetryNonIdempotentAttribute =
-        QNetworkRequest::Attribute(QNetworkRequest::User + 0x5355);
+inline constexpr QNetworkRequest::Attribute RetryNonIdempotentAttribute
+        = QNetworkRequest::Attribute(QNetworkRequest::User + 0x5355);
 
 /*!
     A QNetworkAccessManager that authorizes requests with a Session's access
