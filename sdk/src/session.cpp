@@ -2,6 +2,7 @@
 #include "session_p.h"
 
 #include "jwtclaims_p.h"
+#include "signinflows_p.h"
 #include "logging_p.h"
 
 #include <securetokens/keychainsecretstore.h>
@@ -24,6 +25,15 @@ std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
     switch (config.storagePolicy) {
     case StoragePolicy::SessionOnly:
         return std::make_shared<MemorySecretStore>();
+    case StoragePolicy::EncryptedFile: {
+        // Until the encrypted-file store exists, this policy has no backend:
+        // report Unavailable rather than silently choosing another place.
+        auto none = std::make_shared<MemorySecretStore>();
+        for (auto op : {MemorySecretStore::Operation::Read, MemorySecretStore::Operation::Write,
+                        MemorySecretStore::Operation::Remove})
+            none->setFailure(op, SecretStore::Status::Unavailable);
+        return none;
+    }
     case StoragePolicy::Required:
         break;
     }
@@ -53,7 +63,8 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config)
       m_config(config),
       m_store(makeStore(config)),
       m_nam(new QNetworkAccessManager(q)),
-      m_client(m_nam, &m_config)
+      m_client(m_nam, &m_config),
+      m_transport(makeRefreshTransport(m_nam, &m_client, &m_config))
 {
     m_proactiveTimer.setSingleShot(true);
     // Timers run on a monotonic clock: wall-clock jumps do not move them.
@@ -234,26 +245,79 @@ void SessionPrivate::scheduleProactiveRefresh(qint64 lifetimeSeconds)
     m_proactiveTimer.start(std::chrono::milliseconds(lifetimeMs - leadMs));
 }
 
-void SessionPrivate::startPasswordGrant(const QString &username, const QString &password)
+bool SessionPrivate::beginSignIn(const ErrorInfo &configError)
 {
-    Q_Q(Session);
     if (m_state != Session::State::SignedOut
         && m_state != Session::State::ReauthenticationRequired) {
         emitErrorLater(ErrorInfo::make(Error::OperationInProgress,
                                        QStringLiteral("Sign out before signing in again.")));
-        return;
+        return false;
     }
-    ErrorInfo error = TokenEndpointClient::checkEndpoint(m_config.tokenEndpoint, u"token endpoint");
-    if (!error.isError() && m_config.clientId.isEmpty())
-        error = ErrorInfo::make(Error::InvalidConfiguration,
-                                QStringLiteral("The client id is not configured."));
-    if (error.isError()) {
-        emitErrorLater(error);
-        return;
+    if (configError.isError()) {
+        emitErrorLater(configError);
+        return false;
     }
-
     setState(Session::State::SigningIn);
     m_refreshInFlight = true;
+    return true;
+}
+
+void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response)
+{
+    Q_Q(Session);
+    if (epoch != m_epoch)
+        return;
+    m_inFlightReply = nullptr;
+    if (error.isError()) {
+        m_refreshInFlight = false;
+        emitError(error);
+        setState(Session::State::SignedOut);
+        releaseWaiters(error);
+        return;
+    }
+    if (response.refreshToken.isEmpty()) {
+        // No refresh token: a session that lasts as long as this access token.
+        qCInfo(lcSession) << "signed in without a refresh token";
+        m_refreshInFlight = false;
+        installAccessToken(response);
+        setState(Session::State::SignedIn);
+        releaseWaiters({});
+        return;
+    }
+    auto pending = std::make_shared<TokenResponse>(std::move(response));
+    // Store before use: the session only exists once the refresh token is safe.
+    m_store->write(
+            m_config.account, pending->refreshToken, q,
+            [this, epoch, pending](SecretStore::Result result) {
+                Q_Q(Session);
+                if (epoch != m_epoch)
+                    return;
+                m_refreshInFlight = false;
+                if (!result.ok()) {
+                    const ErrorInfo failure = storageError(
+                            result, QStringLiteral("The sign-in could not be stored securely."));
+                    // Do not leave a live refresh token behind on the server.
+                    if (m_transport->canRevoke())
+                        m_transport->revoke(pending->refreshToken, q, [](const ErrorInfo &) {});
+                    emitError(failure);
+                    setState(Session::State::SignedOut);
+                    releaseWaiters(failure);
+                    return;
+                }
+                m_refreshToken = std::move(pending->refreshToken);
+                m_storeBehind = false;
+                setOffline(false);
+                installAccessToken(*pending);
+                setState(Session::State::SignedIn);
+                releaseWaiters({});
+            });
+}
+
+void SessionPrivate::startPasswordGrant(const QString &username, const QString &password)
+{
+    Q_Q(Session);
+    if (!beginSignIn(m_transport->check()))
+        return;
     const quint64 epoch = m_epoch;
     QByteArray passwordUtf8 = password.toUtf8();
     const SecretBytes secret = SecretBytes::adopt(passwordUtf8);
@@ -266,63 +330,11 @@ void SessionPrivate::startPasswordGrant(const QString &username, const QString &
     if (!m_config.scopes.isEmpty())
         fields.append({QByteArrayLiteral("scope"), m_config.scopes.join(QLatin1Char(' ')).toUtf8(),
                        nullptr});
-
-    m_inFlightReply = m_client.requestToken(
-            m_config.tokenEndpoint, fields, q,
-            [this, epoch](const ErrorInfo &error, TokenResponse response) {
-                if (epoch != m_epoch)
-                    return;
-                m_inFlightReply = nullptr;
-                if (error.isError()) {
-                    m_refreshInFlight = false;
-                    emitError(error);
-                    setState(Session::State::SignedOut);
-                    releaseWaiters(error);
-                    return;
-                }
-                if (response.refreshToken.isEmpty()) {
-                    // No refresh token: a session that lasts as long as this access token.
-                    qCInfo(lcSession) << "signed in without a refresh token";
-                    m_refreshInFlight = false;
-                    installAccessToken(response);
-                    setState(Session::State::SignedIn);
-                    releaseWaiters({});
-                    return;
-                }
-                auto pending = std::make_shared<TokenResponse>(std::move(response));
-                Q_Q(Session);
-                // Store before use: the session only exists once the refresh token is safe.
-                m_store->write(
-                        m_config.account, pending->refreshToken, q,
-                        [this, epoch, pending](SecretStore::Result result) {
-                            if (epoch != m_epoch)
-                                return;
-                            m_refreshInFlight = false;
-                            if (!result.ok()) {
-                                const ErrorInfo failure = storageError(
-                                        result,
-                                        QStringLiteral(
-                                                "The sign-in could not be stored securely."));
-                                // Do not leave a live refresh token behind on the server.
-                                if (m_config.revocationEndpoint.isValid()) {
-                                    Q_Q(Session);
-                                    m_client.revoke(m_config.revocationEndpoint,
-                                                    pending->refreshToken, "refresh_token", q,
-                                                    [](const ErrorInfo &) {});
-                                }
-                                emitError(failure);
-                                setState(Session::State::SignedOut);
-                                releaseWaiters(failure);
-                                return;
-                            }
-                            m_refreshToken = std::move(pending->refreshToken);
-                            m_storeBehind = false;
-                            setOffline(false);
-                            installAccessToken(*pending);
-                            setState(Session::State::SignedIn);
-                            releaseWaiters({});
-                        });
-            });
+    m_inFlightReply
+            = m_client.requestToken(m_config.tokenEndpoint, fields, q,
+                                    [this, epoch](const ErrorInfo &error, TokenResponse response) {
+                                        finishSignIn(epoch, error, std::move(response));
+                                    });
 }
 
 void SessionPrivate::startRestore()
@@ -398,23 +410,17 @@ void SessionPrivate::refreshWith(SecretBytes refreshToken)
                                       QStringLiteral("The session has no refresh token.")));
         return;
     }
-    const ErrorInfo config
-            = TokenEndpointClient::checkEndpoint(m_config.tokenEndpoint, u"token endpoint");
+    const ErrorInfo config = m_transport->check();
     if (config.isError()) {
         finishRefresh(config);
         return;
     }
     const quint64 epoch = m_epoch;
     auto token = std::make_shared<SecretBytes>(std::move(refreshToken));
-    const QList<TokenEndpointClient::Field> fields {
-            {QByteArrayLiteral("grant_type"), QByteArrayLiteral("refresh_token"), nullptr},
-            {QByteArrayLiteral("refresh_token"), {}, token.get()},
-            {QByteArrayLiteral("client_id"), m_config.clientId.toUtf8(), nullptr},
-    };
     qCDebug(lcRefresh) << "refresh grant";
-    m_inFlightReply = m_client.requestToken(
-            m_config.tokenEndpoint, fields, q,
-            [this, epoch, token](const ErrorInfo &error, TokenResponse response) {
+    m_inFlightReply = m_transport->refresh(
+            *token, q, [this, epoch, token](const ErrorInfo &error, TokenResponse response) {
+                token->clear();
                 if (epoch != m_epoch)
                     return;
                 m_inFlightReply = nullptr;
@@ -528,34 +534,24 @@ void SessionPrivate::startSignOut()
                         result, QStringLiteral("The stored session could not be removed."));
             finishOne();
         });
-        if (token->isEmpty() || !m_config.revocationEndpoint.isValid()
-            || m_config.revocationEndpoint.isEmpty()) {
+        if (token->isEmpty() || !m_transport->canRevoke()) {
             QTimer::singleShot(0, q, finishOne);
             return;
         }
-        const ErrorInfo check = TokenEndpointClient::checkEndpoint(m_config.revocationEndpoint,
-                                                                   u"revocation endpoint");
-        if (check.isError()) {
-            outcome->revocation = check;
-            QTimer::singleShot(0, q, finishOne);
-            return;
-        }
-        m_client.revoke(m_config.revocationEndpoint, *token, "refresh_token", q,
-                        [outcome, finishOne, token](const ErrorInfo &error) {
-                            token->clear();
-                            if (error.isError()) {
-                                outcome->revocation = error;
-                                outcome->revocation.message
-                                        = QStringLiteral(
-                                                  "Signed out on this device, but the server "
-                                                  "could not be told: ")
-                                        + error.message;
-                            }
-                            finishOne();
-                        });
+        m_transport->revoke(*token, q, [outcome, finishOne, token](const ErrorInfo &error) {
+            token->clear();
+            if (error.isError()) {
+                outcome->revocation = error;
+                outcome->revocation.message
+                        = QStringLiteral("Signed out on this device, but the server could not be "
+                                         "told: ")
+                        + error.message;
+            }
+            finishOne();
+        });
     };
 
-    if (!token->isEmpty() || !m_config.revocationEndpoint.isValid()) {
+    if (!token->isEmpty() || !m_transport->canRevoke()) {
         revokeAndRemove();
         return;
     }

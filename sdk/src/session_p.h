@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "refreshtransport_p.h"
 #include "tokenclient_p.h"
 
 #include <securetokens/secretstore.h>
@@ -15,6 +16,8 @@
 #include <vector>
 
 namespace SecureTokens {
+
+class SignInFlows;
 
 /*!
     \internal
@@ -63,6 +66,18 @@ public:
     void emitError(const ErrorInfo &error);
     void emitErrorLater(const ErrorInfo &error);
 
+    /*!
+        Common entry of every sign-in flow: checks the state and \a configError
+        (reported later, never inside the call) and moves to SigningIn.
+        Returns false when the flow must not start.
+    */
+    bool beginSignIn(const ErrorInfo &configError);
+    /*!
+        Common exit of every sign-in flow: stores the refresh credential (store
+        before use; a storage failure fails the sign-in and revokes it), installs
+        the access token and ends in SignedIn, or reports \a error.
+    */
+    void finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response);
     void startPasswordGrant(const QString &username, const QString &password);
     void startRestore();
     void startRefresh();
@@ -82,6 +97,13 @@ public:
     std::shared_ptr<SecretStore> m_store;
     QNetworkAccessManager *m_nam = nullptr;
     TokenEndpointClient m_client;
+    //! Refresh and revocation; OAuth by default, replaceable (cookie transport).
+    std::unique_ptr<RefreshTransport> m_transport;
+    /*!
+        State of the interactive sign-in flows (browser + PKCE, device code,
+        cookie login), defined in signinflows_p.h; created on first use.
+    */
+    std::unique_ptr<SignInFlows> m_flows;
 
     Session::State m_state = Session::State::SignedOut;
     bool m_offline = false;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <securetokens/secretbytes.h>
 #include <securetokens/securetokens_export.h>
 
 #include <QList>
@@ -22,6 +23,12 @@ class SecretStore;
 enum class StoragePolicy : quint8 {
     Required, //!< platform secure storage (QtKeychain); sign-in fails with StorageUnavailable without it
     SessionOnly, //!< memory only, for this process: the user signs in again next start
+    /*!
+        Opt-in for headless Linux without a Secret Service: an AES-256-GCM file
+        whose key is derived from an application-supplied passphrase with a
+        memory-hard KDF (see encryptedFilePath and encryptedFilePassphrase).
+    */
+    EncryptedFile,
 };
 
 /*!
@@ -62,6 +69,10 @@ struct SECURETOKENS_EXPORT SessionConfig
         backends). Shared so that it outlives every call the session makes.
     */
     std::shared_ptr<SecretStore> secretStore;
+    //! StoragePolicy::EncryptedFile: the file (created with mode 0600).
+    QString encryptedFilePath;
+    //! StoragePolicy::EncryptedFile: the passphrase the file key is derived from.
+    std::shared_ptr<const SecretBytes> encryptedFilePassphrase;
 
     /*!
         How long before expiry the access token is renewed. Zero (default):
