@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QRandomGenerator>
 
 #include <algorithm>
 
@@ -75,9 +76,44 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config)
             startRefresh();
         }
     });
+    m_retryTimer.setSingleShot(true);
+    m_retryTimer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&m_retryTimer, &QTimer::timeout, q, [this] {
+        if (m_state == Session::State::SignedIn && !m_refreshInFlight) {
+            qCDebug(lcRefresh) << "retrying refresh, attempt" << m_retryAttempt;
+            startRefresh();
+        }
+    });
 }
 
 SessionPrivate::~SessionPrivate() = default;
+
+void SessionPrivate::scheduleRetry(const ErrorInfo &error)
+{
+    // Bounded exponential backoff with jitter: 1, 2, 4 ... 60 s, six attempts,
+    // each delay drawn from [d/2, d] so that many clients that lost the
+    // server at once do not come back in lockstep. A Retry-After from a 429
+    // or 503 (RFC 9110 §10.2.3) is honoured as the minimum.
+    constexpr int maxAttempts = 6;
+    m_backoffError = error;
+    if (m_retryAttempt >= maxAttempts) {
+        qCInfo(lcRefresh) << "giving up background retries; the next request tries again";
+        return;
+    }
+    const qint64 ceiling = std::min<qint64>(qint64(1000) << m_retryAttempt, 60000);
+    qint64 delay = ceiling / 2 + qint64(QRandomGenerator::global()->bounded(int(ceiling / 2) + 1));
+    if (error.retryAfterSeconds >= 0)
+        delay = std::max<qint64>(delay, std::min<qint64>(error.retryAfterSeconds, 300) * 1000);
+    ++m_retryAttempt;
+    m_retryTimer.start(std::chrono::milliseconds(delay));
+}
+
+void SessionPrivate::resetBackoff()
+{
+    m_retryTimer.stop();
+    m_retryAttempt = 0;
+    m_backoffError = {};
+}
 
 bool SessionPrivate::hasUsableAccessToken() const
 {
@@ -150,6 +186,13 @@ void SessionPrivate::withUsableToken(QObject *context, TokenCallback done)
         QTimer::singleShot(0, context, [done = std::move(done)] { done({}); });
         return;
     }
+    if (!m_refreshInFlight && m_retryTimer.isActive()) {
+        // Backing off after a transient failure: answer promptly with it
+        // instead of adding to the load on a struggling server.
+        const ErrorInfo error = m_backoffError;
+        QTimer::singleShot(0, context, [done = std::move(done), error] { done(error); });
+        return;
+    }
     m_waiters.push_back({context, std::move(done)});
     if (!m_refreshInFlight && m_state == Session::State::SignedIn)
         startRefresh();
@@ -162,7 +205,7 @@ void SessionPrivate::onUnauthorized(quint64 sentGeneration, QObject *context, To
         withUsableToken(context, std::move(done));
         return;
     }
-    if (m_state != Session::State::SignedIn) {
+    if (m_state != Session::State::SignedIn || m_retryTimer.isActive()) {
         withUsableToken(context, std::move(done));
         return;
     }
@@ -188,6 +231,7 @@ void SessionPrivate::wipeTokens()
 {
     Q_Q(Session);
     m_proactiveTimer.stop();
+    resetBackoff();
     const bool hadAccessToken = !m_accessToken.isEmpty();
     m_accessToken.clear();
     m_refreshToken.clear();
@@ -348,6 +392,7 @@ void SessionPrivate::startRestore()
         return;
     }
     m_restoring = true;
+    m_storageRetried = false;
     setState(Session::State::Restoring);
     startRefresh();
 }
@@ -395,6 +440,19 @@ void SessionPrivate::startRefresh()
                                             QStringLiteral("The session was ended elsewhere.")));
                     return;
                 }
+                if (m_restoring && !m_storageRetried
+                    && (result.status == SecretStore::Status::Unavailable
+                        || result.status == SecretStore::Status::Locked)) {
+                    // At login the keyring daemon may not be up or unlocked yet:
+                    // look once more before reporting it.
+                    m_storageRetried = true;
+                    m_refreshInFlight = false;
+                    QTimer::singleShot(1500, q_ptr, [this, epoch] {
+                        if (epoch == m_epoch && m_restoring)
+                            startRefresh();
+                    });
+                    return;
+                }
                 finishRefresh(storageError(
                         result, QStringLiteral("The stored session could not be read.")));
             });
@@ -440,6 +498,8 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
             setState(Session::State::ReauthenticationRequired);
         } else {
             setOffline(error.isTransient());
+            if (error.isTransient() && !m_refreshToken.isEmpty())
+                scheduleRetry(error);
         }
         finishRefresh(error);
         return;
@@ -485,8 +545,10 @@ void SessionPrivate::finishRefresh(const ErrorInfo &error)
 {
     m_refreshInFlight = false;
     m_restoring = false;
-    if (!error.isError())
+    if (!error.isError()) {
         setOffline(false);
+        resetBackoff();
+    }
     if (error.isError())
         emitError(error);
     if (m_state == Session::State::Refreshing || m_state == Session::State::Restoring) {

@@ -135,6 +135,17 @@ public:
     };
     std::vector<Waiter> m_waiters;
     QTimer m_proactiveTimer;
+
+    //! Background retries after a transient refresh failure (bounded backoff).
+    QTimer m_retryTimer;
+    int m_retryAttempt = 0;
+    //! The transient error that started the current backoff.
+    ErrorInfo m_backoffError;
+    //! A not-ready keychain at restore is retried once.
+    bool m_storageRetried = false;
+
+    void scheduleRetry(const ErrorInfo &error);
+    void resetBackoff();
 };
 
 } // namespace SecureTokens

@@ -217,10 +217,10 @@ private Q_SLOTS:
         QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/nothing-here"))}).exitCode,
                  22);
 
-        // Transient: the token endpoint fails twice (restore, then the request's retry).
-        m_server->setFaults(
-                QJsonDocument::fromJson("{\"refresh_errors\":[{\"status\":500},{\"status\":500}]}")
-                        .object());
+        // Transient: the token endpoint fails once; the request fails promptly
+        // (the session backs off instead of hammering the server) with 75.
+        m_server->setFaults(QJsonDocument::fromJson("{\"refresh_errors\":[{\"status\":500}]}")
+                                    .object());
         QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 75);
         QCOMPARE(run({QStringLiteral("status")}).exitCode, 0); // session kept
         QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 0);

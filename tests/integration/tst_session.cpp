@@ -5,6 +5,7 @@
 #include "scriptedhttpserver.h"
 
 #include <mockauthserver.h>
+#include <securetokens/authenticatednetworkaccessmanager.h>
 #include <securetokens/memorysecretstore.h>
 #include <securetokens/session.h>
 
@@ -407,6 +408,76 @@ private Q_SLOTS:
         QVERIFY(store->peek(config.account).equals(QByteArrayView("rt-2")));
         // The refresh grant sent the token the store held.
         QVERIFY(http.lastRequest().contains("refresh_token=rt-1"));
+    }
+
+    void transientFailureIsRetriedInTheBackground()
+    {
+        ScriptedHttpServer http;
+        QVERIFY(http.listen());
+        http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-1", "rt-1")));
+        http.enqueue(ScriptedHttpServer::json(500, "{}"));
+        http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-2", "rt-2")));
+        auto store = std::make_shared<MemorySecretStore>();
+        SessionConfig config = configFor(http.url(), store);
+        config.tokenEndpoint = http.url(QStringLiteral("/token"));
+        Session session(config);
+        QVERIFY(signIn(session));
+        QSignalSpy errors(&session, &Session::errorOccurred);
+        session.refresh();
+        QVERIFY(errors.wait(kWait));
+        QVERIFY(session.isOffline());
+        // Nobody asks again: the session retries by itself (backoff 0.5-1 s) and recovers.
+        QTRY_VERIFY_WITH_TIMEOUT(!session.isOffline(), kWait);
+        QCOMPARE(session.refreshCount(), 1);
+        QCOMPARE(http.requestCount(), 3);
+        QVERIFY(store->peek(config.account).equals(QByteArrayView("rt-2")));
+        QCOMPARE(errors.count(), 1);
+    }
+
+    void requestsDuringBackoffFailPromptly()
+    {
+        ScriptedHttpServer http;
+        QVERIFY(http.listen());
+        // A one-second token: renewed proactively at once, and that renewal fails.
+        http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-1", "rt-1", 1)));
+        http.enqueue(ScriptedHttpServer::json(503, "{}", "application/json", "Retry-After: 2\r\n"));
+        http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-2", "rt-2")));
+        auto store = std::make_shared<MemorySecretStore>();
+        SessionConfig config = configFor(http.url(), store);
+        config.tokenEndpoint = http.url(QStringLiteral("/token"));
+        Session session(config);
+        QVERIFY(signIn(session));
+        QTRY_VERIFY_WITH_TIMEOUT(session.isOffline(), kWait);
+        QCOMPARE(http.requestCount(), 2);
+
+        AuthenticatedNetworkAccessManager manager(&session);
+        QNetworkReply *reply = manager.get(QNetworkRequest(http.url(QStringLiteral("/api"))));
+        QSignalSpy finished(reply, &QNetworkReply::finished);
+        QVERIFY(finished.wait(kWait));
+        // Answered from the backoff state, before the next attempt reached the server.
+        QCOMPARE(http.requestCount(), 2);
+        QVERIFY(reply->error() != QNetworkReply::NoError);
+        delete reply;
+
+        QTRY_VERIFY_WITH_TIMEOUT(!session.isOffline(), kWait);
+        QCOMPARE(http.requestCount(), 3);
+        QCOMPARE(session.state(), Session::State::SignedIn);
+    }
+
+    void restoreLooksAgainWhenTheKeychainIsNotReady()
+    {
+        auto server = startServer();
+        auto store = std::make_shared<MemorySecretStore>();
+        {
+            Session first(configFor(server->baseUrl(), store));
+            QVERIFY(signIn(first));
+        }
+        store->setFailure(MemorySecretStore::Operation::Read, Status::Unavailable, 1);
+        Session second(configFor(server->baseUrl(), store));
+        QSignalSpy errors(&second, &Session::errorOccurred);
+        second.restore();
+        QTRY_COMPARE_WITH_TIMEOUT(second.state(), Session::State::SignedIn, kWait);
+        QCOMPARE(errors.count(), 0);
     }
 
     void refreshWithoutRotationKeepsTheRefreshToken()
