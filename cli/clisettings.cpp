@@ -89,6 +89,11 @@ std::optional<AccountSettings> load(const QString &account)
     s.user = settings.value(QStringLiteral("user")).toString();
     s.config.storageService = storageService();
     s.config.account = account;
+    // $SECURETOKENS_TIMEOUT (seconds) bounds each request to the authorization server.
+    bool ok = false;
+    const int timeout = qEnvironmentVariableIntValue("SECURETOKENS_TIMEOUT", &ok);
+    if (ok && timeout > 0)
+        s.config.requestTimeout = std::chrono::seconds(timeout);
     s.config.storagePolicy = s.store == QLatin1String("memory") ? StoragePolicy::SessionOnly
                                                                 : StoragePolicy::Required;
     return s;

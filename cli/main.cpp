@@ -30,7 +30,8 @@ Run `securetokens <command> --help` for a command's options.
 Configuration given at login goes to $SECURETOKENS_CONFIG (default:
 ~/.config/securetokens/cli.ini); only the refresh token goes to secure storage
 (service $SECURETOKENS_SERVICE, default org.securetokens.cli). No token is ever
-printed or written to a file.
+printed or written to a file. $SECURETOKENS_TIMEOUT (seconds, default 30) bounds
+each request to the authorization server.
 
 Exit codes:
    0  success

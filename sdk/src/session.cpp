@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "session_p.h"
 
+#include "crossprocesslock_p.h"
 #include "jwtclaims_p.h"
 #include "signinflows_p.h"
 #include "logging_p.h"
@@ -76,6 +77,7 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config)
             startRefresh();
         }
     });
+    m_lock = std::make_unique<CrossProcessLock>(m_config.storageService, m_config.account);
     m_retryTimer.setSingleShot(true);
     m_retryTimer.setTimerType(Qt::PreciseTimer);
     QObject::connect(&m_retryTimer, &QTimer::timeout, q, [this] {
@@ -86,7 +88,7 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config)
     });
 }
 
-SessionPrivate::~SessionPrivate() = default;
+SessionPrivate::~SessionPrivate() = default; // m_lock's destructor releases the lock
 
 void SessionPrivate::scheduleRetry(const ErrorInfo &error)
 {
@@ -205,6 +207,14 @@ void SessionPrivate::onUnauthorized(quint64 sentGeneration, QObject *context, To
         withUsableToken(context, std::move(done));
         return;
     }
+    if (m_state == Session::State::SignedIn && m_retryTimer.isActive()) {
+        // The current token was refused while renewal backs off after a
+        // transient failure: answer promptly with that failure instead of
+        // letting the caller replay a token the server has just refused.
+        const ErrorInfo error = m_backoffError;
+        QTimer::singleShot(0, context, [done = std::move(done), error] { done(error); });
+        return;
+    }
     if (m_state != Session::State::SignedIn || m_retryTimer.isActive()) {
         withUsableToken(context, std::move(done));
         return;
@@ -225,6 +235,7 @@ void SessionPrivate::abortInFlight()
     }
     m_refreshInFlight = false;
     m_restoring = false;
+    m_lock->release();
 }
 
 void SessionPrivate::wipeTokens()
@@ -406,9 +417,30 @@ void SessionPrivate::startRefresh()
     if (m_state == Session::State::SignedIn)
         setState(Session::State::Refreshing);
     const quint64 epoch = m_epoch;
+    // Waiting for another process's refresh takes at most its own deadline.
+    const auto lockTimeout = m_config.requestTimeout + std::chrono::seconds(10);
+    m_lock->acquire(lockTimeout, q, [this, epoch](bool acquired, const QString &why) {
+        if (epoch != m_epoch) {
+            m_lock->release();
+            return;
+        }
+        if (!acquired) {
+            qCInfo(lcRefresh) << "refresh lock not acquired:" << why;
+            finishRefresh(ErrorInfo::make(
+                    Error::Timeout,
+                    QStringLiteral("Another process of this application is still refreshing "
+                                   "the session.")));
+            return;
+        }
+        readStoredTokenAndRefresh(epoch);
+    });
+}
 
-    // The store is the source of truth: another process of the same app may
-    // have rotated the token since this one last looked.
+void SessionPrivate::readStoredTokenAndRefresh(quint64 epoch)
+{
+    Q_Q(Session);
+    // Re-read under the lock: the store is the source of truth, and another
+    // process of the same app may have rotated the token since we last looked.
     m_store->read(
             m_config.account, q, [this, epoch](SecretStore::Result result, SecretBytes stored) {
                 if (epoch != m_epoch)
@@ -447,6 +479,7 @@ void SessionPrivate::startRefresh()
                     // look once more before reporting it.
                     m_storageRetried = true;
                     m_refreshInFlight = false;
+                    m_lock->release();
                     QTimer::singleShot(1500, q_ptr, [this, epoch] {
                         if (epoch == m_epoch && m_restoring)
                             startRefresh();
@@ -493,9 +526,16 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
         if (endsSession(error.code)) {
             qCInfo(lcRefresh) << "refresh token rejected; the session ends";
             wipeTokens();
-            // The stored token is dead: remove it so the next start does not retry it.
-            m_store->remove(m_config.account, q, [](SecretStore::Result) {});
-            setState(Session::State::ReauthenticationRequired);
+            // The stored token is dead: remove it before reporting, so that a
+            // process that exits on the report does not leave it behind.
+            const quint64 epoch = m_epoch;
+            m_store->remove(m_config.account, q, [this, epoch, error](SecretStore::Result) {
+                if (epoch != m_epoch)
+                    return;
+                setState(Session::State::ReauthenticationRequired);
+                finishRefresh(error);
+            });
+            return;
         } else {
             setOffline(error.isTransient());
             if (error.isTransient() && !m_refreshToken.isEmpty())
@@ -543,6 +583,7 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
 
 void SessionPrivate::finishRefresh(const ErrorInfo &error)
 {
+    m_lock->release();
     m_refreshInFlight = false;
     m_restoring = false;
     if (!error.isError()) {

@@ -17,6 +17,7 @@
 
 namespace SecureTokens {
 
+class CrossProcessLock;
 class SignInFlows;
 
 /*!
@@ -79,6 +80,19 @@ public:
     */
     void finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response);
     void startPasswordGrant(const QString &username, const QString &password);
+
+    // --- interactive sign-in flows (session_signin.cpp) --------------------
+    //! The flows' state, created on first use.
+    SignInFlows *flows();
+    void startBrowserSignIn();
+    void startDeviceSignIn();
+    void startCookieLogin(const QString &username, const QString &password);
+    void cancelInteractiveSignIn();
+    /*!
+        Success exit of the browser and device flows: announces verified ID
+        token claims (userChanged) and hands over to finishSignIn().
+    */
+    void completeInteractiveSignIn(quint64 epoch, TokenResponse response);
     void startRestore();
     void startRefresh();
     void startSignOut();
@@ -146,6 +160,14 @@ public:
 
     void scheduleRetry(const ErrorInfo &error);
     void resetBackoff();
+
+    /*!
+        Held across "read the stored token -> refresh -> store the rotated one"
+        so that two processes of one app never present the same refresh token
+        (with rotation, the second use would look like theft and end the session).
+    */
+    std::unique_ptr<CrossProcessLock> m_lock;
+    void readStoredTokenAndRefresh(quint64 epoch);
 };
 
 } // namespace SecureTokens

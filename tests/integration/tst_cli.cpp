@@ -2,6 +2,8 @@
 // `securetokens` in new processes: login, status, call, logout, exit codes, and
 // a scan of every file it could have written for tokens.
 
+#include "cliprocess.h"
+
 #include <mockauthserver.h>
 #include <securetokens/keychainsecretstore.h>
 
@@ -20,12 +22,7 @@ namespace {
 
 constexpr int kWait = 60000;
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = CliProcess::Run;
 
 QStringList stringsOf(const QJsonValue &value)
 {
@@ -67,28 +64,8 @@ class TestCli : public QObject
     Run run(const QStringList &args, const QByteArray &input = {},
             const QProcessEnvironment &extra = {})
     {
-        QProcess process;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("HOME"), m_home.path());
-        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral(".config")));
-        env.insert(QStringLiteral("SECURETOKENS_SERVICE"), m_service);
-        env.remove(QStringLiteral("SECURETOKENS_PASSWORD"));
-        for (const QString &key : extra.keys())
-            env.insert(key, extra.value(key));
-        process.setProcessEnvironment(env);
-        process.start(QStringLiteral(SECURETOKENS_CLI_PATH), args);
-        if (!process.waitForStarted())
-            return {};
-        process.write(input);
-        process.closeWriteChannel();
-        // Not waitForFinished(): the server lives in this thread's event loop.
-        QSignalSpy finished(&process, &QProcess::finished);
-        if (!finished.wait(kWait)) {
-            process.kill();
-            process.waitForFinished();
-        }
-        return {process.exitCode(), process.readAllStandardOutput(),
-                process.readAllStandardError()};
+        return CliProcess(QStringLiteral(SECURETOKENS_CLI_PATH), m_home.path(), m_service)
+                .run(args, input, extra, kWait);
     }
 
     Run login(const QByteArray &password = QByteArrayLiteral("wonderland\n"))
