@@ -38,11 +38,14 @@ QString lockPath(const QString &service, const QString &account)
     key.append('\0');
     key.append(account.toUtf8());
     const QByteArray digest = QCryptographicHash::hash(key, QCryptographicHash::Sha256);
-    QString dir = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
-    if (dir.isEmpty() || !QDir(dir).exists())
-        dir = QDir::tempPath();
-    return dir + QStringLiteral("/securetokens-")
-            + QString::fromLatin1(digest.left(16).toHex()) + QStringLiteral(".lock");
+    // Looked up once: Qt warns on every lookup when XDG_RUNTIME_DIR is unset
+    // (it then uses a private /tmp/runtime-$USER, mode 0700).
+    static const QString dir = [] {
+        const QString runtime = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
+        return runtime.isEmpty() || !QDir(runtime).exists() ? QDir::tempPath() : runtime;
+    }();
+    return dir + QStringLiteral("/securetokens-") + QString::fromLatin1(digest.left(16).toHex())
+            + QStringLiteral(".lock");
 }
 
 } // namespace
@@ -153,8 +156,8 @@ CrossProcessLock::Attempt CrossProcessLock::tryLock(QString *error)
     if (!m_handle) {
         HANDLE handle = CreateFileW(reinterpret_cast<const wchar_t *>(m_path.utf16()),
                                     GENERIC_READ | GENERIC_WRITE,
-                                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                                    nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+                                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                    OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
         if (handle == INVALID_HANDLE_VALUE) {
             *error = QStringLiteral("Cannot open the lock file (Windows error %1)")
                              .arg(GetLastError());

@@ -86,11 +86,10 @@ void EncryptedFileSecretStore::Private::start(PendingCall *call, std::shared_ptr
                QStringLiteral("No passphrase was given for the encrypted file"));
         return;
     }
-    inFlight.erase(std::remove_if(inFlight.begin(), inFlight.end(),
-                                  [](const QPointer<PendingCall> &c) {
-                                      return !c || c->isFinished();
-                                  }),
-                   inFlight.end());
+    inFlight.erase(
+            std::remove_if(inFlight.begin(), inFlight.end(),
+                           [](const QPointer<PendingCall> &c) { return !c || c->isFinished(); }),
+            inFlight.end());
     inFlight.emplace_back(call);
     calls->enqueue(call, [this, call, request = std::move(request)] {
         qCDebug(lcKeychain) << "encrypted-file" << operationName(request->operation) << "started";

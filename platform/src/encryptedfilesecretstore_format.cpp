@@ -88,8 +88,9 @@ FormatResult parseHeader(const QByteArray &file, FileHeader *header)
     if (std::memcmp(file.constData(), magic, size_t(prefix)) != 0)
         return failed(QStringLiteral("The file is not a SecureTokens encrypted file"));
     if (file.size() < headerSize + tagSize)
-        return failed(QStringLiteral("The encrypted file is truncated (%1 bytes, header incomplete)")
-                              .arg(file.size()));
+        return failed(
+                QStringLiteral("The encrypted file is truncated (%1 bytes, header incomplete)")
+                        .arg(file.size()));
     if (headerChecksum(file) != file.mid(offsetChecksum, headerSize - offsetChecksum))
         return failed(QStringLiteral("The encrypted file's header is corrupted"));
     const auto *bytes = reinterpret_cast<const uchar *>(file.constData());
@@ -158,8 +159,7 @@ FormatResult openFile(const QByteArray &file, const FileHeader &header, const Fi
     if (header.salt != key.salt || !(header.params == key.params))
         return failed(QStringLiteral("Internal error: key derived for another file"));
     if (key.check.size() != header.check.size()
-        || CRYPTO_memcmp(key.check.constData(), header.check.constData(),
-                         size_t(key.check.size()))
+        || CRYPTO_memcmp(key.check.constData(), header.check.constData(), size_t(key.check.size()))
                 != 0)
         return {Status::AccessDenied, QStringLiteral("The passphrase does not open this file")};
 
@@ -184,9 +184,9 @@ FormatResult openFile(const QByteArray &file, const FileHeader &header, const Fi
             && EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, tagSize,
                                    const_cast<unsigned char *>(in + headerSize + length))
                     == 1
-            && EVP_DecryptFinal_ex(c.ctx, reinterpret_cast<unsigned char *>(plain.bytes.data())
-                                           + outLength,
-                                   &finalLength)
+            && EVP_DecryptFinal_ex(
+                       c.ctx, reinterpret_cast<unsigned char *>(plain.bytes.data()) + outLength,
+                       &finalLength)
                     == 1;
     if (!ok)
         return failed(QStringLiteral("The encrypted file is corrupted (authentication failed)"));
@@ -195,8 +195,11 @@ FormatResult openFile(const QByteArray &file, const FileHeader &header, const Fi
     const auto *p = reinterpret_cast<const uchar *>(plain.bytes.constData());
     const qsizetype size = outLength + finalLength;
     qsizetype pos = 0;
-    auto need = [&](qsizetype n) { return size - pos >= n; };
-    const FormatResult malformed = failed(QStringLiteral("The encrypted file's payload is malformed"));
+    auto need = [&](qsizetype n) {
+        return size - pos >= n;
+    };
+    const FormatResult malformed
+            = failed(QStringLiteral("The encrypted file's payload is malformed"));
     if (!need(4))
         return malformed;
     const quint32 count = qFromBigEndian<quint32>(p);

@@ -5,11 +5,22 @@
 #include "storagelogging_p.h"
 #ifdef SECURETOKENS_SECRET_SERVICE
 #include "secretservice_p.h"
+
+#include <QDBusConnection>
+#include <QDBusConnectionInterface>
+#include <QDBusReply>
 #endif
 
 #include <qt6keychain/keychain.h>
 
+#include <QRegularExpression>
+#include <QtEndian>
+
+#include <openssl/evp.h>
+
+#include <cstring>
 #include <memory>
+#include <vector>
 
 namespace SecureTokens {
 
@@ -18,6 +29,21 @@ using Internal::PendingCall;
 using Status = SecretStore::Status;
 
 namespace {
+
+#ifdef SECURETOKENS_SECRET_SERVICE
+//! No one owns org.freedesktop.secrets on the session bus (only asked on errors).
+bool secretServiceMissing()
+{
+    if (Internal::unixBackendName() != QLatin1String("secret-service"))
+        return false;
+    QDBusConnectionInterface *bus = QDBusConnection::sessionBus().interface();
+    if (!bus)
+        return false;
+    const QDBusReply<bool> owned
+            = bus->isServiceRegistered(QStringLiteral("org.freedesktop.secrets"));
+    return owned.isValid() && !owned.value();
+}
+#endif
 
 /*!
     Every QtKeychain error code, mapped in one place (STYLE.md §5).
@@ -60,6 +86,13 @@ Status mapKeychainError(QKeychain::Error error, const QString &message)
         // QtKeychain reports as OtherError. That is "no backend", not a failure.
         if (!Internal::sessionBusConnected())
             return Status::Unavailable;
+        // A bus but no Secret Service on it (the keyring daemon has not started
+        // yet, or cannot be activated): GDBus says "The name
+        // org.freedesktop.secrets was not provided by any .service files".
+        // That is "no backend (yet)", and a later call can succeed once the
+        // daemon is up (tests/keychain/tst_keychainlatedaemon).
+        if (secretServiceMissing())
+            return Status::Unavailable;
 #endif
         // Windows Credential Manager: "Credential size exceeds maximum size of 2560".
         if (says("exceeds maximum size"))
@@ -67,20 +100,6 @@ Status mapKeychainError(QKeychain::Error error, const QString &message)
         return Status::Failed;
     }
     return Status::Failed;
-}
-
-/*!
-    The largest value the backend holds. Windows Credential Manager refuses
-    blobs over CRED_MAX_CREDENTIAL_BLOB_SIZE (5 * 512 bytes, wincred.h), and
-    QtKeychain 0.13 does not split them, so say TooLarge up front there.
-*/
-constexpr qsizetype backendValueLimit()
-{
-#if defined(Q_OS_WIN)
-    return qMin<qsizetype>(KeychainSecretStore::maxValueSize, 5 * 512);
-#else
-    return KeychainSecretStore::maxValueSize;
-#endif
 }
 
 /*!
@@ -217,15 +236,230 @@ void logResult(const char *operation, Status status)
         qCWarning(lcKeychain) << "keychain" << operation << "failed:" << status;
 }
 
+// ---------------------------------------------------------------------------
+// Values split over several entries (size-limited backends).
+
+constexpr char chunkMagic[4] = {'S', 'T', 'K', 'C'};
+constexpr quint8 chunkVersion = 1;
+constexpr int digestSize = 32;
+//! magic(4) version(1) entry count(2, BE) total length(4, BE) SHA-256(32)
+constexpr qsizetype chunkHeaderSize = 4 + 1 + 2 + 4 + digestSize;
+constexpr int maxEntries = 4096;
+
+struct ChunkHeader
+{
+    int count = 0; //!< entries in all, the head included
+    quint32 totalLength = 0;
+    QByteArray digest;
+};
+
+QByteArray sha256(QByteArrayView bytes)
+{
+    QByteArray digest(digestSize, Qt::Uninitialized);
+    unsigned int length = 0;
+    EVP_Digest(bytes.data(), size_t(bytes.size()), reinterpret_cast<unsigned char *>(digest.data()),
+               &length, EVP_sha256(), nullptr);
+    return digest;
+}
+
+bool isChunkHead(QByteArrayView head)
+{
+    return head.size() >= qsizetype(sizeof chunkMagic)
+            && std::memcmp(head.data(), chunkMagic, sizeof chunkMagic) == 0;
+}
+
+bool parseChunkHead(QByteArrayView head, ChunkHeader *header)
+{
+    if (head.size() < chunkHeaderSize || !isChunkHead(head) || quint8(head[4]) != chunkVersion)
+        return false;
+    const auto *p = reinterpret_cast<const uchar *>(head.data());
+    header->count = qFromBigEndian<quint16>(p + 5);
+    header->totalLength = qFromBigEndian<quint32>(p + 7);
+    header->digest = QByteArray(head.data() + 11, digestSize);
+    return header->count >= 1 && header->count <= maxEntries
+            && header->totalLength <= quint32(KeychainSecretStore::maxValueSize);
+}
+
+QString chunkAccount(const QString &account, int index)
+{
+    return index == 0 ? account : account + QLatin1Char('#') + QString::number(index);
+}
+
+bool isReservedAccount(const QString &account)
+{
+    static const QRegularExpression chunkName(QStringLiteral("#[0-9]+$"));
+    return chunkName.match(account).hasMatch();
+}
+
+/*!
+    The entries for \a value: itself when it fits in one entry (and cannot be
+    mistaken for a chunk head), otherwise a head (header + first slice) and
+    chunks of at most \a limit bytes.
+*/
+std::vector<SecretBytes> splitValue(const SecretBytes &value, qsizetype limit)
+{
+    std::vector<SecretBytes> entries;
+    const QByteArrayView bytes = value.view();
+    if (bytes.size() <= limit && !isChunkHead(bytes)) {
+        entries.push_back(value.clone());
+        return entries;
+    }
+    const qsizetype headRoom = limit - chunkHeaderSize;
+    const qsizetype rest = qMax<qsizetype>(0, bytes.size() - headRoom);
+    const int count = 1 + int((rest + limit - 1) / limit);
+    QByteArray head(chunkHeaderSize, Qt::Uninitialized);
+    std::memcpy(head.data(), chunkMagic, sizeof chunkMagic);
+    head[4] = char(chunkVersion);
+    qToBigEndian(quint16(count), head.data() + 5);
+    qToBigEndian(quint32(bytes.size()), head.data() + 7);
+    std::memcpy(head.data() + 11, sha256(bytes).constData(), digestSize);
+    head.append(bytes.first(qMin(headRoom, bytes.size())));
+    entries.push_back(SecretBytes::adopt(head));
+    for (qsizetype offset = headRoom; offset < bytes.size(); offset += limit)
+        entries.emplace_back(bytes.sliced(offset, qMin(limit, bytes.size() - offset)));
+    return entries;
+}
+
+//! Reassembles a chunked value; its buffer is wiped when it goes.
+struct Assembly
+{
+    ChunkHeader header;
+    QByteArray buffer;
+    ~Assembly() { secureWipe(buffer); }
+};
+
+void readChunks(const QString &service, const QString &account, PendingCall *call,
+                std::shared_ptr<Assembly> assembly, int index, ReadStep next)
+{
+    if (index == assembly->header.count) {
+        const bool whole = assembly->buffer.size() == qsizetype(assembly->header.totalLength)
+                && sha256(assembly->buffer) == assembly->header.digest;
+        if (!whole) {
+            next(Status::Failed,
+                 QStringLiteral("The stored value is incomplete or inconsistent (an interrupted "
+                                "multi-entry write?)"),
+                 {});
+            return;
+        }
+        next(Status::Ok, {}, SecretBytes::adopt(assembly->buffer));
+        return;
+    }
+    readEntry(service, chunkAccount(account, index), call,
+              [service, account, call, assembly, index,
+               next = std::move(next)](Status status, const QString &message, SecretBytes chunk) {
+                  if (status == Status::NotFound) {
+                      next(Status::Failed,
+                           QStringLiteral("Part %1 of %2 of the stored value is missing")
+                                   .arg(index + 1)
+                                   .arg(assembly->header.count),
+                           {});
+                      return;
+                  }
+                  if (status != Status::Ok) {
+                      next(status, message, {});
+                      return;
+                  }
+                  if (assembly->buffer.size() + qsizetype(chunk.size())
+                      > qsizetype(assembly->header.totalLength)) {
+                      next(Status::Failed,
+                           QStringLiteral("The stored value is longer than its header says"), {});
+                      return;
+                  }
+                  assembly->buffer.append(chunk.view());
+                  readChunks(service, account, call, assembly, index + 1, std::move(next));
+              });
+}
+
+//! Reads a whole value: one entry, or a head and its chunks (verified).
+void readValue(const QString &service, const QString &account, PendingCall *call, ReadStep next)
+{
+    readEntry(service, account, call,
+              [service, account, call,
+               next = std::move(next)](Status status, const QString &message, SecretBytes head) {
+                  if (status != Status::Ok || !isChunkHead(head.view())) {
+                      next(status, message, std::move(head));
+                      return;
+                  }
+                  auto assembly = std::make_shared<Assembly>();
+                  if (!parseChunkHead(head.view(), &assembly->header)) {
+                      next(Status::Failed, QStringLiteral("The stored value's header is corrupted"),
+                           {});
+                      return;
+                  }
+                  // Reserved up front: no reallocation leaves unwiped copies behind.
+                  assembly->buffer.reserve(qsizetype(assembly->header.totalLength));
+                  assembly->buffer.append(head.view().sliced(chunkHeaderSize));
+                  readChunks(service, account, call, assembly, 1, std::move(next));
+              });
+}
+
+/*!
+    How many entries the value stored under \a account occupies now (0 when
+    there is none), so that surplus chunks can be removed. A head that cannot
+    be parsed counts as one entry.
+*/
+void readEntryCount(const QString &service, const QString &account, PendingCall *call,
+                    std::function<void(Status, const QString &, int count)> next)
+{
+    readEntry(service, account, call,
+              [next = std::move(next)](Status status, const QString &message, SecretBytes head) {
+                  if (status == Status::NotFound) {
+                      next(Status::Ok, {}, 0);
+                      return;
+                  }
+                  if (status != Status::Ok) {
+                      next(status, message, 0);
+                      return;
+                  }
+                  ChunkHeader header;
+                  next(Status::Ok, {}, parseChunkHead(head.view(), &header) ? header.count : 1);
+              });
+}
+
+//! Writes entries[index], then the ones before it: the head (index 0) last.
+void writeEntries(const QString &service, const QString &account, PendingCall *call,
+                  std::shared_ptr<std::vector<SecretBytes>> entries, int index, Step next)
+{
+    writeEntry(service, chunkAccount(account, index), (*entries)[size_t(index)], call,
+               [service, account, call, entries, index,
+                next = std::move(next)](Status status, const QString &message) {
+                   if (status != Status::Ok || index == 0) {
+                       next(status, message);
+                       return;
+                   }
+                   writeEntries(service, account, call, entries, index - 1, std::move(next));
+               });
+}
+
+//! Removes the chunks account#(to-1) down to account#from; missing ones are fine.
+void removeChunks(const QString &service, const QString &account, PendingCall *call, int from,
+                  int to, Step next)
+{
+    if (to <= from) {
+        next(Status::Ok, {});
+        return;
+    }
+    removeEntry(service, chunkAccount(account, to - 1), call,
+                [service, account, call, from, to, next = std::move(next)](Status status,
+                                                                           const QString &message) {
+                    if (status != Status::Ok && status != Status::NotFound) {
+                        next(status, message);
+                        return;
+                    }
+                    removeChunks(service, account, call, from, to - 1, std::move(next));
+                });
+}
+
 /*!
     Some backends report success for writes they dropped: a write only counts
     once reading it back gives the same bytes (compared in constant time).
 */
 void verifyReadBack(const QString &service, const QString &account,
-                    std::shared_ptr<SecretBytes> expected, PendingCall *call)
+                    std::shared_ptr<SecretBytes> expected, PendingCall *call, Step next)
 {
-    readEntry(service, account, call,
-              [call, expected](Status status, const QString &message, SecretBytes stored) {
+    readValue(service, account, call,
+              [expected, next = std::move(next)](Status status, const QString &message,
+                                                 SecretBytes stored) {
                   QString detail = describeFailure(status, message);
                   if (status == Status::NotFound) {
                       status = Status::Failed;
@@ -234,15 +468,80 @@ void verifyReadBack(const QString &service, const QString &account,
                       status = Status::Failed;
                       detail = QStringLiteral("The value read back differs from the value written");
                   }
-                  logResult("write", status);
-                  call->finish(status, status == Status::Ok ? QString() : detail);
+                  next(status, status == Status::Ok ? QString() : detail);
               });
+}
+
+/*!
+    A whole write: learn how many entries the old value used, write the new
+    entries (chunks last to first, the head last), read everything back, then
+    remove the old value's surplus chunks.
+*/
+void writeValue(const QString &service, const QString &account,
+                std::shared_ptr<std::vector<SecretBytes>> entries,
+                std::shared_ptr<SecretBytes> expected, PendingCall *call, Step next)
+{
+    auto written = [=](int oldCount, Status status, const QString &message) {
+        if (status != Status::Ok) {
+            next(status, message);
+            return;
+        }
+        verifyReadBack(
+                service, account, expected, call, [=](Status status, const QString &message) {
+                    if (status != Status::Ok) {
+                        next(status, message);
+                        return;
+                    }
+                    const int newCount = int(entries->size());
+                    removeChunks(service, account, call, newCount, oldCount,
+                                 [next](Status status, const QString &) {
+                                     // Stored and verified; leftovers of the
+                                     // old value only deserve a warning.
+                                     if (status != Status::Ok)
+                                         qCWarning(lcKeychain)
+                                                 << "keychain write: stale chunks left:" << status;
+                                     next(Status::Ok, {});
+                                 });
+                });
+    };
+    readEntryCount(service, account, call,
+                   [=](Status status, const QString &message, int oldCount) {
+                       if (status != Status::Ok) {
+                           next(status, message);
+                           return;
+                       }
+                       writeEntries(service, account, call, entries, int(entries->size()) - 1,
+                                    [=](Status status, const QString &message) {
+                                        written(oldCount, status, message);
+                                    });
+                   });
+}
+
+void finishReserved(PendingCall *call, const char *operation)
+{
+    logResult(operation, Status::Failed);
+    call->finish(Status::Failed,
+                 QStringLiteral("Account names ending in '#' and digits are reserved"));
 }
 
 } // namespace
 
+qsizetype KeychainSecretStore::defaultBackendEntryLimit()
+{
+#if defined(Q_OS_WIN)
+    return 5 * 512; // CRED_MAX_CREDENTIAL_BLOB_SIZE (wincred.h)
+#elif defined(Q_OS_ANDROID)
+    return 2048 / 8 - 11; // one RSA-2048 block with PKCS#1 v1.5 padding (unverified)
+#else
+    return maxValueSize;
+#endif
+}
+
 KeychainSecretStore::KeychainSecretStore(const QString &service, QObject *parent)
-    : SecretStore(parent), m_service(service), m_calls(new Internal::CallQueue(this))
+    : SecretStore(parent),
+      m_service(service),
+      m_entryLimit(defaultBackendEntryLimit()),
+      m_calls(new Internal::CallQueue(this))
 { }
 
 KeychainSecretStore::~KeychainSecretStore() = default;
@@ -252,12 +551,21 @@ QString KeychainSecretStore::service() const
     return m_service;
 }
 
+void KeychainSecretStore::setBackendEntryLimitForTesting(qsizetype limit)
+{
+    m_entryLimit = qMax<qsizetype>(limit, 64);
+}
+
 void KeychainSecretStore::read(const QString &account, QObject *context, ReadCallback done)
 {
     auto *call = new PendingCall(context, timeout(), std::move(done));
+    if (isReservedAccount(account)) {
+        finishReserved(call, "read");
+        return;
+    }
     m_calls->enqueue(call, [call, service = m_service, account] {
         qCDebug(lcKeychain) << "keychain read started";
-        readEntry(service, account, call,
+        readValue(service, account, call,
                   [call](Status status, const QString &message, SecretBytes secret) {
                       auto report = [call](Status status, const QString &message) {
                           logResult("read", status);
@@ -281,26 +589,29 @@ void KeychainSecretStore::write(const QString &account, const SecretBytes &secre
                                 Callback done)
 {
     auto *call = new PendingCall(context, timeout(), std::move(done));
-    if (qsizetype(secret.size()) > backendValueLimit()) {
+    if (isReservedAccount(account)) {
+        finishReserved(call, "write");
+        return;
+    }
+    if (qsizetype(secret.size()) > maxValueSize) {
         logResult("write", Status::TooLarge);
         call->finish(Status::TooLarge,
                      QStringLiteral("The value is %1 bytes; the limit is %2")
                              .arg(secret.size())
-                             .arg(backendValueLimit()));
+                             .arg(maxValueSize));
         return;
     }
     // Kept for the write and the read-back comparison; wiped when the lambdas go.
     auto expected = std::make_shared<SecretBytes>(secret.clone());
-    m_calls->enqueue(call, [call, service = m_service, account, expected] {
-        qCDebug(lcKeychain) << "keychain write started";
-        writeEntry(service, account, *expected, call,
-                   [call, service, account, expected](Status status, const QString &message) {
-                       if (status != Status::Ok) {
-                           logResult("write", status);
-                           call->finish(status, describeFailure(status, message));
-                           return;
-                       }
-                       verifyReadBack(service, account, expected, call);
+    auto entries = std::make_shared<std::vector<SecretBytes>>(splitValue(secret, m_entryLimit));
+    m_calls->enqueue(call, [call, service = m_service, account, expected, entries] {
+        qCDebug(lcKeychain) << "keychain write started, entries:" << entries->size();
+        writeValue(service, account, entries, expected, call,
+                   [call](Status status, const QString &message) {
+                       logResult("write", status);
+                       call->finish(status,
+                                    status == Status::Ok ? QString()
+                                                         : describeFailure(status, message));
                    });
     });
 }
@@ -308,21 +619,45 @@ void KeychainSecretStore::write(const QString &account, const SecretBytes &secre
 void KeychainSecretStore::remove(const QString &account, QObject *context, Callback done)
 {
     auto *call = new PendingCall(context, timeout(), std::move(done));
+    if (isReservedAccount(account)) {
+        finishReserved(call, "remove");
+        return;
+    }
     m_calls->enqueue(call, [call, service = m_service, account] {
         qCDebug(lcKeychain) << "keychain remove started";
-        removeEntry(service, account, call, [call](Status status, const QString &message) {
-            auto report = [call](Status status, const QString &message) {
-                logResult("remove", status);
-                call->finish(status, describeFailure(status, message));
-            };
-            // Removing a missing entry is Ok (secretstore.h).
-            if (status == Status::NotFound)
-                status = Status::Ok;
-            if (status == Status::Ok)
-                checkNotLocked(call, status, message, report);
-            else
-                report(status, message);
-        });
+        auto report = [call](Status status, const QString &message) {
+            logResult("remove", status);
+            call->finish(status, describeFailure(status, message));
+        };
+        readEntryCount(service, account, call,
+                       [=](Status status, const QString &message, int count) {
+                           if (status != Status::Ok) {
+                               report(status, message);
+                               return;
+                           }
+                           // Chunks first, the head last: an interrupted remove leaves a head
+                           // whose chunks are missing (a read says Failed) and the next remove
+                           // still finds them all; never orphaned chunks nobody knows about.
+                           removeChunks(service, account, call, 1, count,
+                                        [=](Status status, const QString &message) {
+                                            if (status != Status::Ok) {
+                                                report(status, message);
+                                                return;
+                                            }
+                                            removeEntry(service, account, call,
+                                                        [=](Status status, const QString &message) {
+                                                            // Removing a missing entry is Ok
+                                                            // (secretstore.h).
+                                                            if (status == Status::NotFound)
+                                                                status = Status::Ok;
+                                                            if (status == Status::Ok)
+                                                                checkNotLocked(call, status,
+                                                                               message, report);
+                                                            else
+                                                                report(status, message);
+                                                        });
+                                        });
+                       });
     });
 }
 

@@ -6,6 +6,7 @@
 #include "signinflows_p.h"
 #include "logging_p.h"
 
+#include <securetokens/encryptedfilesecretstore.h>
 #include <securetokens/keychainsecretstore.h>
 #include <securetokens/memorysecretstore.h>
 
@@ -28,8 +29,12 @@ std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
     case StoragePolicy::SessionOnly:
         return std::make_shared<MemorySecretStore>();
     case StoragePolicy::EncryptedFile: {
-        // Until the encrypted-file store exists, this policy has no backend:
-        // report Unavailable rather than silently choosing another place.
+        if (!config.encryptedFilePath.isEmpty() && config.encryptedFilePassphrase
+            && !config.encryptedFilePassphrase->isEmpty())
+            return std::make_shared<EncryptedFileSecretStore>(config.encryptedFilePath,
+                                                              config.encryptedFilePassphrase);
+        // Without a path or a passphrase this policy has no backend: report
+        // Unavailable rather than silently choosing another place.
         auto none = std::make_shared<MemorySecretStore>();
         for (auto op : {MemorySecretStore::Operation::Read, MemorySecretStore::Operation::Write,
                         MemorySecretStore::Operation::Remove})

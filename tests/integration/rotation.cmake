@@ -4,7 +4,7 @@ if(TARGET securetokens)
     securetokens_add_test(NAME tst_rotation
         SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_rotation.cpp
         LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
-        LABELS integration keychain
+        LABELS integration keychain concurrency
         KEYRING
         TIMEOUT 600)
     target_compile_definitions(tst_rotation PRIVATE

@@ -13,7 +13,7 @@ namespace SecureTokens {
 
     One file per store holds the values of all accounts, encrypted together
     with AES-256-GCM under a key derived from an application-supplied
-    passphrase with scrypt (RFC 7914; N = 2^17, r = 8, p = 1, random 16-byte
+    passphrase with scrypt (RFC 7914; N = 2^16, r = 8, p = 1, random 16-byte
     salt; the parameters and salt are in the file's versioned header, which is
     authenticated as GCM additional data). Every write uses a fresh random
     96-bit nonce and replaces the file atomically (QSaveFile) with mode 0600.
@@ -22,7 +22,7 @@ namespace SecureTokens {
     Protection is only as good as the passphrase and where it comes from: a
     passphrase stored next to the file protects nothing (docs/security-model.md).
 
-    The key derivation is slow on purpose (about 0.1–0.5 s, 128 MiB), so it runs
+    The key derivation is slow on purpose (about 0.3–0.6 s, 64 MiB), so it runs
     on a worker thread, once per file salt; the key is then kept in memory (a
     SecretBytes) for the store's lifetime.
 

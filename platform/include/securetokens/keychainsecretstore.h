@@ -19,6 +19,15 @@ class CallQueue;
     writes they dropped. Each call times out after timeout() even if the
     backend daemon hangs; the late answer, if any, is then ignored. Calls on
     one store run one after another, in the order they were made.
+
+    Values larger than what one backend entry holds (backendEntryLimit(): 2560
+    bytes on Windows, 245 on Android) are split over several entries: the head
+    under \a account, the rest under "account#1", "account#2", ... The head
+    starts with a small header (magic, version, entry count, total length,
+    SHA-256 of the whole value), chunks are written last to first and the head
+    last, and a read checks length and hash, so a torn multi-entry write is
+    reported as Failed, never returned as a wrong value. Account names ending
+    in '#' and digits are therefore reserved (Failed).
 */
 class SECURETOKENS_EXPORT KeychainSecretStore : public SecretStore
 {
@@ -38,13 +47,28 @@ public:
 
     /*!
         Largest value written (bytes); larger values fail with TooLarge without
-        touching the backend. 64 KiB; on Windows the Credential Manager's own
-        limit of 2560 bytes applies (docs/platforms.md).
+        touching the backend. Values above backendEntryLimit() are split over
+        several entries (docs/platforms.md).
     */
     static constexpr qsizetype maxValueSize = 64 * 1024;
 
+    /*!
+        The most bytes one backend entry holds on this platform: 2560 on Windows
+        (CRED_MAX_CREDENTIAL_BLOB_SIZE), 245 on Android (one RSA-2048 PKCS#1
+        block; unverified), maxValueSize elsewhere (no small limit known).
+    */
+    static qsizetype defaultBackendEntryLimit();
+    qsizetype backendEntryLimit() const { return m_entryLimit; }
+    /*!
+        Test hook: pretend the backend holds at most \a limit bytes per entry,
+        to exercise chunking on a backend without a small limit. Clamped to at
+        least 64 bytes.
+    */
+    void setBackendEntryLimitForTesting(qsizetype limit);
+
 private:
     QString m_service;
+    qsizetype m_entryLimit;
     //! Runs this store's calls one at a time (a write and its read-back stay together).
     Internal::CallQueue *m_calls = nullptr; // child QObject
 };

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: MIT
+// CrossProcessLock: one refresh at a time across processes (and objects) of one
+// app. The "another process" cases re-run this executable as a child that takes
+// the lock, prints "locked" and then waits on stdin until it is killed.
+
+#include "crossprocesslock_p.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTimer>
+#include <QUuid>
+
+#include <cstdio>
+#include <memory>
+
+#ifndef Q_OS_WIN
+#include <sys/stat.h>
+#endif
+
+using namespace SecureTokens;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char holdLockArgument[] = "--hold-lock";
+
+struct Outcome
+{
+    int calls = 0;
+    bool acquired = false;
+    QString error;
+};
+
+std::shared_ptr<Outcome> startAcquire(CrossProcessLock &lock, std::chrono::milliseconds timeout,
+                                      QObject *context)
+{
+    auto outcome = std::make_shared<Outcome>();
+    lock.acquire(timeout, context, [outcome](bool acquired, QString error) {
+        ++outcome->calls;
+        outcome->acquired = acquired;
+        outcome->error = error;
+    });
+    return outcome;
+}
+
+// Runs the event loop for `duration`, to show that something does *not* happen.
+void runEventLoopFor(std::chrono::milliseconds duration)
+{
+    QTimer timer;
+    timer.setSingleShot(true);
+    QSignalSpy spy(&timer, &QTimer::timeout);
+    timer.start(duration);
+    QVERIFY(spy.wait(int(duration.count()) * 10));
+}
+
+// A UI-thread heartbeat: ticks every 10 ms as long as the event loop runs.
+class Heartbeat
+{
+public:
+    Heartbeat()
+    {
+        QObject::connect(&m_timer, &QTimer::timeout, [this] { ++m_ticks; });
+        m_timer.start(10);
+    }
+    int ticks() const { return m_ticks; }
+
+private:
+    QTimer m_timer;
+    int m_ticks = 0;
+};
+
+// Child side: take the lock, say so, then block on stdin until killed.
+int holdLock(const QString &service, const QString &account)
+{
+    CrossProcessLock lock(service, account);
+    int rc = 3;
+    lock.acquire(10s, nullptr, [&rc](bool acquired, QString) {
+        if (acquired) {
+            std::fputs("locked\n", stdout);
+            std::fflush(stdout);
+            rc = 0;
+        }
+        QCoreApplication::exit(0);
+    });
+    QCoreApplication::exec();
+    if (rc != 0)
+        return rc;
+    // The lock stays held by this process until it dies (or stdin closes).
+    while (std::fgetc(stdin) != EOF) { }
+    return 0;
+}
+
+} // namespace
+
+class TestCrossProcessLock : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void acquireAndRelease();
+    void lockFileIsPrivateAndNamedByHash();
+    void secondObjectWaitsUntilRelease();
+    void timesOutWhileHeld();
+    void differentAccountsDoNotExclude();
+    void destroyedContextIsNeverCalled();
+    void destructorReleases();
+    void secondAcquireWhilePendingFails();
+    void anotherProcessHoldsItUntilKilled();
+    void anotherProcessMakesUsTimeOut();
+
+private:
+    QProcess *startHolder();
+
+    QString m_service;
+    QString m_account;
+    QList<QProcess *> m_children;
+};
+
+void TestCrossProcessLock::init()
+{
+    // Fresh names per test, so a failed test cannot leave the next one locked.
+    m_service = QStringLiteral("securetokens-test-") + QUuid::createUuid().toString(QUuid::Id128);
+    m_account = QStringLiteral("alice@example.com");
+}
+
+void TestCrossProcessLock::cleanup()
+{
+    for (QProcess *child : std::as_const(m_children)) {
+        if (child->state() != QProcess::NotRunning) {
+            child->kill();
+            child->waitForFinished(5000);
+        }
+        delete child;
+    }
+    m_children.clear();
+    // The SDK never deletes lock files (that would race); tests use fresh names,
+    // so remove theirs to keep the runtime directory tidy.
+    for (const QString &account : {m_account, QStringLiteral("bob")})
+        QFile::remove(CrossProcessLock(m_service, account).lockFilePath());
+}
+
+QProcess *TestCrossProcessLock::startHolder()
+{
+    auto *child = new QProcess;
+    m_children << child;
+    child->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    child->start(QCoreApplication::applicationFilePath(),
+                 {QLatin1String(holdLockArgument), m_service, m_account});
+    if (!child->waitForStarted(10000))
+        return nullptr;
+    // Bounded: the child prints "locked" as soon as it holds the lock.
+    QElapsedTimer waited;
+    waited.start();
+    while (!child->canReadLine() && waited.elapsed() < 10000) {
+        if (!child->waitForReadyRead(10000 - int(waited.elapsed())))
+            break;
+    }
+    if (child->readLine().trimmed() != "locked")
+        return nullptr;
+    return child;
+}
+
+void TestCrossProcessLock::acquireAndRelease()
+{
+    CrossProcessLock lock(m_service, m_account);
+    QVERIFY(!lock.isHeld());
+    auto outcome = startAcquire(lock, 2s, this);
+    QCOMPARE(outcome->calls, 0); // never inside the call
+    QTRY_COMPARE_WITH_TIMEOUT(outcome->calls, 1, 2000);
+    QVERIFY(outcome->acquired);
+    QVERIFY(outcome->error.isEmpty());
+    QVERIFY(lock.isHeld());
+
+    // Acquiring again while holding it: Ok, later.
+    auto again = startAcquire(lock, 1s, this);
+    QCOMPARE(again->calls, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(again->calls, 1, 2000);
+    QVERIFY(again->acquired);
+
+    lock.release();
+    QVERIFY(!lock.isHeld());
+    lock.release(); // harmless
+    runEventLoopFor(100ms);
+    QCOMPARE(outcome->calls, 1); // exactly once
+}
+
+void TestCrossProcessLock::lockFileIsPrivateAndNamedByHash()
+{
+    CrossProcessLock lock(m_service, m_account);
+    auto outcome = startAcquire(lock, 2s, this);
+    QTRY_COMPARE_WITH_TIMEOUT(outcome->calls, 1, 2000);
+    QVERIFY(outcome->acquired);
+
+    const QFileInfo info(lock.lockFilePath());
+    QVERIFY2(info.exists(), qPrintable(lock.lockFilePath()));
+    QCOMPARE(info.size(), 0); // holds nothing, let alone a secret
+    QVERIFY(!info.fileName().contains(m_service));
+    QVERIFY(!info.fileName().contains(QStringLiteral("alice")));
+    QVERIFY(info.fileName().startsWith(QStringLiteral("securetokens-")));
+#ifndef Q_OS_WIN
+    struct stat st = {};
+    QCOMPARE(::stat(QFile::encodeName(lock.lockFilePath()).constData(), &st), 0);
+    QCOMPARE(st.st_mode & 0777, mode_t(0600));
+#endif
+    // Same service and account → same file; another account → another file.
+    QCOMPARE(CrossProcessLock(m_service, m_account).lockFilePath(), lock.lockFilePath());
+    QVERIFY(CrossProcessLock(m_service, QStringLiteral("bob")).lockFilePath()
+            != lock.lockFilePath());
+    // service + '\0' + account: no ambiguity between ("ab", "c") and ("a", "bc").
+    QVERIFY(CrossProcessLock(QStringLiteral("ab"), QStringLiteral("c")).lockFilePath()
+            != CrossProcessLock(QStringLiteral("a"), QStringLiteral("bc")).lockFilePath());
+}
+
+void TestCrossProcessLock::secondObjectWaitsUntilRelease()
+{
+    CrossProcessLock first(m_service, m_account);
+    CrossProcessLock second(m_service, m_account);
+    auto a = startAcquire(first, 2s, this);
+    QTRY_COMPARE_WITH_TIMEOUT(a->calls, 1, 2000);
+    QVERIFY(a->acquired);
+
+    Heartbeat heartbeat;
+    auto b = startAcquire(second, 10s, this);
+    runEventLoopFor(300ms);
+    QCOMPARE(b->calls, 0); // waits: flock() locks exclude each other in one process too
+    QVERIFY(!second.isHeld());
+    QVERIFY2(heartbeat.ticks() >= 10, qPrintable(QString::number(heartbeat.ticks())));
+
+    first.release();
+    QTRY_COMPARE_WITH_TIMEOUT(b->calls, 1, 1000); // polling is at most 50 ms apart
+    QVERIFY(b->acquired);
+    QVERIFY(second.isHeld());
+}
+
+void TestCrossProcessLock::timesOutWhileHeld()
+{
+    CrossProcessLock first(m_service, m_account);
+    CrossProcessLock second(m_service, m_account);
+    auto a = startAcquire(first, 2s, this);
+    QTRY_COMPARE_WITH_TIMEOUT(a->calls, 1, 2000);
+    QVERIFY(a->acquired);
+
+    QElapsedTimer elapsed;
+    elapsed.start();
+    auto b = startAcquire(second, 300ms, this);
+    QTRY_COMPARE_WITH_TIMEOUT(b->calls, 1, 5000);
+    QVERIFY(!b->acquired);
+    QVERIFY(!b->error.isEmpty());
+    QVERIFY(!second.isHeld());
+    QVERIFY2(elapsed.elapsed() >= 290, qPrintable(QString::number(elapsed.elapsed())));
+    runEventLoopFor(200ms);
+    QCOMPARE(b->calls, 1);
+    QVERIFY(first.isHeld());
+}
+
+void TestCrossProcessLock::differentAccountsDoNotExclude()
+{
+    CrossProcessLock alice(m_service, m_account);
+    CrossProcessLock bob(m_service, QStringLiteral("bob"));
+    auto a = startAcquire(alice, 2s, this);
+    auto b = startAcquire(bob, 2s, this);
+    QTRY_COMPARE_WITH_TIMEOUT(a->calls, 1, 2000);
+    QTRY_COMPARE_WITH_TIMEOUT(b->calls, 1, 2000);
+    QVERIFY(a->acquired);
+    QVERIFY(b->acquired);
+}
+
+void TestCrossProcessLock::destroyedContextIsNeverCalled()
+{
+    CrossProcessLock first(m_service, m_account);
+    CrossProcessLock second(m_service, m_account);
+    auto a = startAcquire(first, 2s, this);
+    QTRY_COMPARE_WITH_TIMEOUT(a->calls, 1, 2000);
+    QVERIFY(a->acquired);
+
+    auto *context = new QObject;
+    auto b = startAcquire(second, 5s, context);
+    delete context;
+    first.release();
+    runEventLoopFor(300ms);
+    QCOMPARE(b->calls, 0);
+    // Nobody waits for it, so it must not have been taken and kept.
+    QVERIFY(!second.isHeld());
+    CrossProcessLock third(m_service, m_account);
+    auto c = startAcquire(third, 200ms, this);
+    QTRY_COMPARE_WITH_TIMEOUT(c->calls, 1, 2000);
+    QVERIFY(c->acquired);
+}
+
+void TestCrossProcessLock::destructorReleases()
+{
+    auto first = std::make_unique<CrossProcessLock>(m_service, m_account);
+    auto a = startAcquire(*first, 2s, this);
+    QTRY_COMPARE_WITH_TIMEOUT(a->calls, 1, 2000);
+    QVERIFY(a->acquired);
+
+    CrossProcessLock second(m_service, m_account);
+    auto b = startAcquire(second, 5s, this);
+    runEventLoopFor(100ms);
+    QCOMPARE(b->calls, 0);
+    first.reset();
+    QTRY_COMPARE_WITH_TIMEOUT(b->calls, 1, 1000);
+    QVERIFY(b->acquired);
+}
+
+void TestCrossProcessLock::secondAcquireWhilePendingFails()
+{
+    CrossProcessLock first(m_service, m_account);
+    CrossProcessLock second(m_service, m_account);
+    auto a = startAcquire(first, 2s, this);
+    QTRY_COMPARE_WITH_TIMEOUT(a->calls, 1, 2000);
+
+    auto pending = startAcquire(second, 5s, this);
+    auto extra = startAcquire(second, 5s, this);
+    QCOMPARE(extra->calls, 0); // later, not inside the call
+    QTRY_COMPARE_WITH_TIMEOUT(extra->calls, 1, 1000);
+    QVERIFY(!extra->acquired);
+    QVERIFY(!extra->error.isEmpty());
+    QCOMPARE(pending->calls, 0); // the first acquire goes on
+    first.release();
+    QTRY_COMPARE_WITH_TIMEOUT(pending->calls, 1, 1000);
+    QVERIFY(pending->acquired);
+}
+
+void TestCrossProcessLock::anotherProcessHoldsItUntilKilled()
+{
+    QProcess *child = startHolder();
+    QVERIFY2(child, "the child process did not take the lock");
+
+    CrossProcessLock lock(m_service, m_account);
+    Heartbeat heartbeat;
+    auto outcome = startAcquire(lock, 20s, this);
+    runEventLoopFor(500ms);
+    QCOMPARE(outcome->calls, 0); // the other process holds it
+    const int ticksWhileWaiting = heartbeat.ticks();
+    // The UI thread kept running while we waited: ~50 ticks in 500 ms.
+    QVERIFY2(ticksWhileWaiting >= 25, qPrintable(QString::number(ticksWhileWaiting)));
+
+    // A crash: SIGKILL, no chance to clean up. The kernel drops the flock().
+    QElapsedTimer sinceKill;
+    child->kill();
+    sinceKill.start();
+    QTRY_VERIFY_WITH_TIMEOUT(outcome->calls == 1, 2000);
+    const qint64 recoveredAfter = sinceKill.elapsed();
+    QVERIFY(outcome->acquired);
+    QVERIFY(lock.isHeld());
+    QVERIFY(heartbeat.ticks() > ticksWhileWaiting);
+    qInfo("lock recovered %lld ms after SIGKILL of the holder", recoveredAfter);
+    QTRY_COMPARE_WITH_TIMEOUT(child->state(), QProcess::NotRunning, 5000);
+    QCOMPARE(child->exitStatus(), QProcess::CrashExit);
+}
+
+void TestCrossProcessLock::anotherProcessMakesUsTimeOut()
+{
+    QProcess *child = startHolder();
+    QVERIFY2(child, "the child process did not take the lock");
+    CrossProcessLock lock(m_service, m_account);
+    auto outcome = startAcquire(lock, 400ms, this);
+    QTRY_COMPARE_WITH_TIMEOUT(outcome->calls, 1, 5000);
+    QVERIFY(!outcome->acquired);
+    QVERIFY(!outcome->error.isEmpty());
+
+    // Closing the child's stdin ends it normally; the lock is then free.
+    child->closeWriteChannel();
+    QVERIFY(child->waitForFinished(5000));
+    QCOMPARE(child->exitCode(), 0);
+    auto again = startAcquire(lock, 2s, this);
+    QTRY_COMPARE_WITH_TIMEOUT(again->calls, 1, 2000);
+    QVERIFY(again->acquired);
+}
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    if (argc == 4 && qstrcmp(argv[1], holdLockArgument) == 0)
+        return holdLock(QString::fromLocal8Bit(argv[2]), QString::fromLocal8Bit(argv[3]));
+    TestCrossProcessLock test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_crossprocesslock.moc"
