@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <securetokens/error.h>
 #include <securetokens/securetokens_export.h>
 
 #include <QNetworkAccessManager>
