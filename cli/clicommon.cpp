@@ -69,11 +69,14 @@ bool waitFor(Session *session, const std::function<bool()> &done, std::chrono::m
                                     Qt::QueuedConnection);
     const auto c
             = QObject::connect(session, &Session::signedOut, &loop, check, Qt::QueuedConnection);
+    const auto e = QObject::connect(session, &Session::endpointsDiscovered, &loop, check,
+                                    Qt::QueuedConnection);
     watchdog.start(limit);
     loop.exec();
     QObject::disconnect(a);
     QObject::disconnect(b);
     QObject::disconnect(c);
+    QObject::disconnect(e);
     return done();
 }
 

@@ -61,6 +61,15 @@ void save(const AccountSettings &s)
     settings.setValue(QStringLiteral("token_endpoint"), s.config.tokenEndpoint.toString());
     settings.setValue(QStringLiteral("revocation_endpoint"),
                       s.config.revocationEndpoint.toString());
+    settings.setValue(QStringLiteral("authorization_endpoint"),
+                      s.config.authorizationEndpoint.toString());
+    settings.setValue(QStringLiteral("device_authorization_endpoint"),
+                      s.config.deviceAuthorizationEndpoint.toString());
+    settings.setValue(QStringLiteral("jwks_uri"), s.config.jwksUri.toString());
+    settings.setValue(QStringLiteral("transport"),
+                      s.config.transport == RefreshTransportKind::Cookie ? QStringLiteral("cookie")
+                                                                         : QStringLiteral("oauth"));
+    settings.setValue(QStringLiteral("cookie_auth_base"), s.config.cookieAuthBase.toString());
     settings.setValue(QStringLiteral("client_id"), s.config.clientId);
     settings.setValue(QStringLiteral("scopes"), s.config.scopes);
     settings.setValue(QStringLiteral("api_origins"), toStrings(s.config.apiOrigins));
@@ -82,6 +91,14 @@ std::optional<AccountSettings> load(const QString &account)
     s.config.tokenEndpoint = QUrl(settings.value(QStringLiteral("token_endpoint")).toString());
     s.config.revocationEndpoint
             = QUrl(settings.value(QStringLiteral("revocation_endpoint")).toString());
+    s.config.authorizationEndpoint
+            = QUrl(settings.value(QStringLiteral("authorization_endpoint")).toString());
+    s.config.deviceAuthorizationEndpoint
+            = QUrl(settings.value(QStringLiteral("device_authorization_endpoint")).toString());
+    s.config.jwksUri = QUrl(settings.value(QStringLiteral("jwks_uri")).toString());
+    if (settings.value(QStringLiteral("transport")).toString() == QLatin1String("cookie"))
+        s.config.transport = RefreshTransportKind::Cookie;
+    s.config.cookieAuthBase = QUrl(settings.value(QStringLiteral("cookie_auth_base")).toString());
     s.config.clientId = settings.value(QStringLiteral("client_id")).toString();
     s.config.scopes = settings.value(QStringLiteral("scopes")).toStringList();
     s.config.apiOrigins = toUrls(settings.value(QStringLiteral("api_origins")).toStringList());

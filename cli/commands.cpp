@@ -3,7 +3,7 @@
 
 #include "clicommon.h"
 #include "clisettings.h"
-#include "discovery.h"
+#include "browseropener.h"
 #include "passwordprompt.h"
 
 #include <securetokens/authenticatednetworkaccessmanager.h>
@@ -11,6 +11,7 @@
 #include <securetokens/session.h>
 
 #include <QCommandLineParser>
+#include <QDateTime>
 #include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -93,6 +94,18 @@ int login(const QStringList &args)
              QStringLiteral("ORIGIN")},
             {QStringLiteral("scope"), QStringLiteral("Space-separated scopes to request."),
              QStringLiteral("SCOPES")},
+            {QStringLiteral("browser"),
+             QStringLiteral("Sign in in the browser (authorization code + PKCE, loopback "
+                            "redirect); uses $BROWSER, else xdg-open/open.")},
+            {QStringLiteral("device"),
+             QStringLiteral("Sign in on another device (RFC 8628): prints a code and a URL.")},
+            {QStringLiteral("transport"),
+             QStringLiteral("oauth (default) or cookie (a web-app backend: --auth-base)."),
+             QStringLiteral("oauth|cookie"), QStringLiteral("oauth")},
+            {QStringLiteral("auth-base"),
+             QStringLiteral("Cookie transport: base URL of login, refresh and logout "
+                            "(e.g. https://app.example/auth)."),
+             QStringLiteral("URL")},
             {QStringLiteral("username"),
              QStringLiteral("User name (default: $SECURETOKENS_USERNAME, else prompt)."),
              QStringLiteral("U")},
@@ -104,7 +117,9 @@ int login(const QStringList &args)
              QStringLiteral("keychain|memory"), QStringLiteral("keychain")},
             accountOption,
     });
-    if (!parse(parser, args, QStringLiteral("Sign in with the password grant.")))
+    if (!parse(parser, args,
+               QStringLiteral("Sign in: password grant (default), --browser, --device, or "
+                              "--transport cookie.")))
         return ExitUsage;
 
     AccountSettings settings;
@@ -114,32 +129,54 @@ int login(const QStringList &args)
         printError(QStringLiteral("--store must be keychain or memory"));
         return ExitUsage;
     }
+    const QString transport = parser.value(QStringLiteral("transport"));
+    if (transport != QLatin1String("oauth") && transport != QLatin1String("cookie")) {
+        printError(QStringLiteral("--transport must be oauth or cookie"));
+        return ExitUsage;
+    }
+    const bool cookie = transport == QLatin1String("cookie");
+    const bool browser = parser.isSet(QStringLiteral("browser"));
+    const bool device = parser.isSet(QStringLiteral("device"));
+    if (int(browser) + int(device) + int(cookie) > 1) {
+        printError(QStringLiteral("choose one of --browser, --device, --transport cookie"));
+        return ExitUsage;
+    }
     SessionConfig &config = settings.config;
-    config.clientId = parser.value(QStringLiteral("client-id"));
-    if (config.clientId.isEmpty()) {
-        printError(QStringLiteral("--client-id is required"));
-        return ExitUsage;
-    }
-    config.issuer = QUrl(parser.value(QStringLiteral("issuer")));
-    config.tokenEndpoint = QUrl(parser.value(QStringLiteral("token-endpoint")));
-    config.revocationEndpoint = QUrl(parser.value(QStringLiteral("revocation-endpoint")));
-    if (config.issuer.isEmpty() && config.tokenEndpoint.isEmpty()) {
-        printError(QStringLiteral("give --issuer or --token-endpoint"));
-        return ExitUsage;
-    }
-    if (!config.issuer.isEmpty() && config.tokenEndpoint.isEmpty()) {
-        DiscoveredEndpoints endpoints;
-        const ErrorInfo error = discover(config.issuer, &endpoints);
-        if (error.isError()) {
-            printError(error);
-            return exitCodeFor(error.code);
+    if (cookie) {
+        config.transport = RefreshTransportKind::Cookie;
+        config.cookieAuthBase = QUrl(parser.value(QStringLiteral("auth-base")));
+        if (config.cookieAuthBase.isEmpty()) {
+            printError(QStringLiteral("--transport cookie needs --auth-base URL"));
+            return ExitUsage;
         }
-        config.tokenEndpoint = endpoints.tokenEndpoint;
-        if (config.revocationEndpoint.isEmpty())
-            config.revocationEndpoint = endpoints.revocationEndpoint;
+        // The bearer goes to the backend that issued it unless told otherwise.
+        config.apiOrigins.append(config.cookieAuthBase);
+    } else {
+        config.clientId = parser.value(QStringLiteral("client-id"));
+        if (config.clientId.isEmpty()) {
+            printError(QStringLiteral("--client-id is required"));
+            return ExitUsage;
+        }
+        config.issuer = QUrl(parser.value(QStringLiteral("issuer")));
+        config.tokenEndpoint = QUrl(parser.value(QStringLiteral("token-endpoint")));
+        config.revocationEndpoint = QUrl(parser.value(QStringLiteral("revocation-endpoint")));
+        if (config.issuer.isEmpty() && config.tokenEndpoint.isEmpty()) {
+            printError(QStringLiteral("give --issuer or --token-endpoint"));
+            return ExitUsage;
+        }
+        if ((browser || device) && config.issuer.isEmpty()) {
+            printError(QStringLiteral("--browser and --device need --issuer"));
+            return ExitUsage;
+        }
     }
-    for (const QString &origin : parser.values(QStringLiteral("api-origin")))
-        config.apiOrigins.append(QUrl(origin));
+    const QList<QUrl> explicitOrigins = [&] {
+        QList<QUrl> origins;
+        for (const QString &origin : parser.values(QStringLiteral("api-origin")))
+            origins.append(QUrl(origin));
+        return origins;
+    }();
+    if (!explicitOrigins.isEmpty())
+        config.apiOrigins = explicitOrigins;
     if (parser.isSet(QStringLiteral("scope")))
         config.scopes
                 = parser.value(QStringLiteral("scope")).split(QLatin1Char(' '), Qt::SkipEmptyParts);
@@ -147,39 +184,93 @@ int login(const QStringList &args)
     config.account = settings.account;
     config.storagePolicy = settings.store == QLatin1String("memory") ? StoragePolicy::SessionOnly
                                                                      : StoragePolicy::Required;
+    config.openBrowser = openInBrowser;
+    bool ok = false;
+    const int timeout = qEnvironmentVariableIntValue("SECURETOKENS_TIMEOUT", &ok);
+    if (ok && timeout > 0)
+        config.requestTimeout = std::chrono::seconds(timeout);
 
-    QString username = parser.value(QStringLiteral("username"));
-    if (username.isEmpty())
-        username = qEnvironmentVariable("SECURETOKENS_USERNAME");
-    if (username.isEmpty()) {
-        printError(QStringLiteral("--username is required"));
-        return ExitUsage;
-    }
+    QString username;
     QString password;
-    if (parser.isSet(QStringLiteral("password-stdin")))
-        password = readLineFromStdin();
-    else if (qEnvironmentVariableIsSet("SECURETOKENS_PASSWORD"))
-        password = qEnvironmentVariable("SECURETOKENS_PASSWORD");
-    else
-        password = promptPassword(QStringLiteral("Password for %1: ").arg(username));
-    if (password.isEmpty()) {
-        printError(QStringLiteral("no password: use --password-stdin or $SECURETOKENS_PASSWORD"));
-        return ExitUsage;
+    if (!browser && !device) {
+        username = parser.value(QStringLiteral("username"));
+        if (username.isEmpty())
+            username = qEnvironmentVariable("SECURETOKENS_USERNAME");
+        if (username.isEmpty()) {
+            printError(QStringLiteral("--username is required"));
+            return ExitUsage;
+        }
+        if (parser.isSet(QStringLiteral("password-stdin")))
+            password = readLineFromStdin();
+        else if (qEnvironmentVariableIsSet("SECURETOKENS_PASSWORD"))
+            password = qEnvironmentVariable("SECURETOKENS_PASSWORD");
+        else
+            password = promptPassword(QStringLiteral("Password for %1: ").arg(username));
+        if (password.isEmpty()) {
+            printError(
+                    QStringLiteral("no password: use --password-stdin or $SECURETOKENS_PASSWORD"));
+            return ExitUsage;
+        }
     }
 
     Session session(config);
     bool failed = false;
     QObject::connect(&session, &Session::errorOccurred, &session, [&] { failed = true; });
-    session.signInWithPassword(username, password);
+
+    // The SDK's discovery (OpenID Connect Discovery / RFC 8414), validated
+    // there: the issuer must match, endpoints must be https off loopback.
+    if (!cookie && config.tokenEndpoint.isEmpty()) {
+        bool discovered = false;
+        QObject::connect(&session, &Session::endpointsDiscovered, &session,
+                         [&] { discovered = true; });
+        session.discoverEndpoints();
+        waitFor(&session, [&] { return failed || discovered; });
+        if (!discovered) {
+            printError(session.lastError());
+            return exitCodeFor(session.lastError().code);
+        }
+    }
+
+    QObject::connect(&session, &Session::deviceCodeReady, &session,
+                     [](const QString &userCode, const QUrl &uri, const QUrl &complete,
+                        const QDateTime &expiresAt) {
+                         QTextStream out(stdout);
+                         out << "To sign in, open " << uri.toString() << " and enter the code "
+                             << userCode << Qt::endl;
+                         if (!complete.isEmpty())
+                             out << "(or open " << complete.toString() << ")" << Qt::endl;
+                         out << "The code expires at "
+                             << expiresAt.toLocalTime().toString(Qt::ISODate) << "." << Qt::endl;
+                     });
+    if (browser)
+        session.signInWithBrowser();
+    else if (device)
+        session.signInWithDeviceCode();
+    else if (cookie)
+        session.signInWithCookieLogin(username, password);
+    else
+        session.signInWithPassword(username, password);
     password.fill(QLatin1Char('\0'));
-    // A failed sign-in reports one error and goes back to SignedOut.
-    waitFor(&session, [&] { return failed || isSignedInState(session); });
+    // A failed sign-in reports one error and goes back to SignedOut. The
+    // browser and device flows have their own time limits.
+    waitFor(
+            &session, [&] { return failed || isSignedInState(session); }, std::chrono::minutes(30));
     if (!isSignedInState(session)) {
         const ErrorInfo error = session.lastError();
         printError(error);
         return error.isError() ? exitCodeFor(error.code) : ExitFailure;
     }
-    settings.user = session.subject().isEmpty() ? username : session.subject();
+    // Keep what discovery found, so later commands need no network round trip.
+    const SessionConfig effective = session.config();
+    config.tokenEndpoint = effective.tokenEndpoint;
+    config.revocationEndpoint = effective.revocationEndpoint;
+    config.authorizationEndpoint = effective.authorizationEndpoint;
+    config.deviceAuthorizationEndpoint = effective.deviceAuthorizationEndpoint;
+    config.jwksUri = effective.jwksUri;
+    const QVariantMap claims = session.idTokenClaims();
+    settings.user = claims.value(QStringLiteral("email")).toString();
+    if (settings.user.isEmpty())
+        settings.user = session.subject().isEmpty() ? username : session.subject();
     save(settings);
     QTextStream(stdout) << "Signed in as " << settings.user << " (refresh token in "
                         << session.storageBackend() << ")" << Qt::endl;

@@ -21,7 +21,8 @@ const QStringList &forwardedParams()
                                      QStringLiteral("scope"),
                                      QStringLiteral("state"),
                                      QStringLiteral("code_challenge"),
-                                     QStringLiteral("code_challenge_method")};
+                                     QStringLiteral("code_challenge_method"),
+                                     QStringLiteral("nonce")};
     return params;
 }
 
@@ -155,6 +156,7 @@ Response MockAuthServerPrivate::authorize(const Request &request)
             record.codeChallenge = challenge.toLatin1();
             record.user = user;
             record.scope = scope;
+            record.nonce = param(QStringLiteral("nonce")).left(512);
             record.expiresAtMs = nowMs() + config.codeTtl * 1000;
             // Drop codes that can no longer be used, so the table stays small.
             const qint64 now = nowMs();

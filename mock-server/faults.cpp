@@ -10,8 +10,10 @@ bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
 {
     static const QStringList known {
             QStringLiteral("reject_access_tokens"), QStringLiteral("refresh_errors"),
-            QStringLiteral("refresh_delay_ms"), QStringLiteral("expire_access_tokens"),
-            QStringLiteral("replay_refresh_token")};
+            QStringLiteral("refresh_delay_ms"),     QStringLiteral("expire_access_tokens"),
+            QStringLiteral("replay_refresh_token"), QStringLiteral("id_token_claims"),
+            QStringLiteral("id_token_kid"),         QStringLiteral("id_token_tamper"),
+            QStringLiteral("device_slow_down")};
     for (auto it = faults.begin(); it != faults.end(); ++it) {
         if (!known.contains(it.key())) {
             *why = QStringLiteral("unknown fault: ") + it.key();
@@ -27,6 +29,18 @@ bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
     const QJsonValue delay = faults.value(QStringLiteral("refresh_delay_ms"));
     if (!delay.isUndefined() && (!delay.isDouble() || delay.toInt(-1) < 0)) {
         *why = QStringLiteral("refresh_delay_ms must be a non-negative integer");
+        return false;
+    }
+    const QJsonValue idClaims = faults.value(QStringLiteral("id_token_claims"));
+    const QJsonValue idKid = faults.value(QStringLiteral("id_token_kid"));
+    const QJsonValue idTamper = faults.value(QStringLiteral("id_token_tamper"));
+    const QJsonValue slowDown = faults.value(QStringLiteral("device_slow_down"));
+    if ((!idClaims.isUndefined() && !idClaims.isObject())
+        || (!idKid.isUndefined() && !idKid.isString())
+        || (!idTamper.isUndefined() && !idTamper.isBool())
+        || (!slowDown.isUndefined() && (!slowDown.isDouble() || slowDown.toInt(-1) < 0))) {
+        *why = QStringLiteral("id_token_claims must be an object, id_token_kid a string, "
+                              "id_token_tamper a boolean, device_slow_down a count");
         return false;
     }
     QList<RefreshFault> queued;
@@ -63,6 +77,16 @@ bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
     m_refreshErrors.append(queued);
     if (!delay.isUndefined())
         m_refreshDelayMs = delay.toInt();
+    if (!idClaims.isUndefined() || !idKid.isUndefined() || !idTamper.isUndefined()) {
+        m_idTokenPending = true;
+        const QJsonObject extra = idClaims.toObject();
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            m_idToken.claims.insert(it.key(), it.value());
+        if (idKid.isString())
+            m_idToken.kid = idKid.toString();
+        m_idToken.tamper = m_idToken.tamper || idTamper.toBool();
+    }
+    m_deviceSlowDown += slowDown.toInt(0);
     *expireAccessTokens = faults.value(QStringLiteral("expire_access_tokens")).toBool();
     *replayRefreshTokens = faults.value(QStringLiteral("replay_refresh_token")).toBool();
     return true;
@@ -73,6 +97,27 @@ void FaultPlan::clear()
     m_rejectAccessTokens = 0;
     m_refreshErrors.clear();
     m_refreshDelayMs = 0;
+    m_idToken = {};
+    m_idTokenPending = false;
+    m_deviceSlowDown = 0;
+}
+
+bool FaultPlan::takeIdTokenFault(IdTokenFault *fault)
+{
+    if (!m_idTokenPending)
+        return false;
+    *fault = m_idToken;
+    m_idToken = {};
+    m_idTokenPending = false;
+    return true;
+}
+
+bool FaultPlan::takeDeviceSlowDown()
+{
+    if (m_deviceSlowDown <= 0)
+        return false;
+    --m_deviceSlowDown;
+    return true;
 }
 
 bool FaultPlan::takeAccessRejection()
@@ -104,7 +149,9 @@ QJsonObject FaultPlan::toJson() const
     }
     return QJsonObject {{QStringLiteral("reject_access_tokens"), m_rejectAccessTokens},
                         {QStringLiteral("refresh_errors"), errors},
-                        {QStringLiteral("refresh_delay_ms"), m_refreshDelayMs}};
+                        {QStringLiteral("refresh_delay_ms"), m_refreshDelayMs},
+                        {QStringLiteral("id_token_pending"), m_idTokenPending},
+                        {QStringLiteral("device_slow_down"), m_deviceSlowDown}};
 }
 
 } // namespace SecureTokens::Mock

@@ -36,12 +36,27 @@ public:
     bool takeRefreshFault(RefreshFault *fault);
     int refreshDelayMs() const { return m_refreshDelayMs; }
 
+    //! One-shot changes to the next ID token ("id_token_claims", "id_token_kid",
+    //! "id_token_tamper"); consumed together by the next ID token issued.
+    struct IdTokenFault
+    {
+        QJsonObject claims; //!< merged over the real claims (null values remove)
+        QString kid; //!< replaces the header's kid
+        bool tamper = false; //!< corrupts the signature
+    };
+    bool takeIdTokenFault(IdTokenFault *fault);
+    //! Consumes one scripted slow_down answer to a device_code poll.
+    bool takeDeviceSlowDown();
+
     QJsonObject toJson() const;
 
 private:
     int m_rejectAccessTokens = 0;
     QList<RefreshFault> m_refreshErrors;
     int m_refreshDelayMs = 0;
+    IdTokenFault m_idToken;
+    bool m_idTokenPending = false;
+    int m_deviceSlowDown = 0;
 };
 
 } // namespace SecureTokens::Mock

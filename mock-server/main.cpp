@@ -130,9 +130,18 @@ int main(int argc, char **argv)
             QStringLiteral("lockout"),
             QStringLiteral("Lockout duration in seconds after too many failures (default 60)."),
             QStringLiteral("SECONDS"), QStringLiteral("60"));
+    const QCommandLineOption idTokenAlgOption(
+            QStringLiteral("id-token-alg"),
+            QStringLiteral("OpenID Connect ID-token signature: RS256 (default, the access-token "
+                           "key) or ES256 (a P-256 key added to the JWKS)."),
+            QStringLiteral("ALG"), QStringLiteral("RS256"));
+    const QCommandLineOption deviceIntervalOption(
+            QStringLiteral("device-interval"),
+            QStringLiteral("RFC 8628 polling interval for device codes, in seconds (default 5)."),
+            QStringLiteral("SECONDS"), QStringLiteral("5"));
     parser.addOptions({portOption, bindOption, accessTtlOption, refreshTtlOption, graceOption,
                        userOption, clientOption, adminOption, stateOption, signingOption,
-                       failuresOption, lockoutOption});
+                       failuresOption, lockoutOption, idTokenAlgOption, deviceIntervalOption});
     parser.process(app);
 
     ServerConfig config;
@@ -174,6 +183,16 @@ int main(int argc, char **argv)
         config.signing = ServerConfig::Signing::HS256;
     else
         return fail(QStringLiteral("--signing must be RS256 or HS256"));
+    const QString idTokenAlg = parser.value(idTokenAlgOption).toUpper();
+    if (idTokenAlg == QLatin1String("RS256"))
+        config.idTokenAlg = ServerConfig::IdTokenAlg::RS256;
+    else if (idTokenAlg == QLatin1String("ES256"))
+        config.idTokenAlg = ServerConfig::IdTokenAlg::ES256;
+    else
+        return fail(QStringLiteral("--id-token-alg must be RS256 or ES256"));
+    if (!parseSeconds(parser.value(deviceIntervalOption), &config.deviceInterval)
+        || config.deviceInterval == 0)
+        return fail(QStringLiteral("--device-interval needs a positive number of seconds"));
 
     MockAuthServer server(config);
     if (!server.listen())

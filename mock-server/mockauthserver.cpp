@@ -175,17 +175,76 @@ QByteArray MockAuthServerPrivate::issueAccessToken(const TokenFamily &family, qi
 }
 
 Response MockAuthServerPrivate::tokenResponse(const TokenFamily &family,
-                                              const QByteArray &refreshToken)
+                                              const QByteArray &refreshToken, bool openIdGrant,
+                                              const QString &nonce)
 {
     qint64 expiresIn = 0;
     const QByteArray access = issueAccessToken(family, &expiresIn);
-    Response r = Response::json(
-            QJsonObject {{QStringLiteral("access_token"), QString::fromLatin1(access)},
-                         {QStringLiteral("token_type"), QStringLiteral("Bearer")},
-                         {QStringLiteral("expires_in"), expiresIn},
-                         {QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken)},
-                         {QStringLiteral("scope"), family.scope}});
-    return r.noStore();
+    QJsonObject body {{QStringLiteral("access_token"), QString::fromLatin1(access)},
+                      {QStringLiteral("token_type"), QStringLiteral("Bearer")},
+                      {QStringLiteral("expires_in"), expiresIn},
+                      {QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken)},
+                      {QStringLiteral("scope"), family.scope}};
+    // OpenID Connect Core §3.1.3.3: an ID token when "openid" was granted.
+    if (openIdGrant && family.scope.split(QLatin1Char(' ')).contains(QLatin1String("openid"))) {
+        const QByteArray idToken = issueIdToken(family, nonce);
+        if (!idToken.isEmpty())
+            body.insert(QStringLiteral("id_token"), QString::fromLatin1(idToken));
+    }
+    return Response::json(body).noStore();
+}
+
+IdTokenSigner *MockAuthServerPrivate::idTokenSigner()
+{
+    if (!idSignerTried) {
+        idSignerTried = true;
+        if (config.idTokenAlg == ServerConfig::IdTokenAlg::ES256)
+            idSigner = IdTokenSigner::es256();
+        else if (signer && signer->algorithm() == JwtSigner::Algorithm::RS256)
+            idSigner = IdTokenSigner::rs256(signer->exportKey(), signer->keyId());
+    }
+    return idSigner.get();
+}
+
+QByteArray MockAuthServerPrivate::issueIdToken(const TokenFamily &family, const QString &nonce)
+{
+    IdTokenSigner *idTokens = idTokenSigner();
+    if (!idTokens)
+        return {};
+    const qint64 now = nowMs() / 1000;
+    QString name = family.user;
+    if (!name.isEmpty())
+        name[0] = name[0].toUpper();
+    QJsonObject claims {{QStringLiteral("iss"), issuer()},
+                        {QStringLiteral("sub"), family.user},
+                        {QStringLiteral("aud"), family.clientId},
+                        {QStringLiteral("iat"), now},
+                        {QStringLiteral("auth_time"), now},
+                        {QStringLiteral("exp"), now + config.idTokenTtl},
+                        {QStringLiteral("name"), name},
+                        {QStringLiteral("email"), family.user + QStringLiteral("@example.test")}};
+    if (!nonce.isEmpty())
+        claims.insert(QStringLiteral("nonce"), nonce);
+    FaultPlan::IdTokenFault fault;
+    if (faults.takeIdTokenFault(&fault)) {
+        count(QStringLiteral("faults_applied"));
+        for (auto it = fault.claims.begin(); it != fault.claims.end(); ++it) {
+            if (it.value().isNull())
+                claims.remove(it.key());
+            else
+                claims.insert(it.key(), it.value());
+        }
+        QByteArray token = idTokens->sign(claims, fault.kid);
+        if (fault.tamper) {
+            // Flip one bit of the signature's first byte (still valid base64url).
+            const qsizetype dot = token.lastIndexOf('.');
+            token[dot + 1] = token[dot + 1] == 'A' ? 'B' : 'A';
+        }
+        count(QStringLiteral("id_tokens_issued"));
+        return token;
+    }
+    count(QStringLiteral("id_tokens_issued"));
+    return idTokens->sign(claims);
 }
 
 void MockAuthServerPrivate::revokeFamily(const QString &familyId, const QString &reason)
@@ -217,6 +276,10 @@ Response MockAuthServerPrivate::route(const Request &request)
         return revoke(request);
     if (path == QLatin1String("/oauth/authorize"))
         return authorize(request);
+    if (path == QLatin1String("/oauth/device_authorization"))
+        return deviceAuthorization(request);
+    if (path == QLatin1String("/device"))
+        return devicePage(request);
     if (path == QLatin1String("/auth/login"))
         return cookieLogin(request);
     if (path == QLatin1String("/auth/refresh"))

@@ -55,6 +55,19 @@ struct ServerConfig
     qint64 maxBodySize = 64 * 1024;
     //! Lifetime of authorization codes, in seconds (RFC 6749 §4.1.2 recommends ≤ 10 min).
     qint64 codeTtl = 60;
+    /*!
+        Signature of OpenID Connect ID tokens (issued by the authorization_code
+        and device_code grants when "openid" is granted). RS256 uses the
+        access-token RSA key (no ID tokens when signing is HS256: that key is
+        secret); ES256 adds a P-256 key to the JWKS.
+    */
+    enum class IdTokenAlg { RS256, ES256 } idTokenAlg = IdTokenAlg::RS256;
+    //! Lifetime of ID tokens, in seconds.
+    qint64 idTokenTtl = 300;
+    //! RFC 8628 polling interval announced with device codes, in seconds.
+    qint64 deviceInterval = 5;
+    //! Lifetime of device codes, in seconds.
+    qint64 deviceCodeTtl = 600;
 };
 
 class MockAuthServerPrivate;

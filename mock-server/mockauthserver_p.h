@@ -5,6 +5,7 @@
 
 #include "faults_p.h"
 #include "httpfrontend_p.h"
+#include "idtokensigner_p.h"
 #include "jwtsigner_p.h"
 #include "ratelimiter_p.h"
 #include "refreshtokenstore_p.h"
@@ -29,6 +30,20 @@ struct AuthorizationCode
     qint64 expiresAtMs = 0;
     bool used = false;
     QString familyId; //!< tokens issued from it, revoked if the code is replayed
+    QString nonce; //!< OpenID Connect nonce, echoed in the ID token
+};
+
+//! A device authorization (RFC 8628 §3.2) waiting for, or given, the user's approval.
+struct DeviceGrant
+{
+    enum class Status { Pending, Approved, Denied, Used };
+    QString clientId;
+    QString scope;
+    QString userCode; //!< normalised: upper case, no dash
+    qint64 expiresAtMs = 0;
+    qint64 lastPollMs = 0;
+    Status status = Status::Pending;
+    QString user;
 };
 
 /*!
@@ -58,8 +73,12 @@ public:
     //! Records the outcome of a sign-in attempt for rate limiting and counters.
     void recordLogin(const QString &user, const QString &clientId, bool success);
     QByteArray issueAccessToken(const TokenFamily &family, qint64 *expiresIn);
-    //! RFC 6749 §5.1 success body.
-    Response tokenResponse(const TokenFamily &family, const QByteArray &refreshToken);
+    //! RFC 6749 §5.1 success body; with an ID token when \a openIdGrant and "openid" was granted.
+    Response tokenResponse(const TokenFamily &family, const QByteArray &refreshToken,
+                           bool openIdGrant = false, const QString &nonce = {});
+    //! The ID token signer (created on first use); nullptr when ID tokens cannot be issued.
+    IdTokenSigner *idTokenSigner();
+    QByteArray issueIdToken(const TokenFamily &family, const QString &nonce);
     void revokeFamily(const QString &familyId, const QString &reason);
     QStringList userNames() const;
 
@@ -71,6 +90,10 @@ public:
     Response refreshGrant(const QUrlQuery &form, const QString &clientId);
     Response authorizationCodeGrant(const QUrlQuery &form, const QString &clientId);
     Response revoke(const Request &request);
+    // RFC 8628 (deviceendpoints.cpp)
+    Response deviceAuthorization(const Request &request);
+    Response deviceCodeGrant(const QUrlQuery &form, const QString &clientId);
+    Response devicePage(const Request &request);
     Response authorize(const Request &request);
     Response cookieLogin(const Request &request);
     Response cookieRefresh(const Request &request);
@@ -117,6 +140,9 @@ public:
     QSet<QString> forcedExpiredAccessTokens; // jti (expire_access_tokens fault)
     QList<QByteArray> issuedAccessTokens; // plaintext, only with admin (leak scans)
     QHash<QByteArray, AuthorizationCode> codes; // by SHA-256 of the code
+    std::unique_ptr<IdTokenSigner> idSigner;
+    bool idSignerTried = false;
+    QHash<QByteArray, DeviceGrant> deviceGrants; // by SHA-256 of the device code
 };
 
 } // namespace SecureTokens::Mock

@@ -43,11 +43,14 @@ Response MockAuthServerPrivate::discovery(const Request &request)
             {QStringLiteral("authorization_endpoint"), base + QStringLiteral("/oauth/authorize")},
             {QStringLiteral("token_endpoint"), base + QStringLiteral("/oauth/token")},
             {QStringLiteral("revocation_endpoint"), base + QStringLiteral("/oauth/revoke")},
+            {QStringLiteral("device_authorization_endpoint"),
+             base + QStringLiteral("/oauth/device_authorization")},
             {QStringLiteral("jwks_uri"), base + QStringLiteral("/.well-known/jwks.json")},
             {QStringLiteral("userinfo_endpoint"), base + QStringLiteral("/api/me")},
             {QStringLiteral("grant_types_supported"),
              QJsonArray {QStringLiteral("authorization_code"), QStringLiteral("refresh_token"),
-                         QStringLiteral("password")}},
+                         QStringLiteral("password"),
+                         QStringLiteral("urn:ietf:params:oauth:grant-type:device_code")}},
             {QStringLiteral("response_types_supported"), QJsonArray {QStringLiteral("code")}},
             {QStringLiteral("code_challenge_methods_supported"),
              QJsonArray {QStringLiteral("S256")}},
@@ -60,7 +63,8 @@ Response MockAuthServerPrivate::discovery(const Request &request)
                          QStringLiteral("email"), QStringLiteral("items"),
                          QStringLiteral("offline_access")}},
             {QStringLiteral("id_token_signing_alg_values_supported"),
-             QJsonArray {signer->algorithmName()}},
+             QJsonArray {idTokenSigner() ? idTokenSigner()->algorithmName()
+                                         : signer->algorithmName()}},
             {QStringLiteral("subject_types_supported"), QJsonArray {QStringLiteral("public")}},
             {QStringLiteral("authorization_response_iss_parameter_supported"), true}});
 }
@@ -69,7 +73,14 @@ Response MockAuthServerPrivate::jwks(const Request &request)
 {
     if (request.method != "GET")
         return methodNotAllowed("GET");
-    return Response::json(signer->jwks());
+    QJsonObject set = signer->jwks();
+    // An ES256 ID-token key comes after the access-token key.
+    if (IdTokenSigner *idTokens = idTokenSigner(); idTokens && !idTokens->extraJwk().isEmpty()) {
+        QJsonArray keys = set.value(QStringLiteral("keys")).toArray();
+        keys.append(idTokens->extraJwk());
+        set.insert(QStringLiteral("keys"), keys);
+    }
+    return Response::json(set);
 }
 
 Response MockAuthServerPrivate::token(const Request &request)
@@ -103,6 +114,8 @@ Response MockAuthServerPrivate::token(const Request &request)
         r = refreshGrant(form, clientId);
     } else if (grantType == QLatin1String("authorization_code")) {
         r = authorizationCodeGrant(form, clientId);
+    } else if (grantType == QLatin1String("urn:ietf:params:oauth:grant-type:device_code")) {
+        r = deviceCodeGrant(form, clientId);
     } else {
         r = Response::error(400, QStringLiteral("unsupported_grant_type"),
                             QStringLiteral("grant type not supported"));
@@ -266,7 +279,7 @@ Response MockAuthServerPrivate::authorizationCodeGrant(const QUrlQuery &form,
     saveState();
     count(QStringLiteral("authorization_code_grants"));
     qCInfo(lcMockServer, "authorization code exchanged: tokens issued");
-    return tokenResponse(*created, refresh);
+    return tokenResponse(*created, refresh, true, it->nonce);
 }
 
 Response MockAuthServerPrivate::revoke(const Request &request)

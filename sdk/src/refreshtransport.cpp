@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "refreshtransport_p.h"
 
+#include "cookietransport_p.h"
+#include "discovery_p.h"
+#include "discoverytransport_p.h"
+
+#include <QTimer>
+
 #include <memory>
 
 namespace SecureTokens {
@@ -57,8 +63,20 @@ std::unique_ptr<RefreshTransport> makeRefreshTransport(QNetworkAccessManager *na
                                                        TokenEndpointClient *client,
                                                        const SessionConfig *config)
 {
-    Q_UNUSED(nam);
-    return std::make_unique<OAuthRefreshTransport>(client, config);
+    // One discovery per Session, a child of its QNetworkAccessManager so the
+    // sign-in flows find it too. It fills the empty endpoints of the
+    // Session's own config (SessionPrivate::m_config, which is not const:
+    // only this interface passes it as const).
+    auto *discovery = new EndpointDiscovery(nam, const_cast<SessionConfig *>(config));
+    if (config->transport == RefreshTransportKind::Cookie)
+        return std::make_unique<CookieRefreshTransport>(nam, config);
+    if (discovery->pending() && config->tokenEndpoint.isEmpty()) {
+        // Start early, so that a sign-in that needs the endpoints finds them.
+        QTimer::singleShot(0, discovery,
+                           [discovery] { discovery->ensure(discovery, [](const ErrorInfo &) {}); });
+    }
+    return std::make_unique<DiscoveringRefreshTransport>(
+            std::make_unique<OAuthRefreshTransport>(client, config), discovery, config);
 }
 
 } // namespace SecureTokens

@@ -2,6 +2,7 @@
 #include "session_p.h"
 
 #include "crossprocesslock_p.h"
+#include "discovery_p.h"
 #include "jwtclaims_p.h"
 #include "signinflows_p.h"
 #include "logging_p.h"
@@ -380,21 +381,41 @@ void SessionPrivate::startPasswordGrant(const QString &username, const QString &
         return;
     const quint64 epoch = m_epoch;
     QByteArray passwordUtf8 = password.toUtf8();
-    const SecretBytes secret = SecretBytes::adopt(passwordUtf8);
-    QList<TokenEndpointClient::Field> fields {
-            {QByteArrayLiteral("grant_type"), QByteArrayLiteral("password"), nullptr},
-            {QByteArrayLiteral("username"), username.toUtf8(), nullptr},
-            {QByteArrayLiteral("password"), {}, &secret},
-            {QByteArrayLiteral("client_id"), m_config.clientId.toUtf8(), nullptr},
+    auto secret = std::make_shared<SecretBytes>(SecretBytes::adopt(passwordUtf8));
+    const QByteArray user = username.toUtf8();
+    auto post = [this, q, epoch, secret, user] {
+        QList<TokenEndpointClient::Field> fields {
+                {QByteArrayLiteral("grant_type"), QByteArrayLiteral("password"), nullptr},
+                {QByteArrayLiteral("username"), user, nullptr},
+                {QByteArrayLiteral("password"), {}, secret.get()},
+                {QByteArrayLiteral("client_id"), m_config.clientId.toUtf8(), nullptr},
+        };
+        if (!m_config.scopes.isEmpty())
+            fields.append({QByteArrayLiteral("scope"),
+                           m_config.scopes.join(QLatin1Char(' ')).toUtf8(), nullptr});
+        m_inFlightReply = m_client.requestToken(
+                m_config.tokenEndpoint, fields, q,
+                [this, epoch](const ErrorInfo &error, TokenResponse response) {
+                    finishSignIn(epoch, error, std::move(response));
+                });
+        secret->clear();
     };
-    if (!m_config.scopes.isEmpty())
-        fields.append({QByteArrayLiteral("scope"), m_config.scopes.join(QLatin1Char(' ')).toUtf8(),
-                       nullptr});
-    m_inFlightReply
-            = m_client.requestToken(m_config.tokenEndpoint, fields, q,
-                                    [this, epoch](const ErrorInfo &error, TokenResponse response) {
-                                        finishSignIn(epoch, error, std::move(response));
-                                    });
+    // Configured with just an issuer: the token endpoint comes from discovery.
+    if (EndpointDiscovery *discovery = findDiscovery(m_nam);
+        discovery && discovery->pending() && m_config.tokenEndpoint.isEmpty()) {
+        discovery->ensure(q, [this, epoch, post, secret](const ErrorInfo &error) {
+            if (epoch != m_epoch)
+                return;
+            if (error.isError()) {
+                secret->clear();
+                finishSignIn(epoch, error, {});
+                return;
+            }
+            post();
+        });
+        return;
+    }
+    post();
 }
 
 void SessionPrivate::startRestore()

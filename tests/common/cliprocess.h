@@ -26,8 +26,7 @@ public:
 
     CliProcess(const QString &program, const QString &home, const QString &service)
         : m_program(program), m_home(home), m_service(service)
-    {
-    }
+    { }
 
     QProcessEnvironment environment(const QProcessEnvironment &extra = {}) const
     {

@@ -9,6 +9,8 @@
 #include <QDateTime>
 #include <QObject>
 #include <QString>
+#include <QUrl>
+#include <QVariantMap>
 
 #include <memory>
 
@@ -49,6 +51,7 @@ class SECURETOKENS_EXPORT Session : public QObject
     Q_PROPERTY(int refreshCount READ refreshCount NOTIFY accessTokenChanged FINAL)
     Q_PROPERTY(QString storageBackend READ storageBackend CONSTANT FINAL)
     Q_PROPERTY(SecureTokens::ErrorInfo lastError READ lastError NOTIFY errorOccurred FINAL)
+    Q_PROPERTY(QVariantMap idTokenClaims READ idTokenClaims NOTIFY userChanged FINAL)
 
 public:
     enum class State : quint8 {
@@ -95,6 +98,16 @@ public:
     */
     SecretBytes accessTokenForExternalUse() const;
 
+    /*!
+        Identity claims (sub, name, email, ... and iss, aud, exp, iat; not the
+        nonce or token hashes) of the last OpenID Connect ID token this Session
+        verified (signature against the provider's JWKS, issuer, audience,
+        expiry, nonce). Plain data for
+        display; the ID token itself is never stored. Empty when the sign-in
+        was not an OpenID Connect one, and after sign-out.
+    */
+    QVariantMap idTokenClaims() const;
+
     //! The QNetworkAccessManager used to talk to the authorization server.
     QNetworkAccessManager *authorizationNetworkAccessManager() const;
 
@@ -104,6 +117,45 @@ public Q_SLOTS:
         sign-in where the provider supports it. The password is not kept.
     */
     void signInWithPassword(const QString &username, const QString &password);
+    /*!
+        Authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636, RFC 8252):
+        listens on an ephemeral loopback port, opens the authorization URL with
+        SessionConfig::openBrowser, waits (SessionConfig::browserTimeout) for
+        the one redirect that carries the right state, exchanges the code and,
+        when "openid" is in scope, verifies the ID token. Ends in SignedIn or
+        errorOccurred() (AccessDenied when the user declined, Timeout,
+        Cancelled...).
+    */
+    void signInWithBrowser();
+    /*!
+        Device authorization grant (RFC 8628) for machines without a browser:
+        deviceCodeReady() tells what to show the user, then the token endpoint
+        is polled at the interval the server asks for until the user approves,
+        denies (AccessDenied) or the code expires (Timeout).
+    */
+    void signInWithDeviceCode();
+    /*!
+        Signs in to a cookie-based backend (SessionConfig::transport Cookie):
+        POSTs JSON {username, password} to the login URL. The refresh cookie
+        and CSRF token are kept in secure storage like a refresh token.
+    */
+    void signInWithCookieLogin(const QString &username, const QString &password);
+    /*!
+        Stops a browser or device sign-in under way (the listener is closed,
+        polling ends); errorOccurred() reports Cancelled and the state returns
+        to SignedOut. Does nothing when no interactive sign-in runs.
+    */
+    void cancelSignIn();
+    /*!
+        Fetches the issuer's discovery metadata now (OpenID Connect Discovery,
+        RFC 8414) and fills the endpoints left empty in config(). Operations
+        that need an endpoint do this by themselves; call it to learn early
+        whether the issuer is reachable and valid. Completes with
+        endpointsDiscovered() or errorOccurred() (InvalidConfiguration when
+        the document names another issuer, InsecureTransport for plain http
+        endpoints off loopback...).
+    */
+    void discoverEndpoints();
     /*!
         Reads the stored refresh token and refreshes. Ends in SignedIn, in
         SignedOut when nothing is stored (no error), or in an error.
@@ -131,6 +183,16 @@ Q_SIGNALS:
         signOut() call, also when the session was already signed out.
     */
     void signedOut();
+    //! discoverEndpoints() succeeded (also when the metadata was already there).
+    void endpointsDiscovered();
+    /*!
+        A device sign-in started: show \a userCode and \a verificationUri to
+        the user (RFC 8628 §3.3), or \a verificationUriComplete (which embeds
+        the code; may be empty) e.g. as a QR code. The code is valid until
+        \a expiresAt. These values are meant to be shown; none is a token.
+    */
+    void deviceCodeReady(const QString &userCode, const QUrl &verificationUri,
+                         const QUrl &verificationUriComplete, const QDateTime &expiresAt);
 
 private:
     friend class AuthenticatedNetworkAccessManager;

@@ -4,12 +4,14 @@
 #include <securetokens/secretbytes.h>
 #include <securetokens/securetokens_export.h>
 
+#include <QByteArray>
 #include <QList>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 namespace SecureTokens {
@@ -31,12 +33,31 @@ enum class StoragePolicy : quint8 {
     EncryptedFile,
 };
 
+//! How the refresh credential is exchanged and revoked (see SessionConfig::transport).
+enum class RefreshTransportKind : quint8 {
+    OAuth, //!< RFC 6749 §6 refresh_token grant and RFC 7009 revocation (default)
+    /*!
+        A web-app style backend: the refresh token travels in a cookie, renewed
+        with a CSRF header (cookieLoginUrl, cookieRefreshUrl, cookieLogoutUrl).
+    */
+    Cookie,
+};
+
+//! The loopback interface the browser redirect listener binds to (RFC 8252 §7.3).
+enum class LoopbackRedirectHost : quint8 {
+    IPv4, //!< http://127.0.0.1:PORT/callback (default; works everywhere)
+    IPv6, //!< http://[::1]:PORT/callback
+};
+
 /*!
     Everything a Session needs to know. A plain value type: fill it in, hand it
     to Session's constructor.
 
-    Minimal configuration: tokenEndpoint (or issuer, from which
-    "<issuer>/oauth/token" style endpoints are *not* guessed: set them) and clientId.
+    Minimal configuration: issuer and clientId. Endpoints left empty are
+    taken from the issuer's discovery document (OpenID Connect Discovery 1.0,
+    RFC 8414), fetched once per Session before the first operation that needs
+    one; endpoints set here always win. Without an issuer, set tokenEndpoint
+    (and the others the flows you use need).
 */
 struct SECURETOKENS_EXPORT SessionConfig
 {
@@ -46,6 +67,12 @@ struct SECURETOKENS_EXPORT SessionConfig
     QUrl tokenEndpoint;
     //! RFC 7009 revocation endpoint; when empty, signOut() only wipes locally.
     QUrl revocationEndpoint;
+    //! RFC 6749 §3.1 authorization endpoint, for Session::signInWithBrowser().
+    QUrl authorizationEndpoint;
+    //! RFC 8628 §3.1 device authorization endpoint, for Session::signInWithDeviceCode().
+    QUrl deviceAuthorizationEndpoint;
+    //! The provider's JWK Set (RFC 7517), used to verify OpenID Connect ID tokens.
+    QUrl jwksUri;
 
     //! The public client's id (RFC 6749 §2.2). No client secret: native apps are public clients.
     QString clientId;
@@ -79,6 +106,37 @@ struct SECURETOKENS_EXPORT SessionConfig
         a quarter of the token's lifetime, at least 5 s and at most 5 minutes.
     */
     std::chrono::seconds refreshLeadTime {0};
+
+    /*!
+        Opens the authorization URL in the user's browser for
+        Session::signInWithBrowser(); returns false when no browser could be
+        started. The core library does not link QtGui: a GUI application sets
+        it to QDesktopServices::openUrl. The URL carries one-time values
+        (state, nonce, PKCE challenge): hand it to the browser, do not log it.
+    */
+    std::function<bool(const QUrl &authorizationUrl)> openBrowser;
+    //! Where the browser is sent back to: a listener on this loopback interface.
+    LoopbackRedirectHost redirectHost = LoopbackRedirectHost::IPv4;
+    //! How long signInWithBrowser() waits for the browser to come back.
+    std::chrono::seconds browserTimeout {300};
+    //! Allowed difference between this machine's clock and the provider's for ID tokens.
+    std::chrono::seconds idTokenClockSkew {120};
+
+    //! OAuth (default) or a cookie-based web-app backend.
+    RefreshTransportKind transport = RefreshTransportKind::OAuth;
+    /*!
+        RefreshTransportKind::Cookie: the base URL under which "login",
+        "refresh" and "logout" live (e.g. https://app.example/auth). The three
+        URLs below, when set, override the defaults derived from it.
+    */
+    QUrl cookieAuthBase;
+    QUrl cookieLoginUrl; //!< POST JSON {username, password}; default <cookieAuthBase>/login
+    QUrl cookieRefreshUrl; //!< POST with the cookie and the CSRF header; default <base>/refresh
+    QUrl cookieLogoutUrl; //!< POST with the cookie and the CSRF header; default <base>/logout
+    //! The header that carries the CSRF token on refresh and logout.
+    QByteArray csrfHeaderName = QByteArrayLiteral("X-CSRF-Token");
+    //! The name of the refresh cookie the backend sets.
+    QByteArray refreshCookieName = QByteArrayLiteral("refresh_token");
 
     //! Time limit for one request to the authorization server.
     std::chrono::milliseconds requestTimeout {30000};

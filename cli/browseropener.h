@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QUrl>
+
+namespace Cli {
+
+/*!
+    Opens \a url in the user's browser the way git and gh do: with the command
+    in $BROWSER when it is set (split like a command line, never run through a
+    shell, the URL as its last argument), else xdg-open (open on macOS).
+    Always prints the URL to stderr too, for terminals without a browser.
+    The URL carries one-time values (state, PKCE challenge); it is shown to the
+    user, never logged.
+*/
+bool openInBrowser(const QUrl &url);
+
+} // namespace Cli

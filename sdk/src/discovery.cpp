@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+#include "discovery_p.h"
+
+#include "discoveryfetch_p.h"
+#include "logging_p.h"
+#include "tokenclient_p.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QTimer>
+
+namespace SecureTokens {
+
+namespace {
+
+ErrorInfo malformed(const QString &why)
+{
+    return ErrorInfo::make(Error::MalformedResponse,
+                           QStringLiteral("Provider metadata rejected: ") + why);
+}
+
+// An endpoint member: absent is fine (empty URL), present must be a string
+// naming an absolute https URL (http only on loopback, RFC 8252 §8.3).
+ErrorInfo endpointMember(const QJsonObject &doc, QLatin1String name, QUrl *out)
+{
+    const QJsonValue value = doc.value(name);
+    if (value.isUndefined() || value.isNull())
+        return {};
+    if (!value.isString())
+        return malformed(QStringLiteral("%1 is not a string.").arg(name));
+    const QUrl url(value.toString(), QUrl::StrictMode);
+    if (!url.isValid() || url.isRelative() || url.host().isEmpty() || url.hasFragment())
+        return malformed(QStringLiteral("%1 is not an absolute URL.").arg(name));
+    const ErrorInfo check = TokenEndpointClient::checkEndpoint(url, QString(name));
+    if (check.isError())
+        return check;
+    *out = url;
+    return {};
+}
+
+QStringList stringList(const QJsonValue &value)
+{
+    QStringList out;
+    for (const QJsonValue &v : value.toArray()) {
+        if (v.isString() && out.size() < 64)
+            out.append(v.toString());
+    }
+    return out;
+}
+
+} // namespace
+
+QString issuerString(const QUrl &issuer)
+{
+    return issuer.toString(QUrl::FullyEncoded);
+}
+
+ErrorInfo parseProviderMetadata(QByteArrayView body, const QString &expectedIssuer,
+                                ProviderMetadata *out)
+{
+    if (body.size() > maxMetadataBytes)
+        return ErrorInfo::make(Error::ResponseTooLarge,
+                               QStringLiteral("The provider metadata is too large."));
+    QJsonParseError parseError;
+    const QJsonDocument json = QJsonDocument::fromJson(body.toByteArray(), &parseError);
+    if (parseError.error != QJsonParseError::NoError || !json.isObject())
+        return malformed(QStringLiteral("not a JSON object."));
+    const QJsonObject doc = json.object();
+
+    // OIDC Discovery §4.3 / RFC 8414 §3.3: the issuer in the document must be
+    // identical to the one the metadata was requested for, or an attacker's
+    // document could redirect the client's credentials elsewhere (mix-up).
+    const QJsonValue issuer = doc.value(QLatin1String("issuer"));
+    if (!issuer.isString() || issuer.toString() != expectedIssuer) {
+        return ErrorInfo::make(Error::InvalidConfiguration,
+                               QStringLiteral("The provider metadata names a different issuer "
+                                              "than the one configured."));
+    }
+    ProviderMetadata metadata;
+    metadata.issuer = issuer.toString();
+    const struct
+    {
+        QLatin1String name;
+        QUrl *field;
+    } endpoints[] = {
+            {QLatin1String("authorization_endpoint"), &metadata.authorizationEndpoint},
+            {QLatin1String("token_endpoint"), &metadata.tokenEndpoint},
+            {QLatin1String("revocation_endpoint"), &metadata.revocationEndpoint},
+            {QLatin1String("device_authorization_endpoint"), &metadata.deviceAuthorizationEndpoint},
+            {QLatin1String("jwks_uri"), &metadata.jwksUri},
+    };
+    for (const auto &endpoint : endpoints) {
+        const ErrorInfo error = endpointMember(doc, endpoint.name, endpoint.field);
+        if (error.isError())
+            return error;
+    }
+    if (metadata.tokenEndpoint.isEmpty())
+        return malformed(QStringLiteral("token_endpoint is missing."));
+    metadata.codeChallengeMethods
+            = stringList(doc.value(QLatin1String("code_challenge_methods_supported")));
+    metadata.idTokenSigningAlgs
+            = stringList(doc.value(QLatin1String("id_token_signing_alg_values_supported")));
+    metadata.issParameterSupported
+            = doc.value(QLatin1String("authorization_response_iss_parameter_supported")).toBool();
+    *out = std::move(metadata);
+    return {};
+}
+
+QList<QUrl> metadataUrlsFor(const QUrl &issuer)
+{
+    QList<QUrl> urls;
+    if (!issuer.isValid() || issuer.host().isEmpty())
+        return urls;
+    QString path = issuer.path(QUrl::FullyEncoded);
+    while (path.endsWith(QLatin1Char('/')))
+        path.chop(1);
+    QUrl oidc = issuer;
+    oidc.setQuery(QString());
+    oidc.setFragment(QString());
+    oidc.setPath(path + QStringLiteral("/.well-known/openid-configuration"), QUrl::StrictMode);
+    urls.append(oidc);
+    QUrl oauth = oidc;
+    oauth.setPath(QStringLiteral("/.well-known/oauth-authorization-server") + path,
+                  QUrl::StrictMode);
+    urls.append(oauth);
+    return urls;
+}
+
+EndpointDiscovery::EndpointDiscovery(QNetworkAccessManager *nam, SessionConfig *config)
+    : QObject(nam), m_nam(nam), m_config(config)
+{ }
+
+bool EndpointDiscovery::pending() const
+{
+    return !m_succeeded && m_config->issuer.isValid() && !m_config->issuer.isEmpty();
+}
+
+void EndpointDiscovery::ensure(QObject *context, Done done)
+{
+    if (!pending()) {
+        QTimer::singleShot(0, context, [done = std::move(done)] { done({}); });
+        return;
+    }
+    m_waiters.push_back({context, std::move(done)});
+    if (m_inFlight)
+        return;
+    m_inFlight = true;
+    m_urls = metadataUrlsFor(m_config->issuer);
+    qCDebug(lcSession) << "fetching provider metadata";
+    fetch(0);
+}
+
+void EndpointDiscovery::fetch(int urlIndex)
+{
+    if (urlIndex >= m_urls.size()) {
+        finish(ErrorInfo::make(Error::InvalidConfiguration,
+                               QStringLiteral("The issuer publishes no discovery metadata.")));
+        return;
+    }
+    fetchPublicDocument(
+            m_nam, m_urls.at(urlIndex), maxMetadataBytes, m_config->requestTimeout, this,
+            [this, urlIndex](const ErrorInfo &error, const QByteArray &body) {
+                if (error.isError()) {
+                    // Only "not here" moves on to the RFC 8414 location.
+                    if (error.httpStatus == 404 || error.httpStatus == 410) {
+                        fetch(urlIndex + 1);
+                        return;
+                    }
+                    finish(error);
+                    return;
+                }
+                ProviderMetadata metadata;
+                const ErrorInfo parsed
+                        = parseProviderMetadata(body, issuerString(m_config->issuer), &metadata);
+                if (parsed.isError()) {
+                    finish(parsed);
+                    return;
+                }
+                m_metadata = metadata;
+                // Configured endpoints win; discovery only fills the gaps.
+                auto fill = [](QUrl &field, const QUrl &discovered) {
+                    if (field.isEmpty())
+                        field = discovered;
+                };
+                fill(m_config->tokenEndpoint, metadata.tokenEndpoint);
+                fill(m_config->authorizationEndpoint, metadata.authorizationEndpoint);
+                fill(m_config->revocationEndpoint, metadata.revocationEndpoint);
+                fill(m_config->deviceAuthorizationEndpoint, metadata.deviceAuthorizationEndpoint);
+                fill(m_config->jwksUri, metadata.jwksUri);
+                m_succeeded = true;
+                finish({});
+            });
+}
+
+void EndpointDiscovery::finish(const ErrorInfo &error)
+{
+    m_inFlight = false;
+    if (error.isError())
+        qCInfo(lcSession) << "discovery failed:" << error.code;
+    std::vector<Waiter> waiters;
+    waiters.swap(m_waiters);
+    for (Waiter &waiter : waiters) {
+        if (waiter.context)
+            waiter.done(error);
+    }
+}
+
+EndpointDiscovery *findDiscovery(QNetworkAccessManager *nam)
+{
+    return nam ? nam->findChild<EndpointDiscovery *>(QString(), Qt::FindDirectChildrenOnly)
+               : nullptr;
+}
+
+} // namespace SecureTokens

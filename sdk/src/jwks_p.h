@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// JSON Web Key Sets (RFC 7517) and JWS signature verification (RFC 7515,
+// RFC 7518 §3.3 RS256, §3.4 ES256) with OpenSSL EVP. parseJwks() is a pure
+// function over untrusted input with size limits (a fuzz target).
+
+#include <securetokens/error.h>
+#include <securetokens/securetokens_export.h>
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QUrl>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+typedef struct evp_pkey_st EVP_PKEY;
+class QNetworkAccessManager;
+
+namespace SecureTokens {
+
+//! Largest JWK Set accepted, in bytes, and most keys kept from one.
+inline constexpr qint64 maxJwksBytes = 64 * 1024;
+inline constexpr int maxJwksKeys = 32;
+
+//! A public signature key from a JWK Set.
+struct Jwk
+{
+    QString kid; //!< may be empty
+    QString kty; //!< "RSA" or "EC"
+    QString alg; //!< may be empty (then any alg of the key type)
+    std::shared_ptr<EVP_PKEY> key;
+};
+
+/*!
+    Parses a JWK Set. Keeps the usable signature keys: RSA (n, e; at least
+    2048 bits) and EC P-256 (crv, x, y; a point on the curve); skips keys with
+    "use" other than "sig", other key types and curves, and private keys (a
+    "d" member: the provider published a secret, refused). Fails on anything
+    that is not a JSON object with a "keys" array.
+*/
+SECURETOKENS_EXPORT ErrorInfo parseJwks(QByteArrayView body, QList<Jwk> *out);
+
+/*!
+    Verifies a JWS signature over \a signingInput: RS256 (RSASSA-PKCS1-v1_5
+    with SHA-256) with an RSA key, or ES256 (ECDSA P-256 with SHA-256; the
+    signature is the 64-byte R||S of RFC 7518 §3.4, converted to DER for
+    OpenSSL) with an EC key. Any other algorithm, or a key of the wrong type,
+    fails.
+*/
+SECURETOKENS_EXPORT bool verifyJwsSignature(QByteArrayView alg, EVP_PKEY *key,
+                                            QByteArrayView signingInput, QByteArrayView signature);
+
+/*!
+    \internal
+    The provider's keys, fetched from jwks_uri when first needed and kept for
+    the Session's lifetime; refetched (at most once per verification) when a
+    token names a key id the cached set does not have (key rotation).
+*/
+class JwksCache : public QObject
+{
+    Q_OBJECT
+public:
+    using Done = std::function<void(const ErrorInfo &error, const QList<Jwk> &keys)>;
+
+    JwksCache(QNetworkAccessManager *nam, std::chrono::milliseconds timeout,
+              QObject *parent = nullptr);
+
+    //! The cached keys of \a uri, or a fresh fetch when there are none or \a refetch is set.
+    void keys(const QUrl &uri, bool refetch, QObject *context, Done done);
+    //! How many times the set was fetched (for tests).
+    int fetchCount() const { return m_fetches; }
+
+private:
+    QNetworkAccessManager *m_nam;
+    std::chrono::milliseconds m_timeout;
+    QUrl m_uri;
+    QList<Jwk> m_keys;
+    int m_fetches = 0;
+};
+
+} // namespace SecureTokens
