@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+#include "sessioncontroller.h"
+
+#include <QMetaEnum>
+
+namespace SecureTokens::Qml {
+
+namespace {
+
+SessionController::State toQml(Session::State state)
+{
+    switch (state) {
+    case Session::State::SignedOut:
+        return SessionController::State::SignedOut;
+    case Session::State::Restoring:
+        return SessionController::State::Restoring;
+    case Session::State::SigningIn:
+        return SessionController::State::SigningIn;
+    case Session::State::SignedIn:
+        return SessionController::State::SignedIn;
+    case Session::State::Refreshing:
+        return SessionController::State::Refreshing;
+    case Session::State::ReauthenticationRequired:
+        return SessionController::State::ReauthenticationRequired;
+    }
+    return SessionController::State::SignedOut;
+}
+
+} // namespace
+
+SessionController::SessionController(Session *session, QObject *parent)
+    : QObject(parent), m_session(session)
+{
+    Q_ASSERT(session);
+    connect(session, &Session::stateChanged, this, &SessionController::sync);
+    connect(session, &Session::accessTokenChanged, this, &SessionController::sync);
+    connect(session, &Session::userChanged, this, &SessionController::sync);
+    connect(session, &Session::offlineChanged, this, &SessionController::sync);
+    connect(session, &Session::errorOccurred, this, &SessionController::onError);
+    connect(session, &Session::signedOut, this, &SessionController::signedOut);
+    connect(session, &QObject::destroyed, this, &SessionController::sync);
+    sync();
+    m_lastError = session->lastError().code;
+}
+
+SessionController::~SessionController() = default;
+
+SessionController::State SessionController::state() const
+{
+    return m_state;
+}
+
+QString SessionController::stateName() const
+{
+    return QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(m_state)));
+}
+
+bool SessionController::isSignedIn() const
+{
+    return m_signedIn;
+}
+
+bool SessionController::isRefreshing() const
+{
+    return m_refreshing;
+}
+
+bool SessionController::isBusy() const
+{
+    return m_busy;
+}
+
+bool SessionController::isOffline() const
+{
+    return m_offline;
+}
+
+QString SessionController::subject() const
+{
+    return m_subject;
+}
+
+QDateTime SessionController::accessTokenExpiresAt() const
+{
+    return m_expiresAt;
+}
+
+QString SessionController::accessTokenFingerprint() const
+{
+    return m_fingerprint;
+}
+
+int SessionController::refreshCount() const
+{
+    return m_refreshCount;
+}
+
+QString SessionController::storageBackend() const
+{
+    return m_session ? m_session->storageBackend() : QString();
+}
+
+bool SessionController::hasError() const
+{
+    return m_lastError != Error::NoError;
+}
+
+QString SessionController::lastErrorCode() const
+{
+    if (m_lastError == Error::NoError)
+        return {};
+    return QString::fromLatin1(QMetaEnum::fromType<Error>().valueToKey(int(m_lastError)));
+}
+
+QString SessionController::lastErrorMessage() const
+{
+    return m_lastError == Error::NoError ? QString() : describe(m_lastError);
+}
+
+bool SessionController::lastErrorTransient() const
+{
+    return m_lastError != Error::NoError && isTransient(m_lastError);
+}
+
+bool SessionController::isBrowserSignInAvailable() const
+{
+    // The core has no QtGui: browser sign-in needs the app's opener (QDesktopServices).
+    return m_session && bool(m_session->config().openBrowser);
+}
+
+Session *SessionController::session() const
+{
+    return m_session;
+}
+
+void SessionController::signIn(const QString &username, const QString &password)
+{
+    clearError();
+    if (m_session)
+        m_session->signInWithPassword(username, password);
+}
+
+void SessionController::signInWithBrowser()
+{
+    clearError();
+    if (m_session)
+        m_session->signInWithBrowser();
+}
+
+void SessionController::cancelSignIn()
+{
+    if (m_session)
+        m_session->cancelSignIn();
+}
+
+void SessionController::restore()
+{
+    if (m_session)
+        m_session->restore();
+}
+
+void SessionController::refresh()
+{
+    if (m_session)
+        m_session->refresh();
+}
+
+void SessionController::signOut()
+{
+    if (m_session)
+        m_session->signOut();
+}
+
+void SessionController::clearError()
+{
+    if (m_lastError == Error::NoError)
+        return;
+    m_lastError = Error::NoError;
+    Q_EMIT lastErrorChanged();
+}
+
+void SessionController::sync()
+{
+    const Session *s = m_session;
+    const State state = s ? toQml(s->state()) : State::SignedOut;
+    const bool signedIn = s && s->isSignedIn();
+    const bool refreshing = s && s->isRefreshing();
+    const bool busy
+            = state == State::Restoring || state == State::SigningIn || state == State::Refreshing;
+    const bool offline = s && s->isOffline();
+    const QString subject = s ? s->subject() : QString();
+    const QDateTime expiresAt = s ? s->accessTokenExpiresAt() : QDateTime();
+    const QString fingerprint = s ? s->accessTokenFingerprint() : QString();
+    const int refreshCount = s ? s->refreshCount() : 0;
+
+    // Assign everything first, then notify: a handler sees a consistent object.
+    const auto update = [](auto &member, const auto &value) {
+        if (member == value)
+            return false;
+        member = value;
+        return true;
+    };
+    const bool stateDiff = update(m_state, state);
+    const bool signedInDiff = update(m_signedIn, signedIn);
+    const bool refreshingDiff = update(m_refreshing, refreshing);
+    const bool busyDiff = update(m_busy, busy);
+    const bool offlineDiff = update(m_offline, offline);
+    const bool subjectDiff = update(m_subject, subject);
+    const bool expiresDiff = update(m_expiresAt, expiresAt);
+    const bool fingerprintDiff = update(m_fingerprint, fingerprint);
+    const bool countDiff = update(m_refreshCount, refreshCount);
+
+    if (stateDiff)
+        Q_EMIT stateChanged();
+    if (signedInDiff)
+        Q_EMIT signedInChanged();
+    if (refreshingDiff)
+        Q_EMIT refreshingChanged();
+    if (busyDiff)
+        Q_EMIT busyChanged();
+    if (offlineDiff)
+        Q_EMIT offlineChanged();
+    if (subjectDiff)
+        Q_EMIT subjectChanged();
+    if (expiresDiff)
+        Q_EMIT accessTokenExpiresAtChanged();
+    if (fingerprintDiff)
+        Q_EMIT accessTokenFingerprintChanged();
+    if (countDiff)
+        Q_EMIT refreshCountChanged();
+}
+
+void SessionController::onError(const ErrorInfo &error)
+{
+    // Only the code crosses into QML: ErrorInfo::message is for developers.
+    sync();
+    m_lastError = error.code;
+    Q_EMIT lastErrorChanged();
+    Q_EMIT errorOccurred(lastErrorCode(), lastErrorMessage(), lastErrorTransient());
+}
+
+} // namespace SecureTokens::Qml
