@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The benchmarks of securetokens-bench. Each prints its table and returns its
+// JSON section; an empty object means it could not run (the reason is on stderr).
+
+#include <QJsonObject>
+#include <QStringList>
+
+namespace Bench {
+
+struct Options;
+class MockServerProcess;
+
+//! SDK manager vs plain QNAM with a hand-set header: throughput and latency ratios.
+QJsonObject runOverhead(const Options &options, MockServerProcess &server);
+//! Re-runs this program under callgrind for both clients: instructions per request.
+QJsonObject runCallgrind(const Options &options);
+//! The client side of one callgrind measurement (--callgrind-sdk / --callgrind-plain).
+int callgrindChild(const Options &options, bool sdk, int requests);
+
+//! 1000 rejected requests in flight: SDK vs QtNetworkAuth wired as an app would.
+QJsonObject runStorm(const Options &options, MockServerProcess &server);
+
+//! A fixed request rate against 5 s access tokens.
+QJsonObject runSteady(const Options &options);
+
+//! Process start to first authorized response, measured in child processes.
+QJsonObject runColdStart(const Options &options, MockServerProcess &server);
+//! The child side (--cold-start-child).
+int coldStartChild(const QStringList &arguments);
+
+//! Heap growth per request over a long run.
+QJsonObject runMemory(const Options &options, MockServerProcess &server);
+
+} // namespace Bench

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+// Overhead of AuthenticatedNetworkAccessManager over a plain QNetworkAccessManager
+// that sets the same Authorization header by hand, measured side by side.
+#include "benchmarks.h"
+#include "benchutil.h"
+#include "mockserverprocess.h"
+
+#include <securetokens/authenticatednetworkaccessmanager.h>
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QNetworkAccessManager>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+#include <cstdio>
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define SECURETOKENS_BENCH_HAVE_CALLGRIND 1
+#endif
+
+namespace Bench {
+
+namespace {
+
+constexpr int inFlight = 64;
+
+struct Clients
+{
+    std::unique_ptr<SecureTokens::Session> session;
+    std::unique_ptr<SecureTokens::AuthenticatedNetworkAccessManager> sdk;
+    std::unique_ptr<QNetworkAccessManager> plain;
+    QNetworkRequest request;
+    QByteArray bearer; //!< the plain client's header, taken once per block
+};
+
+bool makeClients(const QUrl &base, Clients *clients)
+{
+    clients->session = signedInSession(sessionConfig(base));
+    if (!clients->session)
+        return false;
+    clients->sdk = std::make_unique<SecureTokens::AuthenticatedNetworkAccessManager>(
+            clients->session.get());
+    clients->plain = std::make_unique<QNetworkAccessManager>();
+    clients->request = QNetworkRequest(base.resolved(QUrl(QStringLiteral("/api/me"))));
+    return true;
+}
+
+std::function<QNetworkReply *()> sender(Clients &clients, bool sdk)
+{
+    if (sdk)
+        return [&clients]() {
+            return clients.sdk->get(clients.request);
+        };
+    // The baseline is as cheap as an app can make it: the header is built once
+    // per block from accessTokenForExternalUse(), not once per request.
+    clients.bearer = externalBearer(*clients.session);
+    return [&clients]() {
+        QNetworkRequest request = clients.request;
+        request.setRawHeader(QByteArrayLiteral("Authorization"), clients.bearer);
+        return clients.plain->get(request);
+    };
+}
+
+struct Side
+{
+    double elapsedMs = 0;
+    int ok = 0;
+    int failed = 0;
+    QList<double> latencies;
+    void add(const LoadResult &r)
+    {
+        elapsedMs += r.elapsedMs;
+        ok += r.ok;
+        failed += r.failed + (r.sent - r.ok - r.failed);
+        latencies += r.latenciesMs;
+    }
+    double throughput() const { return ratio(ok * 1000.0, elapsedMs); }
+};
+
+} // namespace
+
+QJsonObject runOverhead(const Options &options, MockServerProcess &server)
+{
+    Clients clients;
+    if (!makeClients(server.baseUrl(), &clients))
+        return {};
+    const int perSide = 10000;
+    // Many short blocks per side, in ABBA order: each pair runs back to back, so a
+    // burst of load from elsewhere on the machine hits both clients alike.
+    const int blocks = 40;
+    const int blockSize = perSide / blocks;
+
+    // Warm-up: connections open, allocator and caches settled on both sides.
+    runClosedLoop(1000, inFlight, sender(clients, true));
+    runClosedLoop(1000, inFlight, sender(clients, false));
+
+    Side sdk, plain;
+    QJsonArray blockRatios;
+    for (int b = 0; b < blocks; ++b) {
+        const bool sdkFirst = (b % 2) == 0;
+        LoadResult first = runClosedLoop(blockSize, inFlight, sender(clients, sdkFirst));
+        LoadResult second = runClosedLoop(blockSize, inFlight, sender(clients, !sdkFirst));
+        const LoadResult &s = sdkFirst ? first : second;
+        const LoadResult &p = sdkFirst ? second : first;
+        sdk.add(s);
+        plain.add(p);
+        blockRatios.append(ratio(p.elapsedMs, s.elapsedMs));
+    }
+
+    const double sdkP50 = percentile(sdk.latencies, 50), plainP50 = percentile(plain.latencies, 50);
+    const double sdkP99 = percentile(sdk.latencies, 99), plainP99 = percentile(plain.latencies, 99);
+    // The headline ratio is the median of the per-pair ratios (robust against
+    // bursts of load); the ratio of the totals is reported beside it.
+    QList<double> pairRatios;
+    for (const QJsonValue &v : std::as_const(blockRatios))
+        pairRatios.append(v.toDouble());
+    const double throughputRatio = median(pairRatios);
+    const double aggregateRatio = ratio(sdk.throughput(), plain.throughput());
+    printTable(QStringLiteral("Overhead: %1 GETs /api/me per client, %2 in flight, %3 ABBA blocks")
+                       .arg(perSide)
+                       .arg(inFlight)
+                       .arg(blocks * 2),
+               {QStringLiteral("client"), QStringLiteral("ok"), QStringLiteral("failed"),
+                QStringLiteral("req/s"), QStringLiteral("p50 ms"), QStringLiteral("p99 ms")},
+               {{QStringLiteral("AuthenticatedNetworkAccessManager"), QString::number(sdk.ok),
+                 QString::number(sdk.failed), fixed(sdk.throughput(), 0), fixed(sdkP50),
+                 fixed(sdkP99)},
+                {QStringLiteral("plain QNAM + hand-set header"), QString::number(plain.ok),
+                 QString::number(plain.failed), fixed(plain.throughput(), 0), fixed(plainP50),
+                 fixed(plainP99)},
+                {QStringLiteral("ratio SDK / plain (totals)"), QString(), QString(),
+                 fixed(aggregateRatio, 3), fixed(ratio(sdkP50, plainP50), 3),
+                 fixed(ratio(sdkP99, plainP99), 3)},
+                {QStringLiteral("ratio SDK / plain (median of block pairs)"), QString(), QString(),
+                 fixed(throughputRatio, 3), QString(), QString()}});
+
+    return QJsonObject {
+            {QStringLiteral("requests_per_client"), perSide},
+            {QStringLiteral("in_flight"), inFlight},
+            {QStringLiteral("sdk_ok"), sdk.ok},
+            {QStringLiteral("sdk_failed"), sdk.failed},
+            {QStringLiteral("plain_ok"), plain.ok},
+            {QStringLiteral("plain_failed"), plain.failed},
+            {QStringLiteral("sdk_req_per_s"), sdk.throughput()},
+            {QStringLiteral("plain_req_per_s"), plain.throughput()},
+            {QStringLiteral("sdk_p50_ms"), sdkP50},
+            {QStringLiteral("plain_p50_ms"), plainP50},
+            {QStringLiteral("sdk_p99_ms"), sdkP99},
+            {QStringLiteral("plain_p99_ms"), plainP99},
+            {QStringLiteral("throughput_ratio"), throughputRatio},
+            {QStringLiteral("throughput_ratio_of_totals"), aggregateRatio},
+            {QStringLiteral("block_size"), blockSize},
+            {QStringLiteral("p50_ratio"), ratio(sdkP50, plainP50)},
+            {QStringLiteral("p99_ratio"), ratio(sdkP99, plainP99)},
+            {QStringLiteral("block_throughput_ratios"), blockRatios},
+    };
+}
+
+int callgrindChild(const Options &options, bool sdkSide, int requests)
+{
+    MockServerProcess server;
+    QString error;
+    if (!server.start(options.serverProgram, {}, &error)) {
+        std::fprintf(stderr, "bench: %s\n", qPrintable(error));
+        return 2;
+    }
+    Clients clients;
+    if (!makeClients(server.baseUrl(), &clients))
+        return 2;
+    auto send = sender(clients, sdkSide);
+    runClosedLoop(200, inFlight, send); // warm-up, not instrumented
+#ifdef SECURETOKENS_BENCH_HAVE_CALLGRIND
+    CALLGRIND_ZERO_STATS;
+    CALLGRIND_START_INSTRUMENTATION;
+#endif
+    const LoadResult result = runClosedLoop(requests, inFlight, send, 1800000);
+#ifdef SECURETOKENS_BENCH_HAVE_CALLGRIND
+    CALLGRIND_STOP_INSTRUMENTATION;
+#endif
+    std::printf("ok %d failed %d\n", result.ok, result.sent - result.ok);
+    std::fflush(stdout);
+    return result.ok == requests ? 0 : 1;
+}
+
+namespace {
+
+//! Ir of a callgrind output file (its "totals:" or "summary:" line); -1 when unreadable.
+qint64 callgrindTotal(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
+        return -1;
+    qint64 total = -1;
+    while (!file.atEnd()) {
+        const QByteArray line = file.readLine().trimmed();
+        if (line.startsWith("totals:") || line.startsWith("summary:"))
+            total = line.mid(line.indexOf(':') + 1).trimmed().split(' ').value(0).toLongLong();
+    }
+    return total;
+}
+
+} // namespace
+
+QJsonObject runCallgrind(const Options &options)
+{
+#ifndef SECURETOKENS_BENCH_HAVE_CALLGRIND
+    std::fprintf(stderr, "bench: built without <valgrind/callgrind.h>; callgrind skipped\n");
+    return {};
+#else
+    const QString valgrind = QStandardPaths::findExecutable(QStringLiteral("valgrind"));
+    if (valgrind.isEmpty()) {
+        std::fprintf(stderr, "bench: valgrind not found; callgrind skipped\n");
+        return {};
+    }
+    const int requests = options.quick ? 200 : 500;
+    QTemporaryDir dir;
+    QJsonObject out {{QStringLiteral("requests"), requests}};
+    qint64 perRequest[2] = {0, 0};
+    for (int side = 0; side < 2; ++side) {
+        const QString name = side == 0 ? QStringLiteral("sdk") : QStringLiteral("plain");
+        const QString file = dir.filePath(QStringLiteral("callgrind.out.") + name);
+        QProcess child;
+        child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        child.start(valgrind,
+                    {QStringLiteral("-q"), QStringLiteral("--tool=callgrind"),
+                     QStringLiteral("--instr-atstart=no"),
+                     QStringLiteral("--callgrind-out-file=") + file, options.selfProgram,
+                     QStringLiteral("--callgrind-") + name, QStringLiteral("--requests"),
+                     QString::number(requests), QStringLiteral("--server-program"),
+                     options.serverProgram});
+        // Bounded: callgrind slows the client some 50x; 15 minutes is far beyond that.
+        if (!child.waitForFinished(15 * 60 * 1000) || child.exitCode() != 0) {
+            std::fprintf(stderr, "bench: callgrind run (%s) failed: %s\n", qPrintable(name),
+                         child.readAllStandardOutput().constData());
+            child.kill();
+            child.waitForFinished();
+            return {};
+        }
+        const qint64 total = callgrindTotal(file);
+        if (total <= 0) {
+            std::fprintf(stderr, "bench: no totals in the callgrind output\n");
+            return {};
+        }
+        perRequest[side] = total / requests;
+        out.insert(name + QStringLiteral("_instructions_per_request"), perRequest[side]);
+    }
+    const double r = ratio(double(perRequest[0]), double(perRequest[1]));
+    out.insert(QStringLiteral("instructions_ratio"), r);
+    printTable(
+            QStringLiteral("Instructions per request (callgrind, client process only, %1 "
+                           "requests, %2 in flight)")
+                    .arg(requests)
+                    .arg(inFlight),
+            {QStringLiteral("client"), QStringLiteral("Ir / request")},
+            {{QStringLiteral("AuthenticatedNetworkAccessManager"), QString::number(perRequest[0])},
+             {QStringLiteral("plain QNAM + hand-set header"), QString::number(perRequest[1])},
+             {QStringLiteral("ratio SDK / plain"), fixed(r, 3)}});
+    return out;
+#endif
+}
+
+} // namespace Bench
