@@ -54,12 +54,14 @@ bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
             const QJsonObject o = v.toObject();
             RefreshFault f;
             f.drop = o.value(QStringLiteral("drop")).toBool();
+            f.malformed = o.value(QStringLiteral("malformed")).toBool();
             f.status = o.value(QStringLiteral("status")).toInt(0);
             f.error = o.value(QStringLiteral("error")).toString();
             f.retryAfter = o.value(QStringLiteral("retry_after")).toInteger(-1);
-            if (!f.drop && f.error.isEmpty() && (f.status < 400 || f.status > 599)) {
-                *why = QStringLiteral(
-                        "each refresh_errors entry needs drop, error or a 4xx/5xx status");
+            if (!f.drop && !f.malformed && f.error.isEmpty()
+                && (f.status < 400 || f.status > 599)) {
+                *why = QStringLiteral("each refresh_errors entry needs drop, malformed, error or "
+                                      "a 4xx/5xx status");
                 return false;
             }
             if (f.status == 0)
@@ -143,6 +145,8 @@ QJsonObject FaultPlan::toJson() const
         QJsonObject o {{QStringLiteral("status"), f.status}, {QStringLiteral("error"), f.error}};
         if (f.drop)
             o.insert(QStringLiteral("drop"), true);
+        if (f.malformed)
+            o.insert(QStringLiteral("malformed"), true);
         if (f.retryAfter >= 0)
             o.insert(QStringLiteral("retry_after"), f.retryAfter);
         errors.append(o);

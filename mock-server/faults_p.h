@@ -14,6 +14,7 @@ struct RefreshFault
     QString error; //!< RFC 6749 §5.2 error code (empty: derived from status)
     qint64 retryAfter = -1; //!< Retry-After seconds (-1: none)
     bool drop = false; //!< close the connection without answering
+    bool malformed = false; //!< answer 200 with a truncated JSON body
 };
 
 /*!

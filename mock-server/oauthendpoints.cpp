@@ -171,6 +171,14 @@ bool MockAuthServerPrivate::takeRefreshFault(Response *response)
         response->drop = true;
         return true;
     }
+    if (fault.malformed) {
+        // A JSON answer cut short, as from a broken proxy: the token is not consumed.
+        *response = Response();
+        response->setHeader("Content-Type", "application/json");
+        response->body = QByteArrayLiteral("{\"access_token\": \"");
+        response->noStore();
+        return true;
+    }
     *response = Response::error(fault.status, fault.error, QStringLiteral("injected fault"));
     if (fault.retryAfter >= 0)
         response->setHeader("Retry-After", QByteArray::number(fault.retryAfter));

@@ -230,6 +230,8 @@ private Q_SLOTS:
         // keeps its (now consumed) token. Only a server-side grace window lets
         // the next attempt recover; without one this is reuse (see
         // crashMidRefreshWithoutGraceEndsCleanly and docs/security-model.md).
+        QTest::addRow("malformed JSON")
+                << QByteArray("{\"refresh_errors\":[{\"malformed\":true}]}") << 75 << true << 0;
         QTest::addRow("timeout") << QByteArray("{\"refresh_delay_ms\":4000}") << 75 << true << 30;
         QTest::addRow("invalid_grant")
                 << QByteArray("{\"refresh_errors\":[{\"error\":\"invalid_grant\"}]}") << 77 << false
