@@ -119,6 +119,10 @@ RedirectRequest parseRedirectRequest(QByteArrayView head)
             return fail("malformed header");
         if (line.front() == ' ' || line.front() == '\t')
             return fail("obsolete line folding"); // RFC 9112 §5.2
+        // RFC 9110 §5.5: CR, LF or NUL inside a field must be rejected; a bare
+        // LF would otherwise hide a second header line inside this one.
+        if (line.contains('\r') || line.contains('\n') || line.contains('\0'))
+            return fail("malformed header"); // found by fuzz_redirectrequest
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0)
             return fail("malformed header");
