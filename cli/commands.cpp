@@ -376,6 +376,9 @@ int call(const QStringList &args)
 
     auto send = [&](const QString &url) {
         QNetworkRequest request {QUrl(url)};
+        // A hung API server must not hang a script: no data for this long ends
+        // the request (exit 75), like the token endpoint's own deadline.
+        request.setTransferTimeout(int(settings->config.requestTimeout.count()));
         for (const QString &header : headers) {
             const qsizetype colon = header.indexOf(QLatin1Char(':'));
             if (colon > 0)

@@ -3,6 +3,7 @@
 // a scan of every file it could have written for tokens.
 
 #include "cliprocess.h"
+#include "scriptedhttpserver.h"
 
 #include <mockauthserver.h>
 #include <securetokens/keychainsecretstore.h>
@@ -64,8 +65,7 @@ class TestCli : public QObject
     // Everything every CLI process printed in this test function.
     QByteArray m_output;
 
-    Run run(const QStringList &args, const QByteArray &input = {},
-            QProcessEnvironment extra = {})
+    Run run(const QStringList &args, const QByteArray &input = {}, QProcessEnvironment extra = {})
     {
         // Every logging category at debug: the leak scan reads all of it.
         extra.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("*.debug=true"));
@@ -228,6 +228,18 @@ private Q_SLOTS:
         QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 75);
         QCOMPARE(run({QStringLiteral("status")}).exitCode, 0); // session kept
         QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 0);
+
+        // An API server that never answers ends the call (transient), not hangs it.
+        ScriptedHttpServer silent;
+        QVERIFY(silent.listen());
+        silent.enqueue({QByteArray(), true});
+        QProcessEnvironment shortTimeout;
+        shortTimeout.insert(QStringLiteral("SECURETOKENS_TIMEOUT"), QStringLiteral("1"));
+        QCOMPARE(run({QStringLiteral("call"), silent.url(QStringLiteral("/slow")).toString()}, {},
+                     shortTimeout)
+                         .exitCode,
+                 75);
+        QCOMPARE(silent.requestCount(), 1);
 
         // No secure storage at all.
         QProcessEnvironment noBus;
