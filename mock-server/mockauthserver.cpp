@@ -42,6 +42,12 @@ const QStringList &counterNames()
                                     QStringLiteral("rate_limited"),
                                     QStringLiteral("token_errors"),
                                     QStringLiteral("authorization_codes_issued"),
+                                    QStringLiteral("id_tokens_issued"),
+                                    QStringLiteral("device_authorizations"),
+                                    QStringLiteral("device_polls"),
+                                    QStringLiteral("device_slow_downs"),
+                                    QStringLiteral("device_approvals"),
+                                    QStringLiteral("device_grants"),
                                     QStringLiteral("faults_applied"),
                                     QStringLiteral("requests")};
     return names;

@@ -119,9 +119,11 @@ void TestMockServerAdmin::statsOverHttpMatchInProcess()
     QCOMPARE(r.status, 200);
     QCOMPARE(r.header("Cache-Control"), QByteArray("no-store"));
     const QJsonObject stats = r.json();
-    for (const char *key : {"password_grants", "refresh_grants", "authorization_code_grants",
-                            "reuse_detected", "revocations", "protected_requests", "unauthorized",
-                            "cookie_logins", "cookie_refreshes", "login_failures", "rate_limited"})
+    for (const char *key :
+         {"password_grants", "refresh_grants", "authorization_code_grants", "reuse_detected",
+          "revocations", "protected_requests", "unauthorized", "cookie_logins", "cookie_refreshes",
+          "login_failures", "rate_limited", "id_tokens_issued", "device_authorizations",
+          "device_polls", "device_slow_downs", "device_approvals", "device_grants"})
         QVERIFY2(stats.contains(QLatin1String(key)), key);
     QCOMPARE(stats.value(QStringLiteral("password_grants")).toInt(), 1);
     QCOMPARE(stats.value(QStringLiteral("refresh_grants")).toInt(), 1);
