@@ -6,6 +6,8 @@
 
 #include <securetokens/keychainsecretstore.h>
 
+#include "storecalls.h"
+
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
@@ -15,6 +17,7 @@
 #include <memory>
 
 using namespace SecureTokens;
+using namespace StoreCalls;
 using namespace std::chrono_literals;
 using Status = SecretStore::Status;
 
@@ -24,49 +27,7 @@ const QString service = QStringLiteral("securetokens-test-chunks");
 constexpr qsizetype limit = 512;
 constexpr qsizetype headerSize = 43; // magic, version, count, length, SHA-256
 
-struct Outcome
-{
-    int calls = 0;
-    SecretStore::Result result;
-    SecretBytes secret;
-};
-
-std::shared_ptr<Outcome> startRead(SecretStore &store, const QString &account, QObject *context)
-{
-    auto outcome = std::make_shared<Outcome>();
-    store.read(account, context, [outcome](SecretStore::Result r, SecretBytes s) {
-        ++outcome->calls;
-        outcome->result = r;
-        outcome->secret = std::move(s);
-    });
-    return outcome;
-}
-
-std::shared_ptr<Outcome> startWrite(SecretStore &store, const QString &account,
-                                    QByteArrayView value, QObject *context)
-{
-    auto outcome = std::make_shared<Outcome>();
-    store.write(account, SecretBytes(value), context, [outcome](SecretStore::Result r) {
-        ++outcome->calls;
-        outcome->result = r;
-    });
-    return outcome;
-}
-
-std::shared_ptr<Outcome> startRemove(SecretStore &store, const QString &account, QObject *context)
-{
-    auto outcome = std::make_shared<Outcome>();
-    store.remove(account, context, [outcome](SecretStore::Result r) {
-        ++outcome->calls;
-        outcome->result = r;
-    });
-    return outcome;
-}
-
-#define AWAIT(outcome) \
-    do { \
-        QTRY_COMPARE_WITH_TIMEOUT((outcome)->calls, 1, 30000); \
-    } while (false)
+#define AWAIT(outcome) AWAIT_STORE_CALL(outcome, 30000)
 
 QByteArray randomBytes(qsizetype size)
 {

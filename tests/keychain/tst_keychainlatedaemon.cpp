@@ -11,6 +11,8 @@
 
 #include <securetokens/keychainsecretstore.h>
 
+#include "storecalls.h"
+
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>
 #include <QDir>
@@ -25,39 +27,11 @@
 #include <memory>
 
 using namespace SecureTokens;
+using namespace StoreCalls;
 using namespace std::chrono_literals;
 using Status = SecretStore::Status;
 
 namespace {
-
-struct Outcome
-{
-    int calls = 0;
-    SecretStore::Result result;
-    SecretBytes secret;
-};
-
-std::shared_ptr<Outcome> startRead(SecretStore &store, const QString &account, QObject *context)
-{
-    auto outcome = std::make_shared<Outcome>();
-    store.read(account, context, [outcome](SecretStore::Result r, SecretBytes s) {
-        ++outcome->calls;
-        outcome->result = r;
-        outcome->secret = std::move(s);
-    });
-    return outcome;
-}
-
-std::shared_ptr<Outcome> startWrite(SecretStore &store, const QString &account,
-                                    QByteArrayView value, QObject *context)
-{
-    auto outcome = std::make_shared<Outcome>();
-    store.write(account, SecretBytes(value), context, [outcome](SecretStore::Result r) {
-        ++outcome->calls;
-        outcome->result = r;
-    });
-    return outcome;
-}
 
 // A session bus without <standard_session_servicedirs/>: no activation.
 const char busConfig[] = "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "

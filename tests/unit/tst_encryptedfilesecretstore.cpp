@@ -5,6 +5,8 @@
 
 #include <securetokens/encryptedfilesecretstore.h>
 
+#include "storecalls.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -23,64 +25,14 @@
 #endif
 
 using namespace SecureTokens;
+using namespace StoreCalls;
 using namespace std::chrono_literals;
 using Status = SecretStore::Status;
 
 namespace {
 
-struct Outcome
-{
-    int calls = 0;
-    SecretStore::Result result;
-    SecretBytes secret;
-};
-
-std::shared_ptr<Outcome> startRead(SecretStore &store, const QString &account, QObject *context)
-{
-    auto outcome = std::make_shared<Outcome>();
-    store.read(account, context, [outcome](SecretStore::Result r, SecretBytes s) {
-        ++outcome->calls;
-        outcome->result = r;
-        outcome->secret = std::move(s);
-    });
-    return outcome;
-}
-
-std::shared_ptr<Outcome> startWrite(SecretStore &store, const QString &account,
-                                    QByteArrayView value, QObject *context)
-{
-    auto outcome = std::make_shared<Outcome>();
-    store.write(account, SecretBytes(value), context, [outcome](SecretStore::Result r) {
-        ++outcome->calls;
-        outcome->result = r;
-    });
-    return outcome;
-}
-
-std::shared_ptr<Outcome> startRemove(SecretStore &store, const QString &account, QObject *context)
-{
-    auto outcome = std::make_shared<Outcome>();
-    store.remove(account, context, [outcome](SecretStore::Result r) {
-        ++outcome->calls;
-        outcome->result = r;
-    });
-    return outcome;
-}
-
 // scrypt with N = 2^16 takes about half a second; generous for loaded CI machines.
-#define AWAIT(outcome) \
-    do { \
-        QTRY_COMPARE_WITH_TIMEOUT((outcome)->calls, 1, 60000); \
-    } while (false)
-
-void runEventLoopFor(std::chrono::milliseconds duration)
-{
-    QTimer timer;
-    timer.setSingleShot(true);
-    QSignalSpy spy(&timer, &QTimer::timeout);
-    timer.start(duration);
-    QVERIFY(spy.wait(int(duration.count()) * 10));
-}
+#define AWAIT(outcome) AWAIT_STORE_CALL(outcome, 60000)
 
 std::shared_ptr<const SecretBytes> passphrase(QByteArrayView text)
 {
