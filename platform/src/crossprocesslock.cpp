@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "crossprocesslock_p.h"
 
+#include "invokelater_p.h"
 #include "storagelogging_p.h"
 
 #include <QCryptographicHash>
@@ -12,7 +13,6 @@
 #include <qt_windows.h>
 #else
 #include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -70,13 +70,10 @@ void CrossProcessLock::acquire(std::chrono::milliseconds timeout, QObject *conte
         // Reported later, like every other completion; the pending acquire goes on.
         QPointer<QObject> guard(context);
         const bool hasContext = context != nullptr;
-        QMetaObject::invokeMethod(
-                this,
-                [guard, hasContext, done = std::move(done)] {
-                    if (done && (!hasContext || guard))
-                        done(false, QStringLiteral("Another acquire() is already pending"));
-                },
-                Qt::QueuedConnection);
+        invokeLater(this, [guard, hasContext, done = std::move(done)] {
+            if (done && (!hasContext || guard))
+                done(false, QStringLiteral("Another acquire() is already pending"));
+        });
         return;
     }
     m_acquiring = true;
@@ -206,8 +203,7 @@ CrossProcessLock::Attempt CrossProcessLock::tryLock(QString *error)
         // O_NOFOLLOW: in a shared temp directory the name could be a planted symlink.
         m_fd = ::open(path.constData(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (m_fd < 0) {
-            *error = QStringLiteral("Cannot open the lock file: %1")
-                             .arg(QString::fromLocal8Bit(std::strerror(errno)));
+            *error = QStringLiteral("Cannot open the lock file: %1").arg(qt_error_string(errno));
             return Attempt::Error;
         }
     }
@@ -216,8 +212,7 @@ CrossProcessLock::Attempt CrossProcessLock::tryLock(QString *error)
         if (code == EWOULDBLOCK || code == EINTR)
             return Attempt::Busy;
         closeHandle();
-        *error = QStringLiteral("Cannot lock the lock file: %1")
-                         .arg(QString::fromLocal8Bit(std::strerror(code)));
+        *error = QStringLiteral("Cannot lock the lock file: %1").arg(qt_error_string(code));
         return Attempt::Error;
     }
     // The file is never deleted by us, but a temp-directory cleaner may have

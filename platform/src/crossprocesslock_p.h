@@ -62,6 +62,8 @@ public:
     QString lockFilePath() const { return m_path; }
 
 private:
+    Q_DISABLE_COPY_MOVE(CrossProcessLock)
+
     enum class Attempt { Acquired, Busy, Error };
     void poll();
     Attempt tryLock(QString *error);

@@ -56,9 +56,9 @@ struct Request
 class EncryptedFileSecretStore::Private
 {
 public:
-    Private(EncryptedFileSecretStore *q, const QString &path,
+    Private(EncryptedFileSecretStore *q, QString path,
             std::shared_ptr<const SecretBytes> passphrase)
-        : q(q), path(path), passphrase(std::move(passphrase)), calls(new CallQueue(q))
+        : q(q), path(std::move(path)), passphrase(std::move(passphrase)), calls(new CallQueue(q))
     { }
 
     void start(PendingCall *call, std::shared_ptr<Request> request);
@@ -66,8 +66,8 @@ public:
     void deriveThenRun(PendingCall *call, const std::shared_ptr<Request> &request,
                        const QByteArray &salt, ScryptParams params);
     void save(PendingCall *call, const std::shared_ptr<Request> &request, const Entries &entries);
-    void finish(PendingCall *call, const std::shared_ptr<Request> &request, Status status,
-                const QString &message = {}, SecretBytes secret = {});
+    static void finish(PendingCall *call, const std::shared_ptr<Request> &request, Status status,
+                       const QString &message = {}, SecretBytes secret = {});
 
     EncryptedFileSecretStore *const q;
     const QString path;
@@ -314,14 +314,14 @@ QString EncryptedFileSecretStore::path() const
 
 void EncryptedFileSecretStore::read(const QString &account, QObject *context, ReadCallback done)
 {
-    auto *call = new PendingCall(context, timeout(), std::move(done));
+    auto *call = PendingCall::create(context, timeout(), std::move(done));
     d->start(call, std::make_shared<Request>(Request {Operation::Read, account, {}}));
 }
 
 void EncryptedFileSecretStore::write(const QString &account, const SecretBytes &secret,
                                      QObject *context, Callback done)
 {
-    auto *call = new PendingCall(context, timeout(), std::move(done));
+    auto *call = PendingCall::create(context, timeout(), std::move(done));
     auto request = std::make_shared<Request>(Request {Operation::Write, account, secret.clone()});
     if (qsizetype(secret.size()) > maxValueSize) {
         d->finish(call, request, Status::TooLarge,
@@ -335,7 +335,7 @@ void EncryptedFileSecretStore::write(const QString &account, const SecretBytes &
 
 void EncryptedFileSecretStore::remove(const QString &account, QObject *context, Callback done)
 {
-    auto *call = new PendingCall(context, timeout(), std::move(done));
+    auto *call = PendingCall::create(context, timeout(), std::move(done));
     d->start(call, std::make_shared<Request>(Request {Operation::Remove, account, {}}));
 }
 

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
 
@@ -17,7 +18,7 @@ using Status = SecretStore::Status;
 
 namespace {
 
-constexpr char magic[8] = {'S', 'T', 'K', 'N', 'F', 'I', 'L', 'E'};
+constexpr std::array<char, 8> magic = {'S', 'T', 'K', 'N', 'F', 'I', 'L', 'E'};
 constexpr quint8 formatVersion = 1;
 constexpr quint8 kdfScrypt = 1;
 constexpr int checkSize = 32;
@@ -53,39 +54,51 @@ bool paramsSupported(const ScryptParams &p)
 
 struct CipherContext
 {
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    CipherContext() = default;
+    CipherContext(const CipherContext &) = delete;
+    CipherContext &operator=(const CipherContext &) = delete;
+    CipherContext(CipherContext &&) = delete;
+    CipherContext &operator=(CipherContext &&) = delete;
     ~CipherContext() { EVP_CIPHER_CTX_free(ctx); } // also cleanses the key schedule
+
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 };
 
 // A QByteArray whose own buffer is wiped on scope exit (plaintext payloads).
 struct WipedBuffer
 {
-    QByteArray bytes;
+    WipedBuffer() = default;
+    WipedBuffer(const WipedBuffer &) = delete;
+    WipedBuffer &operator=(const WipedBuffer &) = delete;
+    WipedBuffer(WipedBuffer &&) = delete;
+    WipedBuffer &operator=(WipedBuffer &&) = delete;
     ~WipedBuffer() { secureWipe(bytes); }
+
+    QByteArray bytes;
 };
 
 void appendU16(QByteArray &out, quint16 v)
 {
-    char b[2];
-    qToBigEndian(v, b);
-    out.append(b, 2);
+    std::array<char, 2> b {};
+    qToBigEndian(v, b.data());
+    out.append(b.data(), b.size());
 }
 
 void appendU32(QByteArray &out, quint32 v)
 {
-    char b[4];
-    qToBigEndian(v, b);
-    out.append(b, 4);
+    std::array<char, 4> b {};
+    qToBigEndian(v, b.data());
+    out.append(b.data(), b.size());
 }
 
 } // namespace
 
 FormatResult parseHeader(const QByteArray &file, FileHeader *header)
 {
-    const qsizetype prefix = qMin<qsizetype>(file.size(), sizeof magic);
+    const qsizetype prefix = qMin<qsizetype>(file.size(), magic.size());
     if (file.isEmpty())
         return failed(QStringLiteral("The encrypted file is empty (truncated)"));
-    if (std::memcmp(file.constData(), magic, size_t(prefix)) != 0)
+    if (std::memcmp(file.constData(), magic.data(), size_t(prefix)) != 0)
         return failed(QStringLiteral("The file is not a SecureTokens encrypted file"));
     if (file.size() < headerSize + tagSize)
         return failed(
@@ -104,7 +117,7 @@ FormatResult parseHeader(const QByteArray &file, FileHeader *header)
     header->params.p = bytes[12];
     if (!paramsSupported(header->params))
         return failed(QStringLiteral("The encrypted file's scrypt parameters are out of range"));
-    const quint32 length = qFromBigEndian<quint32>(bytes + offsetLength);
+    const auto length = qFromBigEndian<quint32>(bytes + offsetLength);
     const qint64 expected = qint64(headerSize) + length + tagSize;
     if (file.size() < expected)
         return failed(QStringLiteral("The encrypted file is truncated (%1 of %2 bytes)")
@@ -124,24 +137,24 @@ FormatResult deriveKey(const SecretBytes &passphrase, const QByteArray &salt, Sc
 {
     if (!paramsSupported(params) || salt.size() != saltSize)
         return failed(QStringLiteral("Unsupported key derivation parameters"));
-    unsigned char out[keySize + checkSize];
+    std::array<unsigned char, keySize + checkSize> out {};
     const quint64 n = quint64(1) << params.log2N;
     // OpenSSL refuses more than 32 MiB by default; allow what these
     // parameters need (128 * r * (N + p + 2) bytes, RFC 7914 §6), plus slack.
     const quint64 maxMemory = 128 * quint64(params.r) * (n + params.p + 2) + (1 << 20);
     const int rc = EVP_PBE_scrypt(passphrase.view().data(), size_t(passphrase.size()),
                                   reinterpret_cast<const unsigned char *>(salt.constData()),
-                                  size_t(salt.size()), n, params.r, params.p, maxMemory, out,
-                                  sizeof out);
+                                  size_t(salt.size()), n, params.r, params.p, maxMemory, out.data(),
+                                  out.size());
     if (rc != 1) {
-        OPENSSL_cleanse(out, sizeof out);
+        OPENSSL_cleanse(out.data(), out.size());
         return failed(QStringLiteral("Key derivation (scrypt) failed"));
     }
     key->salt = salt;
     key->params = params;
-    key->key = SecretBytes(QByteArrayView(reinterpret_cast<const char *>(out), keySize));
-    key->check = QByteArray(reinterpret_cast<const char *>(out) + keySize, checkSize);
-    OPENSSL_cleanse(out, sizeof out);
+    key->key = SecretBytes(QByteArrayView(reinterpret_cast<const char *>(out.data()), keySize));
+    key->check = QByteArray(reinterpret_cast<const char *>(out.data()) + keySize, checkSize);
+    OPENSSL_cleanse(out.data(), out.size());
     return {};
 }
 
@@ -165,6 +178,10 @@ FormatResult openFile(const QByteArray &file, const FileHeader &header, const Fi
 
     const int length = int(file.size()) - headerSize - tagSize;
     const auto *in = reinterpret_cast<const unsigned char *>(file.constData());
+    // EVP_CIPHER_CTX_ctrl takes the expected tag through a non-const pointer.
+    std::array<unsigned char, tagSize> tag {};
+    if (length >= 0)
+        std::memcpy(tag.data(), in + headerSize + length, tag.size());
     WipedBuffer plain;
     plain.bytes.resize(qMax(length, 1));
     CipherContext c;
@@ -181,9 +198,7 @@ FormatResult openFile(const QByteArray &file, const FileHeader &header, const Fi
             && EVP_DecryptUpdate(c.ctx, reinterpret_cast<unsigned char *>(plain.bytes.data()),
                                  &outLength, in + headerSize, length)
                     == 1
-            && EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, tagSize,
-                                   const_cast<unsigned char *>(in + headerSize + length))
-                    == 1
+            && EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, tagSize, tag.data()) == 1
             && EVP_DecryptFinal_ex(
                        c.ctx, reinterpret_cast<unsigned char *>(plain.bytes.data()) + outLength,
                        &finalLength)
@@ -198,11 +213,10 @@ FormatResult openFile(const QByteArray &file, const FileHeader &header, const Fi
     auto need = [&](qsizetype n) {
         return size - pos >= n;
     };
-    const FormatResult malformed
-            = failed(QStringLiteral("The encrypted file's payload is malformed"));
+    FormatResult malformed = failed(QStringLiteral("The encrypted file's payload is malformed"));
     if (!need(4))
         return malformed;
-    const quint32 count = qFromBigEndian<quint32>(p);
+    const auto count = qFromBigEndian<quint32>(p);
     pos += 4;
     if (count > maxEntries)
         return malformed;
@@ -210,7 +224,7 @@ FormatResult openFile(const QByteArray &file, const FileHeader &header, const Fi
     for (quint32 i = 0; i < count; ++i) {
         if (!need(2))
             return malformed;
-        const quint16 nameLength = qFromBigEndian<quint16>(p + pos);
+        const auto nameLength = qFromBigEndian<quint16>(p + pos);
         pos += 2;
         if (!need(nameLength))
             return malformed;
@@ -219,7 +233,7 @@ FormatResult openFile(const QByteArray &file, const FileHeader &header, const Fi
         pos += nameLength;
         if (!need(4))
             return malformed;
-        const quint32 valueLength = qFromBigEndian<quint32>(p + pos);
+        const auto valueLength = qFromBigEndian<quint32>(p + pos);
         pos += 4;
         if (!need(qsizetype(valueLength)))
             return malformed;
@@ -241,7 +255,7 @@ FormatResult sealFile(const FileKey &key, const Entries &entries, QByteArray *fi
     appendU32(plain.bytes, quint32(entries.size()));
     for (const auto &[account, value] : entries) {
         const QByteArray name = account.toUtf8();
-        if (name.size() > 0xffff || value.size() > 0xffffffffu)
+        if (name.size() > 0xffff || value.size() > 0xffffffffU)
             return failed(QStringLiteral("Account name or value too long"));
         appendU16(plain.bytes, quint16(name.size()));
         plain.bytes.append(name);
@@ -251,7 +265,7 @@ FormatResult sealFile(const FileKey &key, const Entries &entries, QByteArray *fi
 
     QByteArray out(headerSize + plain.bytes.size() + tagSize, '\0');
     auto *o = reinterpret_cast<unsigned char *>(out.data());
-    std::memcpy(o, magic, sizeof magic);
+    std::memcpy(o, magic.data(), magic.size());
     o[offsetVersion] = formatVersion;
     o[9] = kdfScrypt;
     o[10] = key.params.log2N;

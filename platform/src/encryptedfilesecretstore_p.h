@@ -87,7 +87,7 @@ constexpr int saltSize = 16;
 constexpr int headerSize = 88;
 constexpr int tagSize = 16;
 //! Files larger than this are refused unread (a sane store is a few KiB).
-constexpr qint64 maxFileSize = 16 * 1024 * 1024;
+constexpr qint64 maxFileSize = qint64(16) * 1024 * 1024;
 
 //! Checks the header of \a file: Failed with a clear message for anything but a sound v1 header.
 FormatResult parseHeader(const QByteArray &file, FileHeader *header);

@@ -18,13 +18,13 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <vector>
 
 namespace SecureTokens {
 
-using Internal::CallQueue;
 using Internal::PendingCall;
 using Status = SecretStore::Status;
 
@@ -152,20 +152,17 @@ void readEntry(const QString &service, const QString &account, PendingCall *call
     auto *job = makeJob<QKeychain::ReadPasswordJob>(service, account);
     // `call` as the context: if the call already completed (timeout) and is
     // gone, the late answer is dropped here.
-    QObject::connect(job, &QKeychain::Job::finished, call,
-                     [call, next = std::move(next)](QKeychain::Job *finished) {
-                         if (call->isFinished())
-                             return;
-                         auto *readJob = static_cast<QKeychain::ReadPasswordJob *>(finished);
-                         const Status status
-                                 = mapKeychainError(readJob->error(), readJob->errorString());
-                         if (status != Status::Ok) {
-                             next(status, readJob->errorString(), {});
-                             return;
-                         }
-                         QByteArray data = readJob->binaryData();
-                         next(Status::Ok, {}, SecretBytes::adopt(data));
-                     });
+    QObject::connect(job, &QKeychain::Job::finished, call, [call, job, next = std::move(next)] {
+        if (call->isFinished())
+            return;
+        const Status status = mapKeychainError(job->error(), job->errorString());
+        if (status != Status::Ok) {
+            next(status, job->errorString(), {});
+            return;
+        }
+        QByteArray data = job->binaryData();
+        next(Status::Ok, {}, SecretBytes::adopt(data));
+    });
     job->start();
 }
 
@@ -239,7 +236,7 @@ void logResult(const char *operation, Status status)
 // ---------------------------------------------------------------------------
 // Values split over several entries (size-limited backends).
 
-constexpr char chunkMagic[4] = {'S', 'T', 'K', 'C'};
+constexpr std::array<char, 4> chunkMagic = {'S', 'T', 'K', 'C'};
 constexpr quint8 chunkVersion = 1;
 constexpr int digestSize = 32;
 //! magic(4) version(1) entry count(2, BE) total length(4, BE) SHA-256(32)
@@ -264,8 +261,8 @@ QByteArray sha256(QByteArrayView bytes)
 
 bool isChunkHead(QByteArrayView head)
 {
-    return head.size() >= qsizetype(sizeof chunkMagic)
-            && std::memcmp(head.data(), chunkMagic, sizeof chunkMagic) == 0;
+    return head.size() >= qsizetype(chunkMagic.size())
+            && std::memcmp(head.data(), chunkMagic.data(), chunkMagic.size()) == 0;
 }
 
 bool parseChunkHead(QByteArrayView head, ChunkHeader *header)
@@ -308,7 +305,7 @@ std::vector<SecretBytes> splitValue(const SecretBytes &value, qsizetype limit)
     const qsizetype rest = qMax<qsizetype>(0, bytes.size() - headRoom);
     const int count = 1 + int((rest + limit - 1) / limit);
     QByteArray head(chunkHeaderSize, Qt::Uninitialized);
-    std::memcpy(head.data(), chunkMagic, sizeof chunkMagic);
+    std::memcpy(head.data(), chunkMagic.data(), chunkMagic.size());
     head[4] = char(chunkVersion);
     qToBigEndian(quint16(count), head.data() + 5);
     qToBigEndian(quint32(bytes.size()), head.data() + 7);
@@ -323,13 +320,19 @@ std::vector<SecretBytes> splitValue(const SecretBytes &value, qsizetype limit)
 //! Reassembles a chunked value; its buffer is wiped when it goes.
 struct Assembly
 {
+    Assembly() = default;
+    Assembly(const Assembly &) = delete;
+    Assembly &operator=(const Assembly &) = delete;
+    Assembly(Assembly &&) = delete;
+    Assembly &operator=(Assembly &&) = delete;
+    ~Assembly() { secureWipe(buffer); }
+
     ChunkHeader header;
     QByteArray buffer;
-    ~Assembly() { secureWipe(buffer); }
 };
 
 void readChunks(const QString &service, const QString &account, PendingCall *call,
-                std::shared_ptr<Assembly> assembly, int index, ReadStep next)
+                const std::shared_ptr<Assembly> &assembly, int index, ReadStep next)
 {
     if (index == assembly->header.count) {
         const bool whole = assembly->buffer.size() == qsizetype(assembly->header.totalLength)
@@ -366,7 +369,7 @@ void readChunks(const QString &service, const QString &account, PendingCall *cal
                       return;
                   }
                   assembly->buffer.append(chunk.view());
-                  readChunks(service, account, call, assembly, index + 1, std::move(next));
+                  readChunks(service, account, call, assembly, index + 1, next);
               });
 }
 
@@ -389,7 +392,7 @@ void readValue(const QString &service, const QString &account, PendingCall *call
                   // Reserved up front: no reallocation leaves unwiped copies behind.
                   assembly->buffer.reserve(qsizetype(assembly->header.totalLength));
                   assembly->buffer.append(head.view().sliced(chunkHeaderSize));
-                  readChunks(service, account, call, assembly, 1, std::move(next));
+                  readChunks(service, account, call, assembly, 1, next);
               });
 }
 
@@ -418,7 +421,7 @@ void readEntryCount(const QString &service, const QString &account, PendingCall 
 
 //! Writes entries[index], then the ones before it: the head (index 0) last.
 void writeEntries(const QString &service, const QString &account, PendingCall *call,
-                  std::shared_ptr<std::vector<SecretBytes>> entries, int index, Step next)
+                  const std::shared_ptr<std::vector<SecretBytes>> &entries, int index, Step next)
 {
     writeEntry(service, chunkAccount(account, index), (*entries)[size_t(index)], call,
                [service, account, call, entries, index,
@@ -427,7 +430,7 @@ void writeEntries(const QString &service, const QString &account, PendingCall *c
                        next(status, message);
                        return;
                    }
-                   writeEntries(service, account, call, entries, index - 1, std::move(next));
+                   writeEntries(service, account, call, entries, index - 1, next);
                });
 }
 
@@ -446,7 +449,7 @@ void removeChunks(const QString &service, const QString &account, PendingCall *c
                         next(status, message);
                         return;
                     }
-                    removeChunks(service, account, call, from, to - 1, std::move(next));
+                    removeChunks(service, account, call, from, to - 1, next);
                 });
 }
 
@@ -455,7 +458,7 @@ void removeChunks(const QString &service, const QString &account, PendingCall *c
     once reading it back gives the same bytes (compared in constant time).
 */
 void verifyReadBack(const QString &service, const QString &account,
-                    std::shared_ptr<SecretBytes> expected, PendingCall *call, Step next)
+                    const std::shared_ptr<SecretBytes> &expected, PendingCall *call, Step next)
 {
     readValue(service, account, call,
               [expected, next = std::move(next)](Status status, const QString &message,
@@ -478,8 +481,8 @@ void verifyReadBack(const QString &service, const QString &account,
     remove the old value's surplus chunks.
 */
 void writeValue(const QString &service, const QString &account,
-                std::shared_ptr<std::vector<SecretBytes>> entries,
-                std::shared_ptr<SecretBytes> expected, PendingCall *call, Step next)
+                const std::shared_ptr<std::vector<SecretBytes>> &entries,
+                const std::shared_ptr<SecretBytes> &expected, PendingCall *call, const Step &next)
 {
     auto written = [=](int oldCount, Status status, const QString &message) {
         if (status != Status::Ok) {
@@ -537,9 +540,9 @@ qsizetype KeychainSecretStore::defaultBackendEntryLimit()
 #endif
 }
 
-KeychainSecretStore::KeychainSecretStore(const QString &service, QObject *parent)
+KeychainSecretStore::KeychainSecretStore(QString service, QObject *parent)
     : SecretStore(parent),
-      m_service(service),
+      m_service(std::move(service)),
       m_entryLimit(defaultBackendEntryLimit()),
       m_calls(new Internal::CallQueue(this))
 { }
@@ -558,7 +561,7 @@ void KeychainSecretStore::setBackendEntryLimitForTesting(qsizetype limit)
 
 void KeychainSecretStore::read(const QString &account, QObject *context, ReadCallback done)
 {
-    auto *call = new PendingCall(context, timeout(), std::move(done));
+    auto *call = PendingCall::create(context, timeout(), std::move(done));
     if (isReservedAccount(account)) {
         finishReserved(call, "read");
         return;
@@ -588,7 +591,7 @@ void KeychainSecretStore::read(const QString &account, QObject *context, ReadCal
 void KeychainSecretStore::write(const QString &account, const SecretBytes &secret, QObject *context,
                                 Callback done)
 {
-    auto *call = new PendingCall(context, timeout(), std::move(done));
+    auto *call = PendingCall::create(context, timeout(), std::move(done));
     if (isReservedAccount(account)) {
         finishReserved(call, "write");
         return;
@@ -618,7 +621,7 @@ void KeychainSecretStore::write(const QString &account, const SecretBytes &secre
 
 void KeychainSecretStore::remove(const QString &account, QObject *context, Callback done)
 {
-    auto *call = new PendingCall(context, timeout(), std::move(done));
+    auto *call = PendingCall::create(context, timeout(), std::move(done));
     if (isReservedAccount(account)) {
         finishReserved(call, "remove");
         return;

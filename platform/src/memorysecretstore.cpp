@@ -14,7 +14,7 @@ MemorySecretStore::~MemorySecretStore() = default;
 
 void MemorySecretStore::read(const QString &account, QObject *context, ReadCallback done)
 {
-    auto *call = new PendingCall(context, timeout(), std::move(done));
+    auto *call = PendingCall::create(context, timeout(), std::move(done));
     Status injected = Status::Ok;
     bool hang = false;
     if (takeFailure(Operation::Read, &injected, &hang)) {
@@ -32,7 +32,7 @@ void MemorySecretStore::read(const QString &account, QObject *context, ReadCallb
 void MemorySecretStore::write(const QString &account, const SecretBytes &secret, QObject *context,
                               Callback done)
 {
-    auto *call = new PendingCall(context, timeout(), std::move(done));
+    auto *call = PendingCall::create(context, timeout(), std::move(done));
     Status injected = Status::Ok;
     bool hang = false;
     if (takeFailure(Operation::Write, &injected, &hang)) {
@@ -47,7 +47,7 @@ void MemorySecretStore::write(const QString &account, const SecretBytes &secret,
 
 void MemorySecretStore::remove(const QString &account, QObject *context, Callback done)
 {
-    auto *call = new PendingCall(context, timeout(), std::move(done));
+    auto *call = PendingCall::create(context, timeout(), std::move(done));
     Status injected = Status::Ok;
     bool hang = false;
     if (takeFailure(Operation::Remove, &injected, &hang)) {

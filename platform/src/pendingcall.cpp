@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "pendingcall_p.h"
 
+#include "invokelater_p.h"
+
 namespace SecureTokens::Internal {
 
 PendingCall::PendingCall(QObject *context, std::chrono::milliseconds timeout,
@@ -20,14 +22,21 @@ PendingCall::PendingCall(QObject *context, std::chrono::milliseconds timeout,
     m_timer.start(timeout);
 }
 
-PendingCall::PendingCall(QObject *context, std::chrono::milliseconds timeout,
-                         SecretStore::Callback done)
-    : PendingCall(context, timeout,
-                  [done = std::move(done)](SecretStore::Result result, SecretBytes) {
-                      if (done)
-                          done(std::move(result));
-                  })
-{ }
+PendingCall *PendingCall::create(QObject *context, std::chrono::milliseconds timeout,
+                                 SecretStore::ReadCallback done)
+{
+    return new PendingCall(context, timeout, std::move(done));
+}
+
+PendingCall *PendingCall::create(QObject *context, std::chrono::milliseconds timeout,
+                                 SecretStore::Callback done)
+{
+    return new PendingCall(context, timeout,
+                           [done = std::move(done)](SecretStore::Result result, SecretBytes) {
+                               if (done)
+                                   done(std::move(result));
+                           });
+}
 
 PendingCall::~PendingCall() = default;
 
@@ -44,7 +53,7 @@ void PendingCall::finish(SecretStore::Status status, const QString &message, Sec
         hook();
     // Queued even when the backend answered synchronously: callers may rely on
     // the callback never running inside read()/write()/remove().
-    QMetaObject::invokeMethod(this, &PendingCall::deliver, Qt::QueuedConnection);
+    invokeLater(this, [this] { deliver(); });
 }
 
 std::chrono::milliseconds PendingCall::remaining() const
@@ -93,7 +102,7 @@ void CallQueue::startNext()
         // Queued: a call that finishes inside start() must not recurse here.
         entry.call->setFinishHook([self] {
             if (self)
-                QMetaObject::invokeMethod(self, &CallQueue::startNext, Qt::QueuedConnection);
+                invokeLater(self, [self] { self->startNext(); });
         });
         entry.start();
         return;

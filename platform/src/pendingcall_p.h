@@ -31,14 +31,18 @@ namespace SecureTokens::Internal {
     A PendingCall has no parent: it deletes itself once it has delivered, so it
     outlives the store that created it and backends can use it as the context
     of their connections (a late answer after deletion then goes nowhere).
+    Hence it is only made by create(), never on the stack, and never deleted by
+    its creator.
 */
 class PendingCall : public QObject
 {
 public:
-    PendingCall(QObject *context, std::chrono::milliseconds timeout,
-                SecretStore::ReadCallback done);
+    //! A new call (its timer runs from now); it deletes itself once it has delivered.
+    static PendingCall *create(QObject *context, std::chrono::milliseconds timeout,
+                               SecretStore::ReadCallback done);
     //! For write() and remove(): the secret argument is dropped.
-    PendingCall(QObject *context, std::chrono::milliseconds timeout, SecretStore::Callback done);
+    static PendingCall *create(QObject *context, std::chrono::milliseconds timeout,
+                               SecretStore::Callback done);
     ~PendingCall() override;
 
     //! Completes the call (first call wins) and queues the callback.
@@ -52,6 +56,10 @@ public:
     void setFinishHook(std::function<void()> hook) { m_finishHook = std::move(hook); }
 
 private:
+    Q_DISABLE_COPY_MOVE(PendingCall)
+
+    PendingCall(QObject *context, std::chrono::milliseconds timeout,
+                SecretStore::ReadCallback done);
     void deliver();
 
     QPointer<QObject> m_context;
@@ -84,6 +92,8 @@ public:
     void enqueue(PendingCall *call, std::function<void()> start);
 
 private:
+    Q_DISABLE_COPY_MOVE(CallQueue)
+
     struct Entry
     {
         QPointer<PendingCall> call;

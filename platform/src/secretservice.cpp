@@ -23,7 +23,7 @@ const QString secretsPath = QStringLiteral("/org/freedesktop/secrets");
 
 int dbusTimeout(const PendingCall *call)
 {
-    return int(std::clamp<qint64>(qint64(call->remaining().count()), 1, 60 * 1000));
+    return int(std::clamp<qint64>(qint64(call->remaining().count()), 1, qint64(60) * 1000));
 }
 
 bool isKdeSession()

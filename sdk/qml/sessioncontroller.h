@@ -99,19 +99,6 @@ public:
     //! The same as the properties, read directly (C++ only).
     Session *session() const;
 
-public Q_SLOTS:
-    //! Password grant. The password is handed to the session and not kept here.
-    void signIn(const QString &username, const QString &password);
-    //! Browser sign-in (authorization code + PKCE, RFC 8252), when isBrowserSignInAvailable().
-    void signInWithBrowser();
-    //! Stops a browser sign-in that waits for the user (reported as Cancelled).
-    void cancelSignIn();
-    void restore();
-    void refresh();
-    void signOut();
-    //! Forgets the last error (e.g. when the user dismisses the message).
-    void clearError();
-
 Q_SIGNALS:
     void stateChanged();
     void signedInChanged();
@@ -128,7 +115,22 @@ Q_SIGNALS:
     //! signOut() completed (local copies wiped).
     void signedOut();
 
+public Q_SLOTS:
+    //! Password grant. The password is handed to the session and not kept here.
+    void signIn(const QString &username, const QString &password);
+    //! Browser sign-in (authorization code + PKCE, RFC 8252), when isBrowserSignInAvailable().
+    void signInWithBrowser();
+    //! Stops a browser sign-in that waits for the user (reported as Cancelled).
+    void cancelSignIn();
+    void restore();
+    void refresh();
+    void signOut();
+    //! Forgets the last error (e.g. when the user dismisses the message).
+    void clearError();
+
 private:
+    Q_DISABLE_COPY_MOVE(SessionController)
+
     void sync();
     void onError(const ErrorInfo &error);
 

@@ -40,6 +40,8 @@ public:
     QNetworkAccessManager *create(QObject *parent) override;
 
 private:
+    Q_DISABLE_COPY_MOVE(SessionNetworkAccessManagerFactory)
+
     QPointer<Session> const m_session;
     QThread *const m_sessionThread;
 };

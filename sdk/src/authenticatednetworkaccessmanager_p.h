@@ -15,7 +15,7 @@ class SessionPrivate;
 //! \internal The per-request policy, copied into each reply when it is created.
 struct ReplyPolicy
 {
-    qint64 maxReplayBodySize = 1024 * 1024;
+    qint64 maxReplayBodySize = qint64(1024) * 1024;
     bool retryOnBare401 = true;
     bool retryNonIdempotent = false;
 };

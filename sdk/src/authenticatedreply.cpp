@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "authenticatedreply_p.h"
 
+#include "invokelater_p.h"
 #include "logging_p.h"
 #include "requestpolicy_p.h"
 #include "session_p.h"
@@ -8,7 +9,6 @@
 #include <securetokens/sessionconfig.h>
 
 #include <QBuffer>
-#include <QTimer>
 
 #include <algorithm>
 
@@ -525,7 +525,7 @@ void AuthenticatedReply::failWith(const ErrorInfo &error)
 void AuthenticatedReply::failLater(const ErrorInfo &error)
 {
     // Outcomes are never signalled inside get()/post(): the caller connects first.
-    QTimer::singleShot(0, this, [this, error] { failWith(error); });
+    invokeLater(this, [this, error] { failWith(error); });
 }
 
 void AuthenticatedReply::finishNow(NetworkError code, const QString &text)

@@ -56,9 +56,6 @@ public:
     bool isSequential() const override { return true; }
     void setReadBufferSize(qint64 size) override;
 
-public Q_SLOTS:
-    void ignoreSslErrors() override;
-
 protected:
     qint64 readData(char *data, qint64 maxSize) override;
 #if QT_CONFIG(ssl)
@@ -67,7 +64,12 @@ protected:
     void sslConfigurationImplementation(QSslConfiguration &configuration) const override;
 #endif
 
+public Q_SLOTS:
+    void ignoreSslErrors() override;
+
 private:
+    Q_DISABLE_COPY_MOVE(AuthenticatedReply)
+
     enum class Disposition : quint8 {
         Undecided, //!< no status seen yet
         Forward, //!< this attempt is the answer: show it

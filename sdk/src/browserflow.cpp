@@ -4,6 +4,7 @@
 
 #include "discovery_p.h"
 #include "idtoken_p.h"
+#include "invokelater_p.h"
 #include "logging_p.h"
 #include "pkce_p.h"
 #include "session_p.h"
@@ -85,7 +86,7 @@ void BrowserFlow::start()
         });
         return;
     }
-    QTimer::singleShot(0, this, [this] {
+    invokeLater(this, [this] {
         if (!stale())
             listenAndOpen();
     });
@@ -167,7 +168,11 @@ LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest 
     using Verdict = LoopbackRedirectListener::Verdict;
     if (stale())
         return Verdict {true, false, tr("This sign-in is no longer in progress.")};
-    QByteArray state, code, iss, error, description;
+    QByteArray state;
+    QByteArray code;
+    QByteArray iss;
+    QByteArray error;
+    QByteArray description;
     bool hasIss = false;
     for (const auto &[name, value] : request.params) {
         if (name == "state")
@@ -211,14 +216,14 @@ LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest 
     }
     if (failure.isError()) {
         secureWipe(code);
-        QTimer::singleShot(0, this, [this, failure] { fail(failure); });
+        invokeLater(this, [this, failure] { fail(failure); });
         return Verdict {true, false,
                         failure.code == Error::AccessDenied
                                 ? tr("The sign-in was declined. You can close this tab.")
                                 : tr("The sign-in failed. You can close this tab.")};
     }
     auto secret = std::make_shared<SecretBytes>(SecretBytes::adopt(code));
-    QTimer::singleShot(0, this, [this, secret] {
+    invokeLater(this, [this, secret] {
         if (!stale())
             exchange(std::move(*secret));
     });
@@ -245,7 +250,7 @@ void BrowserFlow::exchange(SecretBytes code)
     const quint64 epoch = m_epoch;
     d->m_inFlightReply = d->m_client.requestToken(
             config.tokenEndpoint, fields, this,
-            [this, epoch](ErrorInfo error, TokenResponse response) {
+            [this, epoch](const ErrorInfo &error, TokenResponse response) {
                 if (stale())
                     return;
                 d->m_inFlightReply = nullptr;
@@ -297,16 +302,16 @@ void BrowserFlow::cancel()
 
 void verifyIdTokenThen(SessionPrivate *d, SignInFlows *flows, const TokenResponse &response,
                        bool openIdRequested, const QByteArray &nonce, QObject *context,
-                       std::function<void(const ErrorInfo &error)> done)
+                       const std::function<void(const ErrorInfo &error)> &done)
 {
-    flows->claims.clear();
+    flows->clearClaims();
     if (response.idToken.isEmpty()) {
         const ErrorInfo error = openIdRequested
                 ? ErrorInfo::make(Error::MalformedResponse,
                                   QStringLiteral("OpenID Connect was requested but the provider "
                                                  "sent no ID token."))
                 : ErrorInfo();
-        QTimer::singleShot(0, context, [done, error] { done(error); });
+        invokeLater(context, [done, error] { done(error); });
         return;
     }
     auto token = std::make_shared<SecretBytes>(response.idToken.clone());
@@ -344,7 +349,7 @@ void verifyIdTokenThen(SessionPrivate *d, SignInFlows *flows, const TokenRespons
                         QVariantMap claims = result.claims.toVariantMap();
                         for (const char *hidden : {"nonce", "at_hash", "c_hash"})
                             claims.remove(QLatin1String(hidden));
-                        flows->claims = claims;
+                        flows->setClaims(claims);
                     }
                     done(result.error);
                     *attempt = nullptr;

@@ -50,6 +50,8 @@ public:
     void cancel();
 
 private:
+    Q_DISABLE_COPY_MOVE(BrowserFlow)
+
     void listenAndOpen();
     LoopbackRedirectListener::Verdict onCallback(const RedirectRequest &request);
     void exchange(SecretBytes code);
@@ -78,6 +80,6 @@ private:
 */
 void verifyIdTokenThen(SessionPrivate *d, SignInFlows *flows, const TokenResponse &response,
                        bool openIdRequested, const QByteArray &nonce, QObject *context,
-                       std::function<void(const ErrorInfo &error)> done);
+                       const std::function<void(const ErrorInfo &error)> &done);
 
 } // namespace SecureTokens

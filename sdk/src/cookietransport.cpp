@@ -2,7 +2,9 @@
 #include "cookietransport_p.h"
 
 #include "cookietransportparsing_p.h"
+#include "invokelater_p.h"
 #include "logging_p.h"
+#include "tokenclient_p.h"
 #include "tokenresponse_p.h"
 
 #include <QDateTime>
@@ -11,9 +13,8 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
-#include <QPointer>
-#include <QTimer>
 
+#include <array>
 #include <memory>
 
 namespace SecureTokens {
@@ -38,7 +39,8 @@ QUrl derived(const QUrl &explicitUrl, const QUrl &base, const QString &leaf)
 // unwipeable copy of the password).
 void appendJsonString(QByteArray &out, QByteArrayView utf8)
 {
-    static const char hex[] = "0123456789abcdef";
+    static constexpr std::array<char, 16> hex
+            = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
     out += '"';
     for (const char c : utf8) {
         const auto u = static_cast<unsigned char>(c);
@@ -47,13 +49,142 @@ void appendJsonString(QByteArray &out, QByteArrayView utf8)
             out += c;
         } else if (u < 0x20) {
             out += "\\u00";
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
+            out += hex.at(u >> 4);
+            out += hex.at(u & 0xf);
         } else {
             out += c;
         }
     }
     out += '"';
+}
+
+QNetworkRequest jsonRequest(const QUrl &url)
+{
+    QNetworkRequest request(url);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setRawHeader(QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json"));
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
+                         QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+    // No jar in either direction: the cookie lives only in the envelope.
+    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    return request;
+}
+
+//! What the answer to one request is read against.
+struct CookieExchange
+{
+    QByteArray cookieName;
+    SecretBytes sentCookie; //!< the cookie sent (empty for a login)
+    QByteArray sentCsrf;
+    bool hasCredential = false;
+    bool expectTokens = true;
+};
+
+//! The refresh cookie as the server set it in the answer.
+struct CookieUpdate
+{
+    QByteArray value; //!< the rotated cookie; empty when not rotated
+    bool deleted = false; //!< the server ended the cookie session
+};
+
+// The rotated cookie (RFC 6265 §5.2), parsed here, never by a jar.
+CookieUpdate refreshCookieFrom(const QList<QPair<QByteArray, QByteArray>> &headers,
+                               const QByteArray &cookieName)
+{
+    CookieUpdate update;
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    for (const auto &[name, value] : headers) {
+        if (name.compare("set-cookie", Qt::CaseInsensitive) != 0)
+            continue;
+        for (const QByteArray &line : value.split('\n')) {
+            const SetCookie parsed = parseSetCookie(line, now);
+            if (!parsed.ok || parsed.name != cookieName)
+                continue;
+            if (parsed.deletes()) {
+                update.deleted = true;
+                update.value.clear();
+            } else if (isCookieOctets(parsed.value) && !parsed.value.isEmpty()) {
+                update.value = parsed.value;
+                update.deleted = false;
+            }
+        }
+    }
+    return update;
+}
+
+ErrorInfo signOutResult(int status)
+{
+    if (status == 200 || status == 204)
+        return {};
+    ErrorInfo failed
+            = ErrorInfo::make(status >= 500 ? Error::ServerError : Error::InvalidRequest,
+                              QStringLiteral("Signing out failed with HTTP %1.").arg(status));
+    failed.httpStatus = status;
+    return failed;
+}
+
+QByteArray csrfTokenFrom(int status, const QByteArray &body)
+{
+    if (status != 200)
+        return {};
+    const QJsonObject object = QJsonDocument::fromJson(body).object();
+    const QJsonValue value = object.value(QLatin1String("csrf_token"));
+    if (value.isString() && value.toString().size() <= 4096)
+        return value.toString().toUtf8();
+    return {};
+}
+
+//! The tokens of a login or refresh answer, with the new envelope as refreshToken.
+//! Wipes the answer's body (parseTokenResponse()).
+ErrorInfo tokensFrom(const CookieExchange &exchange, CollectedReply &answer,
+                     const CookieUpdate &cookie, TokenResponse *response)
+{
+    const QByteArray newCsrf = csrfTokenFrom(answer.status, answer.body);
+    ErrorInfo parsed = parseTokenResponse(answer.status, answer.contentType, answer.body, response);
+    if (parsed.isError())
+        return parsed;
+    if (cookie.deleted)
+        return ErrorInfo::make(Error::InvalidGrant,
+                               QStringLiteral("The server ended the cookie session."));
+    if (cookie.value.isEmpty() && !exchange.hasCredential)
+        return ErrorInfo::make(Error::MalformedResponse,
+                               QStringLiteral("The login answer set no refresh cookie."));
+    // Not rotated: keep the cookie we sent, with the new CSRF token.
+    response->refreshToken = makeCookieEnvelope(
+            cookie.value.isEmpty() ? exchange.sentCookie.view() : QByteArrayView(cookie.value),
+            newCsrf.isEmpty() ? QByteArrayView(exchange.sentCsrf) : QByteArrayView(newCsrf));
+    return {};
+}
+
+void finishExchange(const CookieExchange &exchange, CollectedReply &answer,
+                    const RefreshTransport::TokenCallback &done)
+{
+    if (answer.transportError.isError()) {
+        secureWipe(answer.body);
+        done(answer.transportError, {});
+        return;
+    }
+    CookieUpdate cookie = refreshCookieFrom(answer.rawHeaders, exchange.cookieName);
+    if (!exchange.expectTokens) {
+        secureWipe(answer.body);
+        secureWipe(cookie.value);
+        done(signOutResult(answer.status), {});
+        return;
+    }
+    TokenResponse response;
+    const ErrorInfo error = tokensFrom(exchange, answer, cookie, &response);
+    secureWipe(answer.body);
+    secureWipe(cookie.value);
+    if (error.isError()) {
+        response = TokenResponse();
+        done(error, {});
+        return;
+    }
+    done({}, std::move(response));
 }
 
 } // namespace
@@ -83,7 +214,7 @@ ErrorInfo CookieRefreshTransport::check() const
     for (const auto &[url, what] : {std::pair {loginUrl(), u"cookie login URL"},
                                     std::pair {refreshUrl(), u"cookie refresh URL"},
                                     std::pair {logoutUrl(), u"cookie logout URL"}}) {
-        const ErrorInfo error = TokenEndpointClient::checkEndpoint(url, what);
+        ErrorInfo error = TokenEndpointClient::checkEndpoint(url, what);
         if (error.isError())
             return error;
     }
@@ -101,29 +232,20 @@ QNetworkReply *CookieRefreshTransport::send(const QUrl &url, const QByteArray &j
 {
     const ErrorInfo config = check();
     if (config.isError()) {
-        QTimer::singleShot(0, context, [done, config] { done(config, {}); });
+        invokeLater(context, [done = std::move(done), config] { done(config, {}); });
         return nullptr;
     }
-    QByteArray cookie, csrf;
+    QByteArray cookie;
+    QByteArray csrf;
     if (credential && !parseCookieEnvelope(credential->view(), &cookie, &csrf)) {
         // Not ours (e.g. a stored OAuth token after a configuration change):
         // definitive, the session cannot be refreshed with it.
         const ErrorInfo error = ErrorInfo::make(
                 Error::InvalidGrant, QStringLiteral("The stored session is not a cookie session."));
-        QTimer::singleShot(0, context, [done, error] { done(error, {}); });
+        invokeLater(context, [done = std::move(done), error] { done(error, {}); });
         return nullptr;
     }
-    QNetworkRequest request(url);
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    request.setRawHeader(QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json"));
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::ManualRedirectPolicy);
-    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
-                         QNetworkRequest::AlwaysNetwork);
-    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
-    // No jar in either direction: the cookie lives only in the envelope.
-    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    QNetworkRequest request = jsonRequest(url);
     if (credential) {
         // Sent over http only to loopback (check() refuses anything else), so
         // the cookie's Secure attribute is honoured in spirit (RFC 6265 §8.6).
@@ -134,143 +256,18 @@ QNetworkReply *CookieRefreshTransport::send(const QUrl &url, const QByteArray &j
             request.setRawHeader(m_config->csrfHeaderName, csrf);
     }
     QNetworkReply *reply = m_nam->post(request, jsonBody);
-    const bool hasCredential = credential != nullptr;
-    auto sentCookie = std::make_shared<SecretBytes>(QByteArrayView(cookie));
+    auto exchange = std::make_shared<CookieExchange>();
+    exchange->cookieName = m_config->refreshCookieName;
+    exchange->sentCookie = SecretBytes(QByteArrayView(cookie));
+    exchange->sentCsrf = csrf;
+    exchange->hasCredential = credential != nullptr;
+    exchange->expectTokens = expectTokens;
     secureWipe(cookie);
-
-    struct State
-    {
-        QByteArray body;
-        bool tooLarge = false;
-        bool timedOut = false;
-        bool done = false;
-    };
-    auto state = std::make_shared<State>();
-    const qint64 maxBytes = m_config->maxResponseBytes;
-    QPointer<QObject> guard(context);
-    auto *deadline = new QTimer(reply);
-    deadline->setSingleShot(true);
-    QObject::connect(deadline, &QTimer::timeout, reply, [reply, state] {
-        state->timedOut = true;
-        reply->abort();
-    });
-    deadline->start(m_config->requestTimeout);
-    QObject::connect(reply, &QIODevice::readyRead, reply, [reply, state, maxBytes] {
-        if (state->tooLarge)
-            return;
-        if (state->body.size() + reply->bytesAvailable() > maxBytes) {
-            state->tooLarge = true;
-            secureWipe(state->body);
-            reply->abort();
-            return;
-        }
-        state->body.append(reply->readAll());
-    });
-    const QByteArray cookieName = m_config->refreshCookieName;
-    QObject::connect(reply, &QNetworkReply::finished, reply, [=] {
-        if (state->done)
-            return;
-        state->done = true;
-        deadline->stop();
-        reply->deleteLater();
-        if (!state->tooLarge && reply->bytesAvailable() > 0)
-            state->body.append(reply->read(maxBytes - state->body.size() + 1));
-        if (state->body.size() > maxBytes)
-            state->tooLarge = true;
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        ErrorInfo error;
-        if (state->tooLarge)
-            error = ErrorInfo::make(Error::ResponseTooLarge,
-                                    QStringLiteral("The server's answer is too large."));
-        else if (state->timedOut)
-            error = ErrorInfo::make(Error::Timeout,
-                                    QStringLiteral("The server did not answer in time."));
-        else if (status == 0)
-            error = errorFromNetworkReply(reply);
-        else if (status >= 300 && status < 400)
-            error = ErrorInfo::make(Error::MalformedResponse,
-                                    QStringLiteral("The server answered with a redirect."));
-        error.httpStatus = status;
-        if (!guard) {
-            secureWipe(state->body);
-            return;
-        }
-        if (error.isError()) {
-            secureWipe(state->body);
-            done(error, {});
-            return;
-        }
-
-        // The rotated cookie (RFC 6265 §5.2), parsed here, never by a jar.
-        QByteArray newCookie;
-        bool deleted = false;
-        const qint64 now = QDateTime::currentSecsSinceEpoch();
-        for (const auto &pair : reply->rawHeaderPairs()) {
-            if (pair.first.compare("set-cookie", Qt::CaseInsensitive) != 0)
-                continue;
-            for (const QByteArray &line : pair.second.split('\n')) {
-                const SetCookie parsed = parseSetCookie(line, now);
-                if (!parsed.ok || parsed.name != cookieName)
-                    continue;
-                if (parsed.deletes()) {
-                    deleted = true;
-                    newCookie.clear();
-                } else if (isCookieOctets(parsed.value) && !parsed.value.isEmpty()) {
-                    newCookie = parsed.value;
-                    deleted = false;
-                }
-            }
-        }
-        if (!expectTokens) {
-            secureWipe(state->body);
-            secureWipe(newCookie);
-            if (status == 200 || status == 204) {
-                done({}, {});
-                return;
-            }
-            ErrorInfo failed = ErrorInfo::make(
-                    status >= 500 ? Error::ServerError : Error::InvalidRequest,
-                    QStringLiteral("Signing out failed with HTTP %1.").arg(status));
-            failed.httpStatus = status;
-            done(failed, {});
-            return;
-        }
-        QByteArray newCsrf;
-        if (status == 200) {
-            const QJsonObject object = QJsonDocument::fromJson(state->body).object();
-            const QJsonValue value = object.value(QLatin1String("csrf_token"));
-            if (value.isString() && value.toString().size() <= 4096)
-                newCsrf = value.toString().toUtf8();
-        }
-        TokenResponse response;
-        ErrorInfo parsed = parseTokenResponse(
-                status, reply->header(QNetworkRequest::ContentTypeHeader).toByteArray(),
-                state->body, &response);
-        secureWipe(state->body);
-        if (!parsed.isError()) {
-            if (deleted) {
-                parsed = ErrorInfo::make(Error::InvalidGrant,
-                                         QStringLiteral("The server ended the cookie session."));
-            } else if (newCookie.isEmpty() && !hasCredential) {
-                parsed = ErrorInfo::make(Error::MalformedResponse,
-                                         QStringLiteral("The login answer set no refresh "
-                                                        "cookie."));
-            } else {
-                // Not rotated: keep the cookie we sent, with the new CSRF token.
-                response.refreshToken = makeCookieEnvelope(
-                        newCookie.isEmpty() ? sentCookie->view() : QByteArrayView(newCookie),
-                        newCsrf.isEmpty() ? QByteArrayView(csrf) : QByteArrayView(newCsrf));
-            }
-        }
-        secureWipe(newCookie);
-        sentCookie->clear();
-        if (parsed.isError()) {
-            response = TokenResponse();
-            done(parsed, {});
-            return;
-        }
-        done({}, std::move(response));
-    });
+    collectReply(reply, *m_config, context,
+                 [exchange, done = std::move(done)](CollectedReply &answer) {
+                     finishExchange(*exchange, answer, done);
+                     exchange->sentCookie.clear();
+                 });
     return reply;
 }
 
@@ -291,7 +288,10 @@ QNetworkReply *CookieRefreshTransport::revoke(const SecretBytes &credential, QOb
 {
     return send(
             logoutUrl(), QByteArrayLiteral("{}"), &credential, context,
-            [done = std::move(done)](ErrorInfo error, TokenResponse) { done(error); }, false);
+            [done = std::move(done)](const ErrorInfo &error, const TokenResponse &) {
+                done(error);
+            },
+            false);
 }
 
 QNetworkReply *CookieRefreshTransport::login(const QString &username, const SecretBytes &password,

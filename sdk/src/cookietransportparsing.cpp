@@ -4,6 +4,8 @@
 #include <QDateTime>
 #include <QList>
 
+#include <algorithm>
+
 namespace SecureTokens {
 
 namespace {
@@ -31,16 +33,50 @@ bool parseExpires(QByteArrayView text, qint64 *secs)
     return true;
 }
 
+// §5.2.2: a leading '-' or DIGITs only; otherwise the attribute is ignored.
+void applyMaxAge(QByteArrayView val, SetCookie *cookie)
+{
+    bool ok = !val.isEmpty();
+    for (qsizetype i = 0; ok && i < val.size(); ++i)
+        ok = (val[i] >= '0' && val[i] <= '9') || (i == 0 && val[i] == '-' && val.size() > 1);
+    if (!ok)
+        return;
+    bool converted = false;
+    const qint64 n = val.toLongLong(&converted);
+    cookie->hasMaxAge = true;
+    cookie->maxAge = converted ? n : (val.front() == '-' ? -1 : (qint64(1) << 40));
+}
+
+// One cookie-av (§5.2.1 to §5.2.6); unknown attributes are ignored.
+void applyAttribute(QByteArrayView key, QByteArrayView val, qint64 nowUtcSecs, SetCookie *cookie)
+{
+    if (key.compare("max-age", Qt::CaseInsensitive) == 0) {
+        applyMaxAge(val, cookie);
+    } else if (key.compare("expires", Qt::CaseInsensitive) == 0) {
+        qint64 secs = 0;
+        if (parseExpires(val, &secs))
+            cookie->expiresInPast = secs <= nowUtcSecs;
+    } else if (key.compare("secure", Qt::CaseInsensitive) == 0) {
+        cookie->secure = true;
+    } else if (key.compare("httponly", Qt::CaseInsensitive) == 0) {
+        cookie->httpOnly = true;
+    } else if (key.compare("path", Qt::CaseInsensitive) == 0) {
+        cookie->path = val.toByteArray();
+    } else if (key.compare("domain", Qt::CaseInsensitive) == 0) {
+        cookie->domain = val.toByteArray();
+    } else if (key.compare("samesite", Qt::CaseInsensitive) == 0) {
+        cookie->sameSite = val.toByteArray();
+    }
+}
+
 } // namespace
 
 bool isCookieOctets(QByteArrayView value)
 {
-    for (const char c : value) {
+    return std::all_of(value.begin(), value.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
-        if (u < 0x21 || u > 0x7e || c == '"' || c == ',' || c == ';' || c == '\\')
-            return false;
-    }
-    return true;
+        return u >= 0x21 && u <= 0x7e && c != '"' && c != ',' && c != ';' && c != '\\';
+    });
 }
 
 SetCookie parseSetCookie(QByteArrayView header, qint64 nowUtcSecs)
@@ -75,33 +111,7 @@ SetCookie parseSetCookie(QByteArrayView header, qint64 nowUtcSecs)
         const qsizetype aeq = av.indexOf('=');
         const QByteArrayView key = trimmed(aeq < 0 ? av : av.first(aeq));
         const QByteArrayView val = aeq < 0 ? QByteArrayView() : trimmed(av.sliced(aeq + 1));
-        if (key.compare("max-age", Qt::CaseInsensitive) == 0) {
-            // §5.2.2: a leading '-' or DIGITs only; otherwise ignore the attribute.
-            bool ok = !val.isEmpty();
-            for (qsizetype i = 0; ok && i < val.size(); ++i)
-                ok = (val[i] >= '0' && val[i] <= '9')
-                        || (i == 0 && val[i] == '-' && val.size() > 1);
-            if (ok) {
-                bool converted = false;
-                const qint64 n = val.toLongLong(&converted);
-                cookie.hasMaxAge = true;
-                cookie.maxAge = converted ? n : (val.front() == '-' ? -1 : (qint64(1) << 40));
-            }
-        } else if (key.compare("expires", Qt::CaseInsensitive) == 0) {
-            qint64 secs = 0;
-            if (parseExpires(val, &secs))
-                cookie.expiresInPast = secs <= nowUtcSecs;
-        } else if (key.compare("secure", Qt::CaseInsensitive) == 0) {
-            cookie.secure = true;
-        } else if (key.compare("httponly", Qt::CaseInsensitive) == 0) {
-            cookie.httpOnly = true;
-        } else if (key.compare("path", Qt::CaseInsensitive) == 0) {
-            cookie.path = val.toByteArray();
-        } else if (key.compare("domain", Qt::CaseInsensitive) == 0) {
-            cookie.domain = val.toByteArray();
-        } else if (key.compare("samesite", Qt::CaseInsensitive) == 0) {
-            cookie.sameSite = val.toByteArray();
-        }
+        applyAttribute(key, val, nowUtcSecs, &cookie);
     }
     cookie.ok = true;
     return cookie;
@@ -134,7 +144,8 @@ bool parseCookieEnvelope(QByteArrayView envelope, QByteArray *cookieValue, QByte
         *out = r.decoded;
         return true;
     };
-    QByteArray cookie, csrf;
+    QByteArray cookie;
+    QByteArray csrf;
     if (!decode(rest.first(newline), &cookie) || !decode(rest.sliced(newline + 1), &csrf)
         || cookie.isEmpty() || !isCookieOctets(cookie))
         return false;

@@ -14,7 +14,7 @@
 namespace SecureTokens {
 
 //! Longest Set-Cookie value looked at (RFC 6265 §6.1 asks for at least 4096 bytes per cookie).
-inline constexpr qsizetype maxSetCookieBytes = 8 * 1024;
+inline constexpr qsizetype maxSetCookieBytes = qsizetype(8) * 1024;
 
 //! One parsed Set-Cookie header value.
 struct SetCookie

@@ -4,6 +4,7 @@
 #include "browserflow_p.h"
 #include "discovery_p.h"
 #include "discoveryfetch_p.h"
+#include "invokelater_p.h"
 #include "logging_p.h"
 #include "session_p.h"
 #include "signinflows_p.h"
@@ -16,7 +17,7 @@ namespace SecureTokens {
 
 namespace {
 
-constexpr qint64 maxDeviceResponseBytes = 64 * 1024;
+constexpr qint64 maxDeviceResponseBytes = qint64(64) * 1024;
 
 QByteArray formEncode(const QList<QPair<QByteArray, QByteArray>> &fields)
 {
@@ -119,7 +120,7 @@ void DeviceFlow::start()
         });
         return;
     }
-    QTimer::singleShot(0, this, [this] {
+    invokeLater(this, [this] {
         if (!stale())
             requestCode();
     });

@@ -2,6 +2,7 @@
 #include "discovery_p.h"
 
 #include "discoveryfetch_p.h"
+#include "invokelater_p.h"
 #include "logging_p.h"
 #include "tokenclient_p.h"
 
@@ -9,7 +10,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
-#include <QTimer>
+
+#include <array>
+#include <utility>
 
 namespace SecureTokens {
 
@@ -33,7 +36,7 @@ ErrorInfo endpointMember(const QJsonObject &doc, QLatin1String name, QUrl *out)
     const QUrl url(value.toString(), QUrl::StrictMode);
     if (!url.isValid() || url.isRelative() || url.host().isEmpty() || url.hasFragment())
         return malformed(QStringLiteral("%1 is not an absolute URL.").arg(name));
-    const ErrorInfo check = TokenEndpointClient::checkEndpoint(url, QString(name));
+    ErrorInfo check = TokenEndpointClient::checkEndpoint(url, QString(name));
     if (check.isError())
         return check;
     *out = url;
@@ -43,7 +46,7 @@ ErrorInfo endpointMember(const QJsonObject &doc, QLatin1String name, QUrl *out)
 QStringList stringList(const QJsonValue &value)
 {
     QStringList out;
-    for (const QJsonValue &v : value.toArray()) {
+    for (const auto &v : value.toArray()) {
         if (v.isString() && out.size() < 64)
             out.append(v.toString());
     }
@@ -80,19 +83,15 @@ ErrorInfo parseProviderMetadata(QByteArrayView body, const QString &expectedIssu
     }
     ProviderMetadata metadata;
     metadata.issuer = issuer.toString();
-    const struct
-    {
-        QLatin1String name;
-        QUrl *field;
-    } endpoints[] = {
+    const std::array<std::pair<QLatin1String, QUrl *>, 5> endpoints = {{
             {QLatin1String("authorization_endpoint"), &metadata.authorizationEndpoint},
             {QLatin1String("token_endpoint"), &metadata.tokenEndpoint},
             {QLatin1String("revocation_endpoint"), &metadata.revocationEndpoint},
             {QLatin1String("device_authorization_endpoint"), &metadata.deviceAuthorizationEndpoint},
             {QLatin1String("jwks_uri"), &metadata.jwksUri},
-    };
-    for (const auto &endpoint : endpoints) {
-        const ErrorInfo error = endpointMember(doc, endpoint.name, endpoint.field);
+    }};
+    for (const auto &[name, field] : endpoints) {
+        ErrorInfo error = endpointMember(doc, name, field);
         if (error.isError())
             return error;
     }
@@ -140,7 +139,7 @@ bool EndpointDiscovery::pending() const
 void EndpointDiscovery::ensure(QObject *context, Done done)
 {
     if (!pending()) {
-        QTimer::singleShot(0, context, [done = std::move(done)] { done({}); });
+        invokeLater(context, [done = std::move(done)] { done({}); });
         return;
     }
     m_waiters.push_back({context, std::move(done)});
@@ -211,6 +210,11 @@ EndpointDiscovery *findDiscovery(QNetworkAccessManager *nam)
 {
     return nam ? nam->findChild<EndpointDiscovery *>(QString(), Qt::FindDirectChildrenOnly)
                : nullptr;
+}
+
+EndpointDiscovery *createDiscovery(QNetworkAccessManager *nam, SessionConfig *config)
+{
+    return new EndpointDiscovery(nam, config);
 }
 
 } // namespace SecureTokens

@@ -26,7 +26,7 @@ class QNetworkReply;
 namespace SecureTokens {
 
 //! Largest metadata document accepted, in bytes.
-inline constexpr qint64 maxMetadataBytes = 64 * 1024;
+inline constexpr qint64 maxMetadataBytes = qint64(64) * 1024;
 
 //! The fields of a provider's metadata the SDK uses.
 struct ProviderMetadata
@@ -112,5 +112,11 @@ private:
 
 //! The discovery of the Session that owns \a nam (nullptr when it has none).
 EndpointDiscovery *findDiscovery(QNetworkAccessManager *nam);
+/*!
+    Creates the discovery of the Session that owns \a nam, as a child of \a nam
+    (which deletes it; findDiscovery() finds it). It fills the empty endpoints
+    of \a config, the Session's own.
+*/
+EndpointDiscovery *createDiscovery(QNetworkAccessManager *nam, SessionConfig *config);
 
 } // namespace SecureTokens

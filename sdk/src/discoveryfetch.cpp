@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "discoveryfetch_p.h"
 
+#include "invokelater_p.h"
 #include "tokenclient_p.h"
 
 #include <QNetworkAccessManager>
@@ -21,7 +22,7 @@ QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, 
     QPointer<QObject> guard(context);
     const ErrorInfo check = TokenEndpointClient::checkEndpoint(url, u"provider endpoint");
     if (check.isError()) {
-        QTimer::singleShot(0, context, [done, check] { done(check, {}); });
+        invokeLater(context, [done = std::move(done), check] { done(check, {}); });
         return nullptr;
     }
     QNetworkRequest request(url);
@@ -70,7 +71,7 @@ QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, 
         }
         state->body.append(reply->readAll());
     });
-    QObject::connect(reply, &QNetworkReply::finished, reply, [=] {
+    QObject::connect(reply, &QNetworkReply::finished, reply, [=, done = std::move(done)] {
         if (state->done)
             return;
         state->done = true;

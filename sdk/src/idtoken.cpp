@@ -8,6 +8,8 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+
 namespace SecureTokens {
 
 namespace {
@@ -42,6 +44,58 @@ bool numericDate(const QJsonObject &claims, QLatin1String name, qint64 *out)
     return true;
 }
 
+/*!
+    The key \a kid names that fits \a alg. Without a kid, the one key that
+    fits; \a ambiguous is set (and nullptr returned) when several do.
+*/
+const Jwk *signingKey(const QList<Jwk> &keys, const QJsonValue &kid, const QString &alg,
+                      bool *ambiguous)
+{
+    if (kid.isString()) {
+        const auto it = std::find_if(keys.begin(), keys.end(), [&](const Jwk &candidate) {
+            return candidate.kid == kid.toString() && isKeyTypeFor(candidate, alg);
+        });
+        return it == keys.end() ? nullptr : &*it;
+    }
+    // No kid: acceptable only when exactly one key fits.
+    const Jwk *key = nullptr;
+    for (const Jwk &candidate : keys) {
+        if (!isKeyTypeFor(candidate, alg))
+            continue;
+        if (key) {
+            *ambiguous = true;
+            return nullptr;
+        }
+        key = &candidate;
+    }
+    return key;
+}
+
+//! Why aud and azp do not name \a clientId as they must; empty when they do.
+QString audienceProblem(const QJsonObject &claims, const QString &clientId)
+{
+    const QJsonValue aud = claims.value(QLatin1String("aud"));
+    QStringList audiences;
+    if (aud.isString()) {
+        audiences.append(aud.toString());
+    } else if (aud.isArray()) {
+        for (const auto &v : aud.toArray()) {
+            if (!v.isString())
+                return QStringLiteral("malformed audience.");
+            audiences.append(v.toString());
+        }
+    }
+    if (!audiences.contains(clientId))
+        return QStringLiteral("not issued to this client.");
+    const QJsonValue azp = claims.value(QLatin1String("azp"));
+    // OIDC Core §3.1.3.7 items 4–5: with several audiences the authorized
+    // party must be present, and when present it must be this client.
+    if ((audiences.size() > 1 && !azp.isString())
+        || (!azp.isUndefined() && azp.toString() != clientId))
+        return QStringLiteral("wrong authorized party.");
+    return {};
+}
+
 } // namespace
 
 IdTokenResult validateIdToken(QByteArrayView token, const QList<Jwk> &keys,
@@ -60,25 +114,10 @@ IdTokenResult validateIdToken(QByteArrayView token, const QList<Jwk> &keys,
     if (header.object().contains(QLatin1String("crit")))
         return rejected(QStringLiteral("unsupported critical header.")); // RFC 7515 §4.1.11
 
-    const QJsonValue kidValue = header.object().value(QLatin1String("kid"));
-    const Jwk *key = nullptr;
-    if (kidValue.isString()) {
-        for (const Jwk &candidate : keys) {
-            if (candidate.kid == kidValue.toString() && isKeyTypeFor(candidate, alg)) {
-                key = &candidate;
-                break;
-            }
-        }
-    } else {
-        // No kid: acceptable only when exactly one key fits.
-        for (const Jwk &candidate : keys) {
-            if (!isKeyTypeFor(candidate, alg))
-                continue;
-            if (key)
-                return rejected(QStringLiteral("no key id and several candidate keys."));
-            key = &candidate;
-        }
-    }
+    bool ambiguous = false;
+    const Jwk *key = signingKey(keys, header.object().value(QLatin1String("kid")), alg, &ambiguous);
+    if (ambiguous)
+        return rejected(QStringLiteral("no key id and several candidate keys."));
     if (!key) {
         IdTokenResult result = rejected(QStringLiteral("no key of the provider matches."));
         result.unknownKey = true;
@@ -97,25 +136,9 @@ IdTokenResult validateIdToken(QByteArrayView token, const QList<Jwk> &keys,
     if (claims.value(QLatin1String("iss")).toString() != expected.issuer
         || !claims.value(QLatin1String("iss")).isString())
         return rejected(QStringLiteral("wrong issuer."));
-    const QJsonValue aud = claims.value(QLatin1String("aud"));
-    QStringList audiences;
-    if (aud.isString()) {
-        audiences.append(aud.toString());
-    } else if (aud.isArray()) {
-        for (const QJsonValue &v : aud.toArray()) {
-            if (!v.isString())
-                return rejected(QStringLiteral("malformed audience."));
-            audiences.append(v.toString());
-        }
-    }
-    if (!audiences.contains(expected.clientId))
-        return rejected(QStringLiteral("not issued to this client."));
-    const QJsonValue azp = claims.value(QLatin1String("azp"));
-    // OIDC Core §3.1.3.7 items 4–5: with several audiences the authorized
-    // party must be present, and when present it must be this client.
-    if ((audiences.size() > 1 && !azp.isString())
-        || (!azp.isUndefined() && azp.toString() != expected.clientId))
-        return rejected(QStringLiteral("wrong authorized party."));
+    const QString audience = audienceProblem(claims, expected.clientId);
+    if (!audience.isEmpty())
+        return rejected(audience);
 
     qint64 exp = 0;
     qint64 iat = 0;

@@ -2,17 +2,19 @@
 #include "jwks_p.h"
 
 #include "discoveryfetch_p.h"
+#include "invokelater_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTimer>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+
+#include <array>
 
 namespace SecureTokens {
 
@@ -109,7 +111,7 @@ ErrorInfo parseJwks(QByteArrayView body, QList<Jwk> *out)
         return ErrorInfo::make(Error::MalformedResponse,
                                QStringLiteral("The provider's key set is not a JWK Set."));
     QList<Jwk> keys;
-    for (const QJsonValue &value : json.object().value(QLatin1String("keys")).toArray()) {
+    for (const auto &value : json.object().value(QLatin1String("keys")).toArray()) {
         if (keys.size() >= maxJwksKeys)
             break;
         const QJsonObject jwk = value.toObject();
@@ -123,7 +125,8 @@ ErrorInfo parseJwks(QByteArrayView body, QList<Jwk> *out)
         key.kty = jwk.value(QLatin1String("kty")).toString();
         key.alg = jwk.value(QLatin1String("alg")).toString();
         EVP_PKEY *pkey = nullptr;
-        QByteArray a, b;
+        QByteArray a;
+        QByteArray b;
         if (key.kty == QLatin1String("RSA")) {
             if (base64UrlMember(jwk, QLatin1String("n"), &a)
                 && base64UrlMember(jwk, QLatin1String("e"), &b))
@@ -156,12 +159,12 @@ bool verifyJwsSignature(QByteArrayView alg, EVP_PKEY *key, QByteArrayView signin
     } else if (alg == "ES256") {
         if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC || signature.size() != 64)
             return false;
-        char group[32] = {};
+        std::array<char, 32> group {};
         size_t groupLength = 0;
-        if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                           &groupLength)
+        if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(),
+                                           group.size(), &groupLength)
                     != 1
-            || qstrcmp(group, "prime256v1") != 0)
+            || qstrcmp(group.data(), "prime256v1") != 0)
             return false;
         // RFC 7518 §3.4: R and S as 32-byte big-endian integers; OpenSSL wants DER.
         const auto *raw = reinterpret_cast<const unsigned char *>(signature.data());
@@ -198,14 +201,14 @@ JwksCache::JwksCache(QNetworkAccessManager *nam, std::chrono::milliseconds timeo
 void JwksCache::keys(const QUrl &uri, bool refetch, QObject *context, Done done)
 {
     if (!refetch && uri == m_uri && !m_keys.isEmpty()) {
-        QTimer::singleShot(0, context, [this, done = std::move(done)] { done({}, m_keys); });
+        invokeLater(context, [this, done = std::move(done)] { done({}, m_keys); });
         return;
     }
     if (uri.isEmpty()) {
         const ErrorInfo error = ErrorInfo::make(
                 Error::InvalidConfiguration,
                 QStringLiteral("No JWKS URI is known: ID tokens cannot be verified."));
-        QTimer::singleShot(0, context, [error, done = std::move(done)] { done(error, {}); });
+        invokeLater(context, [error, done = std::move(done)] { done(error, {}); });
         return;
     }
     ++m_fetches;

@@ -21,13 +21,13 @@
 #include <memory>
 #include <vector>
 
-typedef struct evp_pkey_st EVP_PKEY;
+using EVP_PKEY = struct evp_pkey_st;
 class QNetworkAccessManager;
 
 namespace SecureTokens {
 
 //! Largest JWK Set accepted, in bytes, and most keys kept from one.
-inline constexpr qint64 maxJwksBytes = 64 * 1024;
+inline constexpr qint64 maxJwksBytes = qint64(64) * 1024;
 inline constexpr int maxJwksKeys = 32;
 
 //! A public signature key from a JWK Set.

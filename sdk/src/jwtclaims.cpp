@@ -48,7 +48,7 @@ bool decodeBase64Url(QByteArrayView in, QByteArray *out)
         if (bits >= 8) {
             bits -= 8;
             decoded.append(char((buffer >> bits) & 0xff));
-            buffer &= (1u << bits) - 1;
+            buffer &= (1U << bits) - 1;
         }
     }
     if (buffer != 0) { // leftover bits must be zero (RFC 4648 §3.5, canonical encoding)

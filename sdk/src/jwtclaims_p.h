@@ -16,7 +16,7 @@
 namespace SecureTokens {
 
 //! Longest token the JWT helpers look at, in bytes.
-inline constexpr qsizetype maxJwtBytes = 16 * 1024;
+inline constexpr qsizetype maxJwtBytes = qsizetype(16) * 1024;
 
 //! The parts of a compact JWS, base64url-decoded.
 struct JwtParts

@@ -23,7 +23,7 @@ class QTcpSocket;
 namespace SecureTokens {
 
 //! Largest request head (request line + headers) the listener reads, in bytes.
-inline constexpr qsizetype maxRedirectRequestBytes = 8 * 1024;
+inline constexpr qsizetype maxRedirectRequestBytes = qsizetype(8) * 1024;
 
 //! A parsed browser request to the listener.
 struct RedirectRequest
@@ -85,6 +85,8 @@ public:
     bool isListening() const;
 
 private:
+    Q_DISABLE_COPY_MOVE(LoopbackRedirectListener)
+
     void onNewConnection();
     void onReadyRead(QTcpSocket *socket);
     void respond(QTcpSocket *socket, int status, const QString &title, const QString &message);

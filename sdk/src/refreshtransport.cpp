@@ -4,8 +4,7 @@
 #include "cookietransport_p.h"
 #include "discovery_p.h"
 #include "discoverytransport_p.h"
-
-#include <QTimer>
+#include "invokelater_p.h"
 
 #include <memory>
 
@@ -59,21 +58,19 @@ QNetworkReply *OAuthRefreshTransport::revoke(const SecretBytes &credential, QObj
                             std::move(done));
 }
 
-std::unique_ptr<RefreshTransport> makeRefreshTransport(QNetworkAccessManager *nam,
-                                                       TokenEndpointClient *client,
-                                                       const SessionConfig *config)
+std::unique_ptr<RefreshTransport>
+makeRefreshTransport(QNetworkAccessManager *nam, TokenEndpointClient *client, SessionConfig *config)
 {
     // One discovery per Session, a child of its QNetworkAccessManager so the
     // sign-in flows find it too. It fills the empty endpoints of the
-    // Session's own config (SessionPrivate::m_config, which is not const:
-    // only this interface passes it as const).
-    auto *discovery = new EndpointDiscovery(nam, const_cast<SessionConfig *>(config));
+    // Session's own config (SessionPrivate::m_config).
+    EndpointDiscovery *discovery = createDiscovery(nam, config);
     if (config->transport == RefreshTransportKind::Cookie)
         return std::make_unique<CookieRefreshTransport>(nam, config);
     if (discovery->pending() && config->tokenEndpoint.isEmpty()) {
         // Start early, so that a sign-in that needs the endpoints finds them.
-        QTimer::singleShot(0, discovery,
-                           [discovery] { discovery->ensure(discovery, [](const ErrorInfo &) {}); });
+        invokeLater(discovery,
+                    [discovery] { discovery->ensure(discovery, [](const ErrorInfo &) {}); });
     }
     return std::make_unique<DiscoveringRefreshTransport>(
             std::make_unique<OAuthRefreshTransport>(client, config), discovery, config);

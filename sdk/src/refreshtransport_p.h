@@ -47,6 +47,12 @@ public:
     virtual QNetworkReply *revoke(const SecretBytes &credential, QObject *context,
                                   DoneCallback done)
             = 0;
+
+protected:
+    RefreshTransport() = default;
+
+private:
+    Q_DISABLE_COPY_MOVE(RefreshTransport)
 };
 
 //! RFC 6749 §6 refresh and RFC 7009 revocation against the configured endpoints.
@@ -69,10 +75,11 @@ private:
 
 /*!
     The transport \a config asks for (OAuth unless configured otherwise).
-    \a nam and \a client outlive the transport.
+    \a nam and \a client outlive the transport. \a config is the Session's
+    own: discovery fills its empty endpoints.
 */
 std::unique_ptr<RefreshTransport> makeRefreshTransport(QNetworkAccessManager *nam,
                                                        TokenEndpointClient *client,
-                                                       const SessionConfig *config);
+                                                       SessionConfig *config);
 
 } // namespace SecureTokens

@@ -5,6 +5,9 @@
 
 #include <QMetaEnum>
 
+#include <algorithm>
+#include <array>
+
 namespace SecureTokens {
 
 QByteArray methodOf(QNetworkAccessManager::Operation op, const QNetworkRequest &request)
@@ -31,12 +34,9 @@ QByteArray methodOf(QNetworkAccessManager::Operation op, const QNetworkRequest &
 bool isIdempotentMethod(const QByteArray &method)
 {
     // Methods are case-sensitive (RFC 9110 §9.1).
-    static const QByteArray idempotent[] = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"};
-    for (const QByteArray &m : idempotent) {
-        if (method == m)
-            return true;
-    }
-    return false;
+    static const std::array<QByteArray, 6> idempotent
+            = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"};
+    return std::find(idempotent.begin(), idempotent.end(), method) != idempotent.end();
 }
 
 bool isFollowableRedirect(int status)

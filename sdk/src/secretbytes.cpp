@@ -59,7 +59,7 @@ SecretBytes SecretBytes::clone() const
 
 QByteArray SecretBytes::toByteArray() const
 {
-    return QByteArray(m_data.get(), qsizetype(m_size));
+    return {m_data.get(), qsizetype(m_size)};
 }
 
 QString SecretBytes::fingerprint() const

@@ -3,6 +3,7 @@
 
 #include "crossprocesslock_p.h"
 #include "discovery_p.h"
+#include "invokelater_p.h"
 #include "jwtclaims_p.h"
 #include "signinflows_p.h"
 #include "logging_p.h"
@@ -164,7 +165,7 @@ void SessionPrivate::emitErrorLater(const ErrorInfo &error)
 {
     Q_Q(Session);
     // Start-like calls never complete inside themselves (STYLE.md §4).
-    QTimer::singleShot(0, q, [this, error] { emitError(error); });
+    invokeLater(q, [this, error] { emitError(error); });
 }
 
 void SessionPrivate::releaseWaiters(const ErrorInfo &error)
@@ -187,18 +188,18 @@ void SessionPrivate::withUsableToken(QObject *context, TokenCallback done)
                                                         ? Error::ReauthenticationRequired
                                                         : Error::NotSignedIn,
                                                 QStringLiteral("There is no signed-in session."));
-        QTimer::singleShot(0, context, [done = std::move(done), error] { done(error); });
+        invokeLater(context, [done = std::move(done), error] { done(error); });
         return;
     }
     if (!m_refreshInFlight && m_state == Session::State::SignedIn && hasUsableAccessToken()) {
-        QTimer::singleShot(0, context, [done = std::move(done)] { done({}); });
+        invokeLater(context, [done = std::move(done)] { done({}); });
         return;
     }
     if (!m_refreshInFlight && m_retryTimer.isActive()) {
         // Backing off after a transient failure: answer promptly with it
         // instead of adding to the load on a struggling server.
         const ErrorInfo error = m_backoffError;
-        QTimer::singleShot(0, context, [done = std::move(done), error] { done(error); });
+        invokeLater(context, [done = std::move(done), error] { done(error); });
         return;
     }
     m_waiters.push_back({context, std::move(done)});
@@ -218,7 +219,7 @@ void SessionPrivate::onUnauthorized(quint64 sentGeneration, QObject *context, To
         // transient failure: answer promptly with that failure instead of
         // letting the caller replay a token the server has just refused.
         const ErrorInfo error = m_backoffError;
-        QTimer::singleShot(0, context, [done = std::move(done), error] { done(error); });
+        invokeLater(context, [done = std::move(done), error] { done(error); });
         return;
     }
     if (m_state != Session::State::SignedIn || m_retryTimer.isActive()) {
@@ -349,7 +350,7 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
     // Store before use: the session only exists once the refresh token is safe.
     m_store->write(
             m_config.account, pending->refreshToken, q,
-            [this, epoch, pending](SecretStore::Result result) {
+            [this, epoch, pending](const SecretStore::Result &result) {
                 Q_Q(Session);
                 if (epoch != m_epoch)
                     return;
@@ -467,54 +468,57 @@ void SessionPrivate::readStoredTokenAndRefresh(quint64 epoch)
     Q_Q(Session);
     // Re-read under the lock: the store is the source of truth, and another
     // process of the same app may have rotated the token since we last looked.
-    m_store->read(
-            m_config.account, q, [this, epoch](SecretStore::Result result, SecretBytes stored) {
-                if (epoch != m_epoch)
-                    return;
-                if (result.ok()) {
-                    if (!m_storeBehind || m_refreshToken.isEmpty())
-                        m_refreshToken = std::move(stored);
-                    refreshWith(m_refreshToken.clone());
-                    return;
-                }
-                if (!m_refreshToken.isEmpty()
-                    && (result.status != SecretStore::Status::NotFound || m_storeBehind)) {
-                    // Storage hiccup (or it lags behind): the memory copy is current.
-                    qCInfo(lcStorage)
-                            << "reading the stored token failed, using memory:" << result.status;
-                    refreshWith(m_refreshToken.clone());
-                    return;
-                }
-                if (result.status == SecretStore::Status::NotFound) {
-                    const bool wasRestoring = m_restoring;
-                    wipeTokens();
-                    if (wasRestoring) {
-                        // Nothing stored: a signed-out user, not an error.
-                        finishRefresh({});
-                        return;
-                    }
-                    finishRefresh(
-                            ErrorInfo::make(Error::NotSignedIn,
-                                            QStringLiteral("The session was ended elsewhere.")));
-                    return;
-                }
-                if (m_restoring && !m_storageRetried
-                    && (result.status == SecretStore::Status::Unavailable
-                        || result.status == SecretStore::Status::Locked)) {
-                    // At login the keyring daemon may not be up or unlocked yet:
-                    // look once more before reporting it.
-                    m_storageRetried = true;
-                    m_refreshInFlight = false;
-                    m_lock->release();
-                    QTimer::singleShot(1500, q_ptr, [this, epoch] {
-                        if (epoch == m_epoch && m_restoring)
-                            startRefresh();
-                    });
-                    return;
-                }
-                finishRefresh(storageError(
-                        result, QStringLiteral("The stored session could not be read.")));
-            });
+    m_store->read(m_config.account, q,
+                  [this, epoch](const SecretStore::Result &result, SecretBytes stored) {
+                      if (epoch != m_epoch)
+                          return;
+                      if (result.ok()) {
+                          if (!m_storeBehind || m_refreshToken.isEmpty())
+                              m_refreshToken = std::move(stored);
+                          refreshWith(m_refreshToken.clone());
+                          return;
+                      }
+                      if (!m_refreshToken.isEmpty()
+                          && (result.status != SecretStore::Status::NotFound || m_storeBehind)) {
+                          // Storage hiccup (or it lags behind): the memory copy is current.
+                          qCInfo(lcStorage) << "reading the stored token failed, using memory:"
+                                            << result.status;
+                          refreshWith(m_refreshToken.clone());
+                          return;
+                      }
+                      if (result.status == SecretStore::Status::NotFound) {
+                          const bool wasRestoring = m_restoring;
+                          wipeTokens();
+                          if (wasRestoring) {
+                              // Nothing stored: a signed-out user, not an error.
+                              finishRefresh({});
+                              return;
+                          }
+                          finishRefresh(ErrorInfo::make(
+                                  Error::NotSignedIn,
+                                  QStringLiteral("The session was ended elsewhere.")));
+                          return;
+                      }
+                      if (m_restoring && !m_storageRetried
+                          && (result.status == SecretStore::Status::Unavailable
+                              || result.status == SecretStore::Status::Locked)) {
+                          // At login the keyring daemon may not be up or unlocked yet:
+                          // look once more before reporting it.
+                          m_storageRetried = true;
+                          m_refreshInFlight = false;
+                          m_lock->release();
+                          invokeLater(
+                                  q_ptr,
+                                  [this, epoch] {
+                                      if (epoch == m_epoch && m_restoring)
+                                          startRefresh();
+                                  },
+                                  std::chrono::milliseconds(1500));
+                          return;
+                      }
+                      finishRefresh(storageError(
+                              result, QStringLiteral("The stored session could not be read.")));
+                  });
 }
 
 void SessionPrivate::refreshWith(SecretBytes refreshToken)
@@ -555,18 +559,17 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
             // The stored token is dead: remove it before reporting, so that a
             // process that exits on the report does not leave it behind.
             const quint64 epoch = m_epoch;
-            m_store->remove(m_config.account, q, [this, epoch, error](SecretStore::Result) {
+            m_store->remove(m_config.account, q, [this, epoch, error](const SecretStore::Result &) {
                 if (epoch != m_epoch)
                     return;
                 setState(Session::State::ReauthenticationRequired);
                 finishRefresh(error);
             });
             return;
-        } else {
-            setOffline(error.isTransient());
-            if (error.isTransient() && !m_refreshToken.isEmpty())
-                scheduleRetry(error);
         }
+        setOffline(error.isTransient());
+        if (error.isTransient() && !m_refreshToken.isEmpty())
+            scheduleRetry(error);
         finishRefresh(error);
         return;
     }
@@ -585,7 +588,7 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
     m_storeBehind = true;
     const quint64 epoch = m_epoch;
     m_store->write(m_config.account, pending->refreshToken, q,
-                   [this, epoch, pending](SecretStore::Result result) {
+                   [this, epoch, pending](const SecretStore::Result &result) {
                        if (epoch != m_epoch)
                            return;
                        ErrorInfo storeError;
@@ -657,14 +660,15 @@ void SessionPrivate::startSignOut()
 
     auto revokeAndRemove = [this, q, token, outcome, finishOne] {
         // The local wipe does not depend on the server (RFC 7009 is best effort).
-        m_store->remove(m_config.account, q, [outcome, finishOne](SecretStore::Result result) {
-            if (!result.ok())
-                outcome->storage = storageError(
-                        result, QStringLiteral("The stored session could not be removed."));
-            finishOne();
-        });
+        m_store->remove(
+                m_config.account, q, [outcome, finishOne](const SecretStore::Result &result) {
+                    if (!result.ok())
+                        outcome->storage = storageError(
+                                result, QStringLiteral("The stored session could not be removed."));
+                    finishOne();
+                });
         if (token->isEmpty() || !m_transport->canRevoke()) {
-            QTimer::singleShot(0, q, finishOne);
+            invokeLater(q, finishOne);
             return;
         }
         m_transport->revoke(*token, q, [outcome, finishOne, token](const ErrorInfo &error) {
@@ -687,7 +691,7 @@ void SessionPrivate::startSignOut()
     // Signing out without a restored session (e.g. `securetokens logout` in a
     // new process): fetch the stored token so the server can revoke it too.
     m_store->read(m_config.account, q,
-                  [token, revokeAndRemove](SecretStore::Result result, SecretBytes stored) {
+                  [token, revokeAndRemove](const SecretStore::Result &result, SecretBytes stored) {
                       if (result.ok())
                           *token = std::move(stored);
                       revokeAndRemove();

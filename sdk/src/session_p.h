@@ -42,6 +42,7 @@ public:
 
     SessionPrivate(Session *q, const SessionConfig &config);
     ~SessionPrivate();
+    Q_DISABLE_COPY_MOVE(SessionPrivate)
 
     // --- used by AuthenticatedNetworkAccessManager -------------------------
     //! Whether the in-memory access token can be sent now (present, not about to expire).

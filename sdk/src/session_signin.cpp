@@ -16,34 +16,44 @@ namespace SecureTokens {
 
 // --- SignInFlows ---------------------------------------------------------------
 
-SignInFlows::SignInFlows(SessionPrivate *d) : d(d) { }
+SignInFlows::SignInFlows(SessionPrivate *d) : m_d(d) { }
 
 SignInFlows::~SignInFlows()
 {
-    delete browser.data();
-    delete device.data();
+    delete m_browser.data();
+    delete m_device.data();
 }
 
 EndpointDiscovery *SignInFlows::discovery() const
 {
-    return findDiscovery(d->m_nam);
+    return findDiscovery(m_d->m_nam);
 }
 
 JwksCache *SignInFlows::jwks()
 {
     if (!m_jwks)
-        m_jwks = new JwksCache(d->m_nam, d->m_config.requestTimeout, d->m_nam);
+        m_jwks = new JwksCache(m_d->m_nam, m_d->m_config.requestTimeout, m_d->m_nam);
     return m_jwks;
 }
 
-bool SignInFlows::cancel()
+void SignInFlows::setBrowserFlow(BrowserFlow *flow)
 {
-    if (browser) {
-        browser->cancel();
+    m_browser = flow;
+}
+
+void SignInFlows::setDeviceFlow(DeviceFlow *flow)
+{
+    m_device = flow;
+}
+
+bool SignInFlows::cancel() const
+{
+    if (m_browser) {
+        m_browser->cancel();
         return true;
     }
-    if (device) {
-        device->cancel();
+    if (m_device) {
+        m_device->cancel();
         return true;
     }
     return false;
@@ -53,10 +63,10 @@ void SignInFlows::flowEnded(QObject *flow)
 {
     // The flow may be on the stack: it goes when control is back in the loop.
     flow->deleteLater();
-    if (browser == flow)
-        browser = nullptr;
-    if (device == flow)
-        device = nullptr;
+    if (m_browser == flow)
+        m_browser = nullptr;
+    if (m_device == flow)
+        m_device = nullptr;
 }
 
 // --- SessionPrivate ------------------------------------------------------------
@@ -93,10 +103,10 @@ void SessionPrivate::startBrowserSignIn()
     if (!beginSignIn(configError))
         return;
     SignInFlows *f = flows();
-    f->claims.clear();
+    f->clearClaims();
     auto *flow = new BrowserFlow(this, f, m_epoch);
     flow->setParent(q);
-    f->browser = flow;
+    f->setBrowserFlow(flow);
     flow->start();
 }
 
@@ -110,10 +120,10 @@ void SessionPrivate::startDeviceSignIn()
     if (!beginSignIn(configError))
         return;
     SignInFlows *f = flows();
-    f->claims.clear();
+    f->clearClaims();
     auto *flow = new DeviceFlow(this, f, m_epoch);
     flow->setParent(q);
-    f->device = flow;
+    f->setDeviceFlow(flow);
     flow->start();
 }
 
@@ -129,7 +139,7 @@ void SessionPrivate::startCookieLogin(const QString &username, const QString &pa
     if (!beginSignIn(configError))
         return;
     if (m_flows)
-        m_flows->claims.clear();
+        m_flows->clearClaims();
     const quint64 epoch = m_epoch;
     QByteArray passwordUtf8 = password.toUtf8();
     const SecretBytes secret = SecretBytes::adopt(passwordUtf8);
@@ -158,7 +168,7 @@ void SessionPrivate::completeInteractiveSignIn(quint64 epoch, TokenResponse resp
     Q_Q(Session);
     if (epoch != m_epoch)
         return;
-    if (m_flows && !m_flows->claims.isEmpty())
+    if (m_flows && !m_flows->claims().isEmpty())
         Q_EMIT q->userChanged();
     finishSignIn(epoch, {}, std::move(response));
 }
@@ -213,7 +223,7 @@ QVariantMap Session::idTokenClaims() const
     if (!d->m_flows || d->m_state == State::SignedOut
         || d->m_state == State::ReauthenticationRequired)
         return {};
-    return d->m_flows->claims;
+    return d->m_flows->claims();
 }
 
 } // namespace SecureTokens

@@ -34,18 +34,29 @@ public:
     EndpointDiscovery *discovery() const;
     JwksCache *jwks();
 
-    //! Ends the running interactive flow, if any, with Cancelled. True if one ran.
-    bool cancel();
+    //! \a flow is the running interactive flow (deleted with this object if still there).
+    void setBrowserFlow(BrowserFlow *flow);
+    void setDeviceFlow(DeviceFlow *flow);
+    /*!
+        Ends the running interactive flow, if any, with Cancelled. True if one
+        ran. The flow reports back through flowEnded().
+    */
+    bool cancel() const;
     //! Called by \a flow when it is over (success or not); deletes it later.
     void flowEnded(QObject *flow);
 
-    SessionPrivate *const d;
-    QPointer<BrowserFlow> browser;
-    QPointer<DeviceFlow> device;
     //! Verified ID token claims of the current sign-in (never the token).
-    QVariantMap claims;
+    const QVariantMap &claims() const { return m_claims; }
+    void setClaims(const QVariantMap &claims) { m_claims = claims; }
+    void clearClaims() { m_claims.clear(); }
 
 private:
+    Q_DISABLE_COPY_MOVE(SignInFlows)
+
+    SessionPrivate *const m_d;
+    QPointer<BrowserFlow> m_browser;
+    QPointer<DeviceFlow> m_device;
+    QVariantMap m_claims;
     QPointer<JwksCache> m_jwks;
 };
 

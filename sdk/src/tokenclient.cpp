@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "tokenclient_p.h"
 
+#include "invokelater_p.h"
 #include "logging_p.h"
 
 #include <QDateTime>
@@ -11,6 +12,7 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <array>
 #include <memory>
 
 namespace SecureTokens {
@@ -21,7 +23,8 @@ namespace {
 // characters outside unreserved percent-encoded.
 void appendFormValue(QByteArray &body, QByteArrayView value)
 {
-    static const char hex[] = "0123456789ABCDEF";
+    static constexpr std::array<char, 16> hex
+            = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     for (const char c : value) {
         const auto u = static_cast<unsigned char>(c);
         if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-'
@@ -29,10 +32,38 @@ void appendFormValue(QByteArray &body, QByteArrayView value)
             body.append(c);
         } else {
             body.append('%');
-            body.append(hex[u >> 4]);
-            body.append(hex[u & 0xf]);
+            body.append(hex.at(u >> 4));
+            body.append(hex.at(u & 0xf));
         }
     }
+}
+
+//! One reply being collected (collectReply()).
+struct Collection
+{
+    QByteArray body;
+    bool tooLarge = false;
+    bool timedOut = false;
+    bool done = false;
+};
+
+ErrorInfo transportErrorOf(QNetworkReply *reply, const Collection &state, qint64 maxBytes,
+                           int status)
+{
+    if (state.tooLarge)
+        return ErrorInfo::make(
+                Error::ResponseTooLarge,
+                QStringLiteral("The server's answer exceeds %1 bytes.").arg(maxBytes));
+    if (state.timedOut)
+        return ErrorInfo::make(Error::Timeout,
+                               QStringLiteral("The server did not answer in time."));
+    if (status == 0)
+        return errorFromNetworkReply(reply);
+    // Credential requests never follow redirects (the credentials would follow).
+    if (status >= 300 && status < 400)
+        return ErrorInfo::make(Error::MalformedResponse,
+                               QStringLiteral("The server answered with a redirect."));
+    return {};
 }
 
 } // namespace
@@ -95,19 +126,11 @@ QNetworkReply *TokenEndpointClient::post(const QUrl &endpoint, const QList<Field
     return reply;
 }
 
-void TokenEndpointClient::collect(
-        QNetworkReply *reply, QObject *context,
-        std::function<void(ErrorInfo, int, QByteArray, QByteArray, QByteArray)> finished)
+void collectReply(QNetworkReply *reply, const SessionConfig &config, QObject *context,
+                  std::function<void(CollectedReply &answer)> finished)
 {
-    struct State
-    {
-        QByteArray body;
-        bool tooLarge = false;
-        bool timedOut = false;
-        bool done = false;
-    };
-    auto state = std::make_shared<State>();
-    const qint64 maxBytes = m_config->maxResponseBytes;
+    auto state = std::make_shared<Collection>();
+    const qint64 maxBytes = config.maxResponseBytes;
     QPointer<QObject> guard(context);
 
     auto *deadline = new QTimer(reply);
@@ -116,7 +139,7 @@ void TokenEndpointClient::collect(
         state->timedOut = true;
         reply->abort();
     });
-    deadline->start(m_config->requestTimeout);
+    deadline->start(config.requestTimeout);
 
     QObject::connect(reply, &QIODevice::readyRead, reply, [reply, state, maxBytes] {
         if (state->tooLarge)
@@ -131,66 +154,57 @@ void TokenEndpointClient::collect(
         state->body.append(reply->readAll());
     });
 
-    QObject::connect(reply, &QNetworkReply::finished, reply, [=] {
-        if (state->done)
-            return;
-        state->done = true;
-        deadline->stop();
-        if (!state->tooLarge && reply->bytesAvailable() > 0) {
-            if (state->body.size() + reply->bytesAvailable() > maxBytes)
-                state->tooLarge = true;
-            else
-                state->body.append(reply->readAll());
-        }
-        reply->deleteLater();
-
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        ErrorInfo transport;
-        if (state->tooLarge) {
-            transport = ErrorInfo::make(
-                    Error::ResponseTooLarge,
-                    QStringLiteral("The server's answer exceeds %1 bytes.").arg(maxBytes));
-        } else if (state->timedOut) {
-            transport = ErrorInfo::make(Error::Timeout,
-                                        QStringLiteral("The server did not answer in time."));
-        } else if (status == 0) {
-            transport = errorFromNetworkReply(reply);
-        } else if (status >= 300 && status < 400) {
-            // Token requests never follow redirects (credentials would follow).
-            transport = ErrorInfo::make(Error::MalformedResponse,
-                                        QStringLiteral("The server answered with a redirect."));
-        }
-        transport.httpStatus = status;
-        if (!guard) {
-            secureWipe(state->body);
-            return;
-        }
-        finished(transport, status, reply->header(QNetworkRequest::ContentTypeHeader).toByteArray(),
-                 std::move(state->body), reply->rawHeader(QByteArrayLiteral("Retry-After")));
-    });
+    QObject::connect(
+            reply, &QNetworkReply::finished, reply,
+            [reply, state, maxBytes, guard, deadline, finished = std::move(finished)] {
+                if (state->done)
+                    return;
+                state->done = true;
+                deadline->stop();
+                if (!state->tooLarge && reply->bytesAvailable() > 0) {
+                    if (state->body.size() + reply->bytesAvailable() > maxBytes)
+                        state->tooLarge = true;
+                    else
+                        state->body.append(reply->readAll());
+                }
+                reply->deleteLater();
+                if (!guard) {
+                    secureWipe(state->body);
+                    return;
+                }
+                CollectedReply answer;
+                answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                answer.transportError = transportErrorOf(reply, *state, maxBytes, answer.status);
+                answer.transportError.httpStatus = answer.status;
+                answer.contentType
+                        = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+                answer.body = std::move(state->body);
+                answer.retryAfter = reply->rawHeader(QByteArrayLiteral("Retry-After"));
+                answer.rawHeaders = reply->rawHeaderPairs();
+                finished(answer);
+            });
 }
 
 QNetworkReply *TokenEndpointClient::requestToken(const QUrl &endpoint, const QList<Field> &fields,
                                                  QObject *context, TokenCallback done)
 {
     QNetworkReply *reply = post(endpoint, fields);
-    collect(reply, context,
-            [done = std::move(done)](ErrorInfo transport, int status, QByteArray contentType,
-                                     QByteArray body, QByteArray retryAfter) {
-                TokenResponse response;
-                ErrorInfo error = transport;
-                if (!transport.isError()) {
-                    TokenResponseLimits limits;
-                    error = parseTokenResponse(status, contentType, body, &response, limits);
-                }
-                secureWipe(body);
-                if (error.isError() && !retryAfter.isEmpty())
-                    error.retryAfterSeconds
-                            = parseRetryAfter(retryAfter, QDateTime::currentDateTimeUtc());
-                if (error.isError() && error.httpStatus == 0)
-                    error.httpStatus = status;
-                done(error, std::move(response));
-            });
+    collectReply(reply, *m_config, context, [done = std::move(done)](CollectedReply &answer) {
+        TokenResponse response;
+        ErrorInfo error = answer.transportError;
+        if (!error.isError()) {
+            TokenResponseLimits limits;
+            error = parseTokenResponse(answer.status, answer.contentType, answer.body, &response,
+                                       limits);
+        }
+        secureWipe(answer.body);
+        if (error.isError() && !answer.retryAfter.isEmpty())
+            error.retryAfterSeconds
+                    = parseRetryAfter(answer.retryAfter, QDateTime::currentDateTimeUtc());
+        if (error.isError() && error.httpStatus == 0)
+            error.httpStatus = answer.status;
+        done(error, std::move(response));
+    });
     return reply;
 }
 
@@ -203,25 +217,23 @@ QNetworkReply *TokenEndpointClient::revoke(const QUrl &endpoint, const SecretByt
     fields.append({QByteArrayLiteral("token_type_hint"), tokenTypeHint.toByteArray(), nullptr});
     fields.append({QByteArrayLiteral("client_id"), m_config->clientId.toUtf8(), nullptr});
     QNetworkReply *reply = post(endpoint, fields);
-    collect(reply, context,
-            [done = std::move(done)](ErrorInfo transport, int status, QByteArray, QByteArray body,
-                                     QByteArray) {
-                secureWipe(body);
-                if (transport.isError()) {
-                    done(transport);
-                    return;
-                }
-                // RFC 7009 §2.2: 200 for revoked and for unknown tokens alike.
-                if (status == 200) {
-                    done({});
-                    return;
-                }
-                ErrorInfo error = ErrorInfo::make(
-                        status >= 500 ? Error::ServerError : Error::InvalidRequest,
-                        QStringLiteral("Revocation failed with HTTP %1.").arg(status));
-                error.httpStatus = status;
-                done(error);
-            });
+    collectReply(reply, *m_config, context, [done = std::move(done)](CollectedReply &answer) {
+        secureWipe(answer.body);
+        if (answer.transportError.isError()) {
+            done(answer.transportError);
+            return;
+        }
+        // RFC 7009 §2.2: 200 for revoked and for unknown tokens alike.
+        if (answer.status == 200) {
+            done({});
+            return;
+        }
+        ErrorInfo error = ErrorInfo::make(
+                answer.status >= 500 ? Error::ServerError : Error::InvalidRequest,
+                QStringLiteral("Revocation failed with HTTP %1.").arg(answer.status));
+        error.httpStatus = answer.status;
+        done(error);
+    });
     return reply;
 }
 

@@ -21,6 +21,30 @@ class QObject;
 
 namespace SecureTokens {
 
+//! What collectReply() hands back once a reply has finished.
+struct CollectedReply
+{
+    //! Too large, timed out, no HTTP answer, or a redirect (never followed); httpStatus set.
+    ErrorInfo transportError;
+    int status = 0; //!< HTTP status, 0 without an answer
+    QByteArray contentType;
+    QByteArray body; //!< empty when too large; the receiver wipes it
+    QByteArray retryAfter; //!< the raw Retry-After header
+    QList<QPair<QByteArray, QByteArray>> rawHeaders; //!< all of them, e.g. for Set-Cookie
+};
+
+/*!
+    \internal
+    Collects the answer to \a reply with the transport rules every credential
+    request shares: a body of at most SessionConfig::maxResponseBytes, a hard
+    deadline of SessionConfig::requestTimeout (then the reply is aborted), and a
+    redirect counts as an error. \a finished runs once, when the reply has
+    finished, unless \a context is destroyed first (the body is wiped then).
+    The reply deletes itself afterwards.
+*/
+void collectReply(QNetworkReply *reply, const SessionConfig &config, QObject *context,
+                  std::function<void(CollectedReply &answer)> finished);
+
 /*!
     \internal
     Talks to the authorization server's token and revocation endpoints: builds
@@ -61,11 +85,6 @@ public:
 
 private:
     QNetworkReply *post(const QUrl &endpoint, const QList<Field> &fields);
-    //! Collects the body with a size cap and a deadline; calls \a finished once.
-    void collect(QNetworkReply *reply, QObject *context,
-                 std::function<void(ErrorInfo transportError, int status, QByteArray contentType,
-                                    QByteArray body, QByteArray retryAfter)>
-                         finished);
 
     QNetworkAccessManager *m_nam;
     const SessionConfig *m_config;

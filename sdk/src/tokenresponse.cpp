@@ -10,6 +10,8 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace SecureTokens {
@@ -58,13 +60,7 @@ bool isTchar(char c)
 
 bool isToken(QByteArrayView s)
 {
-    if (s.isEmpty())
-        return false;
-    for (char c : s) {
-        if (!isTchar(c))
-            return false;
-    }
-    return true;
+    return !s.isEmpty() && std::all_of(s.begin(), s.end(), isTchar);
 }
 
 QByteArrayView trimOws(QByteArrayView s)
@@ -118,7 +114,7 @@ QUrl validErrorUri(const QString &raw)
 {
     if (raw.isEmpty() || raw.size() > maxErrorUriChars)
         return {};
-    const QUrl url(raw, QUrl::StrictMode);
+    QUrl url(raw, QUrl::StrictMode);
     if (!url.isValid() || url.isRelative() || url.host().isEmpty())
         return {};
     const QString scheme = url.scheme();
@@ -404,11 +400,13 @@ struct DateCursor
         return true;
     }
     // Matches one of names; returns its index or -1.
-    template<std::size_t N> int oneOf(const char *const (&names)[N])
+    template<std::size_t N> int oneOf(const std::array<const char *, N> &names)
     {
-        for (std::size_t k = 0; k < N; ++k) {
-            if (literal(QByteArrayView(names[k])))
-                return int(k);
+        int index = 0;
+        for (const char *name : names) {
+            if (literal(QByteArrayView(name)))
+                return index;
+            ++index;
         }
         return -1;
     }
@@ -418,10 +416,10 @@ struct DateCursor
     }
 };
 
-const char *const shortDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-const char *const longDays[]
+constexpr std::array<const char *, 7> shortDays = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+constexpr std::array<const char *, 7> longDays
         = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
-const char *const months[]
+constexpr std::array<const char *, 12> months
         = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 // Returns seconds since the Unix epoch, or false.
@@ -431,13 +429,17 @@ bool toEpoch(int year, int month, int day, int h, int m, int s, qint64 *epoch)
     if (!date.isValid() || h > 23 || m > 59 || s > 60) // 60: leap second (RFC 5322 §3.3)
         return false;
     const qint64 days = date.toJulianDay() - QDate(1970, 1, 1).toJulianDay();
-    *epoch = days * 86400 + h * 3600 + m * 60 + s;
+    *epoch = days * 86400 + qint64(h) * 3600 + qint64(m) * 60 + s;
     return true;
 }
 
 bool parseHttpDate(QByteArrayView value, int nowYear, qint64 *epoch)
 {
-    int day = 0, year = 0, h = 0, m = 0, s = 0;
+    int day = 0;
+    int year = 0;
+    int h = 0;
+    int m = 0;
+    int s = 0;
     int month = -1;
 
     // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
@@ -517,7 +519,7 @@ Error errorFromOAuthCode(QStringView oauthError, int httpStatus)
         Error error;
     };
     // RFC 6749 §5.2, plus access_denied from §4.1.2.1 (authorization endpoint).
-    static constexpr Mapping mappings[] = {
+    static constexpr std::array<Mapping, 9> mappings = {{
             {"invalid_request", Error::InvalidRequest},
             {"invalid_client", Error::InvalidClient},
             {"invalid_grant", Error::InvalidGrant},
@@ -527,7 +529,7 @@ Error errorFromOAuthCode(QStringView oauthError, int httpStatus)
             {"access_denied", Error::AccessDenied},
             {"server_error", Error::ServerError},
             {"temporarily_unavailable", Error::TemporarilyUnavailable},
-    };
+    }};
     Error mapped = Error::NoError;
     for (const Mapping &m : mappings) {
         if (oauthError == QLatin1String(m.code)) { // codes are case-sensitive ASCII

@@ -21,8 +21,8 @@ namespace SecureTokens {
 //! Bounds applied to a token-endpoint answer before and while it is parsed.
 struct TokenResponseLimits
 {
-    qint64 maxBodyBytes = 64 * 1024;
-    qsizetype maxTokenBytes = 16 * 1024; //!< per token field (and for "scope")
+    qint64 maxBodyBytes = qint64(64) * 1024;
+    qsizetype maxTokenBytes = qsizetype(16) * 1024; //!< per token field (and for "scope")
     qint64 minExpiresIn = 1; //!< seconds
     qint64 maxExpiresIn = 10LL * 365 * 24 * 3600; //!< seconds
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "wwwauthenticate_p.h"
 
+#include <algorithm>
+
 namespace SecureTokens {
 
 namespace {
@@ -230,14 +232,13 @@ bool hasBearerChallenge(QByteArrayView header, QByteArray *error)
     if (error)
         error->clear();
     const QList<AuthChallenge> challenges = parseWwwAuthenticate(header);
-    for (const AuthChallenge &challenge : challenges) {
-        if (challenge.isScheme("Bearer")) {
-            if (error)
-                *error = challenge.param("error");
-            return true;
-        }
-    }
-    return false;
+    const auto bearer = std::find_if(challenges.begin(), challenges.end(),
+                                     [](const AuthChallenge &c) { return c.isScheme("Bearer"); });
+    if (bearer == challenges.end())
+        return false;
+    if (error)
+        *error = bearer->param("error");
+    return true;
 }
 
 } // namespace SecureTokens

@@ -18,7 +18,7 @@
 namespace SecureTokens {
 
 //! Limits of parseWwwAuthenticate().
-inline constexpr qsizetype maxWwwAuthenticateBytes = 8 * 1024;
+inline constexpr qsizetype maxWwwAuthenticateBytes = qsizetype(8) * 1024;
 inline constexpr qsizetype maxAuthChallenges = 32;
 inline constexpr qsizetype maxAuthParams = 32; //!< per challenge
 

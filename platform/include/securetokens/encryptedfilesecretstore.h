@@ -64,9 +64,11 @@ public:
     QString backendName() const override;
 
     //! Largest value written (bytes); larger values fail with TooLarge.
-    static constexpr qsizetype maxValueSize = 64 * 1024;
+    static constexpr qsizetype maxValueSize = qsizetype(64) * 1024;
 
 private:
+    Q_DISABLE_COPY_MOVE(EncryptedFileSecretStore)
+
     class Private;
     std::unique_ptr<Private> d;
 };

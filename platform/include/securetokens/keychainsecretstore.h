@@ -34,7 +34,7 @@ class SECURETOKENS_EXPORT KeychainSecretStore : public SecretStore
     Q_OBJECT
 
 public:
-    explicit KeychainSecretStore(const QString &service, QObject *parent = nullptr);
+    explicit KeychainSecretStore(QString service, QObject *parent = nullptr);
     ~KeychainSecretStore() override;
 
     QString service() const;
@@ -50,7 +50,7 @@ public:
         touching the backend. Values above backendEntryLimit() are split over
         several entries (docs/platforms.md).
     */
-    static constexpr qsizetype maxValueSize = 64 * 1024;
+    static constexpr qsizetype maxValueSize = qsizetype(64) * 1024;
 
     /*!
         The most bytes one backend entry holds on this platform: 2560 on Windows
@@ -67,6 +67,8 @@ public:
     void setBackendEntryLimitForTesting(qsizetype limit);
 
 private:
+    Q_DISABLE_COPY_MOVE(KeychainSecretStore)
+
     QString m_service;
     qsizetype m_entryLimit;
     //! Runs this store's calls one at a time (a write and its read-back stay together).

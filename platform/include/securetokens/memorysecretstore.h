@@ -47,6 +47,8 @@ public:
     int writeCount() const;
 
 private:
+    Q_DISABLE_COPY_MOVE(MemorySecretStore)
+
     struct Injected
     {
         Status status = Status::Ok;

@@ -64,7 +64,8 @@ public:
     virtual void read(const QString &account, QObject *context, ReadCallback done) = 0;
     //! Stores \a secret for \a account, replacing any previous value.
     virtual void write(const QString &account, const SecretBytes &secret, QObject *context,
-                       Callback done) = 0;
+                       Callback done)
+            = 0;
     //! Removes the secret for \a account. Removing a missing entry is Ok, not NotFound.
     virtual void remove(const QString &account, QObject *context, Callback done) = 0;
 
@@ -83,7 +84,9 @@ public:
     static Error toError(Status status);
 
 private:
-    std::chrono::milliseconds m_timeout{10000};
+    Q_DISABLE_COPY_MOVE(SecretStore)
+
+    std::chrono::milliseconds m_timeout {10000};
 };
 
 } // namespace SecureTokens

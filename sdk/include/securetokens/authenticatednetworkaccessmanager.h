@@ -101,6 +101,8 @@ protected:
                                  QIODevice *outgoingData = nullptr) override;
 
 private:
+    Q_DISABLE_COPY_MOVE(AuthenticatedNetworkAccessManager)
+
     friend class AuthenticatedReply;
     //! QNetworkAccessManager::createRequest, for the requests the SDK itself sends.
     QNetworkReply *createUnauthenticatedRequest(Operation op, const QNetworkRequest &request,

@@ -56,7 +56,7 @@ public:
     std::size_t size() const noexcept { return m_size; }
 
     //! A view of the bytes, valid until this object changes. Do not store it.
-    QByteArrayView view() const noexcept { return QByteArrayView(m_data.get(), qsizetype(m_size)); }
+    QByteArrayView view() const noexcept { return {m_data.get(), qsizetype(m_size)}; }
 
     /*!
         A QByteArray copy of the secret, for APIs that need one (an HTTP header).
@@ -75,6 +75,8 @@ public:
     bool equals(QByteArrayView other) const noexcept;
 
 private:
+    // The owned heap buffer, of a size known at run time only (std::array cannot hold it).
+    // NOLINTNEXTLINE(cppcoreguidelines-avoid-c-arrays,modernize-avoid-c-arrays)
     std::unique_ptr<char[]> m_data;
     std::size_t m_size = 0;
 };

@@ -111,6 +111,29 @@ public:
     //! The QNetworkAccessManager used to talk to the authorization server.
     QNetworkAccessManager *authorizationNetworkAccessManager() const;
 
+Q_SIGNALS:
+    void stateChanged(SecureTokens::Session::State state);
+    void errorOccurred(const SecureTokens::ErrorInfo &error);
+    void accessTokenChanged();
+    void userChanged();
+    void offlineChanged(bool offline);
+    /*!
+        signOut() has completed: the local copies are wiped and the server was
+        told, or could not be (then errorOccurred() came first). Emitted once per
+        signOut() call, also when the session was already signed out.
+    */
+    void signedOut();
+    //! discoverEndpoints() succeeded (also when the metadata was already there).
+    void endpointsDiscovered();
+    /*!
+        A device sign-in started: show \a userCode and \a verificationUri to
+        the user (RFC 8628 §3.3), or \a verificationUriComplete (which embeds
+        the code; may be empty) e.g. as a QR code. The code is valid until
+        \a expiresAt. These values are meant to be shown; none is a token.
+    */
+    void deviceCodeReady(const QString &userCode, const QUrl &verificationUri,
+                         const QUrl &verificationUriComplete, const QDateTime &expiresAt);
+
 public Q_SLOTS:
     /*!
         Resource-owner password grant (RFC 6749 §4.3). Legacy: prefer browser
@@ -171,30 +194,9 @@ public Q_SLOTS:
     */
     void signOut();
 
-Q_SIGNALS:
-    void stateChanged(SecureTokens::Session::State state);
-    void errorOccurred(const SecureTokens::ErrorInfo &error);
-    void accessTokenChanged();
-    void userChanged();
-    void offlineChanged(bool offline);
-    /*!
-        signOut() has completed: the local copies are wiped and the server was
-        told, or could not be (then errorOccurred() came first). Emitted once per
-        signOut() call, also when the session was already signed out.
-    */
-    void signedOut();
-    //! discoverEndpoints() succeeded (also when the metadata was already there).
-    void endpointsDiscovered();
-    /*!
-        A device sign-in started: show \a userCode and \a verificationUri to
-        the user (RFC 8628 §3.3), or \a verificationUriComplete (which embeds
-        the code; may be empty) e.g. as a QR code. The code is valid until
-        \a expiresAt. These values are meant to be shown; none is a token.
-    */
-    void deviceCodeReady(const QString &userCode, const QUrl &verificationUri,
-                         const QUrl &verificationUriComplete, const QDateTime &expiresAt);
-
 private:
+    Q_DISABLE_COPY_MOVE(Session)
+
     friend class AuthenticatedNetworkAccessManager;
     friend class AuthenticatedNetworkAccessManagerPrivate;
     Q_DECLARE_PRIVATE(Session)

@@ -141,7 +141,7 @@ struct SECURETOKENS_EXPORT SessionConfig
     //! Time limit for one request to the authorization server.
     std::chrono::milliseconds requestTimeout {30000};
     //! Largest token-endpoint response body accepted (bytes).
-    qint64 maxResponseBytes = 64 * 1024;
+    qint64 maxResponseBytes = qint64(64) * 1024;
 
     //! The origins that receive the bearer token, after applying the defaults above.
     QList<QUrl> effectiveApiOrigins() const;
