@@ -33,6 +33,18 @@ QJsonObject json(const char *text)
 
 } // namespace
 
+// Compares a CLI run's exit code and shows the child's stderr when it differs
+// (a sanitizer report in a child surfaces here as its exit code 66).
+#define COMPARE_EXIT(run, expected) \
+    do { \
+        const Run &r_ = (run); \
+        const int expected_ = (expected); \
+        QVERIFY2(r_.exitCode == expected_, \
+                 QByteArray("exit code " + QByteArray::number(r_.exitCode) + ", expected " \
+                            + QByteArray::number(expected_) + "; stderr:\n" + r_.err) \
+                         .constData()); \
+    } while (false)
+
 class TestRotation : public QObject
 {
     Q_OBJECT
@@ -111,7 +123,7 @@ private Q_SLOTS:
     void eightProcessesAtOnceNeverReuseAToken()
     {
         startServer(0);
-        QCOMPARE(login().exitCode, 0);
+        COMPARE_EXIT(login(), 0);
         constexpr int rounds = 20;
         constexpr int processes = 8;
         int succeeded = 0;
@@ -141,7 +153,7 @@ private Q_SLOTS:
         // never stored the successor. A reuse grace window lets the next
         // process recover that session instead of ending it.
         startServer(30);
-        QCOMPARE(login().exitCode, 0);
+        COMPARE_EXIT(login(), 0);
         m_server->setFaults(json("{\"refresh_delay_ms\": 20000}"));
         std::unique_ptr<QProcess> holder = cli().start(callArgs());
         // The holder's refresh reached the server: it holds the lock now.
@@ -174,7 +186,7 @@ private Q_SLOTS:
         // presenting it is reuse. The next process must end cleanly (77), not
         // hang and not retry.
         startServer(0);
-        QCOMPARE(login().exitCode, 0);
+        COMPARE_EXIT(login(), 0);
         m_server->setFaults(json("{\"refresh_delay_ms\": 20000}"));
         std::unique_ptr<QProcess> victim = cli().start(callArgs());
         QTRY_COMPARE_WITH_TIMEOUT(stat("refresh_grants"), 1, kWait);
@@ -184,17 +196,17 @@ private Q_SLOTS:
 
         const int errorsBefore = stat("token_errors");
         const Run next = cli().run(callArgs(), {}, {}, kWait);
-        QCOMPARE(next.exitCode, 77);
+        COMPARE_EXIT(next, 77);
         QCOMPARE(stat("reuse_detected"), 1);
         QCOMPARE(stat("token_errors") - errorsBefore, 1); // one attempt, no retry storm
         QVERIFY(!stored()); // the dead token was removed
-        QCOMPARE(cli().run({QStringLiteral("status")}).exitCode, 77);
+        COMPARE_EXIT(cli().run({QStringLiteral("status")}), 77);
     }
 
     void crashMidRefreshWithGraceRecovers()
     {
         startServer(30);
-        QCOMPARE(login().exitCode, 0);
+        COMPARE_EXIT(login(), 0);
         m_server->setFaults(json("{\"refresh_delay_ms\": 20000}"));
         std::unique_ptr<QProcess> victim = cli().start(callArgs());
         QTRY_COMPARE_WITH_TIMEOUT(stat("refresh_grants"), 1, kWait);
@@ -205,7 +217,7 @@ private Q_SLOTS:
         QVERIFY2(next.exitCode == 0, next.err.constData());
         QCOMPARE(stat("grace_reuses"), 1);
         QCOMPARE(stat("reuse_detected"), 0);
-        QCOMPARE(cli().run(callArgs()).exitCode, 0);
+        COMPARE_EXIT(cli().run(callArgs()), 0);
     }
 
     void faultMatrix_data()
@@ -245,14 +257,14 @@ private Q_SLOTS:
         QFETCH(bool, kept);
         QFETCH(int, grace);
         startServer(grace);
-        QCOMPARE(login().exitCode, 0);
+        COMPARE_EXIT(login(), 0);
         m_server->setFaults(QJsonDocument::fromJson(faults).object());
         QProcessEnvironment shortTimeout;
         shortTimeout.insert(QStringLiteral("SECURETOKENS_TIMEOUT"), QStringLiteral("1"));
         const Run r = cli().run(callArgs(), {}, shortTimeout, kWait);
-        QCOMPARE(r.exitCode, exitCode);
+        COMPARE_EXIT(r, exitCode);
         QCOMPARE(stored(), kept);
-        QCOMPARE(cli().run({QStringLiteral("status")}).exitCode, kept ? 0 : 77);
+        COMPARE_EXIT(cli().run({QStringLiteral("status")}), kept ? 0 : 77);
         m_server->clearFaults();
         if (kept) {
             // Transient: the next process recovers the same session.
@@ -260,7 +272,7 @@ private Q_SLOTS:
             QVERIFY2(again.exitCode == 0, again.err.constData());
             QCOMPARE(stat("reuse_detected"), 0);
         } else {
-            QCOMPARE(cli().run(callArgs()).exitCode, 77);
+            COMPARE_EXIT(cli().run(callArgs()), 77);
         }
     }
 };
