@@ -134,6 +134,12 @@ bool SessionPrivate::hasUsableAccessToken() const
     return m_accessDeadline.remainingTime() > 1000;
 }
 
+bool SessionPrivate::canSendNow() const
+{
+    return m_state == Session::State::SignedIn && !m_signingOut && !m_refreshInFlight
+            && hasUsableAccessToken();
+}
+
 void SessionPrivate::setState(Session::State state)
 {
     Q_Q(Session);
@@ -191,7 +197,7 @@ void SessionPrivate::withUsableToken(QObject *context, TokenCallback done)
         invokeLater(context, [done = std::move(done), error] { done(error); });
         return;
     }
-    if (!m_refreshInFlight && m_state == Session::State::SignedIn && hasUsableAccessToken()) {
+    if (canSendNow()) {
         invokeLater(context, [done = std::move(done)] { done({}); });
         return;
     }

@@ -47,6 +47,12 @@ public:
     // --- used by AuthenticatedNetworkAccessManager -------------------------
     //! Whether the in-memory access token can be sent now (present, not about to expire).
     bool hasUsableAccessToken() const;
+    /*!
+        A request may carry the current access token right now: signed in, no
+        renewal under way, not signing out, and the token not about to expire
+        (the case in which withUsableToken() would answer "go ahead").
+    */
+    bool canSendNow() const;
     quint64 generation() const { return m_generation; }
     const SecretBytes &accessToken() const { return m_accessToken; }
     /*!
