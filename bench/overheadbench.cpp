@@ -15,6 +15,8 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 
 #if __has_include(<valgrind/callgrind.h>)
@@ -27,6 +29,11 @@ namespace Bench {
 namespace {
 
 constexpr int inFlight = 64;
+// Under callgrind one request at a time: with many in flight, how many answers
+// each event-loop wake-up finds varies from run to run (the server runs at
+// full speed, the client some 50x slower), and the loop's own instructions
+// swamped the difference being measured (±10% between identical runs).
+constexpr int callgrindInFlight = 1;
 
 struct Clients
 {
@@ -172,12 +179,12 @@ int callgrindChild(const Options &options, bool sdkSide, int requests)
     if (!makeClients(server.baseUrl(), &clients))
         return 2;
     auto send = sender(clients, sdkSide);
-    runClosedLoop(200, inFlight, send); // warm-up, not instrumented
+    runClosedLoop(200, callgrindInFlight, send); // warm-up, not instrumented
 #ifdef SECURETOKENS_BENCH_HAVE_CALLGRIND
     CALLGRIND_ZERO_STATS;
     CALLGRIND_START_INSTRUMENTATION;
 #endif
-    const LoadResult result = runClosedLoop(requests, inFlight, send, 1800000);
+    const LoadResult result = runClosedLoop(requests, callgrindInFlight, send, 1800000);
 #ifdef SECURETOKENS_BENCH_HAVE_CALLGRIND
     CALLGRIND_STOP_INSTRUMENTATION;
 #endif
@@ -217,48 +224,65 @@ QJsonObject runCallgrind(const Options &options)
         return {};
     }
     const int requests = options.quick ? 200 : 500;
+    // Several runs per side, alternating, and the median of each side: the
+    // count still moves some 5-10% between identical runs (how often the
+    // event loop wakes while it waits for the server), see docs/benchmarks.md.
+    const int runs = options.quick ? 1 : 3;
     QTemporaryDir dir;
-    QJsonObject out {{QStringLiteral("requests"), requests}};
-    qint64 perRequest[2] = {0, 0};
-    for (int side = 0; side < 2; ++side) {
-        const QString name = side == 0 ? QStringLiteral("sdk") : QStringLiteral("plain");
-        const QString file = dir.filePath(QStringLiteral("callgrind.out.") + name);
-        QProcess child;
-        child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        child.start(valgrind,
-                    {QStringLiteral("-q"), QStringLiteral("--tool=callgrind"),
-                     QStringLiteral("--instr-atstart=no"),
-                     QStringLiteral("--callgrind-out-file=") + file, options.selfProgram,
-                     QStringLiteral("--callgrind-") + name, QStringLiteral("--requests"),
-                     QString::number(requests), QStringLiteral("--server-program"),
-                     options.serverProgram});
-        // Bounded: callgrind slows the client some 50x; 15 minutes is far beyond that.
-        if (!child.waitForFinished(15 * 60 * 1000) || child.exitCode() != 0) {
-            std::fprintf(stderr, "bench: callgrind run (%s) failed: %s\n", qPrintable(name),
-                         child.readAllStandardOutput().constData());
-            child.kill();
-            child.waitForFinished();
-            return {};
+    QJsonObject out {{QStringLiteral("requests"), requests}, {QStringLiteral("runs"), runs}};
+    std::array<QList<qint64>, 2> samples;
+    for (int run = 0; run < runs; ++run) {
+        for (int side = 0; side < 2; ++side) {
+            const QString name = side == 0 ? QStringLiteral("sdk") : QStringLiteral("plain");
+            const QString file
+                    = dir.filePath(QStringLiteral("callgrind.out.%1.%2").arg(name).arg(run));
+            QProcess child;
+            child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            child.start(valgrind,
+                        {QStringLiteral("-q"), QStringLiteral("--tool=callgrind"),
+                         QStringLiteral("--instr-atstart=no"),
+                         QStringLiteral("--callgrind-out-file=") + file, options.selfProgram,
+                         QStringLiteral("--callgrind-") + name, QStringLiteral("--requests"),
+                         QString::number(requests), QStringLiteral("--server-program"),
+                         options.serverProgram});
+            // Bounded: callgrind slows the client some 50x; 15 minutes is far beyond that.
+            if (!child.waitForFinished(15 * 60 * 1000) || child.exitCode() != 0) {
+                std::fprintf(stderr, "bench: callgrind run (%s) failed: %s\n", qPrintable(name),
+                             child.readAllStandardOutput().constData());
+                child.kill();
+                child.waitForFinished();
+                return {};
+            }
+            const qint64 total = callgrindTotal(file);
+            if (total <= 0) {
+                std::fprintf(stderr, "bench: no totals in the callgrind output\n");
+                return {};
+            }
+            samples.at(side).append(total / requests);
         }
-        const qint64 total = callgrindTotal(file);
-        if (total <= 0) {
-            std::fprintf(stderr, "bench: no totals in the callgrind output\n");
-            return {};
-        }
-        perRequest[side] = total / requests;
-        out.insert(name + QStringLiteral("_instructions_per_request"), perRequest[side]);
     }
-    const double r = ratio(double(perRequest[0]), double(perRequest[1]));
+    std::array<qint64, 2> perRequest {};
+    for (int side = 0; side < 2; ++side) {
+        QList<qint64> &values = samples.at(side);
+        std::sort(values.begin(), values.end());
+        perRequest.at(side) = values.at(values.size() / 2);
+        const QString name = side == 0 ? QStringLiteral("sdk") : QStringLiteral("plain");
+        out.insert(name + QStringLiteral("_instructions_per_request"), perRequest.at(side));
+        out.insert(name + QStringLiteral("_instructions_min"), values.first());
+        out.insert(name + QStringLiteral("_instructions_max"), values.last());
+    }
+    const double r = ratio(double(perRequest.at(0)), double(perRequest.at(1)));
     out.insert(QStringLiteral("instructions_ratio"), r);
-    printTable(
-            QStringLiteral("Instructions per request (callgrind, client process only, %1 "
-                           "requests, %2 in flight)")
-                    .arg(requests)
-                    .arg(inFlight),
-            {QStringLiteral("client"), QStringLiteral("Ir / request")},
-            {{QStringLiteral("AuthenticatedNetworkAccessManager"), QString::number(perRequest[0])},
-             {QStringLiteral("plain QNAM + hand-set header"), QString::number(perRequest[1])},
-             {QStringLiteral("ratio SDK / plain"), fixed(r, 3)}});
+    printTable(QStringLiteral("Instructions per request (callgrind, client process only, %1 "
+                              "requests, %2 in flight, median of %3 runs)")
+                       .arg(requests)
+                       .arg(callgrindInFlight)
+                       .arg(runs),
+               {QStringLiteral("client"), QStringLiteral("Ir / request")},
+               {{QStringLiteral("AuthenticatedNetworkAccessManager"),
+                 QString::number(perRequest.at(0))},
+                {QStringLiteral("plain QNAM + hand-set header"), QString::number(perRequest.at(1))},
+                {QStringLiteral("ratio SDK / plain"), fixed(r, 3)}});
     return out;
 #endif
 }
