@@ -60,17 +60,10 @@ void appendJsonString(QByteArray &out, QByteArrayView utf8)
 
 QNetworkRequest jsonRequest(const QUrl &url)
 {
-    QNetworkRequest request(url);
+    // No jar in either direction (credentialRequest()): the cookie lives only
+    // in the envelope.
+    QNetworkRequest request = credentialRequest(url);
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    request.setRawHeader(QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json"));
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::ManualRedirectPolicy);
-    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
-                         QNetworkRequest::AlwaysNetwork);
-    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
-    // No jar in either direction: the cookie lives only in the envelope.
-    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
     return request;
 }
 

@@ -25,17 +25,9 @@ QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, 
         invokeLater(context, [done = std::move(done), check] { done(check, {}); });
         return nullptr;
     }
-    QNetworkRequest request(url);
-    request.setRawHeader(QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json"));
     // Metadata decides where credentials go: it must come from exactly this
     // URL (no redirect to another host), fresh, without cookies.
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::ManualRedirectPolicy);
-    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
-                         QNetworkRequest::AlwaysNetwork);
-    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
-    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    QNetworkRequest request = credentialRequest(url);
     QNetworkReply *reply = nullptr;
     if (form) {
         request.setHeader(QNetworkRequest::ContentTypeHeader,

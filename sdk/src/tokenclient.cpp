@@ -105,12 +105,21 @@ QNetworkReply *TokenEndpointClient::post(const QUrl &endpoint, const QList<Field
         appendFormValue(body, field.secret ? field.secret->view() : QByteArrayView(field.value));
     }
 
-    QNetworkRequest request(endpoint);
+    QNetworkRequest request = credentialRequest(endpoint);
     request.setHeader(QNetworkRequest::ContentTypeHeader,
                       QByteArrayLiteral("application/x-www-form-urlencoded"));
+
+    QNetworkReply *reply = m_nam->post(request, body);
+    // QNAM shares the buffer until it is sent; secureWipe only wipes a buffer
+    // we own alone, so this is a no-op while it is shared and safe either way.
+    secureWipe(body);
+    return reply;
+}
+
+QNetworkRequest credentialRequest(const QUrl &url)
+{
+    QNetworkRequest request(url);
     request.setRawHeader(QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json"));
-    // Credentials never follow a redirect, never come from or go to a cache,
-    // and the token endpoint gets no cookies (RFC 6749 §5.1 no-store).
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                          QNetworkRequest::ManualRedirectPolicy);
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
@@ -118,12 +127,7 @@ QNetworkReply *TokenEndpointClient::post(const QUrl &endpoint, const QList<Field
     request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
     request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
     request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
-
-    QNetworkReply *reply = m_nam->post(request, body);
-    // QNAM shares the buffer until it is sent; secureWipe only wipes a buffer
-    // we own alone, so this is a no-op while it is shared and safe either way.
-    secureWipe(body);
-    return reply;
+    return request;
 }
 
 void collectReply(QNetworkReply *reply, const SessionConfig &config, QObject *context,

@@ -9,6 +9,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QNetworkRequest>
 #include <QPair>
 #include <QPointer>
 #include <QUrl>
@@ -32,6 +33,15 @@ struct CollectedReply
     QByteArray retryAfter; //!< the raw Retry-After header
     QList<QPair<QByteArray, QByteArray>> rawHeaders; //!< all of them, e.g. for Set-Cookie
 };
+
+/*!
+    \internal
+    A request to a credential endpoint (token, revocation, cookie transport,
+    provider metadata) that asks for JSON and never follows a redirect (the
+    credentials would follow), never reads or writes a cache and carries no
+    cookie from a jar in either direction (RFC 6749 §5.1 no-store).
+*/
+QNetworkRequest credentialRequest(const QUrl &url);
 
 /*!
     \internal
