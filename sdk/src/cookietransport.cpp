@@ -93,17 +93,24 @@ CookieUpdate refreshCookieFrom(const QList<QPair<QByteArray, QByteArray>> &heade
     for (const auto &[name, value] : headers) {
         if (name.compare("set-cookie", Qt::CaseInsensitive) != 0)
             continue;
-        for (const QByteArray &line : value.split('\n')) {
-            const SetCookie parsed = parseSetCookie(line, now);
-            if (!parsed.ok || parsed.name != cookieName)
-                continue;
-            if (parsed.deletes()) {
-                update.deleted = true;
-                update.value.clear();
-            } else if (isCookieOctets(parsed.value) && !parsed.value.isEmpty()) {
-                update.value = parsed.value;
-                update.deleted = false;
+        // split() and the parser copy the cookie value; those copies are
+        // wiped (secureWipe leaves a buffer alone while update.value shares it).
+        QList<QByteArray> lines = value.split('\n');
+        for (QByteArray &line : lines) {
+            SetCookie parsed = parseSetCookie(line, now);
+            if (parsed.ok && parsed.name == cookieName) {
+                if (parsed.deletes()) {
+                    update.deleted = true;
+                    secureWipe(update.value);
+                    update.value.clear();
+                } else if (isCookieOctets(parsed.value) && !parsed.value.isEmpty()) {
+                    secureWipe(update.value); // an earlier line's value
+                    update.value = parsed.value;
+                    update.deleted = false;
+                }
             }
+            secureWipe(parsed.value);
+            secureWipe(line);
         }
     }
     return update;
