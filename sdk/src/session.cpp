@@ -131,7 +131,7 @@ bool SessionPrivate::hasUsableAccessToken() const
     if (m_accessDeadline.isForever())
         return true;
     // Not a token that dies on its way to the server.
-    return m_accessDeadline.remainingTime() > 1000;
+    return m_accessDeadline.remainingTime() > m_sendMarginMs;
 }
 
 bool SessionPrivate::canSendNow() const
@@ -306,10 +306,14 @@ void SessionPrivate::scheduleProactiveRefresh(qint64 lifetimeSeconds)
         return;
     const qint64 lifetimeMs = lifetimeSeconds * 1000;
     qint64 leadMs = m_config.refreshLeadTime.count() > 0
-            ? qint64(m_config.refreshLeadTime.count()) * 1000
+            ? qint64(m_config.refreshLeadTime.count())
             : std::clamp<qint64>(lifetimeMs / 4, 5000, 300000);
     // Never refresh more often than every half lifetime.
     leadMs = std::min(leadMs, lifetimeMs / 2);
+    // A token is not sent in its last second, unless the lead is shorter: a
+    // short lead chosen to save renewals would otherwise be overruled by a
+    // 1 s renewal on the request path.
+    m_sendMarginMs = std::min<qint64>(1000, leadMs);
     m_proactiveTimer.start(std::chrono::milliseconds(lifetimeMs - leadMs));
 }
 

@@ -132,6 +132,8 @@ public:
 
     SecretBytes m_accessToken;
     QDeadlineTimer m_accessDeadline {QDeadlineTimer::Forever};
+    //! A token with less than this left is not sent (see hasUsableAccessToken()).
+    qint64 m_sendMarginMs = 1000;
     QDateTime m_accessExpiresAt;
     QString m_subject;
     quint64 m_generation = 0;

@@ -9,6 +9,7 @@
 #include <securetokens/memorysecretstore.h>
 #include <securetokens/session.h>
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QMetaMethod>
 #include <QMetaProperty>
@@ -598,6 +599,29 @@ private Q_SLOTS:
         // Renewed at half the lifetime, before it expires.
         QTRY_VERIFY_WITH_TIMEOUT(session.refreshCount() >= 1, 5000);
         QVERIFY(session.accessTokenFingerprint() != first);
+        QCOMPARE(server->stats().value(QLatin1String("unauthorized")).toInt(), 0);
+    }
+
+    void proactiveRefreshHonoursSubSecondLead()
+    {
+        ServerConfig serverConfig;
+        serverConfig.accessTtl = 2;
+        auto server = startServer(serverConfig);
+        SessionConfig config = configFor(server->baseUrl(), std::make_shared<MemorySecretStore>());
+        config.refreshLeadTime = std::chrono::milliseconds(400);
+        Session session(config);
+        QVERIFY(signIn(session));
+        QElapsedTimer sinceSignIn;
+        sinceSignIn.start();
+        QSignalSpy renewed(&session, &Session::accessTokenChanged);
+        QVERIFY(renewed.wait(5000));
+        // Due 1.6 s after the token arrived. The default lead (half of a 2 s
+        // lifetime) would renew at 1.0 s, and a lead rounded to whole seconds
+        // would fall back to that default. Timers never fire early, so only a
+        // lower bound is checked, with room for the time signIn() took to return.
+        QVERIFY2(sinceSignIn.elapsed() >= 1200,
+                 qPrintable(QStringLiteral("renewed after %1 ms").arg(sinceSignIn.elapsed())));
+        QCOMPARE(session.refreshCount(), 1);
         QCOMPARE(server->stats().value(QLatin1String("unauthorized")).toInt(), 0);
     }
 

@@ -104,8 +104,18 @@ struct SECURETOKENS_EXPORT SessionConfig
     /*!
         How long before expiry the access token is renewed. Zero (default):
         a quarter of the token's lifetime, at least 5 s and at most 5 minutes.
+        Whatever is set, the lead is at most half the lifetime.
+
+        The lead is the time a failed renewal has to be retried while the
+        current access token still works; its cost is renewals: about
+        lifetime / (lifetime - lead) refresh grants per token lifetime.
+        Sub-second values are allowed for short-lived tokens. An access token
+        is not sent in its last second, or in its last lead time when that is
+        shorter; a lead below the round trip to the resource server lets
+        requests meet 401s (each still absorbed by one shared refresh and a
+        retry). `std::chrono::seconds` converts implicitly.
     */
-    std::chrono::seconds refreshLeadTime {0};
+    std::chrono::milliseconds refreshLeadTime {0};
 
     /*!
         Opens the authorization URL in the user's browser for
