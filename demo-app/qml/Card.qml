@@ -11,6 +11,8 @@ Pane {
     property string title
     property string subtitle
     default property alias content: body.data
+    //! The content takes the height the card is given beyond its own (a list filling a page).
+    property bool stretchContent: false
 
     readonly property bool dark: Material.theme === Material.Dark
 
@@ -24,33 +26,37 @@ Pane {
         border.color: DemoStyle.borderColor(card.dark)
     }
 
-    // Width from the card, height from the content: anchoring both would feed the
-    // wrapped text's height back into the layout that wraps it (a polish loop).
-    ColumnLayout {
+    // Width from the card, height from the content. A positioner, not a
+    // layout: pages put layouts with wrapped text (height-for-width) inside
+    // cards, and every extra layout level on top of them costs Qt Quick
+    // Layouts one more polish pass, past the two it allows ("polish loop").
+    Column {
+        id: column
         width: parent.width
+        height: card.stretchContent ? parent.height : implicitHeight
         spacing: DemoStyle.spacing
 
         Label {
             text: card.title
             visible: text.length > 0
+            width: parent.width
             font.pixelSize: DemoStyle.headingSize
             font.weight: Font.DemiBold
-            Layout.fillWidth: true
             elide: Text.ElideRight
         }
         Label {
             text: card.subtitle
             visible: text.length > 0
+            width: parent.width
             opacity: 0.72
             wrapMode: Text.WordWrap
-            Layout.fillWidth: true
         }
         ColumnLayout {
             id: body
+            width: parent.width
+            height: card.stretchContent ? Math.max(implicitHeight, column.height - y)
+                                        : implicitHeight
             spacing: DemoStyle.spacing
-            Layout.fillWidth: true
-            Layout.fillHeight: true
-            Layout.topMargin: DemoStyle.spacing / 2
         }
     }
 }

@@ -86,6 +86,7 @@ Item {
             title: qsTr("Your items")
             subtitle: qsTr("From /api/items, a protected resource. This page asks for it with "
                            + "XMLHttpRequest and never sees a token: the SDK attaches it.")
+            stretchContent: true
             Layout.fillWidth: true
             Layout.fillHeight: true
 
