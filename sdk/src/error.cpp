@@ -94,6 +94,9 @@ QString describe(Error error)
         return QStringLiteral("Another sign-in operation is already running.");
     case Error::Cancelled:
         return QStringLiteral("The operation was cancelled.");
+    case Error::RequestNotReplayable:
+        return QStringLiteral("The server rejected the request's sign-in, and the request could "
+                              "not be sent again automatically.");
     }
     return QStringLiteral("Unknown error.");
 }

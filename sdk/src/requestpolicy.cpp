@@ -106,6 +106,8 @@ QNetworkReply::NetworkError networkErrorFor(Error error)
         return QNetworkReply::ProtocolInvalidOperationError;
     case Error::Cancelled:
         return QNetworkReply::OperationCanceledError;
+    case Error::RequestNotReplayable:
+        return QNetworkReply::AuthenticationRequiredError;
     case Error::StorageUnavailable:
     case Error::StorageLocked:
     case Error::StorageAccessDenied:
@@ -130,9 +132,7 @@ QString errorStringFor(Error error, const QString &message)
 
 Error notReplayableError()
 {
-    // The Error enum has no dedicated value yet; InvalidRequest ("the request
-    // cannot be processed as sent") is the closest. See docs/networking.md.
-    return Error::InvalidRequest;
+    return Error::RequestNotReplayable;
 }
 
 } // namespace SecureTokens

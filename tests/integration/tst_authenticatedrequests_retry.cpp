@@ -256,7 +256,7 @@ void tst_AuthenticatedRequestsRetry::oneShotBodyIsNotReplayed()
     QVERIFY2(reply->errorString().contains(u"cannot be sent again"),
              qPrintable(reply->errorString()));
     QVERIFY(reply->errorString().startsWith(u"SecureTokens::Error::"));
-    QVERIFY(sdkError(reply) != Error::NoError);
+    QCOMPARE(sdkError(reply), Error::RequestNotReplayable);
     QCOMPARE(counter(*server, "protected_requests"), 1);
     reply->deleteLater();
 
@@ -324,7 +324,7 @@ void tst_AuthenticatedRequestsRetry::nonIdempotentPolicy()
     } else {
         QVERIFY2(reply->errorString().contains(u"not idempotent"),
                  qPrintable(reply->errorString()));
-        QVERIFY(sdkError(reply) != Error::NoError);
+        QCOMPARE(sdkError(reply), Error::RequestNotReplayable);
         QCOMPARE(counter(*server, "protected_requests"), 1);
     }
     reply->deleteLater();
@@ -342,6 +342,8 @@ void tst_AuthenticatedRequestsRetry::bodyOverReplayLimitIsNotReplayed()
     QTRY_COMPARE_WITH_TIMEOUT(probe.finishedCount, 1, 10000);
     QCOMPARE(httpStatus(reply), 401);
     QVERIFY2(reply->errorString().contains(u"replay limit"), qPrintable(reply->errorString()));
+    QVERIFY(reply->errorString().startsWith(u"SecureTokens::Error::RequestNotReplayable: "));
+    QCOMPARE(sdkError(reply), Error::RequestNotReplayable);
     QCOMPARE(counter(*server, "protected_requests"), 1);
 
     // Within the limit the same PUT is replayed.

@@ -46,6 +46,8 @@ const QHash<Error, bool> &expectedTransience()
             {Error::InsecureTransport, false},
             {Error::OperationInProgress, false},
             {Error::Cancelled, false},
+            // The application decides whether to resend; nothing to wait for.
+            {Error::RequestNotReplayable, false},
     };
     return table;
 }

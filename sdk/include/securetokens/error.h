@@ -64,6 +64,15 @@ enum class Error : quint8 {
     InsecureTransport, //!< plain http to a non-loopback host, refused before sending
     OperationInProgress, //!< a conflicting operation is running
     Cancelled, //!< the application cancelled the operation
+
+    // Requests through AuthenticatedNetworkAccessManager.
+    /*!
+        A 401 was not retried because the request cannot be sent again safely:
+        its body is a sequential QIODevice or larger than the replay limit, or
+        its method is not idempotent without an opt-in. The rejected token is
+        renewed anyway; the application may resend.
+    */
+    RequestNotReplayable,
 };
 Q_ENUM_NS(Error)
 
