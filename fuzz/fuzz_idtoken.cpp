@@ -149,7 +149,7 @@ void checkValid(const IdTokenResult &result, QByteArrayView token,
 
 void checkRejected(const IdTokenResult &result)
 {
-    FUZZ_CHECK(result.error.code == Error::MalformedResponse);
+    FUZZ_CHECK(result.error.code == Error::IdTokenRejected);
     FUZZ_CHECK(!result.error.message.isEmpty() && result.claims.isEmpty());
 }
 

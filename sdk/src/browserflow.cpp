@@ -201,7 +201,7 @@ LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest 
     // RFC 9207 §2.4: when iss is present (or the provider promised it) it
     // must name the issuer the request went to (mix-up defence).
     if ((m_issRequired && !hasIss) || (hasIss && QString::fromUtf8(iss) != m_expectedIss)) {
-        failure = ErrorInfo::make(Error::MalformedResponse,
+        failure = ErrorInfo::make(Error::IssuerMismatch,
                                   QStringLiteral("The authorization response came from another "
                                                  "issuer (RFC 9207)."));
     } else if (!error.isEmpty()) {

@@ -97,6 +97,12 @@ QString describe(Error error)
     case Error::RequestNotReplayable:
         return QStringLiteral("The server rejected the request's sign-in, and the request could "
                               "not be sent again automatically.");
+    case Error::IdTokenRejected:
+        return QStringLiteral("The sign-in server's identity token did not pass the security "
+                              "checks. The sign-in was refused.");
+    case Error::IssuerMismatch:
+        return QStringLiteral("The sign-in answer came from a different server than the one "
+                              "asked. The sign-in was refused.");
     }
     return QStringLiteral("Unknown error.");
 }

@@ -17,7 +17,7 @@ namespace {
 IdTokenResult rejected(const QString &why)
 {
     IdTokenResult result;
-    result.error = ErrorInfo::make(Error::MalformedResponse,
+    result.error = ErrorInfo::make(Error::IdTokenRejected,
                                    QStringLiteral("The ID token was rejected: ") + why);
     return result;
 }

@@ -93,6 +93,8 @@ QNetworkReply::NetworkError networkErrorFor(Error error)
     case Error::Timeout:
         return QNetworkReply::TimeoutError;
     case Error::MalformedResponse:
+    case Error::IdTokenRejected:
+    case Error::IssuerMismatch:
     case Error::ResponseTooLarge:
     case Error::UnexpectedContentType:
     case Error::UnsupportedTokenType:

@@ -219,6 +219,9 @@ void tst_SignInBrowser::missingCode()
             QUrl callback(queryValue(url, QStringLiteral("redirect_uri")));
             QUrlQuery query;
             query.addQueryItem(QStringLiteral("state"), queryValue(url, QStringLiteral("state")));
+            // The right issuer (the mock server promises iss, RFC 9207), so
+            // that it is the missing code that fails, not the issuer check.
+            query.addQueryItem(QStringLiteral("iss"), server->baseUrl().toString());
             callback.setQuery(query);
             page = send(nam, "GET", callback);
         });
@@ -229,6 +232,8 @@ void tst_SignInBrowser::missingCode()
     session.signInWithBrowser();
     QVERIFY(errors.wait(kWait));
     QCOMPARE(lastError(errors).code, Error::MalformedResponse);
+    QVERIFY2(lastError(errors).message.contains(QStringLiteral("no code")),
+             qPrintable(lastError(errors).message));
     QCOMPARE(session.state(), Session::State::SignedOut);
     QTRY_COMPARE_WITH_TIMEOUT(page.status, 400, kWait);
 }
@@ -257,7 +262,7 @@ void tst_SignInBrowser::wrongIssuerParameter()
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithBrowser();
     QVERIFY(errors.wait(kWait));
-    QCOMPARE(lastError(errors).code, Error::MalformedResponse);
+    QCOMPARE(lastError(errors).code, Error::IssuerMismatch);
     QVERIFY(lastError(errors).message.contains(QStringLiteral("9207")));
     QCOMPARE(server->stats().value(QStringLiteral("authorization_code_grants")).toInt(), 0);
 }
@@ -474,7 +479,8 @@ void tst_SignInBrowser::idTokenRejected()
     session.signInWithBrowser();
     QVERIFY(errors.wait(kWait));
     const ErrorInfo error = lastError(errors);
-    QCOMPARE(error.code, Error::MalformedResponse);
+    QCOMPARE(error.code, Error::IdTokenRejected);
+    QVERIFY(!error.isTransient());
     QVERIFY2(error.message.contains(reason), qPrintable(error.message));
     QCOMPARE(session.state(), Session::State::SignedOut);
     QVERIFY(session.idTokenClaims().isEmpty());

@@ -48,6 +48,9 @@ const QHash<Error, bool> &expectedTransience()
             {Error::Cancelled, false},
             // The application decides whether to resend; nothing to wait for.
             {Error::RequestNotReplayable, false},
+            // A forged or mixed-up answer does not get better by waiting.
+            {Error::IdTokenRejected, false},
+            {Error::IssuerMismatch, false},
     };
     return table;
 }

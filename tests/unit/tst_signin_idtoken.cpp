@@ -274,7 +274,7 @@ void tst_SignInIdToken::idTokenRejected()
     const QList<Jwk> keys
             = keysOf({TestKey::rsa(QStringLiteral("k1")), TestKey::p256(QStringLiteral("e1"))});
     const IdTokenResult r = validateIdToken(token, keys, expectations());
-    QCOMPARE(r.error.code, Error::MalformedResponse);
+    QCOMPARE(r.error.code, Error::IdTokenRejected);
     QCOMPARE(r.unknownKey, unknownKey);
     QVERIFY(r.claims.isEmpty());
 }

@@ -73,6 +73,20 @@ enum class Error : quint8 {
         renewed anyway; the application may resend.
     */
     RequestNotReplayable,
+
+    // Sign-in answers that fail a security check. Definitive: the sign-in fails.
+    /*!
+        The ID token failed validation (OpenID Connect Core §3.1.3.7): not a
+        JWS, an algorithm other than RS256/ES256, no matching key, a bad
+        signature, or a wrong iss, aud, azp, exp, iat or nonce. The message
+        names the failing check.
+    */
+    IdTokenRejected,
+    /*!
+        The authorization response names another issuer than the one the
+        request went to (RFC 9207: a mix-up attack or a misconfiguration).
+    */
+    IssuerMismatch,
 };
 Q_ENUM_NS(Error)
 
