@@ -29,10 +29,10 @@ namespace Bench {
 namespace {
 
 constexpr int inFlight = 64;
-// Under callgrind one request at a time: with many in flight, how many answers
-// each event-loop wake-up finds varies from run to run (the server runs at
-// full speed, the client some 50x slower), and the loop's own instructions
-// swamped the difference being measured (±10% between identical runs).
+// Under callgrind one request at a time, so that each request costs the same
+// event-loop work however fast the server (at full speed, while the client
+// runs some 50x slower) answers; with many in flight, how many answers each
+// wake-up finds would vary from run to run.
 constexpr int callgrindInFlight = 1;
 
 struct Clients
@@ -224,9 +224,9 @@ QJsonObject runCallgrind(const Options &options)
         return {};
     }
     const int requests = options.quick ? 200 : 500;
-    // Several runs per side, alternating, and the median of each side: the
-    // count still moves some 5-10% between identical runs (how often the
-    // event loop wakes while it waits for the server), see docs/benchmarks.md.
+    // Several runs per side, alternating, and the median of each side, as a
+    // guard against one odd run; identical runs now agree within ~0.3% (the
+    // 5-10% once seen here came from a wait loop that spun, fixed in dc09485).
     const int runs = options.quick ? 1 : 3;
     QTemporaryDir dir;
     QJsonObject out {{QStringLiteral("requests"), requests}, {QStringLiteral("runs"), runs}};
