@@ -202,8 +202,11 @@ LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest 
     // must name the issuer the request went to (mix-up defence).
     if ((m_issRequired && !hasIss) || (hasIss && QString::fromUtf8(iss) != m_expectedIss)) {
         failure = ErrorInfo::make(Error::IssuerMismatch,
-                                  QStringLiteral("The authorization response came from another "
-                                                 "issuer (RFC 9207)."));
+                                  hasIss ? QStringLiteral("The authorization response came from "
+                                                          "another issuer (RFC 9207).")
+                                         : QStringLiteral("The authorization response names no "
+                                                          "issuer, although the provider "
+                                                          "promised one (RFC 9207)."));
     } else if (!error.isEmpty()) {
         // RFC 6749 §4.1.2.1.
         failure = ErrorInfo::make(errorFromOAuthCode(QString::fromUtf8(error), 400),

@@ -45,6 +45,7 @@ private Q_SLOTS:
     void accessDenied();
     void wrongStateIsIgnored();
     void missingCode();
+    void wrongIssuerParameter_data();
     void wrongIssuerParameter();
     void pkceMismatch();
     void replayedCallbackRefused();
@@ -238,9 +239,22 @@ void tst_SignInBrowser::missingCode()
     QTRY_COMPARE_WITH_TIMEOUT(page.status, 400, kWait);
 }
 
+void tst_SignInBrowser::wrongIssuerParameter_data()
+{
+    QTest::addColumn<QString>("iss");
+    QTest::addColumn<QString>("reason");
+    QTest::addRow("another issuer")
+            << QStringLiteral("https://evil.example") << QStringLiteral("another issuer");
+    // The mock server's metadata says authorization_response_iss_parameter_supported.
+    QTest::addRow("no iss although promised") << QString() << QStringLiteral("names no issuer");
+}
+
 void tst_SignInBrowser::wrongIssuerParameter()
 {
-    // RFC 9207: a response with the right state but another issuer's iss is a mix-up.
+    // RFC 9207: a response with the right state but another issuer's iss is a
+    // mix-up; so is one without iss from a provider that promised to send it.
+    QFETCH(QString, iss);
+    QFETCH(QString, reason);
     auto server = startServer();
     HttpResult page;
     SessionConfig config
@@ -252,7 +266,8 @@ void tst_SignInBrowser::wrongIssuerParameter()
             QUrlQuery query;
             query.addQueryItem(QStringLiteral("code"), QStringLiteral("abc"));
             query.addQueryItem(QStringLiteral("state"), queryValue(url, QStringLiteral("state")));
-            query.addQueryItem(QStringLiteral("iss"), QStringLiteral("https://evil.example"));
+            if (!iss.isEmpty())
+                query.addQueryItem(QStringLiteral("iss"), iss);
             callback.setQuery(query);
             page = send(nam, "GET", callback);
         });
@@ -264,6 +279,7 @@ void tst_SignInBrowser::wrongIssuerParameter()
     QVERIFY(errors.wait(kWait));
     QCOMPARE(lastError(errors).code, Error::IssuerMismatch);
     QVERIFY(lastError(errors).message.contains(QStringLiteral("9207")));
+    QVERIFY2(lastError(errors).message.contains(reason), qPrintable(lastError(errors).message));
     QCOMPARE(server->stats().value(QStringLiteral("authorization_code_grants")).toInt(), 0);
 }
 

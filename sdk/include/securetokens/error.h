@@ -84,7 +84,8 @@ enum class Error : quint8 {
     IdTokenRejected,
     /*!
         The authorization response names another issuer than the one the
-        request went to (RFC 9207: a mix-up attack or a misconfiguration).
+        request went to, or none although the provider promised one (RFC 9207:
+        a mix-up attack or a misconfiguration).
     */
     IssuerMismatch,
 };
