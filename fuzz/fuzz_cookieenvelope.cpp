@@ -2,7 +2,7 @@
 // libFuzzer harness: parseCookieEnvelope(), makeCookieEnvelope(),
 // isCookieOctets() — the stored credential of the cookie transport, read
 // back from secure storage (which another process may have written).
-#include "cookietransportparsing_p.h"
+#include "signin/cookietransportparsing_p.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: parseDeviceAuthorization() — the RFC 8628 §3.2 device
 // authorization response.
-#include "deviceflow_p.h"
+#include "signin/deviceflow_p.h"
 
 #include <QHostAddress>
 

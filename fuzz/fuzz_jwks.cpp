@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: parseJwks() and verifyJwsSignature() with the keys it
 // accepts (RFC 7517, RFC 7518 §3.3/§3.4).
-#include "jwks_p.h"
+#include "signin/jwks_p.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>

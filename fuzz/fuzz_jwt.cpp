@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: splitJwt(), decodeJwtClaimsUnverified(), decodeJwtHeaderUnverified().
-#include "jwtclaims_p.h"
+#include "session/jwtclaims_p.h"
 
 #include <QJsonObject>
 

@@ -2,7 +2,7 @@
 // libFuzzer harness: parseProviderMetadata() — the discovery document
 // (OpenID Connect Discovery 1.0 §4, RFC 8414 §3). Byte 0 picks the issuer
 // the document is expected to name; the rest is the body.
-#include "discovery_p.h"
+#include "signin/discovery_p.h"
 
 #include <QHostAddress>
 

@@ -2,7 +2,7 @@
 // libFuzzer harness: parseRedirectRequest(), parseUrlQuery() — the browser's
 // request to the loopback redirect listener (RFC 8252 §7.3), i.e. untrusted
 // bytes from any local process that finds the port.
-#include "loopbackredirectlistener_p.h"
+#include "signin/loopbackredirectlistener_p.h"
 
 #include <cstddef>
 #include <cstdint>

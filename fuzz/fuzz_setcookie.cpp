@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: parseSetCookie() (RFC 6265 §5.2) — Set-Cookie values from
 // the token endpoint of the cookie transport.
-#include "cookietransportparsing_p.h"
+#include "signin/cookietransportparsing_p.h"
 
 #include <cstddef>
 #include <cstdint>

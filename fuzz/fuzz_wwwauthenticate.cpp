@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: parseWwwAuthenticate(), hasBearerChallenge().
-#include "wwwauthenticate_p.h"
+#include "network/wwwauthenticate_p.h"
 
 #include <cstddef>
 #include <cstdint>

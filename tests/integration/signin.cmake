@@ -10,7 +10,7 @@ foreach(_st_name browser device cookie discovery)
         LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
         LABELS integration
         TIMEOUT 180)
-    target_include_directories(tst_signin_${_st_name} PRIVATE "${PROJECT_SOURCE_DIR}/sdk/src")
+    target_link_libraries(tst_signin_${_st_name} PRIVATE SecureTokens::Internal)
 endforeach()
 # `securetokens login --browser` with a scripted $BROWSER, and the other new
 # login flags, in real processes with the real Secret Service (like tst_cli).

@@ -4,7 +4,7 @@
 
 #include "tst_signin_helpers.h"
 
-#include "browserflow_p.h"
+#include "signin/browserflow_p.h"
 
 #include <QDateTime>
 #include <QJsonArray>

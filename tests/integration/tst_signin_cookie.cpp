@@ -4,7 +4,7 @@
 
 #include "tst_signin_helpers.h"
 
-#include "cookietransportparsing_p.h"
+#include "signin/cookietransportparsing_p.h"
 
 #include <securetokens/authenticatednetworkaccessmanager.h>
 

@@ -5,4 +5,4 @@ securetokens_add_test(NAME tst_fuzzregressions
     LABELS unit
     LIBS SecureTokens::SecureTokens
     TIMEOUT 60)
-target_include_directories(tst_fuzzregressions PRIVATE "${PROJECT_SOURCE_DIR}/sdk/src")
+target_link_libraries(tst_fuzzregressions PRIVATE SecureTokens::Internal)

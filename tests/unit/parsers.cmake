@@ -7,5 +7,5 @@ foreach(_st_name tokenresponse jwtclaims wwwauthenticate secretbytes error)
         LABELS unit
         LIBS SecureTokens::SecureTokens OpenSSL::Crypto
         TIMEOUT 60)
-    target_include_directories(tst_${_st_name} PRIVATE "${PROJECT_SOURCE_DIR}/sdk/src")
+    target_link_libraries(tst_${_st_name} PRIVATE SecureTokens::Internal)
 endforeach()

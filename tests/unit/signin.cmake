@@ -8,5 +8,5 @@ foreach(_st_name parsers idtoken)
         LABELS unit
         LIBS SecureTokens::SecureTokens OpenSSL::Crypto
         TIMEOUT 60)
-    target_include_directories(tst_signin_${_st_name} PRIVATE "${PROJECT_SOURCE_DIR}/sdk/src")
+    target_link_libraries(tst_signin_${_st_name} PRIVATE SecureTokens::Internal)
 endforeach()

@@ -3,7 +3,7 @@
 // app. The "another process" cases re-run this executable as a child that takes
 // the lock, prints "locked" and then waits on stdin until it is killed.
 
-#include "crossprocesslock_p.h"
+#include "storage/crossprocesslock.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>

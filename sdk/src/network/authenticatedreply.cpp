@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "authenticatedreply_p.h"
 
-#include "invokelater_p.h"
-#include "logging_p.h"
+#include "core/invokelater.h"
+#include "core/logging.h"
 #include "requestpolicy_p.h"
-#include "session_p.h"
+#include "session/session_p.h"
 
 #include <securetokens/sessionconfig.h>
 

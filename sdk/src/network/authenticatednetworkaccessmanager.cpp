@@ -2,8 +2,8 @@
 #include "authenticatednetworkaccessmanager_p.h"
 
 #include "authenticatedreply_p.h"
-#include "logging_p.h"
-#include "session_p.h"
+#include "core/logging.h"
+#include "session/session_p.h"
 
 #include <securetokens/sessionconfig.h>
 

@@ -6,8 +6,8 @@
 #include "deviceflow_p.h"
 #include "discovery_p.h"
 #include "jwks_p.h"
-#include "logging_p.h"
-#include "session_p.h"
+#include "core/logging.h"
+#include "session/session_p.h"
 #include "signinflows_p.h"
 
 #include <QNetworkReply>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "pendingcall_p.h"
 
-#include "invokelater_p.h"
+#include "core/invokelater.h"
 
 namespace SecureTokens::Internal {
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "discovery_p.h"
 
-#include "discoveryfetch_p.h"
-#include "invokelater_p.h"
-#include "logging_p.h"
-#include "tokenclient_p.h"
+#include "session/publicdocument_p.h"
+#include "core/invokelater.h"
+#include "core/logging.h"
+#include "session/tokenclient_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "tokenclient_p.h"
 
-#include "invokelater_p.h"
-#include "logging_p.h"
+#include "core/invokelater.h"
+#include "core/logging.h"
 
 #include <QDateTime>
 #include <QMetaEnum>

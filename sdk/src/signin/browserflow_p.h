@@ -2,7 +2,7 @@
 #pragma once
 
 #include "loopbackredirectlistener_p.h"
-#include "tokenresponse_p.h"
+#include "session/tokenresponse_p.h"
 
 #include <securetokens/error.h>
 #include <securetokens/secretbytes.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "jwks_p.h"
 
-#include "discoveryfetch_p.h"
-#include "invokelater_p.h"
+#include "session/publicdocument_p.h"
+#include "core/invokelater.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

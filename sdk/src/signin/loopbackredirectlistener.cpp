@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "loopbackredirectlistener_p.h"
 
-#include "logging_p.h"
+#include "core/logging.h"
 
 #include <QHostAddress>
 #include <QPointer>

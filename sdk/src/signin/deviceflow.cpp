@@ -3,10 +3,10 @@
 
 #include "browserflow_p.h"
 #include "discovery_p.h"
-#include "discoveryfetch_p.h"
-#include "invokelater_p.h"
-#include "logging_p.h"
-#include "session_p.h"
+#include "session/publicdocument_p.h"
+#include "core/invokelater.h"
+#include "core/logging.h"
+#include "session/session_p.h"
 #include "signinflows_p.h"
 
 #include <QJsonDocument>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "invokelater_p.h"
+#include "invokelater.h"
 
 #include <QTimer>
 

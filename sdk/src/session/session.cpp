@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "session_p.h"
 
-#include "crossprocesslock_p.h"
-#include "discovery_p.h"
-#include "invokelater_p.h"
+#include "storage/crossprocesslock.h"
+#include "signin/discovery_p.h"
+#include "core/invokelater.h"
 #include "jwtclaims_p.h"
-#include "signinflows_p.h"
-#include "logging_p.h"
+#include "signin/signinflows_p.h"
+#include "core/logging.h"
 
 #include <securetokens/encryptedfilesecretstore.h>
 #include <securetokens/keychainsecretstore.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "crossprocesslock_p.h"
+#include "crossprocesslock.h"
 
-#include "invokelater_p.h"
+#include "core/invokelater.h"
 #include "storagelogging_p.h"
 
 #include <QCryptographicHash>

@@ -3,7 +3,7 @@
 
 // The device authorization grant (RFC 8628).
 
-#include "tokenresponse_p.h"
+#include "session/tokenresponse_p.h"
 
 #include <securetokens/error.h>
 #include <securetokens/secretbytes.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "refreshtransport_p.h"
+#include "session/refreshtransport_p.h"
 
 #include <QString>
 #include <QUrl>

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "discovery_p.h"
-#include "refreshtransport_p.h"
+#include "session/refreshtransport_p.h"
 
 #include <QPointer>
 

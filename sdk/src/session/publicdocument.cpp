@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "discoveryfetch_p.h"
+#include "publicdocument_p.h"
 
-#include "invokelater_p.h"
+#include "core/invokelater.h"
 #include "tokenclient_p.h"
 
 #include <QNetworkAccessManager>

@@ -2,10 +2,10 @@
 #include "cookietransport_p.h"
 
 #include "cookietransportparsing_p.h"
-#include "invokelater_p.h"
-#include "logging_p.h"
-#include "tokenclient_p.h"
-#include "tokenresponse_p.h"
+#include "core/invokelater.h"
+#include "core/logging.h"
+#include "session/tokenclient_p.h"
+#include "session/tokenresponse_p.h"
 
 #include <QDateTime>
 #include <QJsonDocument>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "idtoken_p.h"
 
-#include "jwtclaims_p.h"
+#include "session/jwtclaims_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -4,10 +4,10 @@
 
 #include "discovery_p.h"
 #include "idtoken_p.h"
-#include "invokelater_p.h"
-#include "logging_p.h"
+#include "core/invokelater.h"
+#include "core/logging.h"
 #include "pkce_p.h"
-#include "session_p.h"
+#include "session/session_p.h"
 #include "signinflows_p.h"
 
 #include <QDateTime>

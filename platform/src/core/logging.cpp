@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "logging_p.h"
+#include "logging.h"
 
 Q_LOGGING_CATEGORY(lcSession, "securetokens.session", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcRefresh, "securetokens.refresh", QtWarningMsg)

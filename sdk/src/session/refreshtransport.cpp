@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "refreshtransport_p.h"
 
-#include "cookietransport_p.h"
-#include "discovery_p.h"
-#include "discoverytransport_p.h"
-#include "invokelater_p.h"
+#include "signin/cookietransport_p.h"
+#include "signin/discovery_p.h"
+#include "signin/discoverytransport_p.h"
+#include "core/invokelater.h"
 
 #include <memory>
 
