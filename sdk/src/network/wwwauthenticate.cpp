@@ -1,37 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "wwwauthenticate_p.h"
 
+#include "core/httpgrammar.h"
+
 #include <algorithm>
 
 namespace SecureTokens {
 
 namespace {
-
-// RFC 9110 §5.6.2
-bool isTchar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return c != '\0' && QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
-}
-
-// RFC 9110 §11.2: token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-bool isToken68Char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
-            || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-}
-
-// RFC 9110 §5.6.4: qdtext and the character after a backslash in a quoted-pair.
-bool isQuotedTextChar(char c, bool escaped)
-{
-    const auto u = uchar(c);
-    if (c == '\t' || c == ' ' || u >= 0x80) // HTAB, SP, obs-text
-        return true;
-    if (u < 0x21 || u == 0x7f) // controls (CR and LF included)
-        return false;
-    return escaped || (c != '"' && c != '\\');
-}
 
 // Qt joins repeated header fields with ", " (and some versions with "\n"):
 // both separate list elements (RFC 9110 §5.3).
@@ -84,7 +60,7 @@ private:
     QByteArrayView token()
     {
         const qsizetype start = m_i;
-        while (!atEnd() && isTchar(m_s[m_i]))
+        while (!atEnd() && isHttpTokenChar(m_s[m_i]))
             ++m_i;
         return m_s.sliced(start, m_i - start);
     }
@@ -100,7 +76,7 @@ private:
             if (peek() == '=') {
                 ++m_i;
                 skipOws();
-                result = peek() == '"' || isTchar(peek());
+                result = peek() == '"' || isHttpTokenChar(peek());
             }
         }
         m_i = saved;
@@ -109,22 +85,11 @@ private:
 
     bool quotedString(QByteArray *value)
     {
-        ++m_i; // opening DQUOTE
-        while (!atEnd()) {
-            char c = m_s[m_i++];
-            if (c == '"')
-                return true;
-            const bool escaped = c == '\\';
-            if (escaped) {
-                if (atEnd())
-                    return false;
-                c = m_s[m_i++];
-            }
-            if (!isQuotedTextChar(c, escaped))
-                return false;
-            value->append(c);
-        }
-        return false; // unterminated
+        const qsizetype end = readQuotedString(m_s, m_i, value);
+        if (end < 0)
+            return false;
+        m_i = end;
+        return true;
     }
 
     bool parseChallenge(AuthChallenge *challenge)

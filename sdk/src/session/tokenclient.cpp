@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "tokenclient_p.h"
 
+#include "core/httpgrammar.h"
 #include "core/invokelater.h"
 #include "core/logging.h"
 

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Parsing of token-endpoint answers (RFC 6749 §5.1 success, §5.2 error) and of
-// the Retry-After header (RFC 9110 §10.2.3). Pure functions over untrusted
-// server input: no I/O, no globals, bounded work. Each one is a fuzz target
-// (fuzz/).
+// Parsing of token-endpoint answers (RFC 6749 §5.1 success, §5.2 error). Pure functions over
+// untrusted server input: no I/O, no globals, bounded work. Each one is a fuzz target (fuzz/).
 
 #include <securetokens/error.h>
 #include <securetokens/secretbytes.h>
@@ -12,7 +10,6 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
-#include <QDateTime>
 #include <QString>
 #include <QStringView>
 
@@ -70,16 +67,5 @@ SECURETOKENS_EXPORT ErrorInfo parseTokenResponse(int httpStatus, QByteArrayView 
     trusted to end a session: such answers always map to a transient error.
 */
 SECURETOKENS_EXPORT Error errorFromOAuthCode(QStringView oauthError, int httpStatus);
-
-/*!
-    Parses a Retry-After value (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date
-    (RFC 9110 §5.6.7, all three formats) taken relative to \a now. Returns the
-    delay in seconds clamped to [0, 86400], or -1 when \a value is absent or
-    invalid.
-*/
-SECURETOKENS_EXPORT int parseRetryAfter(QByteArrayView value, const QDateTime &now);
-
-//! True for Content-Type values naming JSON: application/json or application/<x>+json.
-SECURETOKENS_EXPORT bool isJsonContentType(QByteArrayView contentType);
 
 } // namespace SecureTokens

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "loopbackredirectlistener_p.h"
 
+#include "core/httpgrammar.h"
 #include "core/logging.h"
 
 #include <QHostAddress>
@@ -22,13 +23,6 @@ QByteArray formDecode(QByteArrayView value)
     QByteArray text = value.toByteArray();
     text.replace('+', ' ');
     return QByteArray::fromPercentEncoding(text);
-}
-
-bool isTokenChar(char c)
-{
-    // RFC 9110 §5.6.2 tchar.
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-            || QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
 }
 
 } // namespace
@@ -88,7 +82,7 @@ RedirectRequest parseRedirectRequest(QByteArrayView head)
     if (version != "HTTP/1.1" && version != "HTTP/1.0")
         return fail("unsupported HTTP version");
     for (const char c : r.method) {
-        if (!isTokenChar(c))
+        if (!isHttpTokenChar(c))
             return fail("malformed method");
     }
     if (r.method != "GET")
@@ -128,7 +122,7 @@ RedirectRequest parseRedirectRequest(QByteArrayView head)
             return fail("malformed header");
         const QByteArrayView name = line.first(colon);
         for (const char c : name) {
-            if (!isTokenChar(c))
+            if (!isHttpTokenChar(c))
                 return fail("malformed header name");
         }
         if (name.compare("host", Qt::CaseInsensitive) == 0) {
