@@ -20,13 +20,24 @@ Q_NAMESPACE_EXPORT(SECURETOKENS_EXPORT)
     reaches the application as one of these values through a single
     \c errorOccurred channel, together with an ErrorInfo.
 
-    The values are grouped; isTransient() tells whether a failure keeps the
-    stored refresh token (transient) or ends the session (definitive).
+    Two questions are answered for every value, each by one function:
+    \list
+    \li endsSession(): the authorization server has said that the refresh
+        token is dead (InvalidGrant, InvalidClient). Only these end a session:
+        the stored token is removed and the session needs a new sign-in.
+        Every other error keeps the stored refresh token.
+    \li isTransient(): trying again later may succeed (network, timeout, 5xx,
+        429, a garbled answer, a keychain that is not ready yet). The session
+        retries in the background; the CLI exits 75.
+    \endlist
+    An error that is neither (e.g. InvalidRequest) keeps the session but
+    will not be mended by retrying: it is reported as a plain failure.
 */
 enum class Error : quint8 {
     NoError = 0,
 
-    // The authorization server said no (RFC 6749 §5.2). Definitive.
+    // The authorization server said no (RFC 6749 §5.2). Not transient; of
+    // these only InvalidGrant and InvalidClient end the session (endsSession()).
     InvalidGrant, //!< invalid_grant: credentials or refresh token rejected, revoked or reused
     InvalidClient, //!< invalid_client: the client id is unknown or not allowed
     InvalidRequest, //!< invalid_request
@@ -42,8 +53,8 @@ enum class Error : quint8 {
     NetworkError, //!< connection refused, reset, DNS, TLS...
     Timeout, //!< no answer within the configured time
 
-    // The server answered something we cannot accept. Transient for refresh
-    // (the stored token is kept); sign-in fails.
+    // The server answered something we cannot accept. Transient (the stored
+    // token is kept and the refresh retried later); a sign-in fails.
     MalformedResponse, //!< not JSON, missing or ill-typed fields, out-of-range values
     ResponseTooLarge, //!< the body exceeds the configured limit
     UnexpectedContentType, //!< not application/json
@@ -74,7 +85,7 @@ enum class Error : quint8 {
     */
     RequestNotReplayable,
 
-    // Sign-in answers that fail a security check. Definitive: the sign-in fails.
+    // Sign-in answers that fail a security check. Not transient: the sign-in fails.
     /*!
         The ID token failed validation (OpenID Connect Core §3.1.3.7): not a
         JWS, an algorithm other than RS256/ES256, no matching key, a bad
@@ -118,8 +129,10 @@ public:
     int retryAfterSeconds = -1; //!< from Retry-After; -1 when absent
 
     bool isError() const { return code != Error::NoError; }
-    //! True for failures that must not end the session (network, 5xx, 429, storage hiccups).
+    //! See SecureTokens::isTransient(): retrying later may succeed.
     bool isTransient() const;
+    //! See SecureTokens::endsSession(): the refresh token is dead.
+    bool endsSession() const;
 
     static ErrorInfo make(Error code, const QString &message)
     {
@@ -130,8 +143,21 @@ public:
     }
 };
 
-//! True for errors that keep a stored refresh token (see ErrorInfo::isTransient()).
+/*!
+    True when trying again later may succeed: network errors, timeouts, 5xx,
+    429, answers that could not be understood, and secure storage that is not
+    ready (locked, unavailable, slow). The stored refresh token is kept.
+*/
 SECURETOKENS_EXPORT bool isTransient(Error error);
+
+/*!
+    True for the errors that end a session: the authorization server answered
+    with invalid_grant (the refresh token is invalid, expired, revoked or
+    reused) or invalid_client (RFC 6749 §5.2). The session removes the stored
+    refresh token before it reports the error and moves to
+    Session::State::ReauthenticationRequired. No other error deletes it.
+*/
+SECURETOKENS_EXPORT bool endsSession(Error error);
 
 //! A short English sentence for an error, meant for people, not for parsing.
 SECURETOKENS_EXPORT QString describe(Error error);

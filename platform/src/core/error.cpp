@@ -27,9 +27,22 @@ bool isTransient(Error error)
     }
 }
 
+bool endsSession(Error error)
+{
+    // Only a definitive answer about the grant itself ends a session (RFC 6749
+    // §5.2): the refresh token is invalid, expired, revoked or reused, or the
+    // client is not allowed. Everything else may pass and must keep the token.
+    return error == Error::InvalidGrant || error == Error::InvalidClient;
+}
+
 bool ErrorInfo::isTransient() const
 {
     return SecureTokens::isTransient(code);
+}
+
+bool ErrorInfo::endsSession() const
+{
+    return SecureTokens::endsSession(code);
 }
 
 QString describe(Error error)

@@ -49,14 +49,6 @@ std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
     return std::make_shared<KeychainSecretStore>(config.storageService);
 }
 
-// Only a definitive answer about the grant itself ends a session (RFC 6749
-// §5.2): the refresh token is invalid, expired, revoked or reused, or the
-// client is not allowed. Everything else may pass and must keep the token.
-bool endsSession(Error error)
-{
-    return error == Error::InvalidGrant || error == Error::InvalidClient;
-}
-
 ErrorInfo storageError(const SecretStore::Result &result, const QString &what)
 {
     ErrorInfo error = ErrorInfo::make(SecretStore::toError(result.status), what);
