@@ -2,6 +2,7 @@
 // libFuzzer harness: parseCookieEnvelope(), makeCookieEnvelope(),
 // isCookieOctets() — the stored credential of the cookie transport, read
 // back from secure storage (which another process may have written).
+#include "fuzzcheck.h"
 #include "signin/cookietransportparsing_p.h"
 
 #include <cstddef>
@@ -9,11 +10,6 @@
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {

@@ -56,6 +56,7 @@ private Q_SLOTS:
     void idTokenRejected_data();
     void idTokenRejected();
     void unknownKidRefetchesOnce();
+    void claimsBelongToOneSignIn();
 };
 
 void tst_SignInBrowser::success_data()
@@ -523,4 +524,27 @@ void tst_SignInBrowser::unknownKidRefetchesOnce()
 }
 
 QTEST_GUILESS_MAIN(tst_SignInBrowser)
+// A later sign-in without an ID token (here the password grant) does not
+// show the claims of an earlier browser sign-in.
+void tst_SignInBrowser::claimsBelongToOneSignIn()
+{
+    auto server = startServer({});
+    auto store = std::make_shared<MemorySecretStore>();
+    FakeBrowser browser;
+    SessionConfig config = discoveryConfig(server->baseUrl(), store);
+    config.openBrowser = browser.opener();
+    Session session(config);
+    session.signInWithBrowser();
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QCOMPARE(session.idTokenClaims().value(QStringLiteral("sub")).toString(),
+             QStringLiteral("alice"));
+    QSignalSpy signedOut(&session, &Session::signedOut);
+    session.signOut();
+    QVERIFY(signedOut.wait(kWait));
+
+    session.signInWithPassword(QStringLiteral("alice"), QStringLiteral("wonderland"));
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QVERIFY(session.idTokenClaims().isEmpty());
+}
+
 #include "tst_signin_browser.moc"

@@ -4,9 +4,9 @@
 // authorization responses, Set-Cookie and the cookie envelope.
 
 #include "signin/cookietransportparsing_p.h"
-#include "signin/deviceflow_p.h"
-#include "signin/discovery_p.h"
-#include "signin/loopbackredirectlistener_p.h"
+#include "signin/deviceauthorization_p.h"
+#include "signin/providermetadata_p.h"
+#include "signin/redirectrequest_p.h"
 #include "signin/pkce_p.h"
 
 #include <QJsonArray>

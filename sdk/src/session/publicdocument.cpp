@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "publicdocument_p.h"
+#include "endpointcheck_p.h"
 
 #include "core/invokelater.h"
 #include "tokenclient_p.h"
@@ -20,7 +21,7 @@ QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, 
                                    const QByteArray *form)
 {
     QPointer<QObject> guard(context);
-    const ErrorInfo check = TokenEndpointClient::checkEndpoint(url, u"provider endpoint");
+    const ErrorInfo check = checkEndpoint(url, u"provider endpoint");
     if (check.isError()) {
         invokeLater(context, [done = std::move(done), check] { done(check, {}); });
         return nullptr;

@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "refreshtransport_p.h"
 
-#include "signin/cookietransport_p.h"
-#include "signin/discovery_p.h"
-#include "signin/discoverytransport_p.h"
-#include "core/invokelater.h"
-
-#include <memory>
+#include "endpointcheck_p.h"
 
 namespace SecureTokens {
 
@@ -19,8 +14,7 @@ OAuthRefreshTransport::OAuthRefreshTransport(TokenEndpointClient *client,
 
 ErrorInfo OAuthRefreshTransport::check() const
 {
-    ErrorInfo error
-            = TokenEndpointClient::checkEndpoint(m_config->tokenEndpoint, u"token endpoint");
+    ErrorInfo error = checkEndpoint(m_config->tokenEndpoint, u"token endpoint");
     if (!error.isError() && m_config->clientId.isEmpty())
         error = ErrorInfo::make(Error::InvalidConfiguration,
                                 QStringLiteral("The client id is not configured."));
@@ -47,8 +41,7 @@ bool OAuthRefreshTransport::canRevoke() const
 QNetworkReply *OAuthRefreshTransport::revoke(const SecretBytes &credential, QObject *context,
                                              DoneCallback done)
 {
-    const ErrorInfo check = TokenEndpointClient::checkEndpoint(m_config->revocationEndpoint,
-                                                               u"revocation endpoint");
+    const ErrorInfo check = checkEndpoint(m_config->revocationEndpoint, u"revocation endpoint");
     if (check.isError()) {
         done(check);
         return nullptr;
@@ -56,24 +49,6 @@ QNetworkReply *OAuthRefreshTransport::revoke(const SecretBytes &credential, QObj
     // RFC 7009 §2.1: token_type_hint helps the server find the token.
     return m_client->revoke(m_config->revocationEndpoint, credential, "refresh_token", context,
                             std::move(done));
-}
-
-std::unique_ptr<RefreshTransport>
-makeRefreshTransport(QNetworkAccessManager *nam, TokenEndpointClient *client, SessionConfig *config)
-{
-    // One discovery per Session, a child of its QNetworkAccessManager so the
-    // sign-in flows find it too. It fills the empty endpoints of the
-    // Session's own config (SessionPrivate::m_config).
-    EndpointDiscovery *discovery = createDiscovery(nam, config);
-    if (config->transport == RefreshTransportKind::Cookie)
-        return std::make_unique<CookieRefreshTransport>(nam, config);
-    if (discovery->pending() && config->tokenEndpoint.isEmpty()) {
-        // Start early, so that a sign-in that needs the endpoints finds them.
-        invokeLater(discovery,
-                    [discovery] { discovery->ensure(discovery, [](const ErrorInfo &) {}); });
-    }
-    return std::make_unique<DiscoveringRefreshTransport>(
-            std::make_unique<OAuthRefreshTransport>(client, config), discovery, config);
 }
 
 } // namespace SecureTokens

@@ -73,13 +73,4 @@ private:
     const SessionConfig *m_config;
 };
 
-/*!
-    The transport \a config asks for (OAuth unless configured otherwise).
-    \a nam and \a client outlive the transport. \a config is the Session's
-    own: discovery fills its empty endpoints.
-*/
-std::unique_ptr<RefreshTransport> makeRefreshTransport(QNetworkAccessManager *nam,
-                                                       TokenEndpointClient *client,
-                                                       SessionConfig *config);
-
 } // namespace SecureTokens

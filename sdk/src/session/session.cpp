@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "session_p.h"
 
-#include "storage/crossprocesslock.h"
-#include "signin/discovery_p.h"
 #include "core/invokelater.h"
-#include "jwtclaims_p.h"
-#include "signin/signinflows_p.h"
 #include "core/logging.h"
+#include "jwtclaims_p.h"
+#include "storage/crossprocesslock.h"
 
 #include <securetokens/encryptedfilesecretstore.h>
 #include <securetokens/keychainsecretstore.h>
@@ -59,13 +57,16 @@ ErrorInfo storageError(const SecretStore::Result &result, const QString &what)
 
 } // namespace
 
-SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config)
+SignInHost::Extension::~Extension() = default;
+
+SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config,
+                               RefreshTransportFactory transports)
     : q_ptr(q),
       m_config(config),
       m_store(makeStore(config)),
       m_nam(new QNetworkAccessManager(q)),
       m_client(m_nam, &m_config),
-      m_transport(makeRefreshTransport(m_nam, &m_client, &m_config))
+      m_transport(transports(m_nam, &m_client, &m_config))
 {
     m_proactiveTimer.setSingleShot(true);
     // Timers run on a monotonic clock: wall-clock jumps do not move them.
@@ -243,6 +244,14 @@ void SessionPrivate::abortInFlight()
     m_lock->release();
 }
 
+void SessionPrivate::abandonSignIn()
+{
+    QPointer<QNetworkReply> reply = m_inFlightReply;
+    abortInFlight();
+    if (reply)
+        reply->abort();
+}
+
 void SessionPrivate::wipeTokens()
 {
     Q_Q(Session);
@@ -326,12 +335,19 @@ bool SessionPrivate::beginSignIn(const ErrorInfo &configError)
     return true;
 }
 
-void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response)
+void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response,
+                                  const QVariantMap &idTokenClaims)
 {
     Q_Q(Session);
     if (epoch != m_epoch)
         return;
     m_inFlightReply = nullptr;
+    if (!error.isError()) {
+        // The claims belong to this sign-in, verified by the flow that got them.
+        m_idTokenClaims = idTokenClaims;
+        if (!m_idTokenClaims.isEmpty())
+            Q_EMIT q->userChanged();
+    }
     if (error.isError()) {
         m_refreshInFlight = false;
         emitError(error);
@@ -375,50 +391,6 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
                 setState(Session::State::SignedIn);
                 releaseWaiters({});
             });
-}
-
-void SessionPrivate::startPasswordGrant(const QString &username, const QString &password)
-{
-    Q_Q(Session);
-    if (!beginSignIn(m_transport->check()))
-        return;
-    const quint64 epoch = m_epoch;
-    QByteArray passwordUtf8 = password.toUtf8();
-    auto secret = std::make_shared<SecretBytes>(SecretBytes::adopt(passwordUtf8));
-    const QByteArray user = username.toUtf8();
-    auto post = [this, q, epoch, secret, user] {
-        QList<TokenEndpointClient::Field> fields {
-                {QByteArrayLiteral("grant_type"), QByteArrayLiteral("password"), nullptr},
-                {QByteArrayLiteral("username"), user, nullptr},
-                {QByteArrayLiteral("password"), {}, secret.get()},
-                {QByteArrayLiteral("client_id"), m_config.clientId.toUtf8(), nullptr},
-        };
-        if (!m_config.scopes.isEmpty())
-            fields.append({QByteArrayLiteral("scope"),
-                           m_config.scopes.join(QLatin1Char(' ')).toUtf8(), nullptr});
-        m_inFlightReply = m_client.requestToken(
-                m_config.tokenEndpoint, fields, q,
-                [this, epoch](const ErrorInfo &error, TokenResponse response) {
-                    finishSignIn(epoch, error, std::move(response));
-                });
-        secret->clear();
-    };
-    // Configured with just an issuer: the token endpoint comes from discovery.
-    if (EndpointDiscovery *discovery = findDiscovery(m_nam);
-        discovery && discovery->pending() && m_config.tokenEndpoint.isEmpty()) {
-        discovery->ensure(q, [this, epoch, post, secret](const ErrorInfo &error) {
-            if (epoch != m_epoch)
-                return;
-            if (error.isError()) {
-                secret->clear();
-                finishSignIn(epoch, error, {});
-                return;
-            }
-            post();
-        });
-        return;
-    }
-    post();
 }
 
 void SessionPrivate::startRestore()
@@ -702,12 +674,6 @@ void SessionPrivate::startSignOut()
 
 // --- Session -----------------------------------------------------------------
 
-Session::Session(const SessionConfig &config, QObject *parent)
-    : QObject(parent), d_ptr(std::make_unique<SessionPrivate>(this, config))
-{
-    qRegisterMetaType<SecureTokens::ErrorInfo>();
-}
-
 Session::~Session()
 {
     Q_D(Session);
@@ -779,6 +745,15 @@ QString Session::storageBackend() const
     return d->m_store->backendName();
 }
 
+QVariantMap Session::idTokenClaims() const
+{
+    Q_D(const Session);
+    // Claims belong to the current sign-in: none once it has ended.
+    if (d->m_state == State::SignedOut || d->m_state == State::ReauthenticationRequired)
+        return {};
+    return d->m_idTokenClaims;
+}
+
 ErrorInfo Session::lastError() const
 {
     Q_D(const Session);
@@ -797,12 +772,6 @@ QNetworkAccessManager *Session::authorizationNetworkAccessManager() const
 {
     Q_D(const Session);
     return d->m_nam;
-}
-
-void Session::signInWithPassword(const QString &username, const QString &password)
-{
-    Q_D(Session);
-    d->startPasswordGrant(username, password);
 }
 
 void Session::restore()

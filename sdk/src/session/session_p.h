@@ -2,12 +2,14 @@
 #pragma once
 
 #include "refreshtransport_p.h"
+#include "signinhost_p.h"
 #include "tokenclient_p.h"
 
 #include <securetokens/secretstore.h>
 #include <securetokens/session.h>
 
 #include <QDeadlineTimer>
+#include <QNetworkReply>
 #include <QPointer>
 #include <QTimer>
 
@@ -18,7 +20,11 @@
 namespace SecureTokens {
 
 class CrossProcessLock;
-class SignInFlows;
+
+//! Makes the Session's refresh transport (the sign-in layer knows them all: signin/).
+using RefreshTransportFactory
+        = std::unique_ptr<RefreshTransport> (*)(QNetworkAccessManager *nam,
+                                                TokenEndpointClient *client, SessionConfig *config);
 
 /*!
     \internal
@@ -33,16 +39,32 @@ class SignInFlows;
     - a rotated refresh token is written to the store before the access token
       that came with it is used (store before use).
 */
-class SessionPrivate
+class SessionPrivate final : public SignInHost
 {
     Q_DECLARE_PUBLIC(Session)
 
 public:
     using TokenCallback = std::function<void(const ErrorInfo &error)>;
 
-    SessionPrivate(Session *q, const SessionConfig &config);
+    SessionPrivate(Session *q, const SessionConfig &config, RefreshTransportFactory transports);
     ~SessionPrivate();
     Q_DISABLE_COPY_MOVE(SessionPrivate)
+
+    // --- SignInHost: what the sign-in flows may do ----------------------------
+    SessionConfig &config() override { return m_config; }
+    QNetworkAccessManager *network() const override { return m_nam; }
+    TokenEndpointClient &tokenEndpoint() override { return m_client; }
+    RefreshTransport &refreshTransport() override { return *m_transport; }
+    Session *session() const override { return q_ptr; }
+    quint64 epoch() const override { return m_epoch; }
+    bool beginSignIn(const ErrorInfo &configError) override;
+    void setInFlightReply(QNetworkReply *reply) override { m_inFlightReply = reply; }
+    void finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response,
+                      const QVariantMap &idTokenClaims = {}) override;
+    void abandonSignIn() override;
+    void reportErrorLater(const ErrorInfo &error) override { emitErrorLater(error); }
+    void reportError(const ErrorInfo &error) override { emitError(error); }
+    std::unique_ptr<Extension> &signInExtension() override { return m_signIn; }
 
     // --- used by AuthenticatedNetworkAccessManager -------------------------
     //! Whether the in-memory access token can be sent now (present, not about to expire).
@@ -74,32 +96,6 @@ public:
     void emitError(const ErrorInfo &error);
     void emitErrorLater(const ErrorInfo &error);
 
-    /*!
-        Common entry of every sign-in flow: checks the state and \a configError
-        (reported later, never inside the call) and moves to SigningIn.
-        Returns false when the flow must not start.
-    */
-    bool beginSignIn(const ErrorInfo &configError);
-    /*!
-        Common exit of every sign-in flow: stores the refresh credential (store
-        before use; a storage failure fails the sign-in and revokes it), installs
-        the access token and ends in SignedIn, or reports \a error.
-    */
-    void finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response);
-    void startPasswordGrant(const QString &username, const QString &password);
-
-    // --- interactive sign-in flows (session_signin.cpp) --------------------
-    //! The flows' state, created on first use.
-    SignInFlows *flows();
-    void startBrowserSignIn();
-    void startDeviceSignIn();
-    void startCookieLogin(const QString &username, const QString &password);
-    void cancelInteractiveSignIn();
-    /*!
-        Success exit of the browser and device flows: announces verified ID
-        token claims (userChanged) and hands over to finishSignIn().
-    */
-    void completeInteractiveSignIn(quint64 epoch, TokenResponse response);
     void startRestore();
     void startRefresh();
     void startSignOut();
@@ -120,11 +116,8 @@ public:
     TokenEndpointClient m_client;
     //! Refresh and revocation; OAuth by default, replaceable (cookie transport).
     std::unique_ptr<RefreshTransport> m_transport;
-    /*!
-        State of the interactive sign-in flows (browser + PKCE, device code,
-        cookie login), defined in signinflows_p.h; created on first use.
-    */
-    std::unique_ptr<SignInFlows> m_flows;
+    //! The sign-in layer's state (signin/signinflows_p.h), created there on first use.
+    std::unique_ptr<Extension> m_signIn;
 
     Session::State m_state = Session::State::SignedOut;
     bool m_offline = false;
@@ -136,6 +129,8 @@ public:
     qint64 m_sendMarginMs = 1000;
     QDateTime m_accessExpiresAt;
     QString m_subject;
+    //! Verified ID token claims of the current sign-in (never the token).
+    QVariantMap m_idTokenClaims;
     quint64 m_generation = 0;
     int m_refreshCount = 0;
 

@@ -90,9 +90,6 @@ public:
     QNetworkReply *revoke(const QUrl &endpoint, const SecretBytes &token,
                           QByteArrayView tokenTypeHint, QObject *context, DoneCallback done);
 
-    //! The transport check every request goes through (configuration + http rules).
-    static ErrorInfo checkEndpoint(const QUrl &endpoint, QStringView what);
-
 private:
     QNetworkReply *post(const QUrl &endpoint, const QList<Field> &fields);
 

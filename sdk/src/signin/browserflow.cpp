@@ -3,15 +3,15 @@
 #include "browserflow_p.h"
 
 #include "discovery_p.h"
-#include "idtoken_p.h"
-#include "core/invokelater.h"
-#include "core/logging.h"
 #include "pkce_p.h"
-#include "session/session_p.h"
 #include "signinflows_p.h"
 
-#include <QDateTime>
-#include <QNetworkReply>
+#include "core/invokelater.h"
+#include "core/logging.h"
+#include "session/endpointcheck_p.h"
+#include "session/signinhost_p.h"
+#include "session/tokenclient_p.h"
+
 #include <QUrlQuery>
 
 #include <openssl/crypto.h>
@@ -39,24 +39,12 @@ void setCodeVerifierTestHook(std::function<void(QByteArray &verifier)> hook)
     verifierHook() = std::move(hook);
 }
 
-bool requestsOpenId(const QStringList &scopes)
-{
-    return scopes.contains(QLatin1String("openid"));
-}
-
-BrowserFlow::BrowserFlow(SessionPrivate *d, SignInFlows *flows, quint64 epoch)
-    : d(d), m_flows(flows), m_epoch(epoch)
+BrowserFlow::BrowserFlow(SignInHost *host, SignInFlows *flows) : InteractiveFlow(host, flows)
 {
     m_timeout.setSingleShot(true);
     connect(&m_timeout, &QTimer::timeout, this, [this] {
         fail(ErrorInfo::make(Error::Timeout,
                              QStringLiteral("The browser did not come back in time.")));
-    });
-    // signOut() or the Session's destruction abandon the sign-in (the epoch
-    // moves on): stop listening at once rather than at the timeout.
-    connect(d->q_ptr, &Session::stateChanged, this, [this] {
-        if (!m_finished && m_epoch != this->d->m_epoch)
-            fail({});
     });
 }
 
@@ -65,40 +53,22 @@ BrowserFlow::~BrowserFlow()
     m_listener.close();
 }
 
-bool BrowserFlow::stale() const
+void BrowserFlow::release()
 {
-    return m_finished || m_epoch != d->m_epoch;
+    m_timeout.stop();
+    m_listener.close();
+    m_verifier.clear();
+    m_state.clear();
+    m_nonce.clear();
 }
 
-void BrowserFlow::start()
+void BrowserFlow::begin()
 {
-    EndpointDiscovery *discovery = m_flows->discovery();
-    if (discovery && discovery->pending()) {
-        // Endpoints, the issuer and its RFC 9207 support come from the metadata.
-        discovery->ensure(this, [this](const ErrorInfo &error) {
-            if (stale())
-                return;
-            if (error.isError()) {
-                fail(error);
-                return;
-            }
-            listenAndOpen();
-        });
-        return;
-    }
-    invokeLater(this, [this] {
-        if (!stale())
-            listenAndOpen();
-    });
-}
-
-void BrowserFlow::listenAndOpen()
-{
-    const SessionConfig &config = d->m_config;
+    const SessionConfig &config = host()->config();
     for (const auto &[url, what] :
          {std::pair {config.authorizationEndpoint, u"authorization endpoint"},
           std::pair {config.tokenEndpoint, u"token endpoint"}}) {
-        const ErrorInfo check = TokenEndpointClient::checkEndpoint(url, what);
+        const ErrorInfo check = checkEndpoint(url, what);
         if (check.isError()) {
             fail(check);
             return;
@@ -110,7 +80,7 @@ void BrowserFlow::listenAndOpen()
                                             "way to open the browser.")));
         return;
     }
-    EndpointDiscovery *discovery = m_flows->discovery();
+    EndpointDiscovery *discovery = flows()->discovery();
     if (discovery && discovery->succeeded()) {
         m_expectedIss = discovery->metadata().issuer;
         m_issRequired = discovery->metadata().issParameterSupported;
@@ -236,7 +206,7 @@ LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest 
 void BrowserFlow::exchange(SecretBytes code)
 {
     m_listener.close();
-    const SessionConfig &config = d->m_config;
+    const SessionConfig &config = host()->config();
     QByteArray verifierBytes = m_verifier.view().toByteArray();
     if (verifierHook())
         verifierHook()(verifierBytes);
@@ -250,115 +220,19 @@ void BrowserFlow::exchange(SecretBytes code)
             {QByteArrayLiteral("client_id"), config.clientId.toUtf8(), nullptr},
             {QByteArrayLiteral("code_verifier"), {}, &verifier},
     };
-    const quint64 epoch = m_epoch;
-    d->m_inFlightReply = d->m_client.requestToken(
+    host()->setInFlightReply(host()->tokenEndpoint().requestToken(
             config.tokenEndpoint, fields, this,
-            [this, epoch](const ErrorInfo &error, TokenResponse response) {
+            [this](const ErrorInfo &error, TokenResponse response) {
                 if (stale())
                     return;
-                d->m_inFlightReply = nullptr;
+                host()->setInFlightReply(nullptr);
                 if (error.isError()) {
                     fail(error);
                     return;
                 }
-                auto pending = std::make_shared<TokenResponse>(std::move(response));
-                verifyIdTokenThen(d, m_flows, *pending, requestsOpenId(d->m_config.scopes),
-                                  m_nonce.view().toByteArray(), this,
-                                  [this, epoch, pending](const ErrorInfo &idError) {
-                                      if (stale())
-                                          return;
-                                      if (idError.isError()) {
-                                          fail(idError);
-                                          return;
-                                      }
-                                      m_finished = true;
-                                      pending->idToken.clear();
-                                      SessionPrivate *session = d;
-                                      m_flows->flowEnded(this);
-                                      session->completeInteractiveSignIn(epoch,
-                                                                         std::move(*pending));
-                                  });
-            });
-}
-
-void BrowserFlow::fail(const ErrorInfo &error)
-{
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_timeout.stop();
-    m_listener.close();
-    m_verifier.clear();
-    m_state.clear();
-    m_nonce.clear();
-    SessionPrivate *session = d;
-    const quint64 epoch = m_epoch;
-    m_flows->flowEnded(this);
-    // An abandoned flow (epoch moved on) just goes away; finishSignIn ignores it.
-    session->finishSignIn(epoch, error, {});
-}
-
-void BrowserFlow::cancel()
-{
-    fail(ErrorInfo::make(Error::Cancelled, QStringLiteral("The sign-in was cancelled.")));
-}
-
-void verifyIdTokenThen(SessionPrivate *d, SignInFlows *flows, const TokenResponse &response,
-                       bool openIdRequested, const QByteArray &nonce, QObject *context,
-                       const std::function<void(const ErrorInfo &error)> &done)
-{
-    flows->clearClaims();
-    if (response.idToken.isEmpty()) {
-        const ErrorInfo error = openIdRequested
-                ? ErrorInfo::make(Error::MalformedResponse,
-                                  QStringLiteral("OpenID Connect was requested but the provider "
-                                                 "sent no ID token."))
-                : ErrorInfo();
-        invokeLater(context, [done, error] { done(error); });
-        return;
-    }
-    auto token = std::make_shared<SecretBytes>(response.idToken.clone());
-    IdTokenExpectations expected;
-    EndpointDiscovery *discovery = flows->discovery();
-    expected.issuer = discovery && discovery->succeeded() ? discovery->metadata().issuer
-                                                          : issuerString(d->m_config.issuer);
-    expected.clientId = d->m_config.clientId;
-    expected.nonce = nonce;
-    expected.skew = qint64(d->m_config.idTokenClockSkew.count());
-    const QUrl jwksUri = d->m_config.jwksUri;
-    auto attempt = std::make_shared<std::function<void(bool)>>();
-    *attempt = [=](bool refetch) {
-        flows->jwks()->keys(
-                jwksUri, refetch, context, [=](const ErrorInfo &error, const QList<Jwk> &keys) {
-                    if (error.isError()) {
-                        token->clear();
-                        done(error);
-                        *attempt = nullptr; // break the cycle
-                        return;
-                    }
-                    IdTokenExpectations now = expected;
-                    now.now = QDateTime::currentSecsSinceEpoch();
-                    const IdTokenResult result = validateIdToken(token->view(), keys, now);
-                    // A key id we do not know: the provider may have rotated
-                    // its keys; fetch the set again, once.
-                    if (result.unknownKey && !refetch) {
-                        (*attempt)(true);
-                        return;
-                    }
-                    token->clear();
-                    if (!result.error.isError()) {
-                        // Plain identity data only: the spent one-time nonce and
-                        // the token hashes are not for display.
-                        QVariantMap claims = result.claims.toVariantMap();
-                        for (const char *hidden : {"nonce", "at_hash", "c_hash"})
-                            claims.remove(QLatin1String(hidden));
-                        flows->setClaims(claims);
-                    }
-                    done(result.error);
-                    *attempt = nullptr;
-                });
-    };
-    (*attempt)(false);
+                succeed(std::move(response), requestsOpenId(host()->config().scopes),
+                        m_nonce.view().toByteArray());
+            }));
 }
 
 } // namespace SecureTokens

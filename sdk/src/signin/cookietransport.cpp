@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "cookietransport_p.h"
+#include "session/endpointcheck_p.h"
 
 #include "cookietransportparsing_p.h"
 #include "core/invokelater.h"
@@ -214,7 +215,7 @@ ErrorInfo CookieRefreshTransport::check() const
     for (const auto &[url, what] : {std::pair {loginUrl(), u"cookie login URL"},
                                     std::pair {refreshUrl(), u"cookie refresh URL"},
                                     std::pair {logoutUrl(), u"cookie logout URL"}}) {
-        ErrorInfo error = TokenEndpointClient::checkEndpoint(url, what);
+        ErrorInfo error = checkEndpoint(url, what);
         if (error.isError())
             return error;
     }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Authorization server metadata: OpenID Connect Discovery 1.0 and RFC 8414.
-// parseProviderMetadata() is a pure function over untrusted input (a fuzz
-// target); EndpointDiscovery fetches it once per Session and fills in the
-// endpoints the application left empty.
+// Authorization server metadata discovery (OpenID Connect Discovery 1.0,
+// RFC 8414): EndpointDiscovery fetches the document once per Session and
+// fills in the endpoints the application left empty. The document itself is
+// parsed by providermetadata_p.h.
+
+#include "providermetadata_p.h"
 
 #include <securetokens/error.h>
 #include <securetokens/securetokens_export.h>
@@ -24,47 +26,6 @@ class QNetworkAccessManager;
 class QNetworkReply;
 
 namespace SecureTokens {
-
-//! Largest metadata document accepted, in bytes.
-inline constexpr qint64 maxMetadataBytes = qint64(64) * 1024;
-
-//! The fields of a provider's metadata the SDK uses.
-struct ProviderMetadata
-{
-    QString issuer;
-    QUrl authorizationEndpoint;
-    QUrl tokenEndpoint;
-    QUrl revocationEndpoint;
-    QUrl deviceAuthorizationEndpoint;
-    QUrl jwksUri;
-    QStringList codeChallengeMethods; //!< empty: not advertised
-    QStringList idTokenSigningAlgs; //!< empty: not advertised
-    //! RFC 9207 §3: the provider adds "iss" to authorization responses.
-    bool issParameterSupported = false;
-};
-
-/*!
-    Parses a metadata document. Rules (OpenID Connect Discovery 1.0 §4.3,
-    RFC 8414 §3.3): a JSON object of at most maxMetadataBytes; "issuer" equal
-    to \a expectedIssuer character for character; a token_endpoint; every
-    endpoint an absolute https URL, or http on a loopback address only.
-    Returns the error (InvalidConfiguration, InsecureTransport or
-    MalformedResponse) and leaves \a out untouched on failure.
-*/
-SECURETOKENS_EXPORT ErrorInfo parseProviderMetadata(QByteArrayView body,
-                                                    const QString &expectedIssuer,
-                                                    ProviderMetadata *out);
-
-/*!
-    The URLs where \a issuer's metadata may be found, in the order they are
-    tried: "<issuer>/.well-known/openid-configuration" (OIDC Discovery §4.1),
-    then "<origin>/.well-known/oauth-authorization-server<issuer path>"
-    (RFC 8414 §3.1).
-*/
-SECURETOKENS_EXPORT QList<QUrl> metadataUrlsFor(const QUrl &issuer);
-
-//! The issuer as compared with the document's "issuer" (its string form, unchanged).
-SECURETOKENS_EXPORT QString issuerString(const QUrl &issuer);
 
 /*!
     \internal

@@ -2,8 +2,9 @@
 #pragma once
 
 // JSON Web Key Sets (RFC 7517) and JWS signature verification (RFC 7515,
-// RFC 7518 §3.3 RS256, §3.4 ES256) with OpenSSL EVP. parseJwks() is a pure
-// function over untrusted input with size limits (a fuzz target).
+// RFC 7518 §3.3 RS256, §3.4 ES256) with OpenSSL EVP. Pure functions over
+// untrusted input with size limits (fuzz targets); jwkscache_p.h fetches and
+// keeps a provider's set.
 
 #include <securetokens/error.h>
 #include <securetokens/securetokens_export.h>
@@ -11,18 +12,11 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
-#include <QObject>
-#include <QPointer>
 #include <QString>
-#include <QUrl>
 
-#include <chrono>
-#include <functional>
 #include <memory>
-#include <vector>
 
 using EVP_PKEY = struct evp_pkey_st;
-class QNetworkAccessManager;
 
 namespace SecureTokens {
 
@@ -57,33 +51,5 @@ SECURETOKENS_EXPORT ErrorInfo parseJwks(QByteArrayView body, QList<Jwk> *out);
 */
 SECURETOKENS_EXPORT bool verifyJwsSignature(QByteArrayView alg, EVP_PKEY *key,
                                             QByteArrayView signingInput, QByteArrayView signature);
-
-/*!
-    \internal
-    The provider's keys, fetched from jwks_uri when first needed and kept for
-    the Session's lifetime; refetched (at most once per verification) when a
-    token names a key id the cached set does not have (key rotation).
-*/
-class JwksCache : public QObject
-{
-    Q_OBJECT
-public:
-    using Done = std::function<void(const ErrorInfo &error, const QList<Jwk> &keys)>;
-
-    JwksCache(QNetworkAccessManager *nam, std::chrono::milliseconds timeout,
-              QObject *parent = nullptr);
-
-    //! The cached keys of \a uri, or a fresh fetch when there are none or \a refetch is set.
-    void keys(const QUrl &uri, bool refetch, QObject *context, Done done);
-    //! How many times the set was fetched (for tests).
-    int fetchCount() const { return m_fetches; }
-
-private:
-    QNetworkAccessManager *m_nam;
-    std::chrono::milliseconds m_timeout;
-    QUrl m_uri;
-    QList<Jwk> m_keys;
-    int m_fetches = 0;
-};
 
 } // namespace SecureTokens

@@ -1,62 +1,58 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QObject>
-#include <QPointer>
-#include <QVariantMap>
+#include "session/signinhost_p.h"
 
-#include <memory>
+#include <QPointer>
+#include <QString>
 
 namespace SecureTokens {
 
-class BrowserFlow;
-class DeviceFlow;
 class EndpointDiscovery;
+class InteractiveFlow;
 class JwksCache;
-class SessionPrivate;
 
 /*!
     \internal
-    Per-session state of the interactive sign-in flows (browser + PKCE with a
-    loopback redirect, device authorization grant, cookie login). Owned by
-    SessionPrivate::m_flows; created on first use (SessionPrivate::flows()).
+    The sign-in layer's per-session state and its operations: password grant,
+    browser + PKCE with a loopback redirect, device authorization grant,
+    cookie login, discovery on demand. Kept by the session as its
+    SignInHost::Extension, created on first use (of()).
 
-    At most one interactive flow runs at a time: beginSignIn() refuses a
-    second sign-in while the state is SigningIn.
+    At most one interactive flow runs at a time: SignInHost::beginSignIn()
+    refuses a second sign-in while the state is SigningIn.
 */
-class SignInFlows
+class SignInFlows final : public SignInHost::Extension
 {
 public:
-    explicit SignInFlows(SessionPrivate *d);
-    virtual ~SignInFlows();
+    explicit SignInFlows(SignInHost *host);
+    ~SignInFlows() override;
+
+    //! The sign-in state of \a host, created on first use.
+    static SignInFlows *of(SignInHost *host);
+
+    void startPasswordGrant(const QString &username, const QString &password);
+    void startBrowser();
+    void startDevice();
+    void startCookieLogin(const QString &username, const QString &password);
+    //! Ends the running interactive flow with Cancelled; nothing on the wire may complete it.
+    void cancel();
+    //! Session::discoverEndpoints().
+    void discoverEndpoints();
 
     //! The Session's discovery (shared with the refresh transport).
     EndpointDiscovery *discovery() const;
     JwksCache *jwks();
-
-    //! \a flow is the running interactive flow (deleted with this object if still there).
-    void setBrowserFlow(BrowserFlow *flow);
-    void setDeviceFlow(DeviceFlow *flow);
-    /*!
-        Ends the running interactive flow, if any, with Cancelled. True if one
-        ran. The flow reports back through flowEnded().
-    */
-    bool cancel() const;
     //! Called by \a flow when it is over (success or not); deletes it later.
-    void flowEnded(QObject *flow);
-
-    //! Verified ID token claims of the current sign-in (never the token).
-    const QVariantMap &claims() const { return m_claims; }
-    void setClaims(const QVariantMap &claims) { m_claims = claims; }
-    void clearClaims() { m_claims.clear(); }
+    void flowEnded(InteractiveFlow *flow);
 
 private:
     Q_DISABLE_COPY_MOVE(SignInFlows)
 
-    SessionPrivate *const m_d;
-    QPointer<BrowserFlow> m_browser;
-    QPointer<DeviceFlow> m_device;
-    QVariantMap m_claims;
+    void run(InteractiveFlow *flow);
+
+    SignInHost *const m_host;
+    QPointer<InteractiveFlow> m_running;
     QPointer<JwksCache> m_jwks;
 };
 
