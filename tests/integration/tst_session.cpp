@@ -6,7 +6,7 @@
 
 #include <mockauthserver.h>
 #include <securetokens/authenticatednetworkaccessmanager.h>
-#include <securetokens/memorysecretstore.h>
+#include "scriptedsecretstore.h"
 #include <securetokens/session.h>
 
 #include <QElapsedTimer>
@@ -118,7 +118,7 @@ private Q_SLOTS:
     void signInStoresRefreshTokenAndKeepsAccessTokenInMemory()
     {
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QSignalSpy errors(&session, &Session::errorOccurred);
         QSignalSpy states(&session, &Session::stateChanged);
@@ -144,7 +144,7 @@ private Q_SLOTS:
     void restoreInANewSessionObject()
     {
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
             QVERIFY(signIn(first));
@@ -171,7 +171,7 @@ private Q_SLOTS:
     void restoreWithNothingStoredIsSignedOutWithoutError()
     {
         auto server = startServer();
-        Session session(configFor(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+        Session session(configFor(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
         QSignalSpy errors(&session, &Session::errorOccurred);
         QSignalSpy states(&session, &Session::stateChanged);
         session.restore();
@@ -197,12 +197,12 @@ private Q_SLOTS:
         QFETCH(Status, status);
         QFETCH(Error, expected);
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
             QVERIFY(signIn(first));
         }
-        store->setFailure(MemorySecretStore::Operation::Read, status);
+        store->setFailure(ScriptedSecretStore::Operation::Read, status);
         Session second(configFor(server->baseUrl(), store));
         QSignalSpy errors(&second, &Session::errorOccurred);
         second.restore();
@@ -217,9 +217,9 @@ private Q_SLOTS:
     void hungStoreTimesOut()
     {
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         store->setTimeout(std::chrono::milliseconds(300));
-        store->setHang(MemorySecretStore::Operation::Read, true);
+        store->setHang(ScriptedSecretStore::Operation::Read, true);
         Session session(configFor(server->baseUrl(), store));
         QSignalSpy errors(&session, &Session::errorOccurred);
         session.restore();
@@ -245,7 +245,7 @@ private Q_SLOTS:
         QFETCH(QString, password);
         QFETCH(Error, expected);
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(server->baseUrl(), store);
         config.clientId = client;
         Session session(config);
@@ -305,7 +305,7 @@ private Q_SLOTS:
         };
         http.enqueue(answers.at(kind));
 
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         config.requestTimeout = std::chrono::milliseconds(500);
@@ -358,7 +358,7 @@ private Q_SLOTS:
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-1", "rt-1")));
         http.enqueue({raw, false});
 
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         config.revocationEndpoint = QUrl();
@@ -390,7 +390,7 @@ private Q_SLOTS:
         // closed before any answer arrived, so drop every attempt.
         for (int i = 0; i < 5; ++i)
             http.enqueue({QByteArray(), false});
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         Session session(config);
@@ -418,7 +418,7 @@ private Q_SLOTS:
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-1", "rt-1")));
         http.enqueue(ScriptedHttpServer::json(500, "{}"));
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-2", "rt-2")));
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         Session session(config);
@@ -443,7 +443,7 @@ private Q_SLOTS:
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-1", "rt-1", 1)));
         http.enqueue(ScriptedHttpServer::json(503, "{}", "application/json", "Retry-After: 2\r\n"));
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-2", "rt-2")));
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         Session session(config);
@@ -468,12 +468,12 @@ private Q_SLOTS:
     void restoreLooksAgainWhenTheKeychainIsNotReady()
     {
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
             QVERIFY(signIn(first));
         }
-        store->setFailure(MemorySecretStore::Operation::Read, Status::Unavailable, 1);
+        store->setFailure(ScriptedSecretStore::Operation::Read, Status::Unavailable, 1);
         Session second(configFor(server->baseUrl(), store));
         QSignalSpy errors(&second, &Session::errorOccurred);
         second.restore();
@@ -487,7 +487,7 @@ private Q_SLOTS:
         QVERIFY(http.listen());
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-1", "rt-1")));
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-2", QByteArray())));
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         Session session(config);
@@ -515,12 +515,12 @@ private Q_SLOTS:
         QFETCH(Status, status);
         QFETCH(Error, expected);
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         if (status == Status::Timeout) {
             store->setTimeout(std::chrono::milliseconds(300));
-            store->setHang(MemorySecretStore::Operation::Write, true);
+            store->setHang(ScriptedSecretStore::Operation::Write, true);
         } else {
-            store->setFailure(MemorySecretStore::Operation::Write, status);
+            store->setFailure(ScriptedSecretStore::Operation::Write, status);
         }
         Session session(configFor(server->baseUrl(), store));
         QSignalSpy errors(&session, &Session::errorOccurred);
@@ -537,10 +537,10 @@ private Q_SLOTS:
     void storageWriteFailureAfterRotationKeepsWorkingInMemory()
     {
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QVERIFY(signIn(session));
-        store->setFailure(MemorySecretStore::Operation::Write, Status::Locked, 1);
+        store->setFailure(ScriptedSecretStore::Operation::Write, Status::Locked, 1);
         QSignalSpy errors(&session, &Session::errorOccurred);
         session.refresh();
         QVERIFY(errors.wait(kWait));
@@ -562,7 +562,7 @@ private Q_SLOTS:
         // Two Session objects sharing one store behave like two processes of
         // one app: the second must pick up the first one's rotation.
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session first(configFor(server->baseUrl(), store));
         QVERIFY(signIn(first));
         Session second(configFor(server->baseUrl(), store));
@@ -578,7 +578,7 @@ private Q_SLOTS:
     void concurrentRefreshCallsShareOneGrant()
     {
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QVERIFY(signIn(session));
         for (int i = 0; i < 10; ++i)
@@ -593,7 +593,7 @@ private Q_SLOTS:
         ServerConfig serverConfig;
         serverConfig.accessTtl = 2;
         auto server = startServer(serverConfig);
-        Session session(configFor(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+        Session session(configFor(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
         QVERIFY(signIn(session));
         const QString first = session.accessTokenFingerprint();
         // Renewed at half the lifetime, before it expires.
@@ -607,7 +607,8 @@ private Q_SLOTS:
         ServerConfig serverConfig;
         serverConfig.accessTtl = 2;
         auto server = startServer(serverConfig);
-        SessionConfig config = configFor(server->baseUrl(), std::make_shared<MemorySecretStore>());
+        SessionConfig config
+                = configFor(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
         config.refreshLeadTime = std::chrono::milliseconds(400);
         Session session(config);
         QVERIFY(signIn(session));
@@ -628,7 +629,7 @@ private Q_SLOTS:
     void signOutRevokesAndWipes()
     {
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QVERIFY(signIn(session));
         const QString refresh
@@ -652,7 +653,7 @@ private Q_SLOTS:
     void signOutWithoutReachableServerStillWipes()
     {
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(server->baseUrl(), store);
         QTcpServer closed;
         QVERIFY(closed.listen(QHostAddress::LocalHost));
@@ -675,7 +676,7 @@ private Q_SLOTS:
     void signOutInANewProcessRevokesTheStoredToken()
     {
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
             QVERIFY(signIn(first));
@@ -691,7 +692,7 @@ private Q_SLOTS:
     void noTokenReachableThroughTheMetaObjectSystem()
     {
         auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
 
         // Spy on every signal the Session has.
@@ -745,7 +746,7 @@ private Q_SLOTS:
         ScriptedHttpServer http;
         QVERIFY(http.listen());
         http.enqueue({QByteArray(), true}); // never answers
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         auto session = std::make_unique<Session>(config);
@@ -761,7 +762,7 @@ private Q_SLOTS:
     void preconditionErrorsAreReportedLater()
     {
         SessionConfig config;
-        config.secretStore = std::make_shared<MemorySecretStore>();
+        config.secretStore = std::make_shared<ScriptedSecretStore>();
         Session session(config);
         QSignalSpy errors(&session, &Session::errorOccurred);
         session.signInWithPassword(QStringLiteral("alice"), QStringLiteral("x"));

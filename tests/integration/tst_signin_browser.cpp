@@ -76,7 +76,7 @@ void tst_SignInBrowser::success()
     if (es256)
         serverConfig.idTokenAlg = ServerConfig::IdTokenAlg::ES256;
     auto server = startServer(serverConfig);
-    auto store = std::make_shared<MemorySecretStore>();
+    auto store = std::make_shared<ScriptedSecretStore>();
     FakeBrowser browser;
     SessionConfig config = discoveryConfig(server->baseUrl(), store);
     config.openBrowser = browser.opener();
@@ -150,7 +150,7 @@ void tst_SignInBrowser::openerMissing()
 {
     auto server = startServer();
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     Session session(config);
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithBrowser();
@@ -166,7 +166,7 @@ void tst_SignInBrowser::accessDenied()
     FakeBrowser browser;
     browser.action = QStringLiteral("deny");
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = browser.opener();
     Session session(config);
     QSignalSpy errors(&session, &Session::errorOccurred);
@@ -187,7 +187,7 @@ void tst_SignInBrowser::wrongStateIsIgnored()
     FakeBrowser browser;
     HttpResult forged;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         QTimer::singleShot(0, [&, url] {
             // A forged redirect arrives first: refused, and the real one still works.
@@ -214,7 +214,7 @@ void tst_SignInBrowser::missingCode()
     auto server = startServer();
     HttpResult page;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         QTimer::singleShot(0, [&, url] {
             QNetworkAccessManager nam;
@@ -259,7 +259,7 @@ void tst_SignInBrowser::wrongIssuerParameter()
     auto server = startServer();
     HttpResult page;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         QTimer::singleShot(0, [&, url] {
             QNetworkAccessManager nam;
@@ -291,7 +291,7 @@ void tst_SignInBrowser::pkceMismatch()
             [](QByteArray &verifier) { verifier[0] = verifier[0] == 'A' ? 'B' : 'A'; });
     FakeBrowser browser;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = browser.opener();
     Session session(config);
     QSignalSpy errors(&session, &Session::errorOccurred);
@@ -308,7 +308,7 @@ void tst_SignInBrowser::replayedCallbackRefused()
     auto server = startServer();
     FakeBrowser browser;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = browser.opener();
     Session session(config);
     session.signInWithBrowser();
@@ -327,7 +327,7 @@ void tst_SignInBrowser::otherHostRefused()
     auto server = startServer();
     QUrl opened;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         opened = url;
         return true;
@@ -364,7 +364,7 @@ void tst_SignInBrowser::timeout()
     auto server = startServer();
     QUrl opened;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.browserTimeout = std::chrono::seconds(1);
     config.openBrowser = [&](const QUrl &url) {
         opened = url;
@@ -388,7 +388,7 @@ void tst_SignInBrowser::cancel()
     auto server = startServer();
     QUrl opened;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         opened = url;
         return true;
@@ -417,7 +417,7 @@ void tst_SignInBrowser::signOutAbandonsSignIn()
     auto server = startServer();
     QUrl opened;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         opened = url;
         return true;
@@ -487,7 +487,7 @@ void tst_SignInBrowser::idTokenRejected()
     QFETCH(QString, reason);
     auto server = startServer();
     server->setFaults(fault);
-    auto store = std::make_shared<MemorySecretStore>();
+    auto store = std::make_shared<ScriptedSecretStore>();
     FakeBrowser browser;
     SessionConfig config = discoveryConfig(server->baseUrl(), store);
     config.openBrowser = browser.opener();
@@ -511,7 +511,7 @@ void tst_SignInBrowser::unknownKidRefetchesOnce()
     server->setFaults(QJsonObject {{QStringLiteral("id_token_kid"), QStringLiteral("rotated")}});
     FakeBrowser browser;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = browser.opener();
     Session session(config);
     QSignalSpy errors(&session, &Session::errorOccurred);
@@ -529,7 +529,7 @@ QTEST_GUILESS_MAIN(tst_SignInBrowser)
 void tst_SignInBrowser::claimsBelongToOneSignIn()
 {
     auto server = startServer({});
-    auto store = std::make_shared<MemorySecretStore>();
+    auto store = std::make_shared<ScriptedSecretStore>();
     FakeBrowser browser;
     SessionConfig config = discoveryConfig(server->baseUrl(), store);
     config.openBrowser = browser.opener();

@@ -53,7 +53,7 @@ private:
     {
         return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
     }
-    static QByteArray stored(MemorySecretStore &store, const QString &account)
+    static QByteArray stored(ScriptedSecretStore &store, const QString &account)
     {
         QByteArray out;
         bool done = false;
@@ -78,7 +78,7 @@ private Q_SLOTS:
 void tst_SignInCookie::loginRefreshLogout()
 {
     auto server = startServer();
-    auto store = std::make_shared<MemorySecretStore>();
+    auto store = std::make_shared<ScriptedSecretStore>();
     const SessionConfig config = cookieConfig(server->baseUrl(), store);
     Session session(config);
     auto *jar = new InspectableJar;
@@ -148,7 +148,7 @@ void tst_SignInCookie::loginRefreshLogout()
 void tst_SignInCookie::wrongPassword()
 {
     auto server = startServer();
-    auto store = std::make_shared<MemorySecretStore>();
+    auto store = std::make_shared<ScriptedSecretStore>();
     Session session(cookieConfig(server->baseUrl(), store));
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithCookieLogin(QStringLiteral("alice"), QStringLiteral("nope"));
@@ -161,7 +161,7 @@ void tst_SignInCookie::wrongPassword()
 void tst_SignInCookie::revokedCookieEndsSession()
 {
     auto server = startServer();
-    auto store = std::make_shared<MemorySecretStore>();
+    auto store = std::make_shared<ScriptedSecretStore>();
     Session session(cookieConfig(server->baseUrl(), store));
     session.signInWithCookieLogin(QStringLiteral("alice"), QStringLiteral("wonderland"));
     QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
@@ -178,14 +178,15 @@ void tst_SignInCookie::notConfigured()
 {
     // A cookie login on an OAuth session, and a cookie session without URLs.
     auto server = startServer();
-    SessionConfig oauth = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+    SessionConfig oauth
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     Session a(oauth);
     QSignalSpy errorsA(&a, &Session::errorOccurred);
     a.signInWithCookieLogin(QStringLiteral("alice"), QStringLiteral("wonderland"));
     QVERIFY(errorsA.wait(kWait));
     QCOMPARE(lastError(errorsA).code, Error::InvalidConfiguration);
 
-    SessionConfig cookie = cookieConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+    SessionConfig cookie = cookieConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     cookie.cookieAuthBase = QUrl(QStringLiteral("http://example.com/auth"));
     Session b(cookie);
     QSignalSpy errorsB(&b, &Session::errorOccurred);

@@ -65,7 +65,7 @@ private Q_SLOTS:
 void tst_SignInDevice::success()
 {
     auto server = startServer();
-    auto store = std::make_shared<MemorySecretStore>();
+    auto store = std::make_shared<ScriptedSecretStore>();
     Session session(discoveryConfig(server->baseUrl(), store));
     QSignalSpy ready(&session, &Session::deviceCodeReady);
     QSignalSpy errors(&session, &Session::errorOccurred);
@@ -103,7 +103,7 @@ void tst_SignInDevice::success()
 void tst_SignInDevice::denied()
 {
     auto server = startServer();
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     QSignalSpy ready(&session, &Session::deviceCodeReady);
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithDeviceCode();
@@ -121,7 +121,7 @@ void tst_SignInDevice::slowDown()
 {
     auto server = startServer();
     server->setFaults(QJsonObject {{QStringLiteral("device_slow_down"), 1}});
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     QSignalSpy ready(&session, &Session::deviceCodeReady);
     session.signInWithDeviceCode();
     QVERIFY(ready.wait(kWait));
@@ -143,7 +143,7 @@ void tst_SignInDevice::expired()
     ServerConfig config;
     config.deviceCodeTtl = 2;
     auto server = startServer(config);
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithDeviceCode();
     QVERIFY(errors.wait(kWait));
@@ -154,7 +154,7 @@ void tst_SignInDevice::expired()
 void tst_SignInDevice::cancel()
 {
     auto server = startServer();
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     QSignalSpy ready(&session, &Session::deviceCodeReady);
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithDeviceCode();
@@ -173,7 +173,7 @@ void tst_SignInDevice::cancel()
 void tst_SignInDevice::wrongPasswordKeepsPolling()
 {
     auto server = startServer();
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     QSignalSpy ready(&session, &Session::deviceCodeReady);
     session.signInWithDeviceCode();
     QVERIFY(ready.wait(kWait));

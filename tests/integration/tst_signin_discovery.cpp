@@ -51,7 +51,7 @@ private Q_SLOTS:
 void tst_SignInDiscovery::passwordRefreshRevoke()
 {
     auto server = startServer();
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     // Discovery starts by itself and fills the endpoints in.
     QTRY_VERIFY_WITH_TIMEOUT(!session.config().tokenEndpoint.isEmpty(), kWait);
     const QString base = server->baseUrl().toString();
@@ -81,7 +81,7 @@ void tst_SignInDiscovery::passwordRefreshRevoke()
 void tst_SignInDiscovery::refreshInNewSessionDiscoversFirst()
 {
     auto server = startServer();
-    auto store = std::make_shared<MemorySecretStore>();
+    auto store = std::make_shared<ScriptedSecretStore>();
     {
         SessionConfig explicitConfig = discoveryConfig(QUrl(), store);
         explicitConfig.tokenEndpoint
@@ -108,7 +108,7 @@ void tst_SignInDiscovery::configuredEndpointsWin()
 {
     auto server = startServer();
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.revocationEndpoint = QUrl(QStringLiteral("http://127.0.0.1:1/revoke"));
     Session session(config);
     QTRY_VERIFY_WITH_TIMEOUT(!session.config().tokenEndpoint.isEmpty(), kWait);
@@ -120,7 +120,7 @@ void tst_SignInDiscovery::differentIssuerRefused()
     // The mock's issuer has no trailing slash: "http://127.0.0.1:PORT/" is another issuer.
     auto server = startServer();
     SessionConfig config = discoveryConfig(QUrl(server->baseUrl().toString() + QLatin1Char('/')),
-                                           std::make_shared<MemorySecretStore>());
+                                           std::make_shared<ScriptedSecretStore>());
     FakeBrowser browser;
     config.openBrowser = browser.opener();
     Session session(config);
@@ -145,7 +145,7 @@ void tst_SignInDiscovery::insecureEndpointRefused()
     const QUrl issuer = scripted.url(QStringLiteral("/tenant"));
     scripted.enqueue(
             ScriptedHttpServer::json(200, document(issuer, "http://login.example.com/token")));
-    SessionConfig config = discoveryConfig(issuer, std::make_shared<MemorySecretStore>());
+    SessionConfig config = discoveryConfig(issuer, std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [](const QUrl &) {
         return true;
     };
@@ -167,7 +167,7 @@ void tst_SignInDiscovery::rfc8414Fallback()
     scripted.enqueue(ScriptedHttpServer::json(404, "{}"));
     scripted.enqueue(ScriptedHttpServer::json(
             200, document(issuer, scripted.url(QStringLiteral("/token")).toString().toUtf8())));
-    Session session(discoveryConfig(issuer, std::make_shared<MemorySecretStore>()));
+    Session session(discoveryConfig(issuer, std::make_shared<ScriptedSecretStore>()));
     QTRY_VERIFY_WITH_TIMEOUT(!session.config().tokenEndpoint.isEmpty(), kWait);
     QCOMPARE(scripted.requestCount(), 2);
     QVERIFY(scripted.lastRequest().startsWith(

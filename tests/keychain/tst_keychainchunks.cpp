@@ -7,6 +7,7 @@
 #include <securetokens/keychainsecretstore.h>
 
 #include "storecalls.h"
+#include "storage/keychaintesting.h"
 
 #include <QProcess>
 #include <QRandomGenerator>
@@ -126,7 +127,7 @@ private:
     void writeOk(const QString &account, const QByteArray &value);
     void readEquals(const QString &account, const QByteArray &value);
 
-    KeychainSecretStore m_store {service};
+    std::unique_ptr<KeychainSecretStore> m_store;
     QStringList m_accountsUsed;
 };
 
@@ -134,15 +135,20 @@ void TestKeychainChunks::initTestCase()
 {
     QVERIFY2(qgetenv("SECURETOKENS_TEST_KEYRING") == "1",
              "run through scripts/with-keyring (ctest does this)");
-    m_store.setTimeout(20s);
-    m_store.setBackendEntryLimitForTesting(limit);
-    QCOMPARE(m_store.backendEntryLimit(), limit);
+    Internal::setKeychainEntryLimitForTesting(limit);
+    m_store = std::make_unique<KeychainSecretStore>(service);
+    Internal::setKeychainEntryLimitForTesting(0);
+    m_store->setTimeout(20s);
+    QCOMPARE(m_store->backendEntryLimit(), limit);
+    // Only stores made while the limit was set use it.
+    QCOMPARE(KeychainSecretStore(service).backendEntryLimit(),
+             KeychainSecretStore::defaultBackendEntryLimit());
 }
 
 void TestKeychainChunks::cleanup()
 {
     for (const QString &account : std::as_const(m_accountsUsed)) {
-        auto removed = startRemove(m_store, account, this);
+        auto removed = startRemove(*m_store, account, this);
         AWAIT(removed);
     }
     m_accountsUsed.clear();
@@ -150,14 +156,14 @@ void TestKeychainChunks::cleanup()
 
 void TestKeychainChunks::writeOk(const QString &account, const QByteArray &value)
 {
-    auto written = startWrite(m_store, account, value, this);
+    auto written = startWrite(*m_store, account, value, this);
     AWAIT(written);
     QVERIFY2(written->result.ok(), qPrintable(written->result.message));
 }
 
 void TestKeychainChunks::readEquals(const QString &account, const QByteArray &value)
 {
-    auto read = startRead(m_store, account, this);
+    auto read = startRead(*m_store, account, this);
     AWAIT(read);
     QVERIFY2(read->result.ok(), qPrintable(read->result.message));
     QCOMPARE(read->secret.size(), std::size_t(value.size()));
@@ -261,11 +267,11 @@ void TestKeychainChunks::removeLeavesNoChunkBehind()
     const int count = entryCount(value.size());
     QCOMPARE(existingEntries(account, count + 1), count);
 
-    auto removed = startRemove(m_store, account, this);
+    auto removed = startRemove(*m_store, account, this);
     AWAIT(removed);
     QCOMPARE(removed->result.status, Status::Ok);
     QCOMPARE(existingEntries(account, count + 1), 0);
-    auto read = startRead(m_store, account, this);
+    auto read = startRead(*m_store, account, this);
     AWAIT(read);
     QCOMPARE(read->result.status, Status::NotFound);
 }
@@ -278,7 +284,7 @@ void TestKeychainChunks::missingChunkIsFailed()
     writeOk(account, value);
     // An interrupted multi-entry write, simulated: one chunk is gone.
     QVERIFY(clearEntry(entryName(account, 3)));
-    auto read = startRead(m_store, account, this);
+    auto read = startRead(*m_store, account, this);
     AWAIT(read);
     QCOMPARE(read->result.status, Status::Failed);
     QVERIFY(read->secret.isEmpty());
@@ -286,7 +292,7 @@ void TestKeychainChunks::missingChunkIsFailed()
     qInfo() << "missing chunk:" << read->result.message;
 
     // Removing still clears everything that is left.
-    auto removed = startRemove(m_store, account, this);
+    auto removed = startRemove(*m_store, account, this);
     AWAIT(removed);
     QCOMPARE(removed->result.status, Status::Ok);
     QCOMPARE(existingEntries(account, entryCount(value.size()) + 1), 0);
@@ -300,7 +306,7 @@ void TestKeychainChunks::alteredChunkIsFailed()
     writeOk(account, value);
     // A chunk from another write (same size, other bytes): the hash catches it.
     QVERIFY(storeEntry(entryName(account, 2), randomBytes(limit)));
-    auto read = startRead(m_store, account, this);
+    auto read = startRead(*m_store, account, this);
     AWAIT(read);
     QCOMPARE(read->result.status, Status::Failed);
     QVERIFY(read->secret.isEmpty());
@@ -309,9 +315,9 @@ void TestKeychainChunks::alteredChunkIsFailed()
 
 void TestKeychainChunks::reservedAccountNames()
 {
-    auto write = startWrite(m_store, QStringLiteral("alice#1"), "v", this);
-    auto read = startRead(m_store, QStringLiteral("alice#12"), this);
-    auto removed = startRemove(m_store, QStringLiteral("alice#3"), this);
+    auto write = startWrite(*m_store, QStringLiteral("alice#1"), "v", this);
+    auto read = startRead(*m_store, QStringLiteral("alice#12"), this);
+    auto removed = startRemove(*m_store, QStringLiteral("alice#3"), this);
     QCOMPARE(write->calls, 0);
     AWAIT(write);
     AWAIT(read);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The SecretStore async contract (secretstore.h), checked on MemorySecretStore:
+// The SecretStore async contract (secretstore.h), checked on MemorySecretStore
+// (and on the test-only ScriptedSecretStore that injects failures into it):
 // completion later, never inside the call; exactly once; every injected failure
 // reported as such; a hang ends in Timeout; a destroyed context is never called.
+
+#include "scriptedsecretstore.h"
 
 #include <securetokens/memorysecretstore.h>
 
@@ -15,7 +18,7 @@
 using namespace SecureTokens;
 using namespace std::chrono_literals;
 using Status = SecretStore::Status;
-using Operation = MemorySecretStore::Operation;
+using Operation = ScriptedSecretStore::Operation;
 
 namespace {
 
@@ -100,14 +103,14 @@ private Q_SLOTS:
 
 void TestMemorySecretStore::backendName()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     QCOMPARE(store.backendName(), QStringLiteral("memory"));
     QCOMPARE(store.timeout(), 10000ms);
 }
 
 void TestMemorySecretStore::roundTrip()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto written = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, written, "refresh-1");
     QTRY_COMPARE_WITH_TIMEOUT(written->calls, 1, 5000);
@@ -126,7 +129,7 @@ void TestMemorySecretStore::roundTrip()
 
 void TestMemorySecretStore::overwrite()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto first = std::make_shared<Outcome>();
     auto second = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, first, "old");
@@ -144,7 +147,7 @@ void TestMemorySecretStore::overwrite()
 
 void TestMemorySecretStore::remove()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto written = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, written);
     QTRY_COMPARE_WITH_TIMEOUT(written->calls, 1, 5000);
@@ -165,7 +168,7 @@ void TestMemorySecretStore::remove()
 
 void TestMemorySecretStore::removeMissingIsOk()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto removed = std::make_shared<Outcome>();
     start(store, Operation::Remove, QStringLiteral("nobody"), this, removed);
     QTRY_COMPARE_WITH_TIMEOUT(removed->calls, 1, 5000);
@@ -174,7 +177,7 @@ void TestMemorySecretStore::removeMissingIsOk()
 
 void TestMemorySecretStore::readMissingIsNotFound()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto read = std::make_shared<Outcome>();
     start(store, Operation::Read, QStringLiteral("nobody"), this, read);
     QTRY_COMPARE_WITH_TIMEOUT(read->calls, 1, 5000);
@@ -185,7 +188,7 @@ void TestMemorySecretStore::readMissingIsNotFound()
 
 void TestMemorySecretStore::accountsAreIsolated()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto a = std::make_shared<Outcome>();
     auto b = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, a, "a-secret");
@@ -206,7 +209,7 @@ void TestMemorySecretStore::completesLaterAndExactlyOnce_data()
     QTest::addColumn<Operation>("operation");
     QTest::addColumn<bool>("injectFailure");
     for (Operation op : {Operation::Read, Operation::Write, Operation::Remove}) {
-        const char *name = QMetaEnum::fromType<Operation>().valueToKey(int(op));
+        const char *name = ScriptedSecretStore::name(op);
         QTest::addRow("%s-ok", name) << op << false;
         QTest::addRow("%s-failed", name) << op << true;
     }
@@ -216,7 +219,7 @@ void TestMemorySecretStore::completesLaterAndExactlyOnce()
 {
     QFETCH(Operation, operation);
     QFETCH(bool, injectFailure);
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     store.setTimeout(200ms);
     if (injectFailure)
         store.setFailure(operation, Status::Failed);
@@ -239,12 +242,12 @@ void TestMemorySecretStore::injectedFailureIsReported_data()
 {
     QTest::addColumn<Operation>("operation");
     QTest::addColumn<Status>("status");
-    const QMetaEnum ops = QMetaEnum::fromType<Operation>();
     const QMetaEnum statuses = QMetaEnum::fromType<Status>();
     for (Operation op : {Operation::Read, Operation::Write, Operation::Remove}) {
         for (Status s : {Status::NotFound, Status::Unavailable, Status::Locked,
                          Status::AccessDenied, Status::TooLarge, Status::Timeout, Status::Failed}) {
-            QTest::addRow("%s-%s", ops.valueToKey(int(op)), statuses.valueToKey(int(s))) << op << s;
+            QTest::addRow("%s-%s", ScriptedSecretStore::name(op), statuses.valueToKey(int(s)))
+                    << op << s;
         }
     }
 }
@@ -253,7 +256,7 @@ void TestMemorySecretStore::injectedFailureIsReported()
 {
     QFETCH(Operation, operation);
     QFETCH(Status, status);
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto seeded = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, seeded, "seed");
     QTRY_COMPARE_WITH_TIMEOUT(seeded->calls, 1, 5000);
@@ -284,7 +287,7 @@ void TestMemorySecretStore::injectedFailureIsReported()
 
 void TestMemorySecretStore::injectedFailureCountRunsOut()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     store.setFailure(Operation::Write, Status::Locked, 2);
     QList<std::shared_ptr<Outcome>> outcomes;
     for (int i = 0; i < 3; ++i) {
@@ -300,7 +303,7 @@ void TestMemorySecretStore::injectedFailureCountRunsOut()
 
 void TestMemorySecretStore::failedWriteKeepsPreviousValue()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto first = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, first, "old");
     store.setFailure(Operation::Write, Status::Failed, 1);
@@ -324,7 +327,7 @@ void TestMemorySecretStore::hangEndsInTimeout_data()
 void TestMemorySecretStore::hangEndsInTimeout()
 {
     QFETCH(Operation, operation);
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     store.setTimeout(200ms);
     store.setHang(operation, true);
 
@@ -353,7 +356,7 @@ void TestMemorySecretStore::destroyedContextIsNeverCalled_data()
     QTest::addColumn<Operation>("operation");
     QTest::addColumn<bool>("hang");
     for (Operation op : {Operation::Read, Operation::Write, Operation::Remove}) {
-        const char *name = QMetaEnum::fromType<Operation>().valueToKey(int(op));
+        const char *name = ScriptedSecretStore::name(op);
         QTest::addRow("%s-answered", name) << op << false;
         QTest::addRow("%s-timed-out", name) << op << true;
     }
@@ -363,7 +366,7 @@ void TestMemorySecretStore::destroyedContextIsNeverCalled()
 {
     QFETCH(Operation, operation);
     QFETCH(bool, hang);
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     store.setTimeout(200ms);
     store.setHang(operation, hang);
 
@@ -383,7 +386,7 @@ void TestMemorySecretStore::destroyedContextIsNeverCalled()
 
 void TestMemorySecretStore::nullContextIsCalled()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto outcome = std::make_shared<Outcome>();
     start(store, Operation::Read, QStringLiteral("alice"), nullptr, outcome);
     QTRY_COMPARE_WITH_TIMEOUT(outcome->calls, 1, 5000);
@@ -392,7 +395,7 @@ void TestMemorySecretStore::nullContextIsCalled()
 
 void TestMemorySecretStore::storeDestroyedBeforeDeliveryStillCompletes()
 {
-    auto store = std::make_unique<MemorySecretStore>();
+    auto store = std::make_unique<ScriptedSecretStore>();
     store->setTimeout(200ms);
     auto answered = std::make_shared<Outcome>();
     auto hung = std::make_shared<Outcome>();
@@ -408,7 +411,7 @@ void TestMemorySecretStore::storeDestroyedBeforeDeliveryStillCompletes()
 
 void TestMemorySecretStore::callbackMayStartAnotherCall()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto read = std::make_shared<Outcome>();
     store.write(QStringLiteral("alice"), SecretBytes(QByteArrayView("chained")), this,
                 [&store, this, read](SecretStore::Result result) {

@@ -1,321 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include <securetokens/keychainsecretstore.h>
 
+#include "keychainchunkformat_p.h"
+#include "keychainentries_p.h"
+#include "keychaintesting.h"
 #include "pendingcall_p.h"
 #include "storagelogging_p.h"
 #ifdef SECURETOKENS_SECRET_SERVICE
 #include "secretservice_p.h"
-
-#include <QDBusConnection>
-#include <QDBusConnectionInterface>
-#include <QDBusReply>
 #endif
 
-#include <qt6keychain/keychain.h>
-
-#include <QRegularExpression>
-#include <QtEndian>
-
-#include <openssl/evp.h>
-
-#include <array>
-#include <cstring>
 #include <memory>
 #include <vector>
 
 namespace SecureTokens {
 
-using Internal::PendingCall;
+using namespace Internal;
 using Status = SecretStore::Status;
 
 namespace {
-
-#ifdef SECURETOKENS_SECRET_SERVICE
-//! No one owns org.freedesktop.secrets on the session bus (only asked on errors).
-bool secretServiceMissing()
-{
-    if (Internal::unixBackendName() != QLatin1String("secret-service"))
-        return false;
-    QDBusConnectionInterface *bus = QDBusConnection::sessionBus().interface();
-    if (!bus)
-        return false;
-    const QDBusReply<bool> owned
-            = bus->isServiceRegistered(QStringLiteral("org.freedesktop.secrets"));
-    return owned.isValid() && !owned.value();
-}
-#endif
-
-/*!
-    Every QtKeychain error code, mapped in one place (STYLE.md §5).
-
-    \a message is QtKeychain's errorString(): it never holds the secret, but it
-    is the only place some backends say *why* (e.g. a locked collection).
-*/
-Status mapKeychainError(QKeychain::Error error, const QString &message)
-{
-    const auto says = [&message](const char *text) {
-        return message.contains(QLatin1String(text), Qt::CaseInsensitive);
-    };
-    switch (error) {
-    case QKeychain::NoError:
-        return Status::Ok;
-    case QKeychain::EntryNotFound:
-        return Status::NotFound;
-    case QKeychain::CouldNotDeleteEntry:
-        return Status::Failed;
-    case QKeychain::AccessDeniedByUser:
-        return Status::AccessDenied;
-    case QKeychain::AccessDenied:
-        // libsecret's SECRET_ERROR_IS_LOCKED arrives as AccessDenied; gnome-keyring
-        // says "Cannot create an item in a locked collection" (tests/keychain).
-        // Apple: errSecInteractionNotAllowed ("User interaction is not allowed",
-        // e.g. a locked device) and errSecNotAvailable ("No keychain is
-        // available") also arrive as AccessDenied (keychain_apple.mm).
-        if (says("locked") || says("interaction is not allowed"))
-            return Status::Locked;
-        if (says("no keychain is available"))
-            return Status::Unavailable;
-        return Status::AccessDenied;
-    case QKeychain::NoBackendAvailable:
-    case QKeychain::NotImplemented:
-        return Status::Unavailable;
-    case QKeychain::OtherError:
-#ifdef SECURETOKENS_SECRET_SERVICE
-        // Without a session bus libsecret fails with a plain GIO error
-        // ("Could not connect: ...", "Cannot autolaunch D-Bus ..."), which
-        // QtKeychain reports as OtherError. That is "no backend", not a failure.
-        if (!Internal::sessionBusConnected())
-            return Status::Unavailable;
-        // A bus but no Secret Service on it (the keyring daemon has not started
-        // yet, or cannot be activated): GDBus says "The name
-        // org.freedesktop.secrets was not provided by any .service files".
-        // That is "no backend (yet)", and a later call can succeed once the
-        // daemon is up (tests/keychain/tst_keychainlatedaemon).
-        if (secretServiceMissing())
-            return Status::Unavailable;
-#endif
-        // Windows Credential Manager: "Credential size exceeds maximum size of 2560".
-        if (says("exceeds maximum size"))
-            return Status::TooLarge;
-        return Status::Failed;
-    }
-    return Status::Failed;
-}
-
-/*!
-    The QtKeychain key for an account. On Windows QtKeychain uses the key
-    alone as the credential's TargetName (keychain_win.cpp), so two services
-    with the same account name would share one entry: qualify it there.
-    Elsewhere the backend keeps service and key apart itself.
-*/
-QString storageKey(const QString &service, const QString &account)
-{
-#if defined(Q_OS_WIN)
-    return service + QLatin1Char('/') + account;
-#else
-    Q_UNUSED(service)
-    return account;
-#endif
-}
-
-QString describeFailure(Status status, const QString &backendMessage)
-{
-    switch (status) {
-    case Status::Unavailable:
-        return QStringLiteral("No secure storage backend is available: %1").arg(backendMessage);
-    case Status::Locked:
-        return QStringLiteral("The keyring is locked: %1").arg(backendMessage);
-    default:
-        return backendMessage;
-    }
-}
-
-template<typename JobType> JobType *makeJob(const QString &service, const QString &account)
-{
-    auto *job = new JobType(service);
-    job->setKey(storageKey(service, account));
-    // Never let QtKeychain write the secret to a plaintext QSettings file when
-    // the real backend is missing (DESIGN.md, security rule 5).
-    job->setInsecureFallback(false);
-    // The job deletes itself once it has finished. It is never deleted earlier,
-    // not even on our timeout: libsecret holds a raw pointer to it until its
-    // D-Bus call returns, so an early delete would be a use-after-free.
-    job->setAutoDelete(true);
-    return job;
-}
-
-using ReadStep = std::function<void(Status status, const QString &message, SecretBytes secret)>;
-using Step = std::function<void(Status status, const QString &message)>;
-
-void readEntry(const QString &service, const QString &account, PendingCall *call, ReadStep next)
-{
-    auto *job = makeJob<QKeychain::ReadPasswordJob>(service, account);
-    // `call` as the context: if the call already completed (timeout) and is
-    // gone, the late answer is dropped here.
-    QObject::connect(job, &QKeychain::Job::finished, call, [call, job, next = std::move(next)] {
-        if (call->isFinished())
-            return;
-        const Status status = mapKeychainError(job->error(), job->errorString());
-        if (status != Status::Ok) {
-            next(status, job->errorString(), {});
-            return;
-        }
-        QByteArray data = job->binaryData();
-        next(Status::Ok, {}, SecretBytes::adopt(data));
-    });
-    job->start();
-}
-
-void writeEntry(const QString &service, const QString &account, const SecretBytes &secret,
-                PendingCall *call, Step next)
-{
-    auto *job = makeJob<QKeychain::WritePasswordJob>(service, account);
-    // Binary data: no text conversion copies. Our copy shares its buffer with
-    // the job's; once the job is gone we hold it alone and can wipe it.
-    auto payload = std::make_shared<QByteArray>(secret.toByteArray());
-    job->setBinaryData(*payload);
-    QObject::connect(job, &QObject::destroyed, [payload] { secureWipe(*payload); });
-    QObject::connect(job, &QKeychain::Job::finished, call,
-                     [call, next = std::move(next)](QKeychain::Job *finished) {
-                         if (call->isFinished())
-                             return;
-                         next(mapKeychainError(finished->error(), finished->errorString()),
-                              finished->errorString());
-                     });
-    job->start();
-}
-
-void removeEntry(const QString &service, const QString &account, PendingCall *call, Step next)
-{
-    auto *job = makeJob<QKeychain::DeletePasswordJob>(service, account);
-    QObject::connect(job, &QKeychain::Job::finished, call,
-                     [call, next = std::move(next)](QKeychain::Job *finished) {
-                         if (call->isFinished())
-                             return;
-                         next(mapKeychainError(finished->error(), finished->errorString()),
-                              finished->errorString());
-                     });
-    job->start();
-}
-
-/*!
-    gnome-keyring answers a lookup in a locked collection with "not found" and
-    a delete there with success (the unlock prompt is dismissed, or cannot be
-    shown in a headless session). Before reporting such an answer, ask the
-    Secret Service whether the collection is locked and report Locked if so.
-*/
-void checkNotLocked(PendingCall *call, Status status, const QString &message,
-                    std::function<void(Status, const QString &)> report)
-{
-#ifdef SECURETOKENS_SECRET_SERVICE
-    if (Internal::unixBackendName() == QLatin1String("secret-service")) {
-        Internal::probeDefaultCollectionLocked(
-                call, [status, message, report = std::move(report)](bool locked) {
-                    if (locked)
-                        report(Status::Locked,
-                               QStringLiteral("The default keyring collection is locked"));
-                    else
-                        report(status, message);
-                });
-        return;
-    }
-#else
-    Q_UNUSED(call)
-#endif
-    report(status, message);
-}
-
-void logResult(const char *operation, Status status)
-{
-    if (status == Status::Ok || status == Status::NotFound)
-        qCDebug(lcKeychain) << "keychain" << operation << "finished:" << status;
-    else
-        qCWarning(lcKeychain) << "keychain" << operation << "failed:" << status;
-}
-
-// ---------------------------------------------------------------------------
-// Values split over several entries (size-limited backends).
-
-constexpr std::array<char, 4> chunkMagic = {'S', 'T', 'K', 'C'};
-constexpr quint8 chunkVersion = 1;
-constexpr int digestSize = 32;
-//! magic(4) version(1) entry count(2, BE) total length(4, BE) SHA-256(32)
-constexpr qsizetype chunkHeaderSize = 4 + 1 + 2 + 4 + digestSize;
-constexpr int maxEntries = 4096;
-
-struct ChunkHeader
-{
-    int count = 0; //!< entries in all, the head included
-    quint32 totalLength = 0;
-    QByteArray digest;
-};
-
-QByteArray sha256(QByteArrayView bytes)
-{
-    QByteArray digest(digestSize, Qt::Uninitialized);
-    unsigned int length = 0;
-    EVP_Digest(bytes.data(), size_t(bytes.size()), reinterpret_cast<unsigned char *>(digest.data()),
-               &length, EVP_sha256(), nullptr);
-    return digest;
-}
-
-bool isChunkHead(QByteArrayView head)
-{
-    return head.size() >= qsizetype(chunkMagic.size())
-            && std::memcmp(head.data(), chunkMagic.data(), chunkMagic.size()) == 0;
-}
-
-bool parseChunkHead(QByteArrayView head, ChunkHeader *header)
-{
-    if (head.size() < chunkHeaderSize || !isChunkHead(head) || quint8(head[4]) != chunkVersion)
-        return false;
-    const auto *p = reinterpret_cast<const uchar *>(head.data());
-    header->count = qFromBigEndian<quint16>(p + 5);
-    header->totalLength = qFromBigEndian<quint32>(p + 7);
-    header->digest = QByteArray(head.data() + 11, digestSize);
-    return header->count >= 1 && header->count <= maxEntries
-            && header->totalLength <= quint32(KeychainSecretStore::maxValueSize);
-}
-
-QString chunkAccount(const QString &account, int index)
-{
-    return index == 0 ? account : account + QLatin1Char('#') + QString::number(index);
-}
-
-bool isReservedAccount(const QString &account)
-{
-    static const QRegularExpression chunkName(QStringLiteral("#[0-9]+$"));
-    return chunkName.match(account).hasMatch();
-}
-
-/*!
-    The entries for \a value: itself when it fits in one entry (and cannot be
-    mistaken for a chunk head), otherwise a head (header + first slice) and
-    chunks of at most \a limit bytes.
-*/
-std::vector<SecretBytes> splitValue(const SecretBytes &value, qsizetype limit)
-{
-    std::vector<SecretBytes> entries;
-    const QByteArrayView bytes = value.view();
-    if (bytes.size() <= limit && !isChunkHead(bytes)) {
-        entries.push_back(value.clone());
-        return entries;
-    }
-    const qsizetype headRoom = limit - chunkHeaderSize;
-    const qsizetype rest = qMax<qsizetype>(0, bytes.size() - headRoom);
-    const int count = 1 + int((rest + limit - 1) / limit);
-    QByteArray head(chunkHeaderSize, Qt::Uninitialized);
-    std::memcpy(head.data(), chunkMagic.data(), chunkMagic.size());
-    head[4] = char(chunkVersion);
-    qToBigEndian(quint16(count), head.data() + 5);
-    qToBigEndian(quint32(bytes.size()), head.data() + 7);
-    std::memcpy(head.data() + 11, sha256(bytes).constData(), digestSize);
-    head.append(bytes.first(qMin(headRoom, bytes.size())));
-    entries.push_back(SecretBytes::adopt(head));
-    for (qsizetype offset = headRoom; offset < bytes.size(); offset += limit)
-        entries.emplace_back(bytes.sliced(offset, qMin(limit, bytes.size() - offset)));
-    return entries;
-}
 
 //! Reassembles a chunked value; its buffer is wiped when it goes.
 struct Assembly
@@ -529,6 +232,16 @@ void finishReserved(PendingCall *call, const char *operation)
 
 } // namespace
 
+namespace {
+// Only ever set by tests (keychaintesting.h).
+qsizetype entryLimitForTesting = 0;
+} // namespace
+
+void Internal::setKeychainEntryLimitForTesting(qsizetype limit)
+{
+    entryLimitForTesting = limit > 0 ? qMax<qsizetype>(limit, 64) : 0;
+}
+
 qsizetype KeychainSecretStore::defaultBackendEntryLimit()
 {
 #if defined(Q_OS_WIN)
@@ -543,7 +256,7 @@ qsizetype KeychainSecretStore::defaultBackendEntryLimit()
 KeychainSecretStore::KeychainSecretStore(QString service, QObject *parent)
     : SecretStore(parent),
       m_service(std::move(service)),
-      m_entryLimit(defaultBackendEntryLimit()),
+      m_entryLimit(entryLimitForTesting > 0 ? entryLimitForTesting : defaultBackendEntryLimit()),
       m_calls(new Internal::CallQueue(this))
 { }
 
@@ -552,11 +265,6 @@ KeychainSecretStore::~KeychainSecretStore() = default;
 QString KeychainSecretStore::service() const
 {
     return m_service;
-}
-
-void KeychainSecretStore::setBackendEntryLimitForTesting(qsizetype limit)
-{
-    m_entryLimit = qMax<qsizetype>(limit, 64);
 }
 
 void KeychainSecretStore::read(const QString &account, QObject *context, ReadCallback done)

@@ -5,6 +5,7 @@
 #include "core/logging.h"
 #include "jwtclaims_p.h"
 #include "storage/crossprocesslock.h"
+#include "storage/unavailablesecretstore.h"
 
 #include <securetokens/encryptedfilesecretstore.h>
 #include <securetokens/keychainsecretstore.h>
@@ -35,11 +36,10 @@ std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
                                                               config.encryptedFilePassphrase);
         // Without a path or a passphrase this policy has no backend: report
         // Unavailable rather than silently choosing another place.
-        auto none = std::make_shared<MemorySecretStore>();
-        for (auto op : {MemorySecretStore::Operation::Read, MemorySecretStore::Operation::Write,
-                        MemorySecretStore::Operation::Remove})
-            none->setFailure(op, SecretStore::Status::Unavailable);
-        return none;
+        return std::make_shared<Internal::UnavailableSecretStore>(
+                QStringLiteral("encrypted-file"),
+                QStringLiteral("StoragePolicy::EncryptedFile needs encryptedFilePath and "
+                               "encryptedFilePassphrase"));
     }
     case StoragePolicy::Required:
         break;
