@@ -1,7 +1,7 @@
 # Unit tests of the pure parsers of untrusted server input (token responses,
 # JWT display decoding, WWW-Authenticate) and of SecretBytes / Error. They link
 # the real library; the *_p.h private headers live beside the sources in sdk/src.
-foreach(_st_name tokenresponse jwtclaims wwwauthenticate secretbytes error)
+foreach(_st_name tokenresponse jwtclaims wwwauthenticate secretbytes error requestpolicy)
     securetokens_add_test(NAME tst_${_st_name}
         SOURCES tst_${_st_name}.cpp
         LABELS unit

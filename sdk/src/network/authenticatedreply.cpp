@@ -290,58 +290,31 @@ void AuthenticatedReply::decide()
         m_disposition = Disposition::FollowRedirect;
         return;
     }
-    if (status != 401 || !m_innerHadBearer)
+    if (status != 401)
         return;
-    if (!challengeAllowsRetry(m_inner->rawHeader("WWW-Authenticate"), m_policy.retryOnBare401))
+    Unauthorized401 facts;
+    facts.sentWithToken = m_innerHadBearer;
+    facts.alreadyRetried = m_retried;
+    facts.wwwAuthenticate = m_inner->rawHeader("WWW-Authenticate");
+    facts.retryOnBare401 = m_policy.retryOnBare401;
+    facts.bodyReplayable = bodyReplayable();
+    facts.methodReplayable = methodAllowsReplay();
+    const Decision401 decision = decideOn401(facts, m_method);
+    switch (decision.action) {
+    case Decision401::Action::Deliver:
         return;
-    if (m_retried)
-        return; // the retry was rejected too: that is the answer (no loops)
-    if (!bodyReplayable() || !methodAllowsReplay()) {
+    case Decision401::Action::RenewAndDeliver:
         // Not retried, but the token was rejected: renew it (shared, single
         // flight) so that the application's own resend finds a fresh one.
         if (SessionPrivate *d = sessionPrivate())
             d->onUnauthorized(m_sentGeneration, m_session, [](const ErrorInfo &) {});
-    }
-    if (!bodyReplayable()) {
         m_annotation = notReplayableError();
-        m_annotationText = QStringLiteral(
-                "The access token was rejected; the request was not retried because its body "
-                "cannot be sent again (a sequential QIODevice, or larger than the replay limit).");
+        m_annotationText = decision.reason;
+        return;
+    case Decision401::Action::RefreshAndRetry:
+        m_disposition = Disposition::RetryAfter401;
         return;
     }
-    if (!methodAllowsReplay()) {
-        m_annotation = notReplayableError();
-        m_annotationText
-                = QStringLiteral(
-                          "The access token was rejected; the request was not retried because ")
-                + QString::fromLatin1(m_method)
-                + QStringLiteral(" is not idempotent (send an Idempotency-Key header or opt in "
-                                 "to retries, see docs/networking.md).");
-        return;
-    }
-    m_disposition = Disposition::RetryAfter401;
-}
-
-void AuthenticatedReply::forwardMetaData()
-{
-    QNetworkReply *inner = m_inner;
-    m_metaForwarded = true;
-    const QList<QNetworkReply::RawHeaderPair> headers = inner->rawHeaderPairs();
-    for (const QNetworkReply::RawHeaderPair &header : headers)
-        setRawHeader(header.first, header.second);
-    // Qt's own attributes only: they are numbered from 0 (28 of them in Qt 6.4,
-    // a few more in later versions); User and above belong to the
-    // application, which never sees the inner reply. Each lookup costs some
-    // 60 instructions: all 1000 below User would be a tenth of a request.
-    constexpr int qtAttributeBound = 64;
-    static_assert(qtAttributeBound > int(QNetworkRequest::Http2CleartextAllowedAttribute));
-    for (int a = 0; a < qtAttributeBound; ++a) {
-        const auto attribute = QNetworkRequest::Attribute(a);
-        const QVariant value = inner->attribute(attribute);
-        if (value.isValid())
-            setAttribute(attribute, value);
-    }
-    setUrl(inner->url());
 }
 
 void AuthenticatedReply::onInnerMetaDataChanged()
@@ -573,63 +546,5 @@ void AuthenticatedReply::close()
     }
     QNetworkReply::close();
 }
-
-qint64 AuthenticatedReply::bytesAvailable() const
-{
-    qint64 available = QNetworkReply::bytesAvailable();
-    if (m_inner && m_disposition == Disposition::Forward)
-        available += m_inner->bytesAvailable();
-    return available;
-}
-
-qint64 AuthenticatedReply::readData(char *data, qint64 maxSize)
-{
-    if (m_inner && m_disposition == Disposition::Forward) {
-        const qint64 n = m_inner->read(data, maxSize);
-        if (n > 0)
-            return n;
-    }
-    return m_done ? -1 : 0;
-}
-
-void AuthenticatedReply::setReadBufferSize(qint64 size)
-{
-    QNetworkReply::setReadBufferSize(size);
-    if (m_inner)
-        m_inner->setReadBufferSize(size);
-}
-
-void AuthenticatedReply::ignoreSslErrors()
-{
-#if QT_CONFIG(ssl)
-    m_ignoreAllSslErrors = true;
-    if (m_inner)
-        m_inner->ignoreSslErrors();
-#endif
-}
-
-#if QT_CONFIG(ssl)
-void AuthenticatedReply::ignoreSslErrorsImplementation(const QList<QSslError> &errors)
-{
-    m_ignoredSslErrors = errors;
-    if (m_inner)
-        m_inner->ignoreSslErrors(errors);
-}
-
-void AuthenticatedReply::setSslConfigurationImplementation(const QSslConfiguration &configuration)
-{
-    m_sslConfiguration = configuration;
-    if (m_inner)
-        m_inner->setSslConfiguration(configuration);
-}
-
-void AuthenticatedReply::sslConfigurationImplementation(QSslConfiguration &configuration) const
-{
-    if (m_inner)
-        configuration = m_inner->sslConfiguration();
-    else if (m_sslConfiguration)
-        configuration = *m_sslConfiguration;
-}
-#endif
 
 } // namespace SecureTokens

@@ -71,6 +71,30 @@ bool challengeAllowsRetry(const QByteArray &wwwAuthenticate, bool retryOnBare)
     return error != "insufficient_scope";
 }
 
+Decision401 decideOn401(const Unauthorized401 &facts, const QByteArray &method)
+{
+    using Action = Decision401::Action;
+    if (!facts.sentWithToken)
+        return {};
+    if (!challengeAllowsRetry(facts.wwwAuthenticate, facts.retryOnBare401))
+        return {};
+    if (facts.alreadyRetried)
+        return {}; // the retry was rejected too: that is the answer (no loops)
+    if (!facts.bodyReplayable)
+        return {Action::RenewAndDeliver,
+                QStringLiteral("The access token was rejected; the request was not retried "
+                               "because its body cannot be sent again (a sequential QIODevice, "
+                               "or larger than the replay limit).")};
+    if (!facts.methodReplayable)
+        return {Action::RenewAndDeliver,
+                QStringLiteral("The access token was rejected; the request was not retried "
+                               "because ")
+                        + QString::fromLatin1(method)
+                        + QStringLiteral(" is not idempotent (send an Idempotency-Key header or "
+                                         "opt in to retries, see docs/networking.md).")};
+    return {Action::RefreshAndRetry, {}};
+}
+
 QNetworkReply::NetworkError networkErrorFor(Error error)
 {
     switch (error) {

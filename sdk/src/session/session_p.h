@@ -162,6 +162,9 @@ public:
     //! A not-ready keychain at restore is retried once.
     bool m_storageRetried = false;
 
+    //! A storage failure as an ErrorInfo: the status mapped, \a what and the backend's detail.
+    static ErrorInfo storageError(const SecretStore::Result &result, const QString &what);
+
     void scheduleRetry(const ErrorInfo &error);
     void resetBackoff();
 
