@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Security rule 1 (DESIGN.md): no token in any QML-visible property or signal
+// Security rule 1 (docs/security-model.md): no token in any QML-visible property or signal
 // argument. Every type the QML modules export (read from their generated
 // .qmltypes, so a new type cannot slip past) is walked through its
 // meta-object while a real session signs in, calls the API, refreshes, fails

@@ -13,7 +13,7 @@ namespace SecureTokens {
     Runs \a fn from the event loop of \a context's thread after \a delay: never
     inside the calling function, and not at all once \a context is destroyed
     (QTimer::singleShot with a context object). This is how start-like calls of
-    the SDK and its storage backends deliver a completion later (STYLE.md §4,
+    the SDK and its storage backends deliver a completion later (docs/conventions.md §4,
     secretstore.h).
 
     Qt's functor overloads of QTimer::singleShot and QMetaObject::invokeMethod

@@ -4,7 +4,7 @@
 #include <QLoggingCategory>
 
 // Quiet by default (warnings and up). Log events, never tokens, URLs with
-// queries, headers or bodies (STYLE.md §6).
+// queries, headers or bodies (docs/conventions.md §6).
 Q_DECLARE_LOGGING_CATEGORY(lcSession)
 Q_DECLARE_LOGGING_CATEGORY(lcRefresh)
 Q_DECLARE_LOGGING_CATEGORY(lcStorage)

@@ -37,7 +37,7 @@ bool secretServiceMissing()
 #endif
 
 /*!
-    Every QtKeychain error code, mapped in one place (STYLE.md §5).
+    Every QtKeychain error code, mapped in one place (docs/conventions.md §5).
 
     \a message is QtKeychain's errorString(): it never holds the secret, but it
     is the only place some backends say *why* (e.g. a locked collection).
@@ -114,7 +114,7 @@ template<typename JobType> JobType *makeJob(const QString &service, const QStrin
     auto *job = new JobType(service);
     job->setKey(storageKey(service, account));
     // Never let QtKeychain write the secret to a plaintext QSettings file when
-    // the real backend is missing (DESIGN.md, security rule 5).
+    // the real backend is missing (docs/security-model.md, rule 5).
     job->setInsecureFallback(false);
     // The job deletes itself once it has finished. It is never deleted earlier,
     // not even on our timeout: libsecret holds a raw pointer to it until its

@@ -120,7 +120,7 @@ void SessionPrivate::emitError(const ErrorInfo &error)
 void SessionPrivate::emitErrorLater(const ErrorInfo &error)
 {
     Q_Q(Session);
-    // Start-like calls never complete inside themselves (STYLE.md §4).
+    // Start-like calls never complete inside themselves (docs/conventions.md §4).
     invokeLater(q, [this, error] { emitError(error); });
 }
 
