@@ -16,11 +16,6 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { errors } from 'oidc-provider';
-
-import { sources } from './lib/pages.mjs';
-import { adminMiddleware, interactionMiddleware, offlineAccessMiddleware } from './lib/routes.mjs';
-import { Store } from './lib/store.mjs';
 
 // oidc-provider prints its notices with console.info, on stdout: keep stdout
 // for the listening line and the event log.
@@ -55,13 +50,8 @@ if (!['127.0.0.1', '::1'].includes(opts.host)) {
   process.exit(2);
 }
 
-const accessTtl = Number(opts['access-ttl'] ?? profile.accessTokenTtl ?? 300);
-const withoutComments = (o) => Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('$')));
-const clients = profile.clients.map((id) => {
-  if (!config.clients[id]) throw new Error(`profile ${opts.profile}: unknown client ${id}`);
-  return { client_id: id, ...withoutComments(config.clients[id]) };
-});
-
+// Fresh signing keys for every run. RSA key generation runs in node's thread
+// pool while the main thread loads oidc-provider (about half a second each).
 async function signingKeys() {
   const keys = [];
   for (const alg of ['RS256', 'ES256']) {
@@ -70,6 +60,18 @@ async function signingKeys() {
   }
   return { keys };
 }
+const jwks = signingKeys();
+const { default: Provider, errors } = await import('oidc-provider');
+const { sources } = await import('./lib/pages.mjs');
+const { adminMiddleware, interactionMiddleware, offlineAccessMiddleware } = await import('./lib/routes.mjs');
+const { Store } = await import('./lib/store.mjs');
+
+const accessTtl = Number(opts['access-ttl'] ?? profile.accessTokenTtl ?? 300);
+const withoutComments = (o) => Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('$')));
+const clients = profile.clients.map((id) => {
+  if (!config.clients[id]) throw new Error(`profile ${opts.profile}: unknown client ${id}`);
+  return { client_id: id, ...withoutComments(config.clients[id]) };
+});
 
 const store = new Store();
 const counters = {};
@@ -99,7 +101,7 @@ const resourceServer = (indicator) => {
 const provider = new Provider(issuer, {
   adapter: (model) => store.adapterFor(model),
   clients,
-  jwks: await signingKeys(),
+  jwks: await jwks,
   cookies: { keys: [randomBytes(32).toString('hex')] },
   async findAccount(ctx, sub) {
     if (sub !== account.claims.sub) return undefined;
