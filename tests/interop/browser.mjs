@@ -48,6 +48,10 @@ function done(code, line) {
   process.exit(code);
 }
 
+// No stack trace (it could quote a URL with a code in it): name the error only.
+process.on('uncaughtException', (err) => done(1, `browser error: ${err.name}: ${err.code ?? ''}`));
+process.on('unhandledRejection', (err) => done(1, `browser error: ${err?.name}: ${err?.code ?? ''}`));
+
 // Cookies: name, value, path; host-only (every host here is a loopback literal).
 let jar = [];
 if (jarFile) {
