@@ -2,7 +2,7 @@
 // The mock server's admin API (stats, tokens, every fault), --state across a
 // restart, and the securetokens-mock-server executable itself.
 #include "mockauthserver.h"
-#include "mockserverprocess.h"
+#include "mockhttp.h"
 
 #include <QElapsedTimer>
 #include <QFile>

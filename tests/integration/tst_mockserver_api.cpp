@@ -3,7 +3,7 @@
 // tampered and missing tokens (RFC 6750 challenges), HS256 mode, login rate
 // limiting and lockout, the body size limit and the security headers.
 #include "mockauthserver.h"
-#include "mockserverprocess.h"
+#include "mockhttp.h"
 
 #include <QJsonArray>
 #include <QMessageAuthenticationCode>

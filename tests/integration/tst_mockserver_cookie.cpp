@@ -2,7 +2,7 @@
 // The mock server's web-app-style cookie session: /auth/login, /auth/refresh,
 // /auth/logout, cookie attributes, CSRF checks and rotation with reuse detection.
 #include "mockauthserver.h"
-#include "mockserverprocess.h"
+#include "mockhttp.h"
 
 #include <QNetworkCookie>
 #include <QTest>

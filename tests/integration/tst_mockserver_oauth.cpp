@@ -3,7 +3,7 @@
 // the token endpoint's grants and errors, refresh rotation / reuse detection /
 // grace / expiry, authorization code + PKCE, and revocation.
 #include "mockauthserver.h"
-#include "mockserverprocess.h"
+#include "mockhttp.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>

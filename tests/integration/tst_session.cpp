@@ -2,6 +2,7 @@
 // Session against the real mock authorization server over loopback, and
 // against a scripted loopback server for answers a good server never gives.
 
+#include "mockserverfixture.h"
 #include "scriptedhttpserver.h"
 
 #include <mockauthserver.h>
@@ -22,6 +23,7 @@
 using namespace SecureTokens;
 using Mock::MockAuthServer;
 using Mock::ServerConfig;
+using MockTest::startMockServer;
 using Status = SecretStore::Status;
 
 namespace {
@@ -90,20 +92,11 @@ int refreshByHand(const QUrl &tokenEndpoint, const QString &refreshToken)
 
 } // namespace
 
-class TestSession : public QObject
+class tst_Session : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {})
-    {
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qFatal("mock server did not start");
-        return server;
-    }
-
     // Signs in and waits for SignedIn.
     bool signIn(Session &session)
     {
@@ -117,7 +110,7 @@ private Q_SLOTS:
 
     void signInStoresRefreshTokenAndKeepsAccessTokenInMemory()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QSignalSpy errors(&session, &Session::errorOccurred);
@@ -143,7 +136,7 @@ private Q_SLOTS:
 
     void restoreInANewSessionObject()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
@@ -170,7 +163,7 @@ private Q_SLOTS:
 
     void restoreWithNothingStoredIsSignedOutWithoutError()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         Session session(configFor(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
         QSignalSpy errors(&session, &Session::errorOccurred);
         QSignalSpy states(&session, &Session::stateChanged);
@@ -196,7 +189,7 @@ private Q_SLOTS:
     {
         QFETCH(Status, status);
         QFETCH(Error, expected);
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
@@ -216,7 +209,7 @@ private Q_SLOTS:
 
     void hungStoreTimesOut()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         store->setTimeout(std::chrono::milliseconds(300));
         store->setHang(ScriptedSecretStore::Operation::Read, true);
@@ -244,7 +237,7 @@ private Q_SLOTS:
         QFETCH(QString, client);
         QFETCH(QString, password);
         QFETCH(Error, expected);
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(server->baseUrl(), store);
         config.clientId = client;
@@ -467,7 +460,7 @@ private Q_SLOTS:
 
     void restoreLooksAgainWhenTheKeychainIsNotReady()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
@@ -514,7 +507,7 @@ private Q_SLOTS:
     {
         QFETCH(Status, status);
         QFETCH(Error, expected);
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         if (status == Status::Timeout) {
             store->setTimeout(std::chrono::milliseconds(300));
@@ -536,7 +529,7 @@ private Q_SLOTS:
 
     void storageWriteFailureAfterRotationKeepsWorkingInMemory()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QVERIFY(signIn(session));
@@ -561,7 +554,7 @@ private Q_SLOTS:
     {
         // Two Session objects sharing one store behave like two processes of
         // one app: the second must pick up the first one's rotation.
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         Session first(configFor(server->baseUrl(), store));
         QVERIFY(signIn(first));
@@ -577,7 +570,7 @@ private Q_SLOTS:
 
     void concurrentRefreshCallsShareOneGrant()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QVERIFY(signIn(session));
@@ -592,7 +585,7 @@ private Q_SLOTS:
     {
         ServerConfig serverConfig;
         serverConfig.accessTtl = 2;
-        auto server = startServer(serverConfig);
+        auto server = startMockServer(serverConfig);
         Session session(configFor(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
         QVERIFY(signIn(session));
         const QString first = session.accessTokenFingerprint();
@@ -606,7 +599,7 @@ private Q_SLOTS:
     {
         ServerConfig serverConfig;
         serverConfig.accessTtl = 2;
-        auto server = startServer(serverConfig);
+        auto server = startMockServer(serverConfig);
         SessionConfig config
                 = configFor(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
         config.refreshLeadTime = std::chrono::milliseconds(400);
@@ -628,7 +621,7 @@ private Q_SLOTS:
 
     void signOutRevokesAndWipes()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QVERIFY(signIn(session));
@@ -652,7 +645,7 @@ private Q_SLOTS:
 
     void signOutWithoutReachableServerStillWipes()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(server->baseUrl(), store);
         QTcpServer closed;
@@ -675,7 +668,7 @@ private Q_SLOTS:
 
     void signOutInANewProcessRevokesTheStoredToken()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
@@ -691,7 +684,7 @@ private Q_SLOTS:
 
     void noTokenReachableThroughTheMetaObjectSystem()
     {
-        auto server = startServer();
+        auto server = startMockServer();
         auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
 
@@ -781,5 +774,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSession)
+QTEST_GUILESS_MAIN(tst_Session)
 #include "tst_session.moc"

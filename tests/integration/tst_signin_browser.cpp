@@ -2,6 +2,7 @@
 // Browser sign-in (authorization code + PKCE + loopback redirect + OIDC ID
 // token) against the in-process mock server, with a test "browser".
 
+#include "mockserverfixture.h"
 #include "tst_signin_helpers.h"
 
 #include "signin/browserflow_p.h"
@@ -17,21 +18,13 @@ using namespace SecureTokens;
 using namespace SignInTest;
 using Mock::MockAuthServer;
 using Mock::ServerConfig;
+using MockTest::startMockServer;
 
 class tst_SignInBrowser : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {})
-    {
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qFatal("mock server: %s", qPrintable(server->errorString()));
-        return server;
-    }
-
     static ErrorInfo lastError(const QSignalSpy &spy)
     {
         return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
@@ -75,7 +68,7 @@ void tst_SignInBrowser::success()
     ServerConfig serverConfig;
     if (es256)
         serverConfig.idTokenAlg = ServerConfig::IdTokenAlg::ES256;
-    auto server = startServer(serverConfig);
+    auto server = startMockServer(serverConfig);
     auto store = std::make_shared<ScriptedSecretStore>();
     FakeBrowser browser;
     SessionConfig config = discoveryConfig(server->baseUrl(), store);
@@ -148,7 +141,7 @@ void tst_SignInBrowser::success()
 
 void tst_SignInBrowser::openerMissing()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     SessionConfig config
             = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     Session session(config);
@@ -162,7 +155,7 @@ void tst_SignInBrowser::openerMissing()
 
 void tst_SignInBrowser::accessDenied()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     FakeBrowser browser;
     browser.action = QStringLiteral("deny");
     SessionConfig config
@@ -183,7 +176,7 @@ void tst_SignInBrowser::accessDenied()
 
 void tst_SignInBrowser::wrongStateIsIgnored()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     FakeBrowser browser;
     HttpResult forged;
     SessionConfig config
@@ -211,7 +204,7 @@ void tst_SignInBrowser::wrongStateIsIgnored()
 
 void tst_SignInBrowser::missingCode()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     HttpResult page;
     SessionConfig config
             = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
@@ -256,7 +249,7 @@ void tst_SignInBrowser::wrongIssuerParameter()
     // mix-up; so is one without iss from a provider that promised to send it.
     QFETCH(QString, iss);
     QFETCH(QString, reason);
-    auto server = startServer();
+    auto server = startMockServer();
     HttpResult page;
     SessionConfig config
             = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
@@ -286,7 +279,7 @@ void tst_SignInBrowser::wrongIssuerParameter()
 
 void tst_SignInBrowser::pkceMismatch()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     setCodeVerifierTestHook(
             [](QByteArray &verifier) { verifier[0] = verifier[0] == 'A' ? 'B' : 'A'; });
     FakeBrowser browser;
@@ -305,7 +298,7 @@ void tst_SignInBrowser::pkceMismatch()
 
 void tst_SignInBrowser::replayedCallbackRefused()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     FakeBrowser browser;
     SessionConfig config
             = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
@@ -324,7 +317,7 @@ void tst_SignInBrowser::replayedCallbackRefused()
 
 void tst_SignInBrowser::otherHostRefused()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     QUrl opened;
     SessionConfig config
             = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
@@ -361,7 +354,7 @@ void tst_SignInBrowser::otherHostRefused()
 
 void tst_SignInBrowser::timeout()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     QUrl opened;
     SessionConfig config
             = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
@@ -385,7 +378,7 @@ void tst_SignInBrowser::timeout()
 
 void tst_SignInBrowser::cancel()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     QUrl opened;
     SessionConfig config
             = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
@@ -414,7 +407,7 @@ void tst_SignInBrowser::cancel()
 
 void tst_SignInBrowser::signOutAbandonsSignIn()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     QUrl opened;
     SessionConfig config
             = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
@@ -485,7 +478,7 @@ void tst_SignInBrowser::idTokenRejected()
 {
     QFETCH(QJsonObject, fault);
     QFETCH(QString, reason);
-    auto server = startServer();
+    auto server = startMockServer();
     server->setFaults(fault);
     auto store = std::make_shared<ScriptedSecretStore>();
     FakeBrowser browser;
@@ -507,7 +500,7 @@ void tst_SignInBrowser::idTokenRejected()
 
 void tst_SignInBrowser::unknownKidRefetchesOnce()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     server->setFaults(QJsonObject {{QStringLiteral("id_token_kid"), QStringLiteral("rotated")}});
     FakeBrowser browser;
     SessionConfig config
@@ -528,7 +521,7 @@ QTEST_GUILESS_MAIN(tst_SignInBrowser)
 // show the claims of an earlier browser sign-in.
 void tst_SignInBrowser::claimsBelongToOneSignIn()
 {
-    auto server = startServer({});
+    auto server = startMockServer({});
     auto store = std::make_shared<ScriptedSecretStore>();
     FakeBrowser browser;
     SessionConfig config = discoveryConfig(server->baseUrl(), store);

@@ -2,6 +2,7 @@
 // The cookie transport (web-app style /auth/login, /auth/refresh,
 // /auth/logout with a CSRF header) against the in-process mock server.
 
+#include "mockserverfixture.h"
 #include "tst_signin_helpers.h"
 
 #include "signin/cookietransportparsing_p.h"
@@ -17,6 +18,7 @@ using namespace SecureTokens;
 using namespace SignInTest;
 using Mock::MockAuthServer;
 using Mock::ServerConfig;
+using MockTest::startMockServer;
 
 namespace {
 struct InspectableJar : QNetworkCookieJar
@@ -30,15 +32,6 @@ class tst_SignInCookie : public QObject
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer()
-    {
-        ServerConfig config;
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qFatal("mock server: %s", qPrintable(server->errorString()));
-        return server;
-    }
     static SessionConfig cookieConfig(const QUrl &base, std::shared_ptr<SecretStore> store)
     {
         SessionConfig config;
@@ -77,7 +70,7 @@ private Q_SLOTS:
 
 void tst_SignInCookie::loginRefreshLogout()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     auto store = std::make_shared<ScriptedSecretStore>();
     const SessionConfig config = cookieConfig(server->baseUrl(), store);
     Session session(config);
@@ -147,7 +140,7 @@ void tst_SignInCookie::loginRefreshLogout()
 
 void tst_SignInCookie::wrongPassword()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     auto store = std::make_shared<ScriptedSecretStore>();
     Session session(cookieConfig(server->baseUrl(), store));
     QSignalSpy errors(&session, &Session::errorOccurred);
@@ -160,7 +153,7 @@ void tst_SignInCookie::wrongPassword()
 
 void tst_SignInCookie::revokedCookieEndsSession()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     auto store = std::make_shared<ScriptedSecretStore>();
     Session session(cookieConfig(server->baseUrl(), store));
     session.signInWithCookieLogin(QStringLiteral("alice"), QStringLiteral("wonderland"));
@@ -177,7 +170,7 @@ void tst_SignInCookie::revokedCookieEndsSession()
 void tst_SignInCookie::notConfigured()
 {
     // A cookie login on an OAuth session, and a cookie session without URLs.
-    auto server = startServer();
+    auto server = startMockServer();
     SessionConfig oauth
             = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     Session a(oauth);

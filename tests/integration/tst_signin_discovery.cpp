@@ -2,6 +2,7 @@
 // Discovery: a Session configured with just an issuer and a client id, against
 // the mock server and against scripted servers that publish bad metadata.
 
+#include "mockserverfixture.h"
 #include "tst_signin_helpers.h"
 
 #include "scriptedhttpserver.h"
@@ -13,21 +14,13 @@ using namespace SecureTokens;
 using namespace SignInTest;
 using Mock::MockAuthServer;
 using Mock::ServerConfig;
+using MockTest::startMockServer;
 
 class tst_SignInDiscovery : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer()
-    {
-        ServerConfig config;
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qFatal("mock server: %s", qPrintable(server->errorString()));
-        return server;
-    }
     static ErrorInfo lastError(const QSignalSpy &spy)
     {
         return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
@@ -50,7 +43,7 @@ private Q_SLOTS:
 
 void tst_SignInDiscovery::passwordRefreshRevoke()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     // Discovery starts by itself and fills the endpoints in.
     QTRY_VERIFY_WITH_TIMEOUT(!session.config().tokenEndpoint.isEmpty(), kWait);
@@ -80,7 +73,7 @@ void tst_SignInDiscovery::passwordRefreshRevoke()
 
 void tst_SignInDiscovery::refreshInNewSessionDiscoversFirst()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     auto store = std::make_shared<ScriptedSecretStore>();
     {
         SessionConfig explicitConfig = discoveryConfig(QUrl(), store);
@@ -106,7 +99,7 @@ void tst_SignInDiscovery::refreshInNewSessionDiscoversFirst()
 
 void tst_SignInDiscovery::configuredEndpointsWin()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     SessionConfig config
             = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.revocationEndpoint = QUrl(QStringLiteral("http://127.0.0.1:1/revoke"));
@@ -118,7 +111,7 @@ void tst_SignInDiscovery::configuredEndpointsWin()
 void tst_SignInDiscovery::differentIssuerRefused()
 {
     // The mock's issuer has no trailing slash: "http://127.0.0.1:PORT/" is another issuer.
-    auto server = startServer();
+    auto server = startMockServer();
     SessionConfig config = discoveryConfig(QUrl(server->baseUrl().toString() + QLatin1Char('/')),
                                            std::make_shared<ScriptedSecretStore>());
     FakeBrowser browser;

@@ -104,7 +104,7 @@ int existingEntries(const QString &account, int max)
 
 } // namespace
 
-class TestKeychainChunks : public QObject
+class tst_KeychainChunks : public QObject
 {
     Q_OBJECT
 
@@ -131,7 +131,7 @@ private:
     QStringList m_accountsUsed;
 };
 
-void TestKeychainChunks::initTestCase()
+void tst_KeychainChunks::initTestCase()
 {
     QVERIFY2(qgetenv("SECURETOKENS_TEST_KEYRING") == "1",
              "run through scripts/with-keyring (ctest does this)");
@@ -145,7 +145,7 @@ void TestKeychainChunks::initTestCase()
              KeychainSecretStore::defaultBackendEntryLimit());
 }
 
-void TestKeychainChunks::cleanup()
+void tst_KeychainChunks::cleanup()
 {
     for (const QString &account : std::as_const(m_accountsUsed)) {
         auto removed = startRemove(*m_store, account, this);
@@ -154,14 +154,14 @@ void TestKeychainChunks::cleanup()
     m_accountsUsed.clear();
 }
 
-void TestKeychainChunks::writeOk(const QString &account, const QByteArray &value)
+void tst_KeychainChunks::writeOk(const QString &account, const QByteArray &value)
 {
     auto written = startWrite(*m_store, account, value, this);
     AWAIT(written);
     QVERIFY2(written->result.ok(), qPrintable(written->result.message));
 }
 
-void TestKeychainChunks::readEquals(const QString &account, const QByteArray &value)
+void tst_KeychainChunks::readEquals(const QString &account, const QByteArray &value)
 {
     auto read = startRead(*m_store, account, this);
     AWAIT(read);
@@ -170,7 +170,7 @@ void TestKeychainChunks::readEquals(const QString &account, const QByteArray &va
     QVERIFY(read->secret.equals(value));
 }
 
-void TestKeychainChunks::defaultLimits()
+void tst_KeychainChunks::defaultLimits()
 {
     // On Linux the Secret Service has no small limit: nothing is split by default.
     KeychainSecretStore plain(service);
@@ -178,7 +178,7 @@ void TestKeychainChunks::defaultLimits()
     QCOMPARE(plain.backendEntryLimit(), KeychainSecretStore::maxValueSize);
 }
 
-void TestKeychainChunks::largeValuesRoundTrip_data()
+void tst_KeychainChunks::largeValuesRoundTrip_data()
 {
     QTest::addColumn<qsizetype>("size");
     QTest::newRow("8 KiB") << qsizetype(8 * 1024);
@@ -187,7 +187,7 @@ void TestKeychainChunks::largeValuesRoundTrip_data()
     QTest::newRow("head exactly full") << limit - headerSize + 2 * limit;
 }
 
-void TestKeychainChunks::largeValuesRoundTrip()
+void tst_KeychainChunks::largeValuesRoundTrip()
 {
     QFETCH(qsizetype, size);
     const QString account = QStringLiteral("large");
@@ -213,7 +213,7 @@ void TestKeychainChunks::largeValuesRoundTrip()
           qlonglong(limit));
 }
 
-void TestKeychainChunks::smallValueIsOneEntryAsBefore()
+void tst_KeychainChunks::smallValueIsOneEntryAsBefore()
 {
     const QString account = QStringLiteral("small");
     m_accountsUsed << account;
@@ -224,7 +224,7 @@ void TestKeychainChunks::smallValueIsOneEntryAsBefore()
     QVERIFY(lookupEntry(entryName(account, 1)).isNull());
 }
 
-void TestKeychainChunks::valueLookingLikeAHeaderRoundTrips()
+void tst_KeychainChunks::valueLookingLikeAHeaderRoundTrips()
 {
     // A short value that happens to start like a chunk header is stored with a
     // header of its own, so it can never be misread as one.
@@ -235,7 +235,7 @@ void TestKeychainChunks::valueLookingLikeAHeaderRoundTrips()
     readEquals(account, value);
 }
 
-void TestKeychainChunks::overwriteLongShortLong()
+void tst_KeychainChunks::overwriteLongShortLong()
 {
     const QString account = QStringLiteral("rotating");
     m_accountsUsed << account;
@@ -259,7 +259,7 @@ void TestKeychainChunks::overwriteLongShortLong()
     QCOMPARE(existingEntries(account, longCount + 2), entryCount(middle.size()));
 }
 
-void TestKeychainChunks::removeLeavesNoChunkBehind()
+void tst_KeychainChunks::removeLeavesNoChunkBehind()
 {
     const QString account = QStringLiteral("removed");
     const QByteArray value = randomBytes(16 * 1024);
@@ -276,7 +276,7 @@ void TestKeychainChunks::removeLeavesNoChunkBehind()
     QCOMPARE(read->result.status, Status::NotFound);
 }
 
-void TestKeychainChunks::missingChunkIsFailed()
+void tst_KeychainChunks::missingChunkIsFailed()
 {
     const QString account = QStringLiteral("torn");
     m_accountsUsed << account;
@@ -298,7 +298,7 @@ void TestKeychainChunks::missingChunkIsFailed()
     QCOMPARE(existingEntries(account, entryCount(value.size()) + 1), 0);
 }
 
-void TestKeychainChunks::alteredChunkIsFailed()
+void tst_KeychainChunks::alteredChunkIsFailed()
 {
     const QString account = QStringLiteral("mixed");
     m_accountsUsed << account;
@@ -313,7 +313,7 @@ void TestKeychainChunks::alteredChunkIsFailed()
     qInfo() << "altered chunk:" << read->result.message;
 }
 
-void TestKeychainChunks::reservedAccountNames()
+void tst_KeychainChunks::reservedAccountNames()
 {
     auto write = startWrite(*m_store, QStringLiteral("alice#1"), "v", this);
     auto read = startRead(*m_store, QStringLiteral("alice#12"), this);
@@ -330,5 +330,5 @@ void TestKeychainChunks::reservedAccountNames()
     writeOk(QStringLiteral("team#blue"), "v");
 }
 
-QTEST_GUILESS_MAIN(TestKeychainChunks)
+QTEST_GUILESS_MAIN(tst_KeychainChunks)
 #include "tst_keychainchunks.moc"

@@ -69,7 +69,7 @@ void runEventLoopFor(std::chrono::milliseconds duration)
 
 } // namespace
 
-class TestMemorySecretStore : public QObject
+class tst_MemorySecretStore : public QObject
 {
     Q_OBJECT
 
@@ -101,14 +101,14 @@ private Q_SLOTS:
     void toErrorMapsEveryStatus();
 };
 
-void TestMemorySecretStore::backendName()
+void tst_MemorySecretStore::backendName()
 {
     ScriptedSecretStore store;
     QCOMPARE(store.backendName(), QStringLiteral("memory"));
     QCOMPARE(store.timeout(), 10000ms);
 }
 
-void TestMemorySecretStore::roundTrip()
+void tst_MemorySecretStore::roundTrip()
 {
     ScriptedSecretStore store;
     auto written = std::make_shared<Outcome>();
@@ -127,7 +127,7 @@ void TestMemorySecretStore::roundTrip()
     QVERIFY(read->secret.equals(QByteArrayView("refresh-1")));
 }
 
-void TestMemorySecretStore::overwrite()
+void tst_MemorySecretStore::overwrite()
 {
     ScriptedSecretStore store;
     auto first = std::make_shared<Outcome>();
@@ -145,7 +145,7 @@ void TestMemorySecretStore::overwrite()
     QVERIFY(read->secret.equals(QByteArrayView("new-value")));
 }
 
-void TestMemorySecretStore::remove()
+void tst_MemorySecretStore::remove()
 {
     ScriptedSecretStore store;
     auto written = std::make_shared<Outcome>();
@@ -166,7 +166,7 @@ void TestMemorySecretStore::remove()
     QVERIFY(read->secret.isEmpty());
 }
 
-void TestMemorySecretStore::removeMissingIsOk()
+void tst_MemorySecretStore::removeMissingIsOk()
 {
     ScriptedSecretStore store;
     auto removed = std::make_shared<Outcome>();
@@ -175,7 +175,7 @@ void TestMemorySecretStore::removeMissingIsOk()
     QCOMPARE(removed->result.status, Status::Ok);
 }
 
-void TestMemorySecretStore::readMissingIsNotFound()
+void tst_MemorySecretStore::readMissingIsNotFound()
 {
     ScriptedSecretStore store;
     auto read = std::make_shared<Outcome>();
@@ -186,7 +186,7 @@ void TestMemorySecretStore::readMissingIsNotFound()
     QVERIFY(read->secret.isEmpty());
 }
 
-void TestMemorySecretStore::accountsAreIsolated()
+void tst_MemorySecretStore::accountsAreIsolated()
 {
     ScriptedSecretStore store;
     auto a = std::make_shared<Outcome>();
@@ -204,7 +204,7 @@ void TestMemorySecretStore::accountsAreIsolated()
     QVERIFY(store.contains(QStringLiteral("bob")));
 }
 
-void TestMemorySecretStore::completesLaterAndExactlyOnce_data()
+void tst_MemorySecretStore::completesLaterAndExactlyOnce_data()
 {
     QTest::addColumn<Operation>("operation");
     QTest::addColumn<bool>("injectFailure");
@@ -215,7 +215,7 @@ void TestMemorySecretStore::completesLaterAndExactlyOnce_data()
     }
 }
 
-void TestMemorySecretStore::completesLaterAndExactlyOnce()
+void tst_MemorySecretStore::completesLaterAndExactlyOnce()
 {
     QFETCH(Operation, operation);
     QFETCH(bool, injectFailure);
@@ -238,7 +238,7 @@ void TestMemorySecretStore::completesLaterAndExactlyOnce()
                                                     : Status::Ok);
 }
 
-void TestMemorySecretStore::injectedFailureIsReported_data()
+void tst_MemorySecretStore::injectedFailureIsReported_data()
 {
     QTest::addColumn<Operation>("operation");
     QTest::addColumn<Status>("status");
@@ -252,7 +252,7 @@ void TestMemorySecretStore::injectedFailureIsReported_data()
     }
 }
 
-void TestMemorySecretStore::injectedFailureIsReported()
+void tst_MemorySecretStore::injectedFailureIsReported()
 {
     QFETCH(Operation, operation);
     QFETCH(Status, status);
@@ -285,7 +285,7 @@ void TestMemorySecretStore::injectedFailureIsReported()
     QCOMPARE(cleared->result.status, Status::Ok);
 }
 
-void TestMemorySecretStore::injectedFailureCountRunsOut()
+void tst_MemorySecretStore::injectedFailureCountRunsOut()
 {
     ScriptedSecretStore store;
     store.setFailure(Operation::Write, Status::Locked, 2);
@@ -301,7 +301,7 @@ void TestMemorySecretStore::injectedFailureCountRunsOut()
     QCOMPARE(store.writeCount(), 1);
 }
 
-void TestMemorySecretStore::failedWriteKeepsPreviousValue()
+void tst_MemorySecretStore::failedWriteKeepsPreviousValue()
 {
     ScriptedSecretStore store;
     auto first = std::make_shared<Outcome>();
@@ -316,7 +316,7 @@ void TestMemorySecretStore::failedWriteKeepsPreviousValue()
     QCOMPARE(store.writeCount(), 1);
 }
 
-void TestMemorySecretStore::hangEndsInTimeout_data()
+void tst_MemorySecretStore::hangEndsInTimeout_data()
 {
     QTest::addColumn<Operation>("operation");
     QTest::newRow("read") << Operation::Read;
@@ -324,7 +324,7 @@ void TestMemorySecretStore::hangEndsInTimeout_data()
     QTest::newRow("remove") << Operation::Remove;
 }
 
-void TestMemorySecretStore::hangEndsInTimeout()
+void tst_MemorySecretStore::hangEndsInTimeout()
 {
     QFETCH(Operation, operation);
     ScriptedSecretStore store;
@@ -351,7 +351,7 @@ void TestMemorySecretStore::hangEndsInTimeout()
     QVERIFY(next->result.status != Status::Timeout);
 }
 
-void TestMemorySecretStore::destroyedContextIsNeverCalled_data()
+void tst_MemorySecretStore::destroyedContextIsNeverCalled_data()
 {
     QTest::addColumn<Operation>("operation");
     QTest::addColumn<bool>("hang");
@@ -362,7 +362,7 @@ void TestMemorySecretStore::destroyedContextIsNeverCalled_data()
     }
 }
 
-void TestMemorySecretStore::destroyedContextIsNeverCalled()
+void tst_MemorySecretStore::destroyedContextIsNeverCalled()
 {
     QFETCH(Operation, operation);
     QFETCH(bool, hang);
@@ -384,7 +384,7 @@ void TestMemorySecretStore::destroyedContextIsNeverCalled()
     QCOMPARE(alive->calls, 1);
 }
 
-void TestMemorySecretStore::nullContextIsCalled()
+void tst_MemorySecretStore::nullContextIsCalled()
 {
     ScriptedSecretStore store;
     auto outcome = std::make_shared<Outcome>();
@@ -393,7 +393,7 @@ void TestMemorySecretStore::nullContextIsCalled()
     QCOMPARE(outcome->result.status, Status::NotFound);
 }
 
-void TestMemorySecretStore::storeDestroyedBeforeDeliveryStillCompletes()
+void tst_MemorySecretStore::storeDestroyedBeforeDeliveryStillCompletes()
 {
     auto store = std::make_unique<ScriptedSecretStore>();
     store->setTimeout(200ms);
@@ -409,7 +409,7 @@ void TestMemorySecretStore::storeDestroyedBeforeDeliveryStillCompletes()
     QCOMPARE(hung->result.status, Status::Timeout);
 }
 
-void TestMemorySecretStore::callbackMayStartAnotherCall()
+void tst_MemorySecretStore::callbackMayStartAnotherCall()
 {
     ScriptedSecretStore store;
     auto read = std::make_shared<Outcome>();
@@ -424,7 +424,7 @@ void TestMemorySecretStore::callbackMayStartAnotherCall()
     QVERIFY(read->secret.equals(QByteArrayView("chained")));
 }
 
-void TestMemorySecretStore::toErrorMapsEveryStatus_data()
+void tst_MemorySecretStore::toErrorMapsEveryStatus_data()
 {
     QTest::addColumn<Status>("status");
     QTest::addColumn<Error>("error");
@@ -438,12 +438,12 @@ void TestMemorySecretStore::toErrorMapsEveryStatus_data()
     QTest::newRow("Failed") << Status::Failed << Error::StorageFailed;
 }
 
-void TestMemorySecretStore::toErrorMapsEveryStatus()
+void tst_MemorySecretStore::toErrorMapsEveryStatus()
 {
     QFETCH(Status, status);
     QFETCH(Error, error);
     QCOMPARE(SecretStore::toError(status), error);
 }
 
-QTEST_GUILESS_MAIN(TestMemorySecretStore)
+QTEST_GUILESS_MAIN(tst_MemorySecretStore)
 #include "tst_memorysecretstore.moc"
