@@ -31,15 +31,14 @@ void MockAuthServerPrivate::replayRefreshTokens()
 
 void MockAuthServerPrivate::applyFaults(const QJsonObject &json, QString *why, bool *ok)
 {
-    bool expire = false;
-    bool replay = false;
-    *ok = faults.merge(json, &expire, &replay, why);
+    FaultActions actions;
+    *ok = faults.merge(json, &actions, why);
     if (!*ok)
         return;
     qCInfo(lcMockServer, "faults updated");
-    if (expire)
+    if (actions.expireAccessTokens)
         expireAllAccessTokens();
-    if (replay)
+    if (actions.replayRefreshTokens)
         replayRefreshTokens();
 }
 

@@ -64,10 +64,15 @@ Response MockAuthServerPrivate::deviceAuthorization(const Request &request)
     if (!ok)
         return Response::error(400, QStringLiteral("invalid_request"),
                                QStringLiteral("repeated parameter"));
-    const QString clientId = formValue(form, QStringLiteral("client_id"));
-    if (!isClient(clientId))
+    // RFC 8628 §3.1: a confidential client authenticates as at the token endpoint.
+    ClientAuthentication client;
+    Response refusal;
+    if (!identifiesClient(request, form))
         return Response::error(401, QStringLiteral("invalid_client"),
                                QStringLiteral("unknown client"));
+    if (!authenticateClient(request, form, &client, &refusal))
+        return refusal;
+    const QString clientId = client.clientId;
     QString scope;
     if (!resolveScope(formValue(form, QStringLiteral("scope")), &scope))
         return Response::error(400, QStringLiteral("invalid_scope"),

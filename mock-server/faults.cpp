@@ -3,17 +3,18 @@
 
 #include <QJsonArray>
 
+#include <utility>
+
 namespace SecureTokens::Mock {
 
-bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
-                      bool *replayRefreshTokens, QString *why)
+bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString *why)
 {
     static const QStringList known {
             QStringLiteral("reject_access_tokens"), QStringLiteral("refresh_errors"),
             QStringLiteral("refresh_delay_ms"),     QStringLiteral("expire_access_tokens"),
             QStringLiteral("replay_refresh_token"), QStringLiteral("id_token_claims"),
             QStringLiteral("id_token_kid"),         QStringLiteral("id_token_tamper"),
-            QStringLiteral("device_slow_down")};
+            QStringLiteral("device_slow_down"),     QStringLiteral("userinfo_status")};
     for (auto it = faults.begin(); it != faults.end(); ++it) {
         if (!known.contains(it.key())) {
             *why = QStringLiteral("unknown fault: ") + it.key();
@@ -41,6 +42,12 @@ bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
         || (!slowDown.isUndefined() && (!slowDown.isDouble() || slowDown.toInt(-1) < 0))) {
         *why = QStringLiteral("id_token_claims must be an object, id_token_kid a string, "
                               "id_token_tamper a boolean, device_slow_down a count");
+        return false;
+    }
+    const QJsonValue userinfo = faults.value(QStringLiteral("userinfo_status"));
+    if (!userinfo.isUndefined()
+        && (!userinfo.isDouble() || userinfo.toInt(-1) < 400 || userinfo.toInt(-1) > 599)) {
+        *why = QStringLiteral("userinfo_status must be a 4xx or 5xx status");
         return false;
     }
     QList<RefreshFault> queued;
@@ -89,8 +96,10 @@ bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
         m_idToken.tamper = m_idToken.tamper || idTamper.toBool();
     }
     m_deviceSlowDown += slowDown.toInt(0);
-    *expireAccessTokens = faults.value(QStringLiteral("expire_access_tokens")).toBool();
-    *replayRefreshTokens = faults.value(QStringLiteral("replay_refresh_token")).toBool();
+    if (!userinfo.isUndefined())
+        m_userinfoStatus = userinfo.toInt();
+    actions->expireAccessTokens = faults.value(QStringLiteral("expire_access_tokens")).toBool();
+    actions->replayRefreshTokens = faults.value(QStringLiteral("replay_refresh_token")).toBool();
     return true;
 }
 
@@ -102,6 +111,12 @@ void FaultPlan::clear()
     m_idToken = {};
     m_idTokenPending = false;
     m_deviceSlowDown = 0;
+    m_userinfoStatus = 0;
+}
+
+int FaultPlan::takeUserinfoStatus()
+{
+    return std::exchange(m_userinfoStatus, 0);
 }
 
 bool FaultPlan::takeIdTokenFault(IdTokenFault *fault)
@@ -155,7 +170,8 @@ QJsonObject FaultPlan::toJson() const
                         {QStringLiteral("refresh_errors"), errors},
                         {QStringLiteral("refresh_delay_ms"), m_refreshDelayMs},
                         {QStringLiteral("id_token_pending"), m_idTokenPending},
-                        {QStringLiteral("device_slow_down"), m_deviceSlowDown}};
+                        {QStringLiteral("device_slow_down"), m_deviceSlowDown},
+                        {QStringLiteral("userinfo_status"), m_userinfoStatus}};
 }
 
 } // namespace SecureTokens::Mock

@@ -17,6 +17,13 @@ struct RefreshFault
     bool malformed = false; //!< answer 200 with a truncated JSON body
 };
 
+//! Immediate actions a POST /admin/faults asks for, carried out by the server.
+struct FaultActions
+{
+    bool expireAccessTokens = false; //!< "expire_access_tokens"
+    bool replayRefreshTokens = false; //!< "replay_refresh_token"
+};
+
 /*!
     Faults injected through /admin/faults. They accumulate: counters add up and
     refresh_errors entries queue, each consumed by one refresh grant.
@@ -25,10 +32,8 @@ class FaultPlan
 {
 public:
     //! Merges a POST /admin/faults body; returns false (with a reason) when malformed.
-    //! The immediate actions (expire_access_tokens, replay_refresh_token) are
-    //! reported through the out flags for the server to carry out.
-    bool merge(const QJsonObject &faults, bool *expireAccessTokens, bool *replayRefreshTokens,
-               QString *why);
+    //! The immediate actions are reported in \a actions for the server to carry out.
+    bool merge(const QJsonObject &faults, FaultActions *actions, QString *why);
     void clear();
 
     //! Consumes one pending rejection of a protected request, if any.
@@ -48,6 +53,8 @@ public:
     bool takeIdTokenFault(IdTokenFault *fault);
     //! Consumes one scripted slow_down answer to a device_code poll.
     bool takeDeviceSlowDown();
+    //! Consumes the scripted status of the next userinfo request (0: none).
+    int takeUserinfoStatus();
 
     QJsonObject toJson() const;
 
@@ -58,6 +65,7 @@ private:
     IdTokenFault m_idToken;
     bool m_idTokenPending = false;
     int m_deviceSlowDown = 0;
+    int m_userinfoStatus = 0;
 };
 
 } // namespace SecureTokens::Mock

@@ -48,6 +48,10 @@ const QStringList &counterNames()
                                     QStringLiteral("device_slow_downs"),
                                     QStringLiteral("device_approvals"),
                                     QStringLiteral("device_grants"),
+                                    QStringLiteral("client_auth_failures"),
+                                    QStringLiteral("userinfo_requests"),
+                                    QStringLiteral("end_sessions"),
+                                    QStringLiteral("par_requests"),
                                     QStringLiteral("faults_applied"),
                                     QStringLiteral("requests")};
     return names;
@@ -68,6 +72,35 @@ std::unique_ptr<JwtSigner> processRsaSigner()
 }
 
 } // namespace
+
+QUrlQuery parseFormAllowing(const QByteArray &body, const QStringList &repeatable, bool *ok)
+{
+    bool unused = false;
+    const QUrlQuery form = parseForm(body, &unused);
+    QStringList seen;
+    *ok = true;
+    for (const auto &item : form.queryItems()) {
+        if (seen.contains(item.first) && !repeatable.contains(item.first))
+            *ok = false;
+        seen.append(item.first);
+    }
+    return form;
+}
+
+QStringList formValues(const QUrlQuery &form, const QString &key)
+{
+    return form.allQueryItemValues(key, QUrl::FullyDecoded);
+}
+
+QByteArray cookieValue(const Request &request, const QByteArray &name)
+{
+    for (const QByteArray &part : request.header("Cookie").split(';')) {
+        const int eq = part.indexOf('=');
+        if (eq > 0 && part.left(eq).trimmed() == name)
+            return part.mid(eq + 1).trimmed();
+    }
+    return {};
+}
 
 MockAuthServerPrivate::MockAuthServerPrivate(MockAuthServer *q, const ServerConfig &config)
     : q(q),
@@ -218,17 +251,18 @@ QByteArray MockAuthServerPrivate::issueIdToken(const TokenFamily &family, const 
     if (!idTokens)
         return {};
     const qint64 now = nowMs() / 1000;
-    QString name = family.user;
-    if (!name.isEmpty())
-        name[0] = name[0].toUpper();
+    // OpenID Connect Core §2: auth_time is when the user signed in, kept across refreshes.
+    const qint64 authTime = family.authTimeMs > 0 ? family.authTimeMs / 1000 : now;
     QJsonObject claims {{QStringLiteral("iss"), issuer()},
                         {QStringLiteral("sub"), family.user},
                         {QStringLiteral("aud"), family.clientId},
                         {QStringLiteral("iat"), now},
-                        {QStringLiteral("auth_time"), now},
+                        {QStringLiteral("auth_time"), authTime},
                         {QStringLiteral("exp"), now + config.idTokenTtl},
-                        {QStringLiteral("name"), name},
-                        {QStringLiteral("email"), family.user + QStringLiteral("@example.test")}};
+                        {QStringLiteral("name"), displayName(family.user)},
+                        {QStringLiteral("email"), emailOf(family.user)}};
+    if (!family.acr.isEmpty())
+        claims.insert(QStringLiteral("acr"), family.acr);
     if (!nonce.isEmpty())
         claims.insert(QStringLiteral("nonce"), nonce);
     FaultPlan::IdTokenFault fault;
@@ -251,6 +285,19 @@ QByteArray MockAuthServerPrivate::issueIdToken(const TokenFamily &family, const 
     }
     count(QStringLiteral("id_tokens_issued"));
     return idTokens->sign(claims);
+}
+
+QString MockAuthServerPrivate::displayName(const QString &user)
+{
+    QString name = user;
+    if (!name.isEmpty())
+        name[0] = name[0].toUpper();
+    return name;
+}
+
+QString MockAuthServerPrivate::emailOf(const QString &user)
+{
+    return user + QStringLiteral("@example.test");
 }
 
 void MockAuthServerPrivate::revokeFamily(const QString &familyId, const QString &reason)
@@ -284,6 +331,12 @@ Response MockAuthServerPrivate::route(const Request &request)
         return authorize(request);
     if (path == QLatin1String("/oauth/device_authorization"))
         return deviceAuthorization(request);
+    if (path == QLatin1String("/oauth/userinfo"))
+        return userinfo(request);
+    if (path == QLatin1String("/oauth/logout"))
+        return endSession(request);
+    if (path == QLatin1String("/oauth/par"))
+        return pushedAuthorization(request);
     if (path == QLatin1String("/device"))
         return devicePage(request);
     if (path == QLatin1String("/auth/login"))

@@ -31,6 +31,56 @@ struct AuthorizationCode
     bool used = false;
     QString familyId; //!< tokens issued from it, revoked if the code is replayed
     QString nonce; //!< OpenID Connect nonce, echoed in the ID token
+    QStringList resources; //!< RFC 8707 resources (and Auth0's audience) of the request
+    QString acr; //!< authentication context "performed" (the first of acr_values)
+    qint64 authTimeMs = 0; //!< when the user signed in (OpenID Connect auth_time)
+    bool authClaims = false; //!< acr_values or max_age asked: acr/auth_time go in access tokens
+};
+
+//! The browser-side login state set by a sign-in on /oauth/authorize (the st_login cookie).
+struct LoginSession
+{
+    QString user;
+    QString acr;
+    qint64 authTimeMs = 0;
+    qint64 expiresAtMs = 0;
+};
+
+//! An authorization request pushed to /oauth/par (RFC 9126), waiting for /oauth/authorize.
+struct PushedRequest
+{
+    QString clientId;
+    QHash<QString, QString> params;
+    QStringList resources;
+    qint64 expiresAtMs = 0;
+    bool used = false;
+};
+
+/*!
+    A resource server: the main listener's /api/* and userinfo (no audience:
+    any access token of this server), or an extra listener that accepts only
+    access tokens whose aud contains its audience.
+*/
+struct ResourceServer
+{
+    QString audience;
+};
+
+//! The outcome of RFC 6749 §2.3 client authentication.
+struct ClientAuthentication
+{
+    QString clientId;
+    bool authenticated = false; //!< a confidential client proved its secret
+};
+
+//! Verdict on the parameters of an authorization request (shared by /oauth/authorize and PAR).
+struct AuthorizationCheck
+{
+    QString error; //!< empty when the request is valid
+    QString description;
+    bool redirectable = true; //!< false: client or redirect_uri not trusted, never redirect
+    QString scope; //!< the resolved scope when valid
+    bool ok() const { return error.isEmpty(); }
 };
 
 //! A device authorization (RFC 8628 §3.2) waiting for, or given, the user's approval.
@@ -63,7 +113,33 @@ public:
     void count(const QString &counter, qint64 n = 1);
     QUrl baseUrl() const;
     QString issuer() const { return baseUrl().toString(); }
-    bool isClient(const QString &clientId) const { return config.clients.contains(clientId); }
+    bool isClient(const QString &clientId) const
+    {
+        return config.clients.contains(clientId) || config.clientSecrets.contains(clientId);
+    }
+    bool isConfidential(const QString &clientId) const
+    {
+        return config.clientSecrets.contains(clientId);
+    }
+    //! RFC 6749 §2.3: identifies (public) or authenticates (confidential) the client of a
+    //! request; false with the error answer in \a refusal.
+    bool authenticateClient(const Request &request, const QUrlQuery &form,
+                            ClientAuthentication *client, Response *refusal);
+    //! True when the request carries client credentials or a client_id at all.
+    static bool identifiesClient(const Request &request, const QUrlQuery &form);
+    //! Redirect URIs accepted for a client: loopback (RFC 8252 §7.3), private-use
+    //! schemes (§7.1), exact claimed https URIs (§7.2).
+    bool isAllowedRedirect(const QString &clientId, const QString &uri) const;
+    //! Checks authorization request parameters (RFC 6749 §4.1.1, RFC 7636, RFC 8707,
+    //! OpenID Connect Core §3.1.2.1).
+    AuthorizationCheck checkAuthorizationRequest(const QHash<QString, QString> &params,
+                                                 const QStringList &resources) const;
+    //! The live login state the request's st_login cookie names, or nullptr.
+    LoginSession *loginSession(const Request &request);
+    //! Starts a login state; returns the Set-Cookie value.
+    QByteArray startLoginSession(const QString &user, const QString &acr);
+    //! Ends the login state the request names; returns whether there was one.
+    bool endLoginSession(const Request &request);
     //! Constant-time check; unknown users cost the same as known ones.
     bool checkPassword(const QString &user, const QString &password) const;
     //! Normalises a requested scope (empty: the default); false if it names an unknown scope.
@@ -100,6 +176,14 @@ public:
     Response cookieLogout(const Request &request);
     Response api(const Request &request);
     Response admin(const Request &request);
+    // OpenID Connect Core §5.3 (userinfo.cpp)
+    Response userinfo(const Request &request);
+    // OpenID Connect RP-Initiated Logout 1.0 (logout.cpp)
+    Response endSession(const Request &request);
+    // RFC 9126 (par.cpp)
+    Response pushedAuthorization(const Request &request);
+    //! The pushed request a request_uri names, if it is live and bound to \a clientId.
+    PushedRequest *pushedRequest(const QString &requestUri, const QString &clientId);
 
     //! Applies the next scripted refresh fault, if any (before anything is consumed).
     bool takeRefreshFault(Response *response);
@@ -108,6 +192,21 @@ public:
 
     //! Outcome of checking a bearer token; empty description when valid.
     QString checkAccessToken(const QByteArray &token, QJsonObject *claims);
+    //! The access token of an "Authorization: Bearer|DPoP TOKEN" header; \a scheme
+    //! gets "Bearer", "DPoP", or stays empty without such a header.
+    static QByteArray accessTokenOf(const Request &request, QByteArray *scheme);
+    //! Checks the credentials of a protected-resource request (RFC 6750 §2-3) for
+    //! \a server; false with the 400/401 answer in \a refusal.
+    bool authorizeResourceRequest(const Request &request, const QByteArray &scheme,
+                                  const QByteArray &token, const ResourceServer &server,
+                                  QJsonObject *claims, Response *refusal);
+    Response api(const Request &request, const ResourceServer &server);
+    //! Counts a protected-resource event: \a what is "requests", "authorized_requests"
+    //! or "unauthorized".
+    void countResource(const ResourceServer &server, const QString &what);
+    //! What the ID token and userinfo say about a user.
+    static QString displayName(const QString &user);
+    static QString emailOf(const QString &user);
     void expireAllAccessTokens();
     void replayRefreshTokens();
     void applyFaults(const QJsonObject &faults, QString *why, bool *ok);
@@ -143,6 +242,17 @@ public:
     std::unique_ptr<IdTokenSigner> idSigner;
     bool idSignerTried = false;
     QHash<QByteArray, DeviceGrant> deviceGrants; // by SHA-256 of the device code
+    QHash<QByteArray, LoginSession> loginSessions; // by SHA-256 of the st_login cookie
+    QHash<QByteArray, PushedRequest> pushedRequests; // by SHA-256 of the request_uri
+    QMap<QString, QMap<QString, qint64>> audienceCounters; // by audience, then counter
 };
+
+//! parseForm() that lets the parameters in \a repeatable appear more than once
+//! (RFC 8707 §2: resource may be repeated); ok=false when another one is.
+QUrlQuery parseFormAllowing(const QByteArray &body, const QStringList &repeatable, bool *ok);
+//! Every value of a parameter, fully decoded.
+QStringList formValues(const QUrlQuery &form, const QString &key);
+//! The value of cookie \a name in the request's Cookie header.
+QByteArray cookieValue(const Request &request, const QByteArray &name);
 
 } // namespace SecureTokens::Mock

@@ -38,6 +38,20 @@ Response MockAuthServerPrivate::discovery(const Request &request)
     if (request.method != "GET")
         return methodNotAllowed("GET");
     const QString base = issuer();
+    // Client authentication methods (RFC 8414 §2): the secret-based ones once a
+    // confidential client exists (or revocation demands authentication).
+    const bool revocationAuthRequired
+            = config.revocationAuth == ServerConfig::RevocationAuth::Required;
+    QJsonArray tokenAuthMethods {QStringLiteral("none")};
+    QJsonArray revocationAuthMethods;
+    if (!revocationAuthRequired)
+        revocationAuthMethods.append(QStringLiteral("none"));
+    if (!config.clientSecrets.isEmpty() || revocationAuthRequired) {
+        for (const char *method : {"client_secret_basic", "client_secret_post"}) {
+            tokenAuthMethods.append(QLatin1String(method));
+            revocationAuthMethods.append(QLatin1String(method));
+        }
+    }
     return Response::json(QJsonObject {
             {QStringLiteral("issuer"), base},
             {QStringLiteral("authorization_endpoint"), base + QStringLiteral("/oauth/authorize")},
@@ -46,7 +60,11 @@ Response MockAuthServerPrivate::discovery(const Request &request)
             {QStringLiteral("device_authorization_endpoint"),
              base + QStringLiteral("/oauth/device_authorization")},
             {QStringLiteral("jwks_uri"), base + QStringLiteral("/.well-known/jwks.json")},
-            {QStringLiteral("userinfo_endpoint"), base + QStringLiteral("/api/me")},
+            {QStringLiteral("userinfo_endpoint"), base + QStringLiteral("/oauth/userinfo")},
+            {QStringLiteral("end_session_endpoint"), base + QStringLiteral("/oauth/logout")},
+            {QStringLiteral("pushed_authorization_request_endpoint"),
+             base + QStringLiteral("/oauth/par")},
+            {QStringLiteral("require_pushed_authorization_requests"), config.requirePar},
             {QStringLiteral("grant_types_supported"),
              QJsonArray {QStringLiteral("authorization_code"), QStringLiteral("refresh_token"),
                          QStringLiteral("password"),
@@ -54,10 +72,15 @@ Response MockAuthServerPrivate::discovery(const Request &request)
             {QStringLiteral("response_types_supported"), QJsonArray {QStringLiteral("code")}},
             {QStringLiteral("code_challenge_methods_supported"),
              QJsonArray {QStringLiteral("S256")}},
-            {QStringLiteral("token_endpoint_auth_methods_supported"),
-             QJsonArray {QStringLiteral("none")}},
-            {QStringLiteral("revocation_endpoint_auth_methods_supported"),
-             QJsonArray {QStringLiteral("none")}},
+            {QStringLiteral("token_endpoint_auth_methods_supported"), tokenAuthMethods},
+            {QStringLiteral("revocation_endpoint_auth_methods_supported"), revocationAuthMethods},
+            {QStringLiteral("prompt_values_supported"),
+             QJsonArray {QStringLiteral("none"), QStringLiteral("login")}},
+            {QStringLiteral("claims_supported"),
+             QJsonArray {QStringLiteral("sub"), QStringLiteral("name"),
+                         QStringLiteral("preferred_username"), QStringLiteral("email"),
+                         QStringLiteral("email_verified"), QStringLiteral("acr"),
+                         QStringLiteral("auth_time")}},
             {QStringLiteral("scopes_supported"),
              QJsonArray {QStringLiteral("openid"), QStringLiteral("profile"),
                          QStringLiteral("email"), QStringLiteral("items"),
@@ -98,16 +121,14 @@ Response MockAuthServerPrivate::token(const Request &request)
         count(QStringLiteral("token_errors"));
         return invalidRequest(QStringLiteral("repeated parameter"));
     }
-    const QString clientId = formValue(form, QStringLiteral("client_id"));
     const QString grantType = formValue(form, QStringLiteral("grant_type"));
+    ClientAuthentication client;
     Response r;
+    const QString &clientId = client.clientId;
     if (grantType.isEmpty()) {
         r = invalidRequest(QStringLiteral("missing grant_type"));
-    } else if (clientId.isEmpty()) {
-        r = invalidRequest(QStringLiteral("missing client_id"));
-    } else if (!isClient(clientId)) {
-        r = Response::error(401, QStringLiteral("invalid_client"),
-                            QStringLiteral("unknown client"));
+    } else if (!authenticateClient(request, form, &client, &r)) {
+        // r holds the refusal (RFC 6749 §5.2 invalid_request / invalid_client)
     } else if (grantType == QLatin1String("password")) {
         r = passwordGrant(form, clientId);
     } else if (grantType == QLatin1String("refresh_token")) {
@@ -281,6 +302,10 @@ Response MockAuthServerPrivate::authorizationCodeGrant(const QUrlQuery &form,
     family.clientId = clientId;
     family.scope = it->scope;
     family.origin = QStringLiteral("authorization_code");
+    family.resources = it->resources;
+    family.acr = it->acr;
+    family.authTimeMs = it->authTimeMs;
+    family.authClaims = it->authClaims;
     const QByteArray refresh = refreshTokens.createFamily(family, nowMs());
     const TokenFamily *created = refreshTokens.familyOf(refresh);
     it->familyId = created->id;
@@ -301,18 +326,32 @@ Response MockAuthServerPrivate::revoke(const Request &request)
     if (!ok)
         return invalidRequest(QStringLiteral("repeated parameter"));
     const QByteArray token = formValue(form, QStringLiteral("token")).toLatin1();
-    const QString clientId = formValue(form, QStringLiteral("client_id"));
     if (token.isEmpty())
         return invalidRequest(QStringLiteral("missing token"));
-    if (!clientId.isEmpty() && !isClient(clientId))
-        return Response::error(401, QStringLiteral("invalid_client"),
-                               QStringLiteral("unknown client"));
+    // RFC 7009 §2.1: a confidential client authenticates; a public one may name itself.
+    ClientAuthentication client;
+    Response refusal;
+    const bool identified = identifiesClient(request, form);
+    if (identified && !authenticateClient(request, form, &client, &refusal))
+        return refusal;
+    const auto authenticationRequired = [this](const QString &why) {
+        count(QStringLiteral("client_auth_failures"));
+        Response r = Response::error(401, QStringLiteral("invalid_client"), why);
+        r.setHeader("WWW-Authenticate", "Basic realm=\"securetokens-mock\"");
+        return r;
+    };
+    if (config.revocationAuth == ServerConfig::RevocationAuth::Required && !client.authenticated)
+        return authenticationRequired(
+                QStringLiteral("client authentication is required for revocation"));
+    const QString clientId = client.clientId;
     count(QStringLiteral("revocation_requests"));
     // The hint only says where to look first (RFC 7009 §2.1); both kinds are tried.
     const QString hint = formValue(form, QStringLiteral("token_type_hint"));
     Q_UNUSED(hint);
 
     if (const TokenFamily *family = refreshTokens.familyOf(token)) {
+        if (isConfidential(family->clientId) && !client.authenticated)
+            return authenticationRequired(QStringLiteral("the token's client must authenticate"));
         if (!clientId.isEmpty() && family->clientId != clientId)
             return Response::error(400, QStringLiteral("unauthorized_client"),
                                    QStringLiteral("token was issued to another client"));
@@ -326,8 +365,11 @@ Response MockAuthServerPrivate::revoke(const Request &request)
     }
     QJsonObject claims;
     if (signer->verify(token, &claims) == JwtSigner::Verdict::Valid) {
-        const QString aud = claims.value(QStringLiteral("aud")).toString();
-        if (!clientId.isEmpty() && aud != clientId)
+        // The owner is client_id: with resource indicators aud names the API (RFC 8707).
+        const QString owner = claims.value(QStringLiteral("client_id")).toString();
+        if (isConfidential(owner) && !client.authenticated)
+            return authenticationRequired(QStringLiteral("the token's client must authenticate"));
+        if (!clientId.isEmpty() && owner != clientId)
             return Response::error(400, QStringLiteral("unauthorized_client"),
                                    QStringLiteral("token was issued to another client"));
         const QString jti = claims.value(QStringLiteral("jti")).toString();

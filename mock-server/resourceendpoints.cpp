@@ -64,39 +64,99 @@ void MockAuthServerPrivate::expireAllAccessTokens()
         forcedExpiredAccessTokens.insert(it.key());
 }
 
-Response MockAuthServerPrivate::api(const Request &request)
+QByteArray MockAuthServerPrivate::accessTokenOf(const Request &request, QByteArray *scheme)
 {
-    count(QStringLiteral("protected_requests"));
     const QByteArray authorization = request.header("Authorization");
     const int space = authorization.indexOf(' ');
-    const bool bearer
-            = space > 0 && authorization.left(space).compare("Bearer", Qt::CaseInsensitive) == 0;
-    if (!bearer) {
-        // RFC 6750 §3.1: no credentials at all → a bare challenge, no error code.
-        count(QStringLiteral("unauthorized"));
-        Response r = Response::json(QJsonObject {{QStringLiteral("error_description"),
-                                                  QStringLiteral("authentication required")}},
-                                    401);
-        r.setHeader("WWW-Authenticate", "Bearer");
-        return r.noStore();
+    scheme->clear();
+    if (space <= 0)
+        return {};
+    const QByteArray name = authorization.left(space);
+    if (name.compare("Bearer", Qt::CaseInsensitive) == 0)
+        *scheme = "Bearer";
+    else if (name.compare("DPoP", Qt::CaseInsensitive) == 0)
+        *scheme = "DPoP";
+    else
+        return {};
+    return authorization.mid(space + 1).trimmed();
+}
+
+void MockAuthServerPrivate::countResource(const ResourceServer &server, const QString &what)
+{
+    if (!server.audience.isEmpty()) {
+        audienceCounters[server.audience][what] += 1;
+        return;
     }
-    const QByteArray token = authorization.mid(space + 1).trimmed();
-    if (token.isEmpty())
-        return bearerError(400, QStringLiteral("invalid_request"), QStringLiteral("empty token"));
-    if (faults.takeAccessRejection()) {
-        count(QStringLiteral("unauthorized"));
+    count(what == QLatin1String("requests") ? QStringLiteral("protected_requests") : what);
+}
+
+bool MockAuthServerPrivate::authorizeResourceRequest(const Request &request,
+                                                     const QByteArray &scheme,
+                                                     const QByteArray &token,
+                                                     const ResourceServer &server,
+                                                     QJsonObject *claims, Response *refusal)
+{
+    Q_UNUSED(request);
+    if (scheme.isEmpty()) {
+        // RFC 6750 §3.1: no credentials at all → a bare challenge, no error code.
+        *refusal = Response::json(QJsonObject {{QStringLiteral("error_description"),
+                                                QStringLiteral("authentication required")}},
+                                  401);
+        refusal->setHeader("WWW-Authenticate", "Bearer");
+        refusal->noStore();
+        return false;
+    }
+    if (token.isEmpty()) {
+        *refusal = bearerError(400, QStringLiteral("invalid_request"),
+                               QStringLiteral("empty token"));
+        return false;
+    }
+    const QString problem = checkAccessToken(token, claims);
+    if (!problem.isEmpty()) {
+        qCInfo(lcMockServer, "protected request refused: %ls", qUtf16Printable(problem));
+        *refusal = bearerError(401, QStringLiteral("invalid_token"), problem);
+        return false;
+    }
+    // RFC 8707 §2 / RFC 9068 §4: a resource server only takes tokens meant for it.
+    if (!server.audience.isEmpty()) {
+        const QJsonValue aud = claims->value(QStringLiteral("aud"));
+        const bool forUs = aud.isString() ? aud.toString() == server.audience
+                                          : aud.toArray().contains(server.audience);
+        if (!forUs) {
+            qCInfo(lcMockServer, "protected request refused: token for another audience");
+            *refusal = bearerError(401, QStringLiteral("invalid_token"),
+                                   QStringLiteral("the token is not meant for this resource "
+                                                  "server (aud)"));
+            return false;
+        }
+    }
+    return true;
+}
+
+Response MockAuthServerPrivate::api(const Request &request)
+{
+    return api(request, ResourceServer {});
+}
+
+Response MockAuthServerPrivate::api(const Request &request, const ResourceServer &server)
+{
+    countResource(server, QStringLiteral("requests"));
+    QByteArray scheme;
+    const QByteArray token = accessTokenOf(request, &scheme);
+    QJsonObject claims;
+    Response refusal;
+    if (!scheme.isEmpty() && !token.isEmpty() && faults.takeAccessRejection()) {
+        countResource(server, QStringLiteral("unauthorized"));
         count(QStringLiteral("faults_applied"));
         return bearerError(401, QStringLiteral("invalid_token"),
                            QStringLiteral("token rejected (injected fault)"));
     }
-    QJsonObject claims;
-    const QString problem = checkAccessToken(token, &claims);
-    if (!problem.isEmpty()) {
-        count(QStringLiteral("unauthorized"));
-        qCInfo(lcMockServer, "protected request refused: %ls", qUtf16Printable(problem));
-        return bearerError(401, QStringLiteral("invalid_token"), problem);
+    if (!authorizeResourceRequest(request, scheme, token, server, &claims, &refusal)) {
+        if (refusal.status == 401)
+            countResource(server, QStringLiteral("unauthorized"));
+        return refusal;
     }
-    count(QStringLiteral("authorized_requests"));
+    countResource(server, QStringLiteral("authorized_requests"));
 
     const QString sub = claims.value(QStringLiteral("sub")).toString();
     const QStringList scopes = claims.value(QStringLiteral("scope"))
