@@ -31,6 +31,14 @@ void MockAuthServerPrivate::replayRefreshTokens()
 
 void MockAuthServerPrivate::applyFaults(const QJsonObject &json, QString *why, bool *ok)
 {
+    // A scope nobody can be granted would be a fault no client can ever satisfy.
+    const QJsonValue scope = json.value(QStringLiteral("require_scope"));
+    if (scope.isString() && !scope.toString().isEmpty()
+        && !supportedScopes().contains(scope.toString())) {
+        *why = QStringLiteral("require_scope names an unknown scope");
+        *ok = false;
+        return;
+    }
     FaultActions actions;
     *ok = faults.merge(json, &actions, why);
     if (!*ok)

@@ -66,6 +66,36 @@ bool MockAuthServerPrivate::isAllowedRedirect(const QString &clientId, const QSt
             && scheme.size() > int(qstrlen("com.example."));
 }
 
+bool MockAuthServerPrivate::resolveAudience(const QStringList &granted, const QUrlQuery &form,
+                                            QStringList *audience, Response *refusal) const
+{
+    QStringList requested;
+    for (const QString &resource : formValues(form, QStringLiteral("resource"))) {
+        if (!isValidResource(resource)) {
+            *refusal = Response::error(400, QStringLiteral("invalid_target"),
+                                       QStringLiteral("resource must be an absolute URI without "
+                                                      "a fragment (RFC 8707 §2)"));
+            return false;
+        }
+        requested.append(resource);
+    }
+    // Auth0's audience names an API the same way, without the URI syntax rule.
+    const QString auth0Audience = formValue(form, QStringLiteral("audience"));
+    if (!auth0Audience.isEmpty())
+        requested.append(auth0Audience);
+    requested.removeDuplicates();
+    for (const QString &resource : requested) {
+        if (!granted.isEmpty() && !granted.contains(resource)) {
+            *refusal = Response::error(400, QStringLiteral("invalid_target"),
+                                       QStringLiteral("the resource was not part of the grant "
+                                                      "(RFC 8707 §2.2)"));
+            return false;
+        }
+    }
+    *audience = requested.isEmpty() ? granted : requested;
+    return true;
+}
+
 AuthorizationCheck
 MockAuthServerPrivate::checkAuthorizationRequest(const QHash<QString, QString> &params,
                                                  const QStringList &resources) const

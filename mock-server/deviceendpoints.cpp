@@ -107,8 +107,10 @@ Response MockAuthServerPrivate::deviceAuthorization(const Request &request)
             .noStore();
 }
 
-Response MockAuthServerPrivate::deviceCodeGrant(const QUrlQuery &form, const QString &clientId)
+Response MockAuthServerPrivate::deviceCodeGrant(const TokenRequest &request)
 {
+    const QUrlQuery &form = request.form;
+    const QString &clientId = request.clientId();
     const QByteArray deviceCode = formValue(form, QStringLiteral("device_code")).toLatin1();
     if (deviceCode.isEmpty())
         return Response::error(400, QStringLiteral("invalid_request"),
@@ -144,17 +146,23 @@ Response MockAuthServerPrivate::deviceCodeGrant(const QUrlQuery &form, const QSt
     case DeviceGrant::Status::Approved:
         break;
     }
+    IssueOptions issue;
+    issue.openIdGrant = true;
+    Response refusal;
+    if (!resolveAudience({}, form, &issue.audience, &refusal))
+        return refusal;
     it->status = DeviceGrant::Status::Used;
     TokenFamily family;
     family.user = it->user;
     family.clientId = clientId;
     family.scope = it->scope;
     family.origin = QStringLiteral("device_code");
+    family.resources = issue.audience;
     const QByteArray refresh = refreshTokens.createFamily(family, now);
     saveState();
     count(QStringLiteral("device_grants"));
     qCInfo(lcMockServer, "device code exchanged: tokens issued");
-    return tokenResponse(*refreshTokens.familyOf(refresh), refresh, true);
+    return tokenResponse(*refreshTokens.familyOf(refresh), refresh, issue);
 }
 
 Response MockAuthServerPrivate::devicePage(const Request &request)

@@ -2,6 +2,7 @@
 #include "faults_p.h"
 
 #include <QJsonArray>
+#include <QRegularExpression>
 
 #include <utility>
 
@@ -9,12 +10,18 @@ namespace SecureTokens::Mock {
 
 bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString *why)
 {
-    static const QStringList known {
-            QStringLiteral("reject_access_tokens"), QStringLiteral("refresh_errors"),
-            QStringLiteral("refresh_delay_ms"),     QStringLiteral("expire_access_tokens"),
-            QStringLiteral("replay_refresh_token"), QStringLiteral("id_token_claims"),
-            QStringLiteral("id_token_kid"),         QStringLiteral("id_token_tamper"),
-            QStringLiteral("device_slow_down"),     QStringLiteral("userinfo_status")};
+    static const QStringList known {QStringLiteral("reject_access_tokens"),
+                                    QStringLiteral("refresh_errors"),
+                                    QStringLiteral("refresh_delay_ms"),
+                                    QStringLiteral("expire_access_tokens"),
+                                    QStringLiteral("replay_refresh_token"),
+                                    QStringLiteral("id_token_claims"),
+                                    QStringLiteral("id_token_kid"),
+                                    QStringLiteral("id_token_tamper"),
+                                    QStringLiteral("device_slow_down"),
+                                    QStringLiteral("userinfo_status"),
+                                    QStringLiteral("step_up"),
+                                    QStringLiteral("require_scope")};
     for (auto it = faults.begin(); it != faults.end(); ++it) {
         if (!known.contains(it.key())) {
             *why = QStringLiteral("unknown fault: ") + it.key();
@@ -48,6 +55,38 @@ bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString 
     if (!userinfo.isUndefined()
         && (!userinfo.isDouble() || userinfo.toInt(-1) < 400 || userinfo.toInt(-1) > 599)) {
         *why = QStringLiteral("userinfo_status must be a 4xx or 5xx status");
+        return false;
+    }
+    // Values that go into a WWW-Authenticate quoted-string: printable, no '"' or '\\'.
+    static const QRegularExpression quotable(
+            QStringLiteral("^[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]*$"));
+    const QJsonValue stepUp = faults.value(QStringLiteral("step_up"));
+    StepUp newStepUp;
+    if (stepUp.isObject()) {
+        const QJsonObject o = stepUp.toObject();
+        const QJsonValue acr = o.value(QStringLiteral("acr_values"));
+        const QJsonValue maxAge = o.value(QStringLiteral("max_age"));
+        const bool acrOk = acr.isUndefined()
+                || (acr.isString() && quotable.match(acr.toString()).hasMatch());
+        const bool maxAgeOk
+                = maxAge.isUndefined() || (maxAge.isDouble() && maxAge.toInteger(-1) >= 0);
+        if (!acrOk || !maxAgeOk || (acr.isUndefined() && maxAge.isUndefined())
+            || o.size() != int(!acr.isUndefined()) + int(!maxAge.isUndefined())) {
+            *why = QStringLiteral("step_up needs acr_values (a string) and/or max_age (seconds)");
+            return false;
+        }
+        newStepUp.acrValues = acr.toString().simplified();
+        newStepUp.maxAge = maxAge.isUndefined() ? -1 : maxAge.toInteger();
+    } else if (!stepUp.isUndefined() && !stepUp.isNull()) {
+        *why = QStringLiteral("step_up must be an object or null");
+        return false;
+    }
+    const QJsonValue scope = faults.value(QStringLiteral("require_scope"));
+    static const QRegularExpression scopeToken(QStringLiteral("^[\\x21\\x23-\\x5B\\x5D-\\x7E]*$"));
+    if (!scope.isUndefined() && !scope.isNull()
+        && (!scope.isString() || !scopeToken.match(scope.toString()).hasMatch())) {
+        *why = QStringLiteral(
+                "require_scope must be one scope (RFC 6749 §3.3 scope-token) or null");
         return false;
     }
     QList<RefreshFault> queued;
@@ -98,6 +137,10 @@ bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString 
     m_deviceSlowDown += slowDown.toInt(0);
     if (!userinfo.isUndefined())
         m_userinfoStatus = userinfo.toInt();
+    if (!stepUp.isUndefined())
+        m_stepUp = newStepUp;
+    if (!scope.isUndefined())
+        m_requiredScope = scope.toString();
     actions->expireAccessTokens = faults.value(QStringLiteral("expire_access_tokens")).toBool();
     actions->replayRefreshTokens = faults.value(QStringLiteral("replay_refresh_token")).toBool();
     return true;
@@ -112,6 +155,8 @@ void FaultPlan::clear()
     m_idTokenPending = false;
     m_deviceSlowDown = 0;
     m_userinfoStatus = 0;
+    m_stepUp = {};
+    m_requiredScope.clear();
 }
 
 int FaultPlan::takeUserinfoStatus()
@@ -166,12 +211,25 @@ QJsonObject FaultPlan::toJson() const
             o.insert(QStringLiteral("retry_after"), f.retryAfter);
         errors.append(o);
     }
+    QJsonValue stepUpJson(QJsonValue::Null);
+    if (m_stepUp.active()) {
+        QJsonObject o;
+        if (!m_stepUp.acrValues.isEmpty())
+            o.insert(QStringLiteral("acr_values"), m_stepUp.acrValues);
+        if (m_stepUp.maxAge >= 0)
+            o.insert(QStringLiteral("max_age"), m_stepUp.maxAge);
+        stepUpJson = o;
+    }
     return QJsonObject {{QStringLiteral("reject_access_tokens"), m_rejectAccessTokens},
                         {QStringLiteral("refresh_errors"), errors},
                         {QStringLiteral("refresh_delay_ms"), m_refreshDelayMs},
                         {QStringLiteral("id_token_pending"), m_idTokenPending},
                         {QStringLiteral("device_slow_down"), m_deviceSlowDown},
-                        {QStringLiteral("userinfo_status"), m_userinfoStatus}};
+                        {QStringLiteral("userinfo_status"), m_userinfoStatus},
+                        {QStringLiteral("step_up"), stepUpJson},
+                        {QStringLiteral("require_scope"),
+                         m_requiredScope.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                                   : QJsonValue(m_requiredScope)}};
 }
 
 } // namespace SecureTokens::Mock

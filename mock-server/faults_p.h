@@ -56,6 +56,17 @@ public:
     //! Consumes the scripted status of the next userinfo request (0: none).
     int takeUserinfoStatus();
 
+    //! What /api/* demands of the user's authentication until cleared ("step_up", RFC 9470).
+    struct StepUp
+    {
+        QString acrValues; //!< space-separated; empty: any acr
+        qint64 maxAge = -1; //!< seconds since auth_time; -1: any
+        bool active() const { return !acrValues.isEmpty() || maxAge >= 0; }
+    };
+    const StepUp &stepUp() const { return m_stepUp; }
+    //! The scope /api/* demands until cleared ("require_scope", RFC 6750 §3.1); empty: none.
+    QString requiredScope() const { return m_requiredScope; }
+
     QJsonObject toJson() const;
 
 private:
@@ -66,6 +77,8 @@ private:
     bool m_idTokenPending = false;
     int m_deviceSlowDown = 0;
     int m_userinfoStatus = 0;
+    StepUp m_stepUp;
+    QString m_requiredScope;
 };
 
 } // namespace SecureTokens::Mock

@@ -134,6 +134,13 @@ int main(int argc, char **argv)
             QStringLiteral("par-ttl"),
             QStringLiteral("Lifetime of a pushed request's request_uri in seconds (default 60)."),
             QStringLiteral("SECONDS"), QStringLiteral("60"));
+    const QCommandLineOption apiListenOption(
+            QStringLiteral("api-listen"),
+            QStringLiteral("An extra resource server (/api/*) on HOST:PORT (port 0: any free one) "
+                           "that accepts only access tokens whose aud contains AUDIENCE; "
+                           "repeatable. Each prints 'api listening on http://HOST:PORT for "
+                           "AUDIENCE' after the first line."),
+            QStringLiteral("HOST:PORT=AUDIENCE"));
     const QCommandLineOption ssoOption(
             QStringLiteral("sso"),
             QStringLiteral("With a browser login state, /oauth/authorize answers without the "
@@ -174,7 +181,8 @@ int main(int argc, char **argv)
              graceOption,       userOption,           clientOption,         adminOption,
              stateOption,       signingOption,        failuresOption,       lockoutOption,
              idTokenAlgOption,  deviceIntervalOption, revocationAuthOption, redirectSchemeOption,
-             redirectUriOption, requireParOption,     parTtlOption,         ssoOption});
+             redirectUriOption, requireParOption,     parTtlOption,         ssoOption,
+             apiListenOption});
     parser.process(app);
 
     ServerConfig config;
@@ -243,6 +251,23 @@ int main(int argc, char **argv)
     if (!parseSeconds(parser.value(parTtlOption), &config.parTtl) || config.parTtl == 0)
         return fail(QStringLiteral("--par-ttl needs a positive number of seconds"));
     config.sso = parser.isSet(ssoOption);
+    for (const QString &entry : parser.values(apiListenOption)) {
+        // HOST:PORT=AUDIENCE; the audience (a URI) may hold '=' and ':', the host is [v6] or v4.
+        const int eq = entry.indexOf(QLatin1Char('='));
+        const QString hostPort = entry.left(eq);
+        const int colon = hostPort.lastIndexOf(QLatin1Char(':'));
+        ServerConfig::ApiListener listener;
+        QString host = hostPort.left(colon);
+        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+            host = host.mid(1, host.size() - 2);
+        const uint apiPort = hostPort.mid(colon + 1).toUInt(&ok);
+        listener.audience = entry.mid(eq + 1);
+        if (eq <= 0 || colon <= 0 || !ok || apiPort > 65535 || !listener.bind.setAddress(host)
+            || listener.audience.isEmpty())
+            return fail(QStringLiteral("--api-listen needs HOST:PORT=AUDIENCE"));
+        listener.port = quint16(apiPort);
+        config.apiListeners.append(listener);
+    }
     config.admin = parser.isSet(adminOption);
     config.stateFile = parser.value(stateOption);
     const QString signing = parser.value(signingOption).toUpper();
@@ -267,6 +292,10 @@ int main(int argc, char **argv)
     if (!server.listen())
         return fail(server.errorString());
     std::printf("listening on %s\n", server.baseUrl().toEncoded().constData());
+    const QList<QUrl> apis = server.apiBaseUrls();
+    for (int i = 0; i < apis.size(); ++i)
+        std::printf("api listening on %s for %s\n", apis[i].toEncoded().constData(),
+                    qPrintable(config.apiListeners[i].audience));
     std::fflush(stdout);
 
     quitOnTerminationSignals(app);

@@ -14,14 +14,6 @@ namespace SecureTokens::Mock {
 
 namespace {
 
-const QStringList &supportedScopes()
-{
-    static const QStringList scopes {QStringLiteral("openid"), QStringLiteral("profile"),
-                                     QStringLiteral("email"), QStringLiteral("items"),
-                                     QStringLiteral("offline_access")};
-    return scopes;
-}
-
 const QStringList &counterNames()
 {
     static const QStringList names {QStringLiteral("password_grants"),
@@ -52,6 +44,8 @@ const QStringList &counterNames()
                                     QStringLiteral("userinfo_requests"),
                                     QStringLiteral("end_sessions"),
                                     QStringLiteral("par_requests"),
+                                    QStringLiteral("step_up_challenges"),
+                                    QStringLiteral("insufficient_scope"),
                                     QStringLiteral("faults_applied"),
                                     QStringLiteral("requests")};
     return names;
@@ -72,6 +66,16 @@ std::unique_ptr<JwtSigner> processRsaSigner()
 }
 
 } // namespace
+
+const QStringList &MockAuthServerPrivate::supportedScopes()
+{
+    // items:write is for insufficient_scope tests (RFC 6750 §3.1, the require_scope fault).
+    static const QStringList scopes {
+            QStringLiteral("openid"),         QStringLiteral("profile"),
+            QStringLiteral("email"),          QStringLiteral("items"),
+            QStringLiteral("offline_access"), QStringLiteral("items:write")};
+    return scopes;
+}
 
 QUrlQuery parseFormAllowing(const QByteArray &body, const QStringList &repeatable, bool *ok)
 {
@@ -124,7 +128,12 @@ void MockAuthServerPrivate::count(const QString &counter, qint64 n)
 
 QUrl MockAuthServerPrivate::baseUrl() const
 {
-    QHostAddress host = config.bind;
+    return urlFor(config.bind, port);
+}
+
+QUrl MockAuthServerPrivate::urlFor(const QHostAddress &bind, quint16 port)
+{
+    QHostAddress host = bind;
     // A wildcard bind is reachable on loopback; advertise that.
     if (host == QHostAddress(QHostAddress::AnyIPv4) || host == QHostAddress(QHostAddress::Any))
         host = QHostAddress(QHostAddress::LocalHost);
@@ -190,21 +199,39 @@ void MockAuthServerPrivate::recordLogin(const QString &user, const QString &clie
         qCInfo(lcMockServer, "too many failed sign-ins: temporary lockout started");
 }
 
-QByteArray MockAuthServerPrivate::issueAccessToken(const TokenFamily &family, qint64 *expiresIn)
+QByteArray MockAuthServerPrivate::issueAccessToken(const TokenFamily &family, qint64 *expiresIn,
+                                                   const IssueOptions &options)
 {
     const qint64 now = nowMs();
     const qint64 expiresAtMs = now + config.accessTtl * 1000;
     const QString jti = QString::fromLatin1(Crypto::base64Url(Crypto::randomBytes(16)));
+    // RFC 8707 §2 / RFC 9068 §3: aud names the resource(s); without one, the client as before.
+    QJsonValue aud = family.clientId;
+    if (options.audience.size() == 1)
+        aud = options.audience.first();
+    else if (options.audience.size() > 1)
+        aud = QJsonArray::fromStringList(options.audience);
     // exp is rounded up so a client never sees a token as valid after the server stops accepting
     // it.
-    const QJsonObject claims {{QStringLiteral("iss"), issuer()},
-                              {QStringLiteral("sub"), family.user},
-                              {QStringLiteral("aud"), family.clientId},
-                              {QStringLiteral("client_id"), family.clientId},
-                              {QStringLiteral("iat"), now / 1000},
-                              {QStringLiteral("exp"), (expiresAtMs + 999) / 1000},
-                              {QStringLiteral("jti"), jti},
-                              {QStringLiteral("scope"), family.scope}};
+    QJsonObject claims {{QStringLiteral("iss"), issuer()},
+                        {QStringLiteral("sub"), family.user},
+                        {QStringLiteral("aud"), aud},
+                        {QStringLiteral("client_id"), family.clientId},
+                        {QStringLiteral("iat"), now / 1000},
+                        {QStringLiteral("exp"), (expiresAtMs + 999) / 1000},
+                        {QStringLiteral("jti"), jti},
+                        {QStringLiteral("scope"), family.scope}};
+    // RFC 9470 §4 / RFC 9068 §2.2.1: how and when the user signed in, when asked for.
+    if (family.authClaims) {
+        claims.insert(QStringLiteral("auth_time"),
+                      (family.authTimeMs > 0 ? family.authTimeMs : family.createdAtMs) / 1000);
+        if (!family.acr.isEmpty())
+            claims.insert(QStringLiteral("acr"), family.acr);
+    }
+    // RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint.
+    if (!options.dpopJkt.isEmpty())
+        claims.insert(QStringLiteral("cnf"),
+                      QJsonObject {{QStringLiteral("jkt"), QString::fromLatin1(options.dpopJkt)}});
     const QByteArray token = signer->sign(claims);
     accessTokens.insert(jti, AccessRecord {family.id, expiresAtMs});
     if (config.admin)
@@ -214,19 +241,23 @@ QByteArray MockAuthServerPrivate::issueAccessToken(const TokenFamily &family, qi
 }
 
 Response MockAuthServerPrivate::tokenResponse(const TokenFamily &family,
-                                              const QByteArray &refreshToken, bool openIdGrant,
-                                              const QString &nonce)
+                                              const QByteArray &refreshToken,
+                                              const IssueOptions &options)
 {
     qint64 expiresIn = 0;
-    const QByteArray access = issueAccessToken(family, &expiresIn);
-    QJsonObject body {{QStringLiteral("access_token"), QString::fromLatin1(access)},
-                      {QStringLiteral("token_type"), QStringLiteral("Bearer")},
-                      {QStringLiteral("expires_in"), expiresIn},
-                      {QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken)},
-                      {QStringLiteral("scope"), family.scope}};
+    const QByteArray access = issueAccessToken(family, &expiresIn, options);
+    // RFC 9449 §5: token_type DPoP says the access token is bound to the proof's key.
+    QJsonObject body {
+            {QStringLiteral("access_token"), QString::fromLatin1(access)},
+            {QStringLiteral("token_type"),
+             options.dpopJkt.isEmpty() ? QStringLiteral("Bearer") : QStringLiteral("DPoP")},
+            {QStringLiteral("expires_in"), expiresIn},
+            {QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken)},
+            {QStringLiteral("scope"), family.scope}};
     // OpenID Connect Core §3.1.3.3: an ID token when "openid" was granted.
-    if (openIdGrant && family.scope.split(QLatin1Char(' ')).contains(QLatin1String("openid"))) {
-        const QByteArray idToken = issueIdToken(family, nonce);
+    if (options.openIdGrant
+        && family.scope.split(QLatin1Char(' ')).contains(QLatin1String("openid"))) {
+        const QByteArray idToken = issueIdToken(family, options.nonce);
         if (!idToken.isEmpty())
             body.insert(QStringLiteral("id_token"), QString::fromLatin1(idToken));
     }
@@ -361,6 +392,15 @@ QJsonObject MockAuthServerPrivate::stats() const
     out.insert(QStringLiteral("live_families"), refreshTokens.liveFamilyIds(nowMs()).size());
     out.insert(QStringLiteral("families"), refreshTokens.familyCount());
     out.insert(QStringLiteral("faults"), faults.toJson());
+    // Per extra resource server (--api-listen): requests, authorized_requests, unauthorized.
+    QJsonObject audiences;
+    for (auto it = audienceCounters.cbegin(); it != audienceCounters.cend(); ++it) {
+        QJsonObject counters;
+        for (auto c = it->cbegin(); c != it->cend(); ++c)
+            counters.insert(c.key(), c.value());
+        audiences.insert(it.key(), counters);
+    }
+    out.insert(QStringLiteral("audiences"), audiences);
     return out;
 }
 
@@ -384,6 +424,8 @@ MockAuthServer::MockAuthServer(const ServerConfig &config, QObject *parent)
 
 MockAuthServer::~MockAuthServer()
 {
+    for (const auto &api : d->apiFrontends)
+        delete api.http;
     delete d->http;
 }
 
@@ -424,6 +466,10 @@ bool MockAuthServer::listen()
     d->http = http;
     d->port = port;
     qCInfo(lcMockServer, "listening on port %u", unsigned(port));
+    for (const auto &listener : d->config.apiListeners) {
+        if (d->startApiListener(listener).isEmpty())
+            return false;
+    }
     return true;
 }
 

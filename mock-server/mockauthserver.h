@@ -71,6 +71,17 @@ struct ServerConfig
     bool sso = false;
     //! Lifetime of the browser login state set by a sign-in on /oauth/authorize, in seconds.
     qint64 loginSessionTtl = 8 * 3600;
+
+    //! An extra resource server: /api/* on its own port, for one audience.
+    struct ApiListener
+    {
+        QHostAddress bind = QHostAddress(QHostAddress::LocalHost);
+        quint16 port = 0; //!< 0: any free port
+        //! Only access tokens whose aud contains this are accepted (RFC 8707, RFC 9068 §4).
+        QString audience;
+    };
+    //! Extra resource servers started by listen() (see MockAuthServer::apiBaseUrls()).
+    QList<ApiListener> apiListeners;
     //! Enables /admin/* (answered to loopback peers only).
     bool admin = false;
     //! File where refresh-token families and the signing key survive a restart
@@ -135,6 +146,20 @@ public:
     quint16 port() const;
     //! e.g. http://127.0.0.1:PORT, without a trailing slash; [::1] form for IPv6. Also the issuer.
     QUrl baseUrl() const;
+
+    //! Base URLs of the extra resource servers (ServerConfig::apiListeners, then
+    //! addApiListener()), in that order, once listening.
+    QList<QUrl> apiBaseUrls() const;
+    //! The base URL of the extra resource server for \a audience (empty: none).
+    QUrl apiBaseUrl(const QString &audience) const;
+    /*!
+        Starts another resource server, after listen(): /api/me, /api/items and
+        /api/echo on their own port, accepting only access tokens whose aud
+        contains \a audience. Returns its base URL, or an empty URL on failure
+        (see errorString()).
+    */
+    QUrl addApiListener(const QString &audience, quint16 port = 0,
+                        const QHostAddress &bind = QHostAddress(QHostAddress::LocalHost));
 
     //! Same JSON as GET /admin/stats.
     QJsonObject stats() const;

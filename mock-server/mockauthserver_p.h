@@ -66,11 +66,29 @@ struct ResourceServer
     QString audience;
 };
 
+//! What one token response carries besides the family's grant.
+struct IssueOptions
+{
+    QStringList audience; //!< RFC 8707: aud of the access token (empty: the client id)
+    QByteArray dpopJkt; //!< RFC 9449 §6: bound to this key thumbprint (token_type DPoP)
+    bool openIdGrant = false; //!< add an ID token when "openid" was granted
+    QString nonce; //!< OpenID Connect nonce for the ID token
+};
+
 //! The outcome of RFC 6749 §2.3 client authentication.
 struct ClientAuthentication
 {
     QString clientId;
     bool authenticated = false; //!< a confidential client proved its secret
+};
+
+//! A token request once the client is known (and its DPoP proof, if any, checked).
+struct TokenRequest
+{
+    QUrlQuery form;
+    ClientAuthentication client;
+    QByteArray dpopJkt; //!< thumbprint of the valid DPoP proof's key (RFC 9449 §4.3), or empty
+    const QString &clientId() const { return client.clientId; }
 };
 
 //! Verdict on the parameters of an authorization request (shared by /oauth/authorize and PAR).
@@ -112,6 +130,12 @@ public:
     static qint64 nowMs();
     void count(const QString &counter, qint64 n = 1);
     QUrl baseUrl() const;
+    //! http://HOST:PORT for a listener (wildcard binds are advertised as loopback).
+    static QUrl urlFor(const QHostAddress &bind, quint16 port);
+    //! Starts an extra resource server (resourceservers.cpp); empty URL on failure.
+    QUrl startApiListener(const ServerConfig::ApiListener &listener);
+    //! Everything an extra resource server answers: /api/* for its audience, else 404.
+    Response routeApi(const Request &request, const ResourceServer &server);
     QString issuer() const { return baseUrl().toString(); }
     bool isClient(const QString &clientId) const
     {
@@ -148,10 +172,21 @@ public:
     qint64 loginRetryAfter(const QString &user, const QString &clientId) const;
     //! Records the outcome of a sign-in attempt for rate limiting and counters.
     void recordLogin(const QString &user, const QString &clientId, bool success);
-    QByteArray issueAccessToken(const TokenFamily &family, qint64 *expiresIn);
-    //! RFC 6749 §5.1 success body; with an ID token when \a openIdGrant and "openid" was granted.
+    QByteArray issueAccessToken(const TokenFamily &family, qint64 *expiresIn,
+                                const IssueOptions &options = {});
+    //! RFC 6749 §5.1 success body; with an ID token when options.openIdGrant and "openid"
+    //! was granted.
     Response tokenResponse(const TokenFamily &family, const QByteArray &refreshToken,
-                           bool openIdGrant = false, const QString &nonce = {});
+                           const IssueOptions &options = {});
+    static const QStringList &supportedScopes();
+    /*!
+        RFC 8707 §2: the audience of an access token: the token request's
+        resource (and Auth0's audience) parameters, each of which must be one
+        of \a granted when the grant named any (§2.2), else the granted ones.
+        False with an invalid_target answer in \a refusal.
+    */
+    bool resolveAudience(const QStringList &granted, const QUrlQuery &form, QStringList *audience,
+                         Response *refusal) const;
     //! The ID token signer (created on first use); nullptr when ID tokens cannot be issued.
     IdTokenSigner *idTokenSigner();
     QByteArray issueIdToken(const TokenFamily &family, const QString &nonce);
@@ -162,13 +197,13 @@ public:
     Response discovery(const Request &request);
     Response jwks(const Request &request);
     Response token(const Request &request);
-    Response passwordGrant(const QUrlQuery &form, const QString &clientId);
-    Response refreshGrant(const QUrlQuery &form, const QString &clientId);
-    Response authorizationCodeGrant(const QUrlQuery &form, const QString &clientId);
+    Response passwordGrant(const TokenRequest &request);
+    Response refreshGrant(const TokenRequest &request);
+    Response authorizationCodeGrant(const TokenRequest &request);
     Response revoke(const Request &request);
     // RFC 8628 (deviceendpoints.cpp)
     Response deviceAuthorization(const Request &request);
-    Response deviceCodeGrant(const QUrlQuery &form, const QString &clientId);
+    Response deviceCodeGrant(const TokenRequest &request);
     Response devicePage(const Request &request);
     Response authorize(const Request &request);
     Response cookieLogin(const Request &request);
@@ -245,6 +280,13 @@ public:
     QHash<QByteArray, LoginSession> loginSessions; // by SHA-256 of the st_login cookie
     QHash<QByteArray, PushedRequest> pushedRequests; // by SHA-256 of the request_uri
     QMap<QString, QMap<QString, qint64>> audienceCounters; // by audience, then counter
+    struct ApiFrontend
+    {
+        QPointer<HttpFrontend> http;
+        QString audience;
+        QUrl baseUrl;
+    };
+    QList<ApiFrontend> apiFrontends;
 };
 
 //! parseForm() that lets the parameters in \a repeatable appear more than once

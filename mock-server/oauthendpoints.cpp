@@ -81,10 +81,7 @@ Response MockAuthServerPrivate::discovery(const Request &request)
                          QStringLiteral("preferred_username"), QStringLiteral("email"),
                          QStringLiteral("email_verified"), QStringLiteral("acr"),
                          QStringLiteral("auth_time")}},
-            {QStringLiteral("scopes_supported"),
-             QJsonArray {QStringLiteral("openid"), QStringLiteral("profile"),
-                         QStringLiteral("email"), QStringLiteral("items"),
-                         QStringLiteral("offline_access")}},
+            {QStringLiteral("scopes_supported"), QJsonArray::fromStringList(supportedScopes())},
             {QStringLiteral("id_token_signing_alg_values_supported"),
              QJsonArray {idTokenSigner() ? idTokenSigner()->algorithmName()
                                          : signer->algorithmName()}},
@@ -116,27 +113,28 @@ Response MockAuthServerPrivate::token(const Request &request)
         return invalidRequest(QStringLiteral("expected application/x-www-form-urlencoded"));
     }
     bool ok = false;
-    const QUrlQuery form = parseForm(request.body(), &ok);
+    // RFC 8707 §2: resource may be repeated; nothing else may.
+    TokenRequest tokenRequest;
+    tokenRequest.form = parseFormAllowing(request.body(), {QStringLiteral("resource")}, &ok);
     if (!ok) {
         count(QStringLiteral("token_errors"));
         return invalidRequest(QStringLiteral("repeated parameter"));
     }
+    const QUrlQuery &form = tokenRequest.form;
     const QString grantType = formValue(form, QStringLiteral("grant_type"));
-    ClientAuthentication client;
     Response r;
-    const QString &clientId = client.clientId;
     if (grantType.isEmpty()) {
         r = invalidRequest(QStringLiteral("missing grant_type"));
-    } else if (!authenticateClient(request, form, &client, &r)) {
+    } else if (!authenticateClient(request, form, &tokenRequest.client, &r)) {
         // r holds the refusal (RFC 6749 §5.2 invalid_request / invalid_client)
     } else if (grantType == QLatin1String("password")) {
-        r = passwordGrant(form, clientId);
+        r = passwordGrant(tokenRequest);
     } else if (grantType == QLatin1String("refresh_token")) {
-        r = refreshGrant(form, clientId);
+        r = refreshGrant(tokenRequest);
     } else if (grantType == QLatin1String("authorization_code")) {
-        r = authorizationCodeGrant(form, clientId);
+        r = authorizationCodeGrant(tokenRequest);
     } else if (grantType == QLatin1String("urn:ietf:params:oauth:grant-type:device_code")) {
-        r = deviceCodeGrant(form, clientId);
+        r = deviceCodeGrant(tokenRequest);
     } else {
         r = Response::error(400, QStringLiteral("unsupported_grant_type"),
                             QStringLiteral("grant type not supported"));
@@ -146,8 +144,10 @@ Response MockAuthServerPrivate::token(const Request &request)
     return r;
 }
 
-Response MockAuthServerPrivate::passwordGrant(const QUrlQuery &form, const QString &clientId)
+Response MockAuthServerPrivate::passwordGrant(const TokenRequest &request)
 {
+    const QUrlQuery &form = request.form;
+    const QString &clientId = request.clientId();
     const QString user = formValue(form, QStringLiteral("username"));
     const QString password = formValue(form, QStringLiteral("password"));
     if (user.isEmpty() || !form.hasQueryItem(QStringLiteral("password")))
@@ -156,6 +156,10 @@ Response MockAuthServerPrivate::passwordGrant(const QUrlQuery &form, const QStri
     if (!resolveScope(formValue(form, QStringLiteral("scope")), &scope))
         return Response::error(400, QStringLiteral("invalid_scope"),
                                QStringLiteral("unknown scope"));
+    IssueOptions issue;
+    Response refusal;
+    if (!resolveAudience({}, form, &issue.audience, &refusal))
+        return refusal;
     if (const qint64 wait = loginRetryAfter(user, clientId)) {
         count(QStringLiteral("rate_limited"));
         Response r = Response::error(429, QStringLiteral("temporarily_unavailable"),
@@ -174,11 +178,12 @@ Response MockAuthServerPrivate::passwordGrant(const QUrlQuery &form, const QStri
     family.clientId = clientId;
     family.scope = scope;
     family.origin = QStringLiteral("password");
+    family.resources = issue.audience;
     const QByteArray refresh = refreshTokens.createFamily(family, nowMs());
     saveState();
     count(QStringLiteral("password_grants"));
     qCInfo(lcMockServer, "password grant: tokens issued");
-    return tokenResponse(*refreshTokens.familyOf(refresh), refresh);
+    return tokenResponse(*refreshTokens.familyOf(refresh), refresh, issue);
 }
 
 bool MockAuthServerPrivate::takeRefreshFault(Response *response)
@@ -212,8 +217,10 @@ Response MockAuthServerPrivate::delayed(Response response) const
     return response;
 }
 
-Response MockAuthServerPrivate::refreshGrant(const QUrlQuery &form, const QString &clientId)
+Response MockAuthServerPrivate::refreshGrant(const TokenRequest &request)
 {
+    const QUrlQuery &form = request.form;
+    const QString &clientId = request.clientId();
     const QByteArray token = formValue(form, QStringLiteral("refresh_token")).toLatin1();
     if (token.isEmpty())
         return invalidRequest(QStringLiteral("missing refresh_token"));
@@ -237,6 +244,11 @@ Response MockAuthServerPrivate::refreshGrant(const QUrlQuery &form, const QStrin
         }
         scope = requested.simplified();
     }
+    // RFC 8707 §2.2: a token for one of the grant's resources; checked before the rotation.
+    IssueOptions issue;
+    Response refusal;
+    if (!resolveAudience(family->resources, form, &issue.audience, &refusal))
+        return delayed(refusal);
     const auto result = refreshTokens.redeem(token, nowMs());
     switch (result.outcome) {
     case RefreshTokenStore::Outcome::Rotated:
@@ -247,7 +259,7 @@ Response MockAuthServerPrivate::refreshGrant(const QUrlQuery &form, const QStrin
             count(QStringLiteral("grace_reuses"));
         TokenFamily issued = result.family;
         issued.scope = scope;
-        return delayed(tokenResponse(issued, result.token));
+        return delayed(tokenResponse(issued, result.token, issue));
     }
     case RefreshTokenStore::Outcome::ReuseDetected:
         saveState();
@@ -264,9 +276,10 @@ Response MockAuthServerPrivate::refreshGrant(const QUrlQuery &form, const QStrin
     return delayed(invalidGrant(QStringLiteral("unknown refresh token")));
 }
 
-Response MockAuthServerPrivate::authorizationCodeGrant(const QUrlQuery &form,
-                                                       const QString &clientId)
+Response MockAuthServerPrivate::authorizationCodeGrant(const TokenRequest &request)
 {
+    const QUrlQuery &form = request.form;
+    const QString &clientId = request.clientId();
     const QByteArray code = formValue(form, QStringLiteral("code")).toLatin1();
     const QString redirectUri = formValue(form, QStringLiteral("redirect_uri"));
     const QByteArray verifier = formValue(form, QStringLiteral("code_verifier")).toLatin1();
@@ -297,6 +310,12 @@ Response MockAuthServerPrivate::authorizationCodeGrant(const QUrlQuery &form,
     // RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge.
     if (!Crypto::constantTimeEquals(Crypto::base64Url(Crypto::sha256(verifier)), it->codeChallenge))
         return invalidGrant(QStringLiteral("PKCE verification failed"));
+    IssueOptions issue;
+    issue.openIdGrant = true;
+    issue.nonce = it->nonce;
+    Response refusal;
+    if (!resolveAudience(it->resources, form, &issue.audience, &refusal))
+        return refusal;
     TokenFamily family;
     family.user = it->user;
     family.clientId = clientId;
@@ -312,7 +331,7 @@ Response MockAuthServerPrivate::authorizationCodeGrant(const QUrlQuery &form,
     saveState();
     count(QStringLiteral("authorization_code_grants"));
     qCInfo(lcMockServer, "authorization code exchanged: tokens issued");
-    return tokenResponse(*created, refresh, true, it->nonce);
+    return tokenResponse(*created, refresh, issue);
 }
 
 Response MockAuthServerPrivate::revoke(const Request &request)

@@ -156,12 +156,47 @@ Response MockAuthServerPrivate::api(const Request &request, const ResourceServer
             countResource(server, QStringLiteral("unauthorized"));
         return refusal;
     }
-    countResource(server, QStringLiteral("authorized_requests"));
-
-    const QString sub = claims.value(QStringLiteral("sub")).toString();
     const QStringList scopes = claims.value(QStringLiteral("scope"))
                                        .toString()
                                        .split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    // RFC 9470 §3: the token is fine, the authentication behind it is not (enough).
+    if (const FaultPlan::StepUp &stepUp = faults.stepUp(); stepUp.active()) {
+        const QString acr = claims.value(QStringLiteral("acr")).toString();
+        const bool acrOk = stepUp.acrValues.isEmpty()
+                || (!acr.isEmpty() && stepUp.acrValues.split(QLatin1Char(' ')).contains(acr));
+        const QJsonValue authTime = claims.value(QStringLiteral("auth_time"));
+        const bool ageOk = stepUp.maxAge < 0
+                || (authTime.isDouble() && nowMs() / 1000 - authTime.toInteger() <= stepUp.maxAge);
+        if (!acrOk || !ageOk) {
+            countResource(server, QStringLiteral("unauthorized"));
+            count(QStringLiteral("step_up_challenges"));
+            QByteArray extra;
+            if (!stepUp.acrValues.isEmpty())
+                extra += "acr_values=\"" + stepUp.acrValues.toLatin1() + '"';
+            if (stepUp.maxAge >= 0) {
+                if (!extra.isEmpty())
+                    extra += ", ";
+                extra += "max_age=\"" + QByteArray::number(stepUp.maxAge) + '"';
+            }
+            qCInfo(lcMockServer, "protected request refused: step-up authentication required");
+            return bearerError(401, QStringLiteral("insufficient_user_authentication"),
+                               !acrOk ? QStringLiteral("a different authentication level is "
+                                                       "required")
+                                      : QStringLiteral("more recent authentication is required"),
+                               extra);
+        }
+    }
+    // RFC 6750 §3.1: the scope this resource needs (the require_scope fault).
+    if (const QString needed = faults.requiredScope();
+        !needed.isEmpty() && !scopes.contains(needed)) {
+        count(QStringLiteral("insufficient_scope"));
+        return bearerError(403, QStringLiteral("insufficient_scope"),
+                           QStringLiteral("the %1 scope is required").arg(needed),
+                           "scope=\"" + needed.toLatin1() + '"');
+    }
+    countResource(server, QStringLiteral("authorized_requests"));
+
+    const QString sub = claims.value(QStringLiteral("sub")).toString();
     const auto onlyGet = [&request]() {
         Response r = Response::error(405, QStringLiteral("invalid_request"),
                                      QStringLiteral("method not allowed"));
@@ -183,9 +218,11 @@ Response MockAuthServerPrivate::api(const Request &request, const ResourceServer
     if (request.path == QLatin1String("/api/items")) {
         if (request.method != "GET")
             return onlyGet();
-        if (!scopes.contains(QStringLiteral("items")))
+        if (!scopes.contains(QStringLiteral("items"))) {
+            count(QStringLiteral("insufficient_scope"));
             return bearerError(403, QStringLiteral("insufficient_scope"),
                                QStringLiteral("the items scope is required"), "scope=\"items\"");
+        }
         QJsonArray items;
         const QStringList names {QStringLiteral("Rotate refresh tokens"),
                                  QStringLiteral("Keep access tokens in memory"),
