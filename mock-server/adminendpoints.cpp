@@ -48,6 +48,10 @@ void MockAuthServerPrivate::applyFaults(const QJsonObject &json, QString *why, b
         expireAllAccessTokens();
     if (actions.replayRefreshTokens)
         replayRefreshTokens();
+    if (actions.rotateDpopNonces) {
+        dpop.rotateNonces();
+        qCInfo(lcMockServer, "DPoP nonces rotated");
+    }
 }
 
 Response MockAuthServerPrivate::admin(const Request &request)

@@ -149,6 +149,11 @@ MockAuthServerPrivate::checkAuthorizationRequest(const QHash<QString, QString> &
     if (prompt.contains(QLatin1String("none")) && prompt.size() > 1)
         return refuse(QStringLiteral("invalid_request"),
                       QStringLiteral("prompt=none cannot be combined with other values"));
+    // RFC 9449 §10: a JWK SHA-256 thumbprint, base64url (43 characters).
+    static const QRegularExpression thumbprint(QStringLiteral("^[A-Za-z0-9_-]{43}$"));
+    if (params.contains(QStringLiteral("dpop_jkt"))
+        && !thumbprint.match(params.value(QStringLiteral("dpop_jkt"))).hasMatch())
+        return refuse(QStringLiteral("invalid_request"), QStringLiteral("malformed dpop_jkt"));
     if (params.contains(QStringLiteral("max_age"))) {
         bool ok = false;
         const qint64 maxAge = params.value(QStringLiteral("max_age")).toLongLong(&ok);

@@ -179,6 +179,10 @@ Response MockAuthServerPrivate::authorize(const Request &request)
         record.acr = acr;
         record.authTimeMs = authTimeMs;
         record.authClaims = params.contains(QStringLiteral("acr_values")) || maxAge >= 0;
+        // RFC 9449 §10: dpop_jkt (or a PAR request's proof) binds the code to a key.
+        record.dpopJkt = pushed && !pushed->dpopJkt.isEmpty()
+                ? pushed->dpopJkt
+                : param(QStringLiteral("dpop_jkt")).toLatin1();
         record.expiresAtMs = nowMs() + config.codeTtl * 1000;
         // Drop codes that can no longer be used, so the table stays small.
         const qint64 now = nowMs();

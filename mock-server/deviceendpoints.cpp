@@ -158,6 +158,9 @@ Response MockAuthServerPrivate::deviceCodeGrant(const TokenRequest &request)
     family.scope = it->scope;
     family.origin = QStringLiteral("device_code");
     family.resources = issue.audience;
+    issue.dpopJkt = request.dpopJkt; // RFC 9449 §5
+    if (!request.client.authenticated)
+        family.dpopJkt = request.dpopJkt;
     const QByteArray refresh = refreshTokens.createFamily(family, now);
     saveState();
     count(QStringLiteral("device_grants"));

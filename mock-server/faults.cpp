@@ -21,7 +21,11 @@ bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString 
                                     QStringLiteral("device_slow_down"),
                                     QStringLiteral("userinfo_status"),
                                     QStringLiteral("step_up"),
-                                    QStringLiteral("require_scope")};
+                                    QStringLiteral("require_scope"),
+                                    QStringLiteral("dpop_nonce_rotate"),
+                                    QStringLiteral("dpop_reject"),
+                                    QStringLiteral("dpop_consume_before_nonce"),
+                                    QStringLiteral("clock_offset")};
     for (auto it = faults.begin(); it != faults.end(); ++it) {
         if (!known.contains(it.key())) {
             *why = QStringLiteral("unknown fault: ") + it.key();
@@ -89,6 +93,20 @@ bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString 
                 "require_scope must be one scope (RFC 6749 §3.3 scope-token) or null");
         return false;
     }
+    const QJsonValue rotate = faults.value(QStringLiteral("dpop_nonce_rotate"));
+    const QJsonValue dpopReject = faults.value(QStringLiteral("dpop_reject"));
+    const QJsonValue consume = faults.value(QStringLiteral("dpop_consume_before_nonce"));
+    const QJsonValue clock = faults.value(QStringLiteral("clock_offset"));
+    if ((!rotate.isUndefined() && !rotate.isBool()) || (!consume.isUndefined() && !consume.isBool())
+        || (!dpopReject.isUndefined() && dpopReject.toString() != QLatin1String("use_dpop_nonce")
+            && dpopReject.toString() != QLatin1String("invalid_dpop_proof"))
+        || (!clock.isUndefined()
+            && (!clock.isDouble() || clock.toDouble() != double(clock.toInteger())))) {
+        *why = QStringLiteral("dpop_nonce_rotate and dpop_consume_before_nonce must be booleans, "
+                              "dpop_reject use_dpop_nonce or invalid_dpop_proof, clock_offset "
+                              "whole seconds");
+        return false;
+    }
     QList<RefreshFault> queued;
     const QJsonValue errors = faults.value(QStringLiteral("refresh_errors"));
     if (!errors.isUndefined()) {
@@ -141,6 +159,13 @@ bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString 
         m_stepUp = newStepUp;
     if (!scope.isUndefined())
         m_requiredScope = scope.toString();
+    if (!dpopReject.isUndefined())
+        m_dpopReject = dpopReject.toString();
+    if (!consume.isUndefined())
+        m_dpopConsumeBeforeNonce = consume.toBool();
+    if (!clock.isUndefined())
+        m_clockOffset = clock.toInteger();
+    actions->rotateDpopNonces = rotate.toBool();
     actions->expireAccessTokens = faults.value(QStringLiteral("expire_access_tokens")).toBool();
     actions->replayRefreshTokens = faults.value(QStringLiteral("replay_refresh_token")).toBool();
     return true;
@@ -157,6 +182,14 @@ void FaultPlan::clear()
     m_userinfoStatus = 0;
     m_stepUp = {};
     m_requiredScope.clear();
+    m_dpopReject.clear();
+    m_dpopConsumeBeforeNonce = false;
+    m_clockOffset = 0;
+}
+
+QString FaultPlan::takeDpopReject()
+{
+    return std::exchange(m_dpopReject, QString());
 }
 
 int FaultPlan::takeUserinfoStatus()
@@ -220,16 +253,21 @@ QJsonObject FaultPlan::toJson() const
             o.insert(QStringLiteral("max_age"), m_stepUp.maxAge);
         stepUpJson = o;
     }
-    return QJsonObject {{QStringLiteral("reject_access_tokens"), m_rejectAccessTokens},
-                        {QStringLiteral("refresh_errors"), errors},
-                        {QStringLiteral("refresh_delay_ms"), m_refreshDelayMs},
-                        {QStringLiteral("id_token_pending"), m_idTokenPending},
-                        {QStringLiteral("device_slow_down"), m_deviceSlowDown},
-                        {QStringLiteral("userinfo_status"), m_userinfoStatus},
-                        {QStringLiteral("step_up"), stepUpJson},
-                        {QStringLiteral("require_scope"),
-                         m_requiredScope.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                   : QJsonValue(m_requiredScope)}};
+    return QJsonObject {
+            {QStringLiteral("reject_access_tokens"), m_rejectAccessTokens},
+            {QStringLiteral("refresh_errors"), errors},
+            {QStringLiteral("refresh_delay_ms"), m_refreshDelayMs},
+            {QStringLiteral("id_token_pending"), m_idTokenPending},
+            {QStringLiteral("device_slow_down"), m_deviceSlowDown},
+            {QStringLiteral("userinfo_status"), m_userinfoStatus},
+            {QStringLiteral("step_up"), stepUpJson},
+            {QStringLiteral("require_scope"),
+             m_requiredScope.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                       : QJsonValue(m_requiredScope)},
+            {QStringLiteral("dpop_reject"),
+             m_dpopReject.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(m_dpopReject)},
+            {QStringLiteral("dpop_consume_before_nonce"), m_dpopConsumeBeforeNonce},
+            {QStringLiteral("clock_offset"), m_clockOffset}};
 }
 
 } // namespace SecureTokens::Mock

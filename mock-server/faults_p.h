@@ -22,6 +22,7 @@ struct FaultActions
 {
     bool expireAccessTokens = false; //!< "expire_access_tokens"
     bool replayRefreshTokens = false; //!< "replay_refresh_token"
+    bool rotateDpopNonces = false; //!< "dpop_nonce_rotate"
 };
 
 /*!
@@ -67,6 +68,14 @@ public:
     //! The scope /api/* demands until cleared ("require_scope", RFC 6750 §3.1); empty: none.
     QString requiredScope() const { return m_requiredScope; }
 
+    //! Consumes the scripted refusal of the next DPoP proof ("dpop_reject"): the error
+    //! code (use_dpop_nonce or invalid_dpop_proof), or empty.
+    QString takeDpopReject();
+    //! "dpop_consume_before_nonce": a refresh refused with use_dpop_nonce is rotated first.
+    bool dpopConsumeBeforeNonce() const { return m_dpopConsumeBeforeNonce; }
+    //! "clock_offset": seconds added to the server's clock.
+    qint64 clockOffset() const { return m_clockOffset; }
+
     QJsonObject toJson() const;
 
 private:
@@ -79,6 +88,9 @@ private:
     int m_userinfoStatus = 0;
     StepUp m_stepUp;
     QString m_requiredScope;
+    QString m_dpopReject;
+    bool m_dpopConsumeBeforeNonce = false;
+    qint64 m_clockOffset = 0;
 };
 
 } // namespace SecureTokens::Mock

@@ -141,6 +141,20 @@ int main(int argc, char **argv)
                            "repeatable. Each prints 'api listening on http://HOST:PORT for "
                            "AUDIENCE' after the first line."),
             QStringLiteral("HOST:PORT=AUDIENCE"));
+    const QCommandLineOption dpopNonceOption(
+            QStringLiteral("dpop-nonce"),
+            QStringLiteral("DPoP proofs must carry the nonce the server hands out in DPoP-Nonce "
+                           "headers (RFC 9449 §8, §9): use_dpop_nonce otherwise."));
+    const QCommandLineOption dpopIatWindowOption(
+            QStringLiteral("dpop-iat-window"),
+            QStringLiteral("DPoP proofs are accepted within this many seconds of the server's "
+                           "time, either way (default 60)."),
+            QStringLiteral("SECONDS"), QStringLiteral("60"));
+    const QCommandLineOption clockOffsetOption(
+            QStringLiteral("clock-offset"),
+            QStringLiteral("Seconds (may be negative) added to the server's clock: issued tokens, "
+                           "expiries, DPoP iat checks and the Date header (default 0)."),
+            QStringLiteral("SECONDS"), QStringLiteral("0"));
     const QCommandLineOption ssoOption(
             QStringLiteral("sso"),
             QStringLiteral("With a browser login state, /oauth/authorize answers without the "
@@ -182,7 +196,7 @@ int main(int argc, char **argv)
              stateOption,       signingOption,        failuresOption,       lockoutOption,
              idTokenAlgOption,  deviceIntervalOption, revocationAuthOption, redirectSchemeOption,
              redirectUriOption, requireParOption,     parTtlOption,         ssoOption,
-             apiListenOption});
+             apiListenOption,   dpopNonceOption,      dpopIatWindowOption,  clockOffsetOption});
     parser.process(app);
 
     ServerConfig config;
@@ -251,6 +265,12 @@ int main(int argc, char **argv)
     if (!parseSeconds(parser.value(parTtlOption), &config.parTtl) || config.parTtl == 0)
         return fail(QStringLiteral("--par-ttl needs a positive number of seconds"));
     config.sso = parser.isSet(ssoOption);
+    config.dpopNonce = parser.isSet(dpopNonceOption);
+    if (!parseSeconds(parser.value(dpopIatWindowOption), &config.dpopIatWindow))
+        return fail(QStringLiteral("--dpop-iat-window needs a number of seconds"));
+    config.clockOffset = parser.value(clockOffsetOption).toLongLong(&ok);
+    if (!ok)
+        return fail(QStringLiteral("--clock-offset needs a whole number of seconds"));
     for (const QString &entry : parser.values(apiListenOption)) {
         // HOST:PORT=AUDIENCE; the audience (a URI) may hold '=' and ':', the host is [v6] or v4.
         const int eq = entry.indexOf(QLatin1Char('='));

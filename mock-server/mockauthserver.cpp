@@ -6,6 +6,8 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QLocale>
+
 #include <QMutex>
 
 Q_LOGGING_CATEGORY(lcMockServer, "securetokens.mockserver", QtWarningMsg)
@@ -46,6 +48,9 @@ const QStringList &counterNames()
                                     QStringLiteral("par_requests"),
                                     QStringLiteral("step_up_challenges"),
                                     QStringLiteral("insufficient_scope"),
+                                    QStringLiteral("dpop_proofs"),
+                                    QStringLiteral("dpop_rejected"),
+                                    QStringLiteral("dpop_nonce_challenges"),
                                     QStringLiteral("faults_applied"),
                                     QStringLiteral("requests")};
     return names;
@@ -116,9 +121,9 @@ MockAuthServerPrivate::MockAuthServerPrivate(MockAuthServer *q, const ServerConf
         counters.insert(name, 0);
 }
 
-qint64 MockAuthServerPrivate::nowMs()
+qint64 MockAuthServerPrivate::nowMs() const
 {
-    return QDateTime::currentMSecsSinceEpoch();
+    return QDateTime::currentMSecsSinceEpoch() + (config.clockOffset + faults.clockOffset()) * 1000;
 }
 
 void MockAuthServerPrivate::count(const QString &counter, qint64 n)
@@ -345,7 +350,24 @@ QStringList MockAuthServerPrivate::userNames() const
     return names;
 }
 
+QByteArray MockAuthServerPrivate::httpDate(qint64 msecsSinceEpoch)
+{
+    // RFC 9110 §5.6.7: IMF-fixdate, always in English and GMT.
+    return QLocale::c()
+            .toString(QDateTime::fromMSecsSinceEpoch(msecsSinceEpoch, Qt::UTC),
+                      QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+            .toLatin1();
+}
+
 Response MockAuthServerPrivate::route(const Request &request)
+{
+    // RFC 9110 §6.6.1: every answer says when it was made, on the server's clock.
+    Response r = dispatch(request);
+    r.setHeader("Date", httpDate(nowMs()));
+    return r;
+}
+
+Response MockAuthServerPrivate::dispatch(const Request &request)
 {
     count(QStringLiteral("requests"));
     const QString &path = request.path;

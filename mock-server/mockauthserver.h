@@ -82,6 +82,20 @@ struct ServerConfig
     };
     //! Extra resource servers started by listen() (see MockAuthServer::apiBaseUrls()).
     QList<ApiListener> apiListeners;
+
+    /*!
+        DPoP (RFC 9449) proofs are accepted within this many seconds of the
+        server's time, either way (§11.1).
+    */
+    qint64 dpopIatWindow = 60;
+    /*!
+        DPoP proofs must carry the nonce the server hands out in DPoP-Nonce
+        headers (RFC 9449 §8 at the authorization server, §9 at each resource
+        server).
+    */
+    bool dpopNonce = false;
+    //! Seconds added to the server's clock (tokens, expiries, DPoP iat checks, Date).
+    qint64 clockOffset = 0;
     //! Enables /admin/* (answered to loopback peers only).
     bool admin = false;
     //! File where refresh-token families and the signing key survive a restart

@@ -3,6 +3,7 @@
 
 #include "mockauthserver.h"
 
+#include "dpop_p.h"
 #include "faults_p.h"
 #include "httpfrontend_p.h"
 #include "idtokensigner_p.h"
@@ -35,6 +36,7 @@ struct AuthorizationCode
     QString acr; //!< authentication context "performed" (the first of acr_values)
     qint64 authTimeMs = 0; //!< when the user signed in (OpenID Connect auth_time)
     bool authClaims = false; //!< acr_values or max_age asked: acr/auth_time go in access tokens
+    QByteArray dpopJkt; //!< RFC 9449 §10: the code is redeemed only with a proof of this key
 };
 
 //! The browser-side login state set by a sign-in on /oauth/authorize (the st_login cookie).
@@ -54,6 +56,7 @@ struct PushedRequest
     QStringList resources;
     qint64 expiresAtMs = 0;
     bool used = false;
+    QByteArray dpopJkt; //!< RFC 9449 §10.1: the key of the PAR request's DPoP proof
 };
 
 /*!
@@ -127,7 +130,11 @@ public:
 
     // --- shared helpers (mockauthserver.cpp)
     Response route(const Request &request);
-    static qint64 nowMs();
+    Response dispatch(const Request &request);
+    //! RFC 9110 §5.6.7 IMF-fixdate.
+    static QByteArray httpDate(qint64 msecsSinceEpoch);
+    //! The server's clock: real time plus --clock-offset and the clock_offset fault.
+    qint64 nowMs() const;
     void count(const QString &counter, qint64 n = 1);
     QUrl baseUrl() const;
     //! http://HOST:PORT for a listener (wildcard binds are advertised as loopback).
@@ -201,6 +208,10 @@ public:
     Response refreshGrant(const TokenRequest &request);
     Response authorizationCodeGrant(const TokenRequest &request);
     Response revoke(const Request &request);
+    //! RFC 9449 at the token endpoint: fills tokenRequest->dpopJkt from a valid proof;
+    //! false with the refusal (and the dpop_consume_before_nonce fault carried out).
+    bool checkTokenRequestProof(const Request &request, TokenRequest *tokenRequest,
+                                Response *refusal);
     // RFC 8628 (deviceendpoints.cpp)
     Response deviceAuthorization(const Request &request);
     Response deviceCodeGrant(const TokenRequest &request);
@@ -236,6 +247,35 @@ public:
                                   const QByteArray &token, const ResourceServer &server,
                                   QJsonObject *claims, Response *refusal);
     Response api(const Request &request, const ResourceServer &server);
+    //! The answer of /api/me, /api/items, /api/echo once the token is accepted.
+    Response resourceAnswer(const Request &request, const QByteArray &scheme,
+                            const QJsonObject &claims, const QStringList &scopes);
+    //! A resource-server error (RFC 6750 §3, RFC 9449 §7.1): the challenge in the
+    //! scheme the client used ("DPoP" adds algs), \a extra appended.
+    static Response resourceError(const QByteArray &scheme, int status, const QString &error,
+                                  const QString &description, const QByteArray &extra = {});
+
+    // --- DPoP (dpopchecks.cpp)
+    enum class DpopResult { Absent, Valid, Refused };
+    /*!
+        RFC 9449 §4.3 at an authorization-server endpoint (token, revocation,
+        PAR): checks the request's proof, if it has one. Refused: 400
+        invalid_dpop_proof or use_dpop_nonce (with DPoP-Nonce) in \a refusal,
+        and \a nonceProblem set for the latter.
+    */
+    DpopResult checkServerProof(const Request &request, QByteArray *jkt, Response *refusal,
+                                bool *nonceProblem = nullptr);
+    /*!
+        RFC 9449 §7 at a resource: the proof that must come with a DPoP-bound
+        \a token. Refused: the 401 (WWW-Authenticate: DPoP ...) in \a refusal.
+    */
+    DpopResult checkResourceProof(const Request &request, const QByteArray &token,
+                                  const ResourceServer &server, QByteArray *jkt, Response *refusal);
+    //! The DPoP headers of a request (RFC 9449 §4.3 wants exactly one).
+    static QList<QByteArray> dpopHeaders(const Request &request);
+    //! The URI the request was sent to, for htu (RFC 9449 §4.3 9).
+    QUrl requestUri(const Request &request) const;
+    static QString nonceContext(const ResourceServer &server);
     //! Counts a protected-resource event: \a what is "requests", "authorized_requests"
     //! or "unauthorized".
     void countResource(const ResourceServer &server, const QString &what);
@@ -260,6 +300,7 @@ public:
     RefreshTokenStore refreshTokens;
     LoginRateLimiter rateLimiter;
     FaultPlan faults;
+    DpopVerifier dpop;
     QString errorString;
     quint16 port = 0;
     QMap<QString, qint64> counters;

@@ -86,6 +86,8 @@ Response MockAuthServerPrivate::discovery(const Request &request)
              QJsonArray {idTokenSigner() ? idTokenSigner()->algorithmName()
                                          : signer->algorithmName()}},
             {QStringLiteral("subject_types_supported"), QJsonArray {QStringLiteral("public")}},
+            {QStringLiteral("dpop_signing_alg_values_supported"),
+             QJsonArray {QStringLiteral("ES256")}},
             {QStringLiteral("authorization_response_iss_parameter_supported"), true}});
 }
 
@@ -127,6 +129,8 @@ Response MockAuthServerPrivate::token(const Request &request)
         r = invalidRequest(QStringLiteral("missing grant_type"));
     } else if (!authenticateClient(request, form, &tokenRequest.client, &r)) {
         // r holds the refusal (RFC 6749 §5.2 invalid_request / invalid_client)
+    } else if (!checkTokenRequestProof(request, &tokenRequest, &r)) {
+        // r holds invalid_dpop_proof or use_dpop_nonce (RFC 9449 §5, §8)
     } else if (grantType == QLatin1String("password")) {
         r = passwordGrant(tokenRequest);
     } else if (grantType == QLatin1String("refresh_token")) {
@@ -141,7 +145,37 @@ Response MockAuthServerPrivate::token(const Request &request)
     }
     if (r.status >= 400)
         count(QStringLiteral("token_errors"));
+    // RFC 9449 §8.2: the nonce to use next comes with every answer to a DPoP request.
+    if (config.dpopNonce && !dpopHeaders(request).isEmpty() && r.header("DPoP-Nonce").isEmpty())
+        r.setHeader("DPoP-Nonce", dpop.nonce(QStringLiteral("as")));
     return r;
+}
+
+bool MockAuthServerPrivate::checkTokenRequestProof(const Request &request,
+                                                   TokenRequest *tokenRequest, Response *refusal)
+{
+    bool nonceProblem = false;
+    if (checkServerProof(request, &tokenRequest->dpopJkt, refusal, &nonceProblem)
+        != DpopResult::Refused)
+        return true;
+    // The fault mimics servers that rotate the refresh token before they ask for a
+    // nonce: the client's retry with the same token is then a reuse.
+    const QByteArray refreshToken
+            = formValue(tokenRequest->form, QStringLiteral("refresh_token")).toLatin1();
+    if (nonceProblem && faults.dpopConsumeBeforeNonce()
+        && formValue(tokenRequest->form, QStringLiteral("grant_type"))
+                == QLatin1String("refresh_token")) {
+        const TokenFamily *family = refreshTokens.familyOf(refreshToken);
+        if (family && family->clientId == tokenRequest->clientId()) {
+            const auto result = refreshTokens.redeem(refreshToken, nowMs());
+            if (result.outcome == RefreshTokenStore::Outcome::Rotated) {
+                count(QStringLiteral("faults_applied"));
+                saveState();
+                qCInfo(lcMockServer, "refresh token rotated before use_dpop_nonce (fault)");
+            }
+        }
+    }
+    return false;
 }
 
 Response MockAuthServerPrivate::passwordGrant(const TokenRequest &request)
@@ -179,6 +213,10 @@ Response MockAuthServerPrivate::passwordGrant(const TokenRequest &request)
     family.scope = scope;
     family.origin = QStringLiteral("password");
     family.resources = issue.audience;
+    // RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key.
+    issue.dpopJkt = request.dpopJkt;
+    if (!request.client.authenticated)
+        family.dpopJkt = request.dpopJkt;
     const QByteArray refresh = refreshTokens.createFamily(family, nowMs());
     saveState();
     count(QStringLiteral("password_grants"));
@@ -232,6 +270,16 @@ Response MockAuthServerPrivate::refreshGrant(const TokenRequest &request)
     // RFC 6749 §6: the token must have been issued to this client.
     if (!family || family->clientId != clientId)
         return delayed(invalidGrant(QStringLiteral("unknown refresh token")));
+    // RFC 9449 §5: a bound refresh token needs a proof of its key; refused before
+    // anything is consumed, so a client that lost track of its key loses nothing more.
+    if (!family->dpopJkt.isEmpty() && family->dpopJkt != request.dpopJkt) {
+        count(QStringLiteral("dpop_rejected"));
+        return delayed(Response::error(
+                400, QStringLiteral("invalid_dpop_proof"),
+                request.dpopJkt.isEmpty()
+                        ? QStringLiteral("the refresh token is DPoP-bound: a proof is required")
+                        : QStringLiteral("the refresh token is bound to another DPoP key")));
+    }
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
     QString scope = family->scope;
     const QString requested = formValue(form, QStringLiteral("scope"));
@@ -259,6 +307,13 @@ Response MockAuthServerPrivate::refreshGrant(const TokenRequest &request)
             count(QStringLiteral("grace_reuses"));
         TokenFamily issued = result.family;
         issued.scope = scope;
+        issue.dpopJkt = request.dpopJkt;
+        // A public client that starts using DPoP binds the grant from now on (§5).
+        if (issued.dpopJkt.isEmpty() && !request.dpopJkt.isEmpty()
+            && !request.client.authenticated) {
+            refreshTokens.setDpopJkt(issued.id, request.dpopJkt);
+            saveState();
+        }
         return delayed(tokenResponse(issued, result.token, issue));
     }
     case RefreshTokenStore::Outcome::ReuseDetected:
@@ -310,9 +365,16 @@ Response MockAuthServerPrivate::authorizationCodeGrant(const TokenRequest &reque
     // RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge.
     if (!Crypto::constantTimeEquals(Crypto::base64Url(Crypto::sha256(verifier)), it->codeChallenge))
         return invalidGrant(QStringLiteral("PKCE verification failed"));
+    // RFC 9449 §10: a code bound to a key (dpop_jkt, or a PAR proof) needs a proof of it.
+    if (!it->dpopJkt.isEmpty() && it->dpopJkt != request.dpopJkt) {
+        count(QStringLiteral("dpop_rejected"));
+        return Response::error(400, QStringLiteral("invalid_dpop_proof"),
+                               QStringLiteral("the code is bound to another DPoP key"));
+    }
     IssueOptions issue;
     issue.openIdGrant = true;
     issue.nonce = it->nonce;
+    issue.dpopJkt = request.dpopJkt;
     Response refusal;
     if (!resolveAudience(it->resources, form, &issue.audience, &refusal))
         return refusal;
@@ -325,6 +387,8 @@ Response MockAuthServerPrivate::authorizationCodeGrant(const TokenRequest &reque
     family.acr = it->acr;
     family.authTimeMs = it->authTimeMs;
     family.authClaims = it->authClaims;
+    if (!request.client.authenticated)
+        family.dpopJkt = request.dpopJkt;
     const QByteArray refresh = refreshTokens.createFamily(family, nowMs());
     const TokenFamily *created = refreshTokens.familyOf(refresh);
     it->familyId = created->id;
@@ -359,6 +423,10 @@ Response MockAuthServerPrivate::revoke(const Request &request)
         r.setHeader("WWW-Authenticate", "Basic realm=\"securetokens-mock\"");
         return r;
     };
+    // A DPoP proof, if sent, must be valid (RFC 9449 §4.3); revocation does not need one.
+    QByteArray jkt;
+    if (checkServerProof(request, &jkt, &refusal) == DpopResult::Refused)
+        return refusal;
     if (config.revocationAuth == ServerConfig::RevocationAuth::Required && !client.authenticated)
         return authenticationRequired(
                 QStringLiteral("client authentication is required for revocation"));

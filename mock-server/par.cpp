@@ -46,6 +46,15 @@ Response MockAuthServerPrivate::pushedAuthorization(const Request &request)
     Response refusal;
     if (!authenticateClient(request, form, &client, &refusal))
         return refusal;
+    // RFC 9449 §10.1: a proof here binds the code to its key, as dpop_jkt would; both
+    // must then name the same key.
+    QByteArray jkt;
+    if (checkServerProof(request, &jkt, &refusal) == DpopResult::Refused)
+        return refusal;
+    const QByteArray dpopJkt = formValue(form, QStringLiteral("dpop_jkt")).toLatin1();
+    if (!jkt.isEmpty() && !dpopJkt.isEmpty() && jkt != dpopJkt)
+        return Response::error(400, QStringLiteral("invalid_dpop_proof"),
+                               QStringLiteral("dpop_jkt does not match the DPoP proof's key"));
     if (form.hasQueryItem(QStringLiteral("request_uri")))
         return Response::error(400, QStringLiteral("invalid_request"),
                                QStringLiteral("request_uri cannot be pushed (RFC 9126 §2.1)"));
@@ -77,6 +86,7 @@ Response MockAuthServerPrivate::pushedAuthorization(const Request &request)
     pushed.params = params;
     pushed.resources = resources;
     pushed.expiresAtMs = now + config.parTtl * 1000;
+    pushed.dpopJkt = jkt.isEmpty() ? dpopJkt : jkt;
     // §2.2: a reference the client cannot guess or forge.
     const QString requestUri = requestUriPrefix + QString::fromLatin1(Crypto::newOpaqueToken());
     pushedRequests.insert(Crypto::sha256(requestUri.toUtf8()), pushed);

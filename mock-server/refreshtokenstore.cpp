@@ -142,6 +142,13 @@ void RefreshTokenStore::setCsrfHash(const QString &familyId, const QByteArray &h
         it->csrfHash = hash;
 }
 
+void RefreshTokenStore::setDpopJkt(const QString &familyId, const QByteArray &jkt)
+{
+    const auto it = m_families.find(familyId);
+    if (it != m_families.end())
+        it->dpopJkt = jkt;
+}
+
 QStringList RefreshTokenStore::liveFamilyIds(qint64 nowMs) const
 {
     QStringList ids;

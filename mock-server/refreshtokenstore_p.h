@@ -68,6 +68,8 @@ public:
     Redemption redeemHash(const QByteArray &hash, qint64 nowMs, bool allowGrace = true);
     bool revokeFamily(const QString &id, const QString &reason);
     void setCsrfHash(const QString &familyId, const QByteArray &hash);
+    //! Binds the family's refresh tokens to a DPoP key from now on (RFC 9449 §5).
+    void setDpopJkt(const QString &familyId, const QByteArray &jkt);
 
     QStringList liveFamilyIds(qint64 nowMs) const;
     //! Hash of the family's live token.

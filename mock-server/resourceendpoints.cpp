@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Protected resources (/api/*) and bearer-token checks (RFC 6750).
+// Protected resources (/api/*) and their access-token checks: Bearer (RFC
+// 6750) and DPoP-bound (RFC 9449 §7), the audience of extra resource servers
+// (RFC 8707), step-up (RFC 9470) and the required scope.
 #include "mockauthserver_p.h"
 
 #include "logging_p.h"
@@ -10,20 +12,31 @@ namespace SecureTokens::Mock {
 
 namespace {
 
-//! RFC 6750 §3: the challenge with an error code and a description.
 Response bearerError(int status, const QString &error, const QString &description,
                      const QByteArray &extra = {})
 {
-    Response r = Response::error(status, error, description);
-    QByteArray challenge = "Bearer error=\"" + error.toLatin1() + "\", error_description=\""
-            + description.toLatin1() + '"';
-    if (!extra.isEmpty())
-        challenge += ", " + extra;
-    r.setHeader("WWW-Authenticate", challenge);
-    return r;
+    return MockAuthServerPrivate::resourceError("Bearer", status, error, description, extra);
 }
 
 } // namespace
+
+Response MockAuthServerPrivate::resourceError(const QByteArray &scheme, int status,
+                                              const QString &error, const QString &description,
+                                              const QByteArray &extra)
+{
+    // RFC 6750 §3 / RFC 9449 §7.1: the challenge with an error code and a description;
+    // a DPoP one also names the algorithms accepted.
+    Response r = Response::error(status, error, description);
+    const bool dpopScheme = scheme == "DPoP";
+    QByteArray challenge = (dpopScheme ? "DPoP" : "Bearer") + QByteArray(" error=\"")
+            + error.toLatin1() + "\", error_description=\"" + description.toLatin1() + '"';
+    if (!extra.isEmpty())
+        challenge += ", " + extra;
+    if (dpopScheme)
+        challenge += ", algs=\"ES256\"";
+    r.setHeader("WWW-Authenticate", challenge);
+    return r;
+}
 
 QString MockAuthServerPrivate::checkAccessToken(const QByteArray &token, QJsonObject *claims)
 {
@@ -96,7 +109,6 @@ bool MockAuthServerPrivate::authorizeResourceRequest(const Request &request,
                                                      const ResourceServer &server,
                                                      QJsonObject *claims, Response *refusal)
 {
-    Q_UNUSED(request);
     if (scheme.isEmpty()) {
         // RFC 6750 §3.1: no credentials at all → a bare challenge, no error code.
         *refusal = Response::json(QJsonObject {{QStringLiteral("error_description"),
@@ -114,7 +126,7 @@ bool MockAuthServerPrivate::authorizeResourceRequest(const Request &request,
     const QString problem = checkAccessToken(token, claims);
     if (!problem.isEmpty()) {
         qCInfo(lcMockServer, "protected request refused: %ls", qUtf16Printable(problem));
-        *refusal = bearerError(401, QStringLiteral("invalid_token"), problem);
+        *refusal = resourceError(scheme, 401, QStringLiteral("invalid_token"), problem);
         return false;
     }
     // RFC 8707 §2 / RFC 9068 §4: a resource server only takes tokens meant for it.
@@ -124,11 +136,41 @@ bool MockAuthServerPrivate::authorizeResourceRequest(const Request &request,
                                           : aud.toArray().contains(server.audience);
         if (!forUs) {
             qCInfo(lcMockServer, "protected request refused: token for another audience");
-            *refusal = bearerError(401, QStringLiteral("invalid_token"),
-                                   QStringLiteral("the token is not meant for this resource "
-                                                  "server (aud)"));
+            *refusal = resourceError(scheme, 401, QStringLiteral("invalid_token"),
+                                     QStringLiteral("the token is not meant for this resource "
+                                                    "server (aud)"));
             return false;
         }
+    }
+    // RFC 9449 §6.1, §7: a token with cnf.jkt is used with the DPoP scheme and a proof of
+    // that key, never as a bearer token (§7.2); a DPoP-scheme token must be bound.
+    const QByteArray bound = claims->value(QStringLiteral("cnf"))
+                                     .toObject()
+                                     .value(QStringLiteral("jkt"))
+                                     .toString()
+                                     .toLatin1();
+    if (scheme == "Bearer") {
+        if (bound.isEmpty())
+            return true;
+        count(QStringLiteral("dpop_rejected"));
+        *refusal = resourceError("DPoP", 401, QStringLiteral("invalid_token"),
+                                 QStringLiteral("a DPoP-bound token cannot be used as a bearer "
+                                                "token"));
+        return false;
+    }
+    if (bound.isEmpty()) {
+        *refusal = resourceError("DPoP", 401, QStringLiteral("invalid_token"),
+                                 QStringLiteral("the token is not DPoP-bound"));
+        return false;
+    }
+    QByteArray jkt;
+    if (checkResourceProof(request, token, server, &jkt, refusal) != DpopResult::Valid)
+        return false;
+    if (jkt != bound) {
+        count(QStringLiteral("dpop_rejected"));
+        *refusal = resourceError("DPoP", 401, QStringLiteral("invalid_token"),
+                                 QStringLiteral("Invalid DPoP key binding"));
+        return false;
     }
     return true;
 }
@@ -148,8 +190,8 @@ Response MockAuthServerPrivate::api(const Request &request, const ResourceServer
     if (!scheme.isEmpty() && !token.isEmpty() && faults.takeAccessRejection()) {
         countResource(server, QStringLiteral("unauthorized"));
         count(QStringLiteral("faults_applied"));
-        return bearerError(401, QStringLiteral("invalid_token"),
-                           QStringLiteral("token rejected (injected fault)"));
+        return resourceError(scheme, 401, QStringLiteral("invalid_token"),
+                             QStringLiteral("token rejected (injected fault)"));
     }
     if (!authorizeResourceRequest(request, scheme, token, server, &claims, &refusal)) {
         if (refusal.status == 401)
@@ -179,23 +221,32 @@ Response MockAuthServerPrivate::api(const Request &request, const ResourceServer
                 extra += "max_age=\"" + QByteArray::number(stepUp.maxAge) + '"';
             }
             qCInfo(lcMockServer, "protected request refused: step-up authentication required");
-            return bearerError(401, QStringLiteral("insufficient_user_authentication"),
-                               !acrOk ? QStringLiteral("a different authentication level is "
-                                                       "required")
-                                      : QStringLiteral("more recent authentication is required"),
-                               extra);
+            return resourceError(scheme, 401, QStringLiteral("insufficient_user_authentication"),
+                                 !acrOk ? QStringLiteral("a different authentication level is "
+                                                         "required")
+                                        : QStringLiteral("more recent authentication is required"),
+                                 extra);
         }
     }
     // RFC 6750 §3.1: the scope this resource needs (the require_scope fault).
     if (const QString needed = faults.requiredScope();
         !needed.isEmpty() && !scopes.contains(needed)) {
         count(QStringLiteral("insufficient_scope"));
-        return bearerError(403, QStringLiteral("insufficient_scope"),
-                           QStringLiteral("the %1 scope is required").arg(needed),
-                           "scope=\"" + needed.toLatin1() + '"');
+        return resourceError(scheme, 403, QStringLiteral("insufficient_scope"),
+                             QStringLiteral("the %1 scope is required").arg(needed),
+                             "scope=\"" + needed.toLatin1() + '"');
     }
     countResource(server, QStringLiteral("authorized_requests"));
+    Response r = resourceAnswer(request, scheme, claims, scopes);
+    // RFC 9449 §9: the nonce to use next rides on the answer.
+    if (scheme == "DPoP" && config.dpopNonce)
+        r.setHeader("DPoP-Nonce", dpop.nonce(nonceContext(server)));
+    return r;
+}
 
+Response MockAuthServerPrivate::resourceAnswer(const Request &request, const QByteArray &scheme,
+                                               const QJsonObject &claims, const QStringList &scopes)
+{
     const QString sub = claims.value(QStringLiteral("sub")).toString();
     const auto onlyGet = [&request]() {
         Response r = Response::error(405, QStringLiteral("invalid_request"),
@@ -220,8 +271,8 @@ Response MockAuthServerPrivate::api(const Request &request, const ResourceServer
             return onlyGet();
         if (!scopes.contains(QStringLiteral("items"))) {
             count(QStringLiteral("insufficient_scope"));
-            return bearerError(403, QStringLiteral("insufficient_scope"),
-                               QStringLiteral("the items scope is required"), "scope=\"items\"");
+            return resourceError(scheme, 403, QStringLiteral("insufficient_scope"),
+                                 QStringLiteral("the items scope is required"), "scope=\"items\"");
         }
         QJsonArray items;
         const QStringList names {QStringLiteral("Rotate refresh tokens"),

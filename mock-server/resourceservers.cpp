@@ -41,6 +41,7 @@ Response MockAuthServerPrivate::routeApi(const Request &request, const ResourceS
     Response r = request.path.startsWith(QLatin1String("/api/"))
             ? api(request, server)
             : Response::error(404, QStringLiteral("not_found"), QStringLiteral("no such endpoint"));
+    r.setHeader("Date", httpDate(nowMs())); // RFC 9110 §6.6.1
     return r;
 }
 

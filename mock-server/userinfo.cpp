@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The OpenID Connect UserInfo endpoint (Core §5.3): GET or POST with an access
-// token (RFC 6750 §2.1 header or §2.2 form body); answers the user's claims
-// by granted scope (§5.4).
+// token (RFC 6750 §2.1 header or §2.2 form body, or a DPoP-bound token with
+// its proof, RFC 9449 §7); answers the user's claims by granted scope (§5.4).
 #include "mockauthserver_p.h"
 
 #include "logging_p.h"
@@ -71,8 +71,8 @@ Response MockAuthServerPrivate::userinfo(const Request &request)
                                        .split(QLatin1Char(' '), Qt::SkipEmptyParts);
     // Core §5.3: the token must come from an OpenID Connect request.
     if (!scopes.contains(QLatin1String("openid")))
-        return bearerChallenge(403, QStringLiteral("insufficient_scope"),
-                               QStringLiteral("the openid scope is required"), "scope=\"openid\"");
+        return resourceError(scheme, 403, QStringLiteral("insufficient_scope"),
+                             QStringLiteral("the openid scope is required"), "scope=\"openid\"");
     const QString sub = claims.value(QStringLiteral("sub")).toString();
     // Core §5.4: claims by scope; the same values as in the ID token.
     QJsonObject info {{QStringLiteral("sub"), sub}};
@@ -85,7 +85,10 @@ Response MockAuthServerPrivate::userinfo(const Request &request)
         info.insert(QStringLiteral("email_verified"), true);
     }
     qCInfo(lcMockServer, "userinfo answered");
-    return Response::json(info).noStore();
+    Response r = Response::json(info).noStore();
+    if (scheme == "DPoP" && config.dpopNonce) // RFC 9449 §9
+        r.setHeader("DPoP-Nonce", dpop.nonce(nonceContext(ResourceServer {})));
+    return r;
 }
 
 } // namespace SecureTokens::Mock
