@@ -64,6 +64,7 @@ private Q_SLOTS:
     void logoutErrors();
     void foreignIdTokenHint();
     void discovery();
+    void executableSso();
 };
 
 void TestMockServerLogout::signInSetsLoginState()
@@ -332,6 +333,27 @@ void TestMockServerLogout::discovery()
     QCOMPARE(d.value(str("end_session_endpoint")).toString(),
              url(*server, "/oauth/logout").toString());
     QCOMPARE(send(nam, "PUT", url(*server, "/oauth/logout")).status, 405);
+}
+
+void TestMockServerLogout::executableSso()
+{
+    MockServerProcess process;
+    QVERIFY(process.start({str("--sso")}));
+    const QUrl authorize = endpoint(process.baseUrl(), str("/oauth/authorize"));
+    const Pkce pkce;
+    FormList params = authorizeParams(pkce.challenge);
+    const HttpResult signedIn = postForm(nam, authorize,
+                                         params
+                                                 + FormList {{str("username"), str("alice")},
+                                                             {str("password"), str("wonderland")}});
+    const QByteArray cookie = cookiePair(signedIn, "st_login");
+    QVERIFY(!cookie.isEmpty());
+    QUrl again = authorize;
+    again.setQuery(QString::fromLatin1(formEncode(params)));
+    const HttpResult sso = get(nam, again, {{"Cookie", cookie}});
+    QCOMPARE(sso.status, 302);
+    QVERIFY(!queryValue(sso, "code").isEmpty());
+    QVERIFY(process.stop());
 }
 
 QTEST_GUILESS_MAIN(TestMockServerLogout)
