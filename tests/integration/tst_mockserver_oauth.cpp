@@ -666,8 +666,9 @@ void TestMockServerOAuth::authorizeRefusesWithoutRedirect_data()
                                      << "https://example.com/cb";
     QTest::addRow("localhost name") << "redirect_uri"
                                     << "http://localhost:8080/cb";
+    // com.example.* is the demo client's private-use scheme (RFC 8252 §7.1): another one.
     QTest::addRow("custom scheme") << "redirect_uri"
-                                   << "com.example.app:/cb";
+                                   << "org.example.app:/cb";
     QTest::addRow("fragment") << "redirect_uri"
                               << "http://127.0.0.1:8080/cb#frag";
     QTest::addRow("no port") << "redirect_uri"
