@@ -2,11 +2,11 @@
 // Client authentication (RFC 6749 §2.3) at the token, revocation,
 // device-authorization and PAR endpoints; --revocation-auth required; what
 // discovery advertises; the --client ID:SECRET flag of the executable.
-#include "mockserver_fixture.h"
+#include "mockserverrequests.h"
 
 using namespace MockTest;
 
-class TestMockServerClientAuth : public QObject, public Fixture
+class tst_MockServerClientAuth : public QObject, public Fixture
 {
     Q_OBJECT
 
@@ -43,14 +43,14 @@ private Q_SLOTS:
     void executableFlags();
 };
 
-void TestMockServerClientAuth::basicAndPostAuthenticate_data()
+void tst_MockServerClientAuth::basicAndPostAuthenticate_data()
 {
     QTest::addColumn<bool>("basic");
     QTest::addRow("client_secret_basic") << true;
     QTest::addRow("client_secret_post") << false;
 }
 
-void TestMockServerClientAuth::basicAndPostAuthenticate()
+void tst_MockServerClientAuth::basicAndPostAuthenticate()
 {
     QFETCH(bool, basic);
     auto server = startServer(confidential());
@@ -72,7 +72,7 @@ void TestMockServerClientAuth::basicAndPostAuthenticate()
     }
 }
 
-void TestMockServerClientAuth::refusals_data()
+void tst_MockServerClientAuth::refusals_data()
 {
     QTest::addColumn<QString>("how");
     QTest::addColumn<int>("status");
@@ -88,7 +88,7 @@ void TestMockServerClientAuth::refusals_data()
     QTest::addRow("unknown client (basic)") << "basic-unknown" << 401 << "invalid_client" << true;
 }
 
-void TestMockServerClientAuth::refusals()
+void tst_MockServerClientAuth::refusals()
 {
     QFETCH(QString, how);
     QFETCH(int, status);
@@ -124,7 +124,7 @@ void TestMockServerClientAuth::refusals()
     QCOMPARE(stat(*server, "password_grants"), 0);
 }
 
-void TestMockServerClientAuth::secretInTheQueryIsRefused()
+void tst_MockServerClientAuth::secretInTheQueryIsRefused()
 {
     auto server = startServer(confidential());
     // RFC 6749 §2.3.1: client credentials MUST NOT be in the request URI.
@@ -141,7 +141,7 @@ void TestMockServerClientAuth::secretInTheQueryIsRefused()
     QCOMPARE(stat(*server, "password_grants"), 0);
 }
 
-void TestMockServerClientAuth::publicClientsUnchanged()
+void tst_MockServerClientAuth::publicClientsUnchanged()
 {
     auto server = startServer(confidential());
     const HttpResult r = passwordGrant(*server);
@@ -153,7 +153,7 @@ void TestMockServerClientAuth::publicClientsUnchanged()
              str("demo"));
 }
 
-void TestMockServerClientAuth::publicClientWithSecretRefused()
+void tst_MockServerClientAuth::publicClientWithSecretRefused()
 {
     auto server = startServer(confidential());
     const HttpResult r = passwordGrant(*server, {{str("client_secret"), str("anything")}});
@@ -162,7 +162,7 @@ void TestMockServerClientAuth::publicClientWithSecretRefused()
     QCOMPARE(stat(*server, "client_auth_failures"), 1);
 }
 
-void TestMockServerClientAuth::refreshNeedsAuthentication()
+void tst_MockServerClientAuth::refreshNeedsAuthentication()
 {
     auto server = startServer(confidential());
     const HeaderList creds = basicAuth(str("app"), str("s3cret+/:%"));
@@ -183,7 +183,7 @@ void TestMockServerClientAuth::refreshNeedsAuthentication()
     QCOMPARE(stat(*server, "reuse_detected"), 0);
 }
 
-void TestMockServerClientAuth::failedSecretsLockOut()
+void tst_MockServerClientAuth::failedSecretsLockOut()
 {
     ServerConfig config = confidential();
     config.maxLoginFailures = 2;
@@ -197,7 +197,7 @@ void TestMockServerClientAuth::failedSecretsLockOut()
     QCOMPARE(stat(*server, "client_auth_failures"), 2);
 }
 
-void TestMockServerClientAuth::revocationOfConfidentialTokens()
+void tst_MockServerClientAuth::revocationOfConfidentialTokens()
 {
     auto server = startServer(confidential());
     const HeaderList creds = basicAuth(str("app"), str("s3cret+/:%"));
@@ -223,7 +223,7 @@ void TestMockServerClientAuth::revocationOfConfidentialTokens()
     QCOMPARE(stat(*server, "revocations"), 3);
 }
 
-void TestMockServerClientAuth::revocationAuthRequired()
+void tst_MockServerClientAuth::revocationAuthRequired()
 {
     ServerConfig config = confidential();
     config.revocationAuth = ServerConfig::RevocationAuth::Required;
@@ -251,7 +251,7 @@ void TestMockServerClientAuth::revocationAuthRequired()
     QCOMPARE(stat(*server, "revocations"), 1);
 }
 
-void TestMockServerClientAuth::deviceAuthorizationAuthenticates()
+void tst_MockServerClientAuth::deviceAuthorizationAuthenticates()
 {
     auto server = startServer(confidential());
     const QUrl device = url(*server, "/oauth/device_authorization");
@@ -265,7 +265,7 @@ void TestMockServerClientAuth::deviceAuthorizationAuthenticates()
     QCOMPARE(postForm(nam, device, {{str("client_id"), str("demo")}}).status, 200);
 }
 
-void TestMockServerClientAuth::discoveryAdvertisesMethods()
+void tst_MockServerClientAuth::discoveryAdvertisesMethods()
 {
     const QJsonArray all {str("none"), str("client_secret_basic"), str("client_secret_post")};
     auto plain = startServer();
@@ -280,7 +280,7 @@ void TestMockServerClientAuth::discoveryAdvertisesMethods()
     QCOMPARE(d.value(str("revocation_endpoint_auth_methods_supported")).toArray(), all);
 }
 
-void TestMockServerClientAuth::executableFlags()
+void tst_MockServerClientAuth::executableFlags()
 {
     MockServerProcess process;
     QVERIFY2(process.start({str("--client"), str("demo"), str("--client"), str("app:pa:ss"),
@@ -309,5 +309,5 @@ void TestMockServerClientAuth::executableFlags()
     QVERIFY(bad.process().readAllStandardError().contains("--revocation-auth"));
 }
 
-QTEST_GUILESS_MAIN(TestMockServerClientAuth)
+QTEST_GUILESS_MAIN(tst_MockServerClientAuth)
 #include "tst_mockserver_clientauth.moc"

@@ -4,13 +4,13 @@
 // cnf.jkt, §5, §6), refresh-token binding for public clients, code binding
 // (dpop_jkt, PAR, §10), revocation, discovery.
 #include "dpopprover.h"
-#include "mockserver_fixture.h"
+#include "mockserverrequests.h"
 
 #include <QTcpSocket>
 
 using namespace MockTest;
 
-class TestMockServerDpop : public QObject, public Fixture
+class tst_MockServerDpop : public QObject, public Fixture
 {
     Q_OBJECT
 
@@ -46,7 +46,7 @@ private Q_SLOTS:
     void revocationChecksProof();
 };
 
-void TestMockServerDpop::discovery()
+void tst_MockServerDpop::discovery()
 {
     auto server = startServer();
     const QJsonObject d = get(nam, url(*server, "/.well-known/openid-configuration")).json();
@@ -54,7 +54,7 @@ void TestMockServerDpop::discovery()
              QJsonArray {str("ES256")});
 }
 
-void TestMockServerDpop::boundTokens()
+void tst_MockServerDpop::boundTokens()
 {
     auto server = startServer();
     const DpopProver key;
@@ -84,7 +84,7 @@ void TestMockServerDpop::boundTokens()
              QString::fromLatin1(key.thumbprint()));
 }
 
-void TestMockServerDpop::withoutProofAsToday()
+void tst_MockServerDpop::withoutProofAsToday()
 {
     auto server = startServer();
     const HttpResult r = passwordGrant(*server);
@@ -94,7 +94,7 @@ void TestMockServerDpop::withoutProofAsToday()
     QCOMPARE(stat(*server, "dpop_proofs"), 0);
 }
 
-void TestMockServerDpop::refreshBoundToKey()
+void tst_MockServerDpop::refreshBoundToKey()
 {
     auto server = startServer();
     const DpopProver key;
@@ -118,7 +118,7 @@ void TestMockServerDpop::refreshBoundToKey()
     QCOMPARE(stat(*server, "dpop_rejected"), 2);
 }
 
-void TestMockServerDpop::refreshBindsLaterProof()
+void tst_MockServerDpop::refreshBindsLaterProof()
 {
     auto server = startServer();
     const DpopProver key;
@@ -131,7 +131,7 @@ void TestMockServerDpop::refreshBindsLaterProof()
              str("invalid_dpop_proof"));
 }
 
-void TestMockServerDpop::confidentialRefreshNotBound()
+void tst_MockServerDpop::confidentialRefreshNotBound()
 {
     ServerConfig config;
     config.clientSecrets.insert(str("app"), str("secret"));
@@ -154,7 +154,7 @@ void TestMockServerDpop::confidentialRefreshNotBound()
     QCOMPARE(refreshed.jsonString("token_type"), str("Bearer"));
 }
 
-void TestMockServerDpop::proofErrors_data()
+void tst_MockServerDpop::proofErrors_data()
 {
     QTest::addColumn<QString>("what");
     QTest::addColumn<QString>("why"); // part of error_description
@@ -188,7 +188,7 @@ void TestMockServerDpop::proofErrors_data()
                               << "jti";
 }
 
-void TestMockServerDpop::proofErrors()
+void tst_MockServerDpop::proofErrors()
 {
     QFETCH(QString, what);
     QFETCH(QString, why);
@@ -241,7 +241,7 @@ void TestMockServerDpop::proofErrors()
     QCOMPARE(stat(*server, "dpop_proofs"), 0);
 }
 
-void TestMockServerDpop::htuIgnoresQueryAndNormalises()
+void tst_MockServerDpop::htuIgnoresQueryAndNormalises()
 {
     auto server = startServer();
     const DpopProver key;
@@ -254,7 +254,7 @@ void TestMockServerDpop::htuIgnoresQueryAndNormalises()
     QCOMPARE(passwordGrant(*server, {}, dpopHeader(key.proof("POST", upper))).status, 200);
 }
 
-void TestMockServerDpop::replayedJti()
+void tst_MockServerDpop::replayedJti()
 {
     auto server = startServer();
     const DpopProver key;
@@ -267,7 +267,7 @@ void TestMockServerDpop::replayedJti()
     QCOMPARE(stat(*server, "password_grants"), 1);
 }
 
-void TestMockServerDpop::twoDpopHeaders()
+void tst_MockServerDpop::twoDpopHeaders()
 {
     auto server = startServer();
     const DpopProver key;
@@ -295,7 +295,7 @@ void TestMockServerDpop::twoDpopHeaders()
     QCOMPARE(stat(*server, "password_grants"), 0);
 }
 
-void TestMockServerDpop::codeBoundByDpopJkt()
+void tst_MockServerDpop::codeBoundByDpopJkt()
 {
     auto server = startServer();
     const DpopProver key;
@@ -323,7 +323,7 @@ void TestMockServerDpop::codeBoundByDpopJkt()
     QCOMPARE(queryValue(malformed, "error"), str("invalid_request"));
 }
 
-void TestMockServerDpop::codeBoundByParProof()
+void tst_MockServerDpop::codeBoundByParProof()
 {
     auto server = startServer();
     const DpopProver key;
@@ -356,7 +356,7 @@ void TestMockServerDpop::codeBoundByParProof()
              str("invalid_dpop_proof"));
 }
 
-void TestMockServerDpop::revocationChecksProof()
+void tst_MockServerDpop::revocationChecksProof()
 {
     auto server = startServer();
     const DpopProver key;
@@ -374,5 +374,5 @@ void TestMockServerDpop::revocationChecksProof()
     QCOMPARE(stat(*server, "revocations"), 1);
 }
 
-QTEST_GUILESS_MAIN(TestMockServerDpop)
+QTEST_GUILESS_MAIN(tst_MockServerDpop)
 #include "tst_mockserver_dpop.moc"

@@ -4,7 +4,7 @@
 // the refresh token before asking for a nonce), the server clock offset and
 // the Date header (RFC 9110 §6.6.1), and the executable's flags.
 #include "dpopprover.h"
-#include "mockserver_fixture.h"
+#include "mockserverrequests.h"
 
 #include <QLocale>
 #include <QRegularExpression>
@@ -26,7 +26,7 @@ qint64 dateOf(const HttpResult &r)
 
 } // namespace
 
-class TestMockServerDpopNonce : public QObject, public Fixture
+class tst_MockServerDpopNonce : public QObject, public Fixture
 {
     Q_OBJECT
 
@@ -74,7 +74,7 @@ private Q_SLOTS:
     void executableFlags();
 };
 
-void TestMockServerDpopNonce::tokenEndpointAsksForNonce()
+void tst_MockServerDpopNonce::tokenEndpointAsksForNonce()
 {
     auto server = startServer(nonces());
     const DpopProver key;
@@ -96,7 +96,7 @@ void TestMockServerDpopNonce::tokenEndpointAsksForNonce()
     QCOMPARE(passwordGrant(*server).status, 200);
 }
 
-void TestMockServerDpopNonce::wrongNonce()
+void tst_MockServerDpopNonce::wrongNonce()
 {
     auto server = startServer(nonces());
     const DpopProver key;
@@ -106,7 +106,7 @@ void TestMockServerDpopNonce::wrongNonce()
     QVERIFY(r.hasHeader("DPoP-Nonce"));
 }
 
-void TestMockServerDpopNonce::nonceCheckedBeforeRefreshIsConsumed()
+void tst_MockServerDpopNonce::nonceCheckedBeforeRefreshIsConsumed()
 {
     auto server = startServer(nonces());
     const DpopProver key;
@@ -123,7 +123,7 @@ void TestMockServerDpopNonce::nonceCheckedBeforeRefreshIsConsumed()
     QCOMPARE(stat(*server, "reuse_detected"), 0);
 }
 
-void TestMockServerDpopNonce::rotationDoesNotConsumeRefresh()
+void tst_MockServerDpopNonce::rotationDoesNotConsumeRefresh()
 {
     auto server = startServer(nonces());
     const DpopProver key;
@@ -141,7 +141,7 @@ void TestMockServerDpopNonce::rotationDoesNotConsumeRefresh()
     QCOMPARE(stat(*server, "live_families"), 1);
 }
 
-void TestMockServerDpopNonce::consumeBeforeNonceFault()
+void tst_MockServerDpopNonce::consumeBeforeNonceFault()
 {
     auto server = startServer(nonces());
     const DpopProver key;
@@ -162,14 +162,14 @@ void TestMockServerDpopNonce::consumeBeforeNonceFault()
     QCOMPARE(stat(*server, "live_families"), 0);
 }
 
-void TestMockServerDpopNonce::rejectFault_data()
+void tst_MockServerDpopNonce::rejectFault_data()
 {
     QTest::addColumn<QString>("error");
     QTest::addRow("use_dpop_nonce") << "use_dpop_nonce";
     QTest::addRow("invalid_dpop_proof") << "invalid_dpop_proof";
 }
 
-void TestMockServerDpopNonce::rejectFault()
+void tst_MockServerDpopNonce::rejectFault()
 {
     QFETCH(QString, error);
     auto server = startServer(); // nonces off: the fault alone asks for one
@@ -190,7 +190,7 @@ void TestMockServerDpopNonce::rejectFault()
     QCOMPARE(stat(*server, "reuse_detected"), 0);
 }
 
-void TestMockServerDpopNonce::resourceServerNonce()
+void tst_MockServerDpopNonce::resourceServerNonce()
 {
     auto server = startServer(nonces());
     const DpopProver key;
@@ -218,7 +218,7 @@ void TestMockServerDpopNonce::resourceServerNonce()
     QCOMPARE(call(rsNonce).status, 401);
 }
 
-void TestMockServerDpopNonce::faultValidation()
+void tst_MockServerDpopNonce::faultValidation()
 {
     auto server = startServer();
     for (const QJsonObject &bad : {QJsonObject {{str("dpop_reject"), str("nope")}},
@@ -234,7 +234,7 @@ void TestMockServerDpopNonce::faultValidation()
     QCOMPARE(pending.value(str("dpop_consume_before_nonce")).toBool(), false);
 }
 
-void TestMockServerDpopNonce::dateHeaderOnEveryAnswer()
+void tst_MockServerDpopNonce::dateHeaderOnEveryAnswer()
 {
     auto server = startServer();
     const QUrl api = server->addApiListener(str("https://api.a.example"));
@@ -254,7 +254,7 @@ void TestMockServerDpopNonce::dateHeaderOnEveryAnswer()
     QCOMPARE(answers.last().status, 413);
 }
 
-void TestMockServerDpopNonce::clockOffset()
+void tst_MockServerDpopNonce::clockOffset()
 {
     auto server = startServer();
     QCOMPARE(setFaults(*server, {{str("clock_offset"), 600}}).status, 200);
@@ -281,7 +281,7 @@ void TestMockServerDpopNonce::clockOffset()
              200);
 }
 
-void TestMockServerDpopNonce::staleIatSaysSo()
+void tst_MockServerDpopNonce::staleIatSaysSo()
 {
     ServerConfig config;
     config.dpopIatWindow = 10;
@@ -303,7 +303,7 @@ void TestMockServerDpopNonce::staleIatSaysSo()
     QCOMPARE(passwordGrant(*server, {}, {{"DPoP", key.proof(o)}}).status, 200);
 }
 
-void TestMockServerDpopNonce::executableFlags()
+void tst_MockServerDpopNonce::executableFlags()
 {
     MockServerProcess process;
     QVERIFY(process.start({str("--dpop-nonce"), str("--clock-offset"), str("-300"),
@@ -329,5 +329,5 @@ void TestMockServerDpopNonce::executableFlags()
     QVERIFY(!bad.start({str("--clock-offset"), str("soon")}));
 }
 
-QTEST_GUILESS_MAIN(TestMockServerDpopNonce)
+QTEST_GUILESS_MAIN(tst_MockServerDpopNonce)
 #include "tst_mockserver_dpopnonce.moc"

@@ -4,11 +4,11 @@
 // it wrong (bearer downgrade, no proof, another key, wrong ath/htm/htu, an
 // unbound token as DPoP), at /api/*, an extra resource server and userinfo.
 #include "dpopprover.h"
-#include "mockserver_fixture.h"
+#include "mockserverrequests.h"
 
 using namespace MockTest;
 
-class TestMockServerDpopResource : public QObject, public Fixture
+class tst_MockServerDpopResource : public QObject, public Fixture
 {
     Q_OBJECT
 
@@ -44,7 +44,7 @@ private Q_SLOTS:
     void stepUpChallengeInDpopScheme();
 };
 
-void TestMockServerDpopResource::boundTokenWithProof()
+void tst_MockServerDpopResource::boundTokenWithProof()
 {
     auto server = startServer();
     const DpopProver key;
@@ -62,7 +62,7 @@ void TestMockServerDpopResource::boundTokenWithProof()
     QCOMPARE(stat(*server, "dpop_proofs"), 5); // one at the token endpoint
 }
 
-void TestMockServerDpopResource::refusals_data()
+void tst_MockServerDpopResource::refusals_data()
 {
     QTest::addColumn<QString>("what");
     QTest::addColumn<QByteArray>("error");
@@ -77,7 +77,7 @@ void TestMockServerDpopResource::refusals_data()
     QTest::addRow("typ") << "typ" << QByteArray("invalid_dpop_proof");
 }
 
-void TestMockServerDpopResource::refusals()
+void tst_MockServerDpopResource::refusals()
 {
     QFETCH(QString, what);
     QFETCH(QByteArray, error);
@@ -124,7 +124,7 @@ void TestMockServerDpopResource::refusals()
     QCOMPARE(stat(*server, "dpop_rejected"), 1);
 }
 
-void TestMockServerDpopResource::unboundTokenAsDpop()
+void tst_MockServerDpopResource::unboundTokenAsDpop()
 {
     auto server = startServer();
     const DpopProver key;
@@ -135,7 +135,7 @@ void TestMockServerDpopResource::unboundTokenAsDpop()
     QVERIFY(r.jsonString("error_description").contains(str("not DPoP-bound")));
 }
 
-void TestMockServerDpopResource::bearerAndDpopHeaderUnbound()
+void tst_MockServerDpopResource::bearerAndDpopHeaderUnbound()
 {
     auto server = startServer();
     const DpopProver key;
@@ -146,7 +146,7 @@ void TestMockServerDpopResource::bearerAndDpopHeaderUnbound()
     QCOMPARE(get(nam, url(*server, "/api/me"), headers).status, 200);
 }
 
-void TestMockServerDpopResource::replayedProofAtResource()
+void tst_MockServerDpopResource::replayedProofAtResource()
 {
     auto server = startServer();
     const DpopProver key;
@@ -160,7 +160,7 @@ void TestMockServerDpopResource::replayedProofAtResource()
     QVERIFY(replay.jsonString("error_description").contains(str("jti")));
 }
 
-void TestMockServerDpopResource::extraListener()
+void tst_MockServerDpopResource::extraListener()
 {
     auto server = startServer();
     const QString audience = str("https://api.a.example");
@@ -180,7 +180,7 @@ void TestMockServerDpopResource::extraListener()
     QCOMPARE(counters.value(str("unauthorized")).toInt(), 1);
 }
 
-void TestMockServerDpopResource::userinfo()
+void tst_MockServerDpopResource::userinfo()
 {
     auto server = startServer();
     const DpopProver key;
@@ -198,7 +198,7 @@ void TestMockServerDpopResource::userinfo()
     QCOMPARE(viaPost.status, 200);
 }
 
-void TestMockServerDpopResource::stepUpChallengeInDpopScheme()
+void tst_MockServerDpopResource::stepUpChallengeInDpopScheme()
 {
     auto server = startServer();
     const DpopProver key;
@@ -213,5 +213,5 @@ void TestMockServerDpopResource::stepUpChallengeInDpopScheme()
     QVERIFY(challenge.contains("acr_values=\"urn:mfa\""));
 }
 
-QTEST_GUILESS_MAIN(TestMockServerDpopResource)
+QTEST_GUILESS_MAIN(tst_MockServerDpopResource)
 #include "tst_mockserver_dpopresource.moc"

@@ -3,11 +3,11 @@
 // max_age, --sso) and OpenID Connect RP-Initiated Logout 1.0 at
 // /oauth/logout: id_token_hint, post_logout_redirect_uri, state, client_id,
 // and the error page for everything that cannot be trusted.
-#include "mockserver_fixture.h"
+#include "mockserverrequests.h"
 
 using namespace MockTest;
 
-class TestMockServerLogout : public QObject, public Fixture
+class tst_MockServerLogout : public QObject, public Fixture
 {
     Q_OBJECT
 
@@ -67,7 +67,7 @@ private Q_SLOTS:
     void executableSso();
 };
 
-void TestMockServerLogout::signInSetsLoginState()
+void tst_MockServerLogout::signInSetsLoginState()
 {
     auto server = startServer();
     const Pkce pkce;
@@ -89,7 +89,7 @@ void TestMockServerLogout::signInSetsLoginState()
     QVERIFY(!postForm(nam, url(*server, "/oauth/authorize"), params).hasHeader("Set-Cookie"));
 }
 
-void TestMockServerLogout::promptNoneWithoutLoginState()
+void tst_MockServerLogout::promptNoneWithoutLoginState()
 {
     auto server = startServer();
     // OpenID Connect Core §3.1.2.6: no interaction allowed, no login state.
@@ -102,7 +102,7 @@ void TestMockServerLogout::promptNoneWithoutLoginState()
     QCOMPARE(queryValue(silent(*server, "st_login=forged"), "error"), str("login_required"));
 }
 
-void TestMockServerLogout::promptNoneWithLoginState()
+void tst_MockServerLogout::promptNoneWithLoginState()
 {
     auto server = startServer();
     const SignedIn session = signInWithBrowser(*server);
@@ -125,7 +125,7 @@ void TestMockServerLogout::promptNoneWithLoginState()
     QCOMPARE(id.value(str("auth_time")), jwtPart(session.idToken, 1).value(str("auth_time")));
 }
 
-void TestMockServerLogout::promptNoneCannotBeCombined()
+void tst_MockServerLogout::promptNoneCannotBeCombined()
 {
     auto server = startServer();
     const Pkce pkce;
@@ -135,7 +135,7 @@ void TestMockServerLogout::promptNoneCannotBeCombined()
     QCOMPARE(queryValue(r, "error"), str("invalid_request"));
 }
 
-void TestMockServerLogout::maxAgeNeedsNewSignIn()
+void tst_MockServerLogout::maxAgeNeedsNewSignIn()
 {
     auto server = startServer();
     const SignedIn session = signInWithBrowser(*server);
@@ -150,7 +150,7 @@ void TestMockServerLogout::maxAgeNeedsNewSignIn()
     QCOMPARE(queryValue(bad, "error"), str("invalid_request"));
 }
 
-void TestMockServerLogout::ssoAndPromptLogin()
+void tst_MockServerLogout::ssoAndPromptLogin()
 {
     ServerConfig config;
     config.sso = true;
@@ -176,7 +176,7 @@ void TestMockServerLogout::ssoAndPromptLogin()
              200);
 }
 
-void TestMockServerLogout::logoutRedirectsWithState_data()
+void tst_MockServerLogout::logoutRedirectsWithState_data()
 {
     QTest::addColumn<bool>("post");
     QTest::addColumn<QString>("redirect");
@@ -185,7 +185,7 @@ void TestMockServerLogout::logoutRedirectsWithState_data()
     QTest::addRow("GET, private-use scheme") << false << "com.example.app:/logout";
 }
 
-void TestMockServerLogout::logoutRedirectsWithState()
+void tst_MockServerLogout::logoutRedirectsWithState()
 {
     QFETCH(bool, post);
     QFETCH(QString, redirect);
@@ -206,7 +206,7 @@ void TestMockServerLogout::logoutRedirectsWithState()
     QCOMPARE(stat(*server, "end_sessions"), 1);
 }
 
-void TestMockServerLogout::logoutEndsLoginState()
+void tst_MockServerLogout::logoutEndsLoginState()
 {
     auto server = startServer();
     const SignedIn session = signInWithBrowser(*server);
@@ -223,7 +223,7 @@ void TestMockServerLogout::logoutEndsLoginState()
     QCOMPARE(queryValue(silent(*server, session.cookie), "error"), str("login_required"));
 }
 
-void TestMockServerLogout::logoutWithoutRedirectShowsPage()
+void tst_MockServerLogout::logoutWithoutRedirectShowsPage()
 {
     auto server = startServer();
     const SignedIn session = signInWithBrowser(*server);
@@ -235,7 +235,7 @@ void TestMockServerLogout::logoutWithoutRedirectShowsPage()
     QCOMPARE(stat(*server, "end_sessions"), 1);
 }
 
-void TestMockServerLogout::expiredIdTokenHintAccepted()
+void tst_MockServerLogout::expiredIdTokenHintAccepted()
 {
     auto server = startServer();
     // RP-Initiated Logout §2: an expired ID token is still a valid hint.
@@ -250,7 +250,7 @@ void TestMockServerLogout::expiredIdTokenHintAccepted()
     QCOMPARE(r.status, 302);
 }
 
-void TestMockServerLogout::logoutErrors_data()
+void tst_MockServerLogout::logoutErrors_data()
 {
     QTest::addColumn<QString>("hint"); // "good", "tampered", "garbage" or empty
     QTest::addColumn<QString>("client");
@@ -269,7 +269,7 @@ void TestMockServerLogout::logoutErrors_data()
                                     << "http://127.0.0.1:43210/bye";
 }
 
-void TestMockServerLogout::logoutErrors()
+void tst_MockServerLogout::logoutErrors()
 {
     QFETCH(QString, hint);
     QFETCH(QString, client);
@@ -303,7 +303,7 @@ void TestMockServerLogout::logoutErrors()
     QVERIFY(!queryValue(silent(*server, session.cookie), "code").isEmpty());
 }
 
-void TestMockServerLogout::foreignIdTokenHint()
+void tst_MockServerLogout::foreignIdTokenHint()
 {
     // Two servers in one process share the RSA key: the issuer check is what tells them apart.
     auto server = startServer();
@@ -326,7 +326,7 @@ void TestMockServerLogout::foreignIdTokenHint()
     QCOMPARE(logout(*esServer, {{str("id_token_hint"), elsewhere.idToken}}).status, 400);
 }
 
-void TestMockServerLogout::discovery()
+void tst_MockServerLogout::discovery()
 {
     auto server = startServer();
     const QJsonObject d = get(nam, url(*server, "/.well-known/openid-configuration")).json();
@@ -335,7 +335,7 @@ void TestMockServerLogout::discovery()
     QCOMPARE(send(nam, "PUT", url(*server, "/oauth/logout")).status, 405);
 }
 
-void TestMockServerLogout::executableSso()
+void tst_MockServerLogout::executableSso()
 {
     MockServerProcess process;
     QVERIFY(process.start({str("--sso")}));
@@ -356,5 +356,5 @@ void TestMockServerLogout::executableSso()
     QVERIFY(process.stop());
 }
 
-QTEST_GUILESS_MAIN(TestMockServerLogout)
+QTEST_GUILESS_MAIN(tst_MockServerLogout)
 #include "tst_mockserver_logout.moc"

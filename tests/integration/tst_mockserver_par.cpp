@@ -2,11 +2,11 @@
 // Pushed Authorization Requests (RFC 9126) at the mock server: pushing,
 // authorizing with the request_uri (one-time, expiring, bound to the client),
 // client authentication at the PAR endpoint, --require-par, discovery.
-#include "mockserver_fixture.h"
+#include "mockserverrequests.h"
 
 using namespace MockTest;
 
-class TestMockServerPar : public QObject, public Fixture
+class tst_MockServerPar : public QObject, public Fixture
 {
     Q_OBJECT
 
@@ -40,7 +40,7 @@ private Q_SLOTS:
     void executableFlags();
 };
 
-void TestMockServerPar::pushThenAuthorize()
+void tst_MockServerPar::pushThenAuthorize()
 {
     auto server = startServer();
     const Pkce pkce;
@@ -65,7 +65,7 @@ void TestMockServerPar::pushThenAuthorize()
              str("alice"));
 }
 
-void TestMockServerPar::pushedParametersWin()
+void tst_MockServerPar::pushedParametersWin()
 {
     auto server = startServer();
     const Pkce pkce;
@@ -87,7 +87,7 @@ void TestMockServerPar::pushedParametersWin()
     QCOMPARE(tokens.jsonString("scope"), str("openid email"));
 }
 
-void TestMockServerPar::formCarriesOnlyTheReference()
+void tst_MockServerPar::formCarriesOnlyTheReference()
 {
     auto server = startServer();
     const Pkce pkce;
@@ -107,7 +107,7 @@ void TestMockServerPar::formCarriesOnlyTheReference()
     QCOMPARE(signInPushed(*server, requestUri).status, 302);
 }
 
-void TestMockServerPar::requestUriIsOneTime()
+void tst_MockServerPar::requestUriIsOneTime()
 {
     auto server = startServer();
     const Pkce pkce;
@@ -130,7 +130,7 @@ void TestMockServerPar::requestUriIsOneTime()
     QCOMPARE(signInPushed(*server, denied).status, 400);
 }
 
-void TestMockServerPar::requestUriExpires()
+void tst_MockServerPar::requestUriExpires()
 {
     ServerConfig config;
     config.parTtl = 1;
@@ -146,7 +146,7 @@ void TestMockServerPar::requestUriExpires()
     QCOMPARE(stat(*server, "authorization_codes_issued"), 0);
 }
 
-void TestMockServerPar::requestUriBoundToClient()
+void tst_MockServerPar::requestUriBoundToClient()
 {
     ServerConfig config;
     config.clients = {str("demo"), str("other")};
@@ -161,7 +161,7 @@ void TestMockServerPar::requestUriBoundToClient()
     QCOMPARE(signInPushed(*server, requestUri).status, 302);
 }
 
-void TestMockServerPar::unknownRequestUri()
+void tst_MockServerPar::unknownRequestUri()
 {
     auto server = startServer();
     const HttpResult r
@@ -170,7 +170,7 @@ void TestMockServerPar::unknownRequestUri()
     QVERIFY(r.body.contains("Authorization error"));
 }
 
-void TestMockServerPar::pushErrors_data()
+void tst_MockServerPar::pushErrors_data()
 {
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value"); // empty: drop the parameter
@@ -192,7 +192,7 @@ void TestMockServerPar::pushErrors_data()
                                         << "urn:x" << 400 << "invalid_request";
 }
 
-void TestMockServerPar::pushErrors()
+void tst_MockServerPar::pushErrors()
 {
     QFETCH(QString, key);
     QFETCH(QString, value);
@@ -218,7 +218,7 @@ void TestMockServerPar::pushErrors()
              400);
 }
 
-void TestMockServerPar::confidentialClientAuthenticates()
+void tst_MockServerPar::confidentialClientAuthenticates()
 {
     ServerConfig config;
     config.clientSecrets.insert(str("app"), str("secret"));
@@ -246,7 +246,7 @@ void TestMockServerPar::confidentialClientAuthenticates()
     QCOMPARE(tokens.status, 200);
 }
 
-void TestMockServerPar::requirePar()
+void tst_MockServerPar::requirePar()
 {
     ServerConfig config;
     config.requirePar = true;
@@ -264,7 +264,7 @@ void TestMockServerPar::requirePar()
     QCOMPARE(stat(*server, "authorization_codes_issued"), 1);
 }
 
-void TestMockServerPar::discovery()
+void tst_MockServerPar::discovery()
 {
     auto plain = startServer();
     QJsonObject d = get(nam, url(*plain, "/.well-known/openid-configuration")).json();
@@ -278,7 +278,7 @@ void TestMockServerPar::discovery()
     QCOMPARE(d.value(str("require_pushed_authorization_requests")), QJsonValue(true));
 }
 
-void TestMockServerPar::executableFlags()
+void tst_MockServerPar::executableFlags()
 {
     MockServerProcess process;
     QVERIFY(process.start({str("--require-par"), str("--par-ttl"), str("30")}));
@@ -294,5 +294,5 @@ void TestMockServerPar::executableFlags()
     QVERIFY(process.stop());
 }
 
-QTEST_GUILESS_MAIN(TestMockServerPar)
+QTEST_GUILESS_MAIN(tst_MockServerPar)
 #include "tst_mockserver_par.moc"

@@ -3,11 +3,11 @@
 // (private-use schemes, RFC 8252 §7.1; claimed https, §7.2; loopback, §7.3)
 // and the OpenID Connect request parameters it honours (login_hint,
 // ui_locales, acr_values, max_age) or ignores (unknown ones, RFC 6749 §3.1).
-#include "mockserver_fixture.h"
+#include "mockserverrequests.h"
 
 using namespace MockTest;
 
-class TestMockServerRedirects : public QObject, public Fixture
+class tst_MockServerRedirects : public QObject, public Fixture
 {
     Q_OBJECT
 
@@ -31,7 +31,7 @@ private Q_SLOTS:
     void unknownParametersIgnored();
 };
 
-void TestMockServerRedirects::accepted_data()
+void tst_MockServerRedirects::accepted_data()
 {
     QTest::addColumn<QString>("client");
     QTest::addColumn<QString>("redirect");
@@ -49,7 +49,7 @@ void TestMockServerRedirects::accepted_data()
                                     << "http://127.0.0.1:4000/cb";
 }
 
-void TestMockServerRedirects::accepted()
+void tst_MockServerRedirects::accepted()
 {
     QFETCH(QString, client);
     QFETCH(QString, redirect);
@@ -72,7 +72,7 @@ void TestMockServerRedirects::accepted()
         QCOMPARE(q.queryItemValue(str("x")), str("1"));
 }
 
-void TestMockServerRedirects::refused_data()
+void tst_MockServerRedirects::refused_data()
 {
     QTest::addColumn<QString>("client");
     QTest::addColumn<QString>("redirect");
@@ -96,7 +96,7 @@ void TestMockServerRedirects::refused_data()
                                                 << "http://app.example.net/oauth/cb";
 }
 
-void TestMockServerRedirects::refused()
+void tst_MockServerRedirects::refused()
 {
     QFETCH(QString, client);
     QFETCH(QString, redirect);
@@ -111,7 +111,7 @@ void TestMockServerRedirects::refused()
     QCOMPARE(stat(*server, "authorization_codes_issued"), 0);
 }
 
-void TestMockServerRedirects::privateUseCodeExchange()
+void tst_MockServerRedirects::privateUseCodeExchange()
 {
     auto server = startServer();
     const Pkce pkce;
@@ -127,7 +127,7 @@ void TestMockServerRedirects::privateUseCodeExchange()
     QCOMPARE(exchange(*server, queryValue(second, "code"), again.verifier, redirect).status, 200);
 }
 
-void TestMockServerRedirects::executableFlags()
+void tst_MockServerRedirects::executableFlags()
 {
     MockServerProcess process;
     QVERIFY(process.start({str("--redirect-scheme"), str("org.acme.notes"), str("--redirect-uri"),
@@ -153,7 +153,7 @@ void TestMockServerRedirects::executableFlags()
     }
 }
 
-void TestMockServerRedirects::loginHintPrefillsForm()
+void tst_MockServerRedirects::loginHintPrefillsForm()
 {
     auto server = startServer();
     const Pkce pkce;
@@ -168,7 +168,7 @@ void TestMockServerRedirects::loginHintPrefillsForm()
     QVERIFY(r.body.contains("name=\"login_hint\""));
 }
 
-void TestMockServerRedirects::uiLocalesSetsLanguage()
+void tst_MockServerRedirects::uiLocalesSetsLanguage()
 {
     auto server = startServer();
     const Pkce pkce;
@@ -183,7 +183,7 @@ void TestMockServerRedirects::uiLocalesSetsLanguage()
     QVERIFY(odd.body.startsWith("<!doctype html><html><head>"));
 }
 
-void TestMockServerRedirects::acrValuesAndMaxAgeReachTheIdToken()
+void tst_MockServerRedirects::acrValuesAndMaxAgeReachTheIdToken()
 {
     auto server = startServer();
     const HttpResult tokens = codeFlow(
@@ -199,7 +199,7 @@ void TestMockServerRedirects::acrValuesAndMaxAgeReachTheIdToken()
     QVERIFY(!jwtPart(plain.jsonString("id_token"), 1).contains(str("acr")));
 }
 
-void TestMockServerRedirects::unknownParametersIgnored()
+void tst_MockServerRedirects::unknownParametersIgnored()
 {
     auto server = startServer();
     const HttpResult tokens = codeFlow(*server,
@@ -209,5 +209,5 @@ void TestMockServerRedirects::unknownParametersIgnored()
     QCOMPARE(tokens.status, 200);
 }
 
-QTEST_GUILESS_MAIN(TestMockServerRedirects)
+QTEST_GUILESS_MAIN(tst_MockServerRedirects)
 #include "tst_mockserver_redirects.moc"

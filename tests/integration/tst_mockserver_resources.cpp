@@ -3,7 +3,7 @@
 // the access token's aud by grant and by refresh, invalid_target; extra
 // resource servers per audience (in-process and --api-listen), each taking
 // only its own tokens, with their own counters.
-#include "mockserver_fixture.h"
+#include "mockserverrequests.h"
 
 using namespace MockTest;
 
@@ -12,7 +12,7 @@ const QString apiA = QStringLiteral("https://api.a.example");
 const QString apiB = QStringLiteral("https://api.b.example/v1");
 } // namespace
 
-class TestMockServerResources : public QObject, public Fixture
+class tst_MockServerResources : public QObject, public Fixture
 {
     Q_OBJECT
 
@@ -47,7 +47,7 @@ private Q_SLOTS:
     void executableApiListen();
 };
 
-void TestMockServerResources::withoutResourceAsToday()
+void tst_MockServerResources::withoutResourceAsToday()
 {
     auto server = startServer();
     const HttpResult tokens = passwordGrant(*server);
@@ -55,7 +55,7 @@ void TestMockServerResources::withoutResourceAsToday()
     QCOMPARE(aud(refresh(*server, tokens.jsonString("refresh_token"))), QJsonValue(str("demo")));
 }
 
-void TestMockServerResources::passwordGrantResource()
+void tst_MockServerResources::passwordGrantResource()
 {
     auto server = startServer();
     const HttpResult tokens = passwordGrant(*server, resources({apiA}));
@@ -68,14 +68,14 @@ void TestMockServerResources::passwordGrantResource()
     QCOMPARE(aud(refresh(*server, tokens.jsonString("refresh_token"))), QJsonValue(apiA));
 }
 
-void TestMockServerResources::severalResources()
+void tst_MockServerResources::severalResources()
 {
     auto server = startServer();
     const HttpResult tokens = passwordGrant(*server, resources({apiA, apiB}));
     QCOMPARE(aud(tokens), QJsonValue(QJsonArray {apiA, apiB}));
 }
 
-void TestMockServerResources::auth0Audience()
+void tst_MockServerResources::auth0Audience()
 {
     auto server = startServer();
     // Auth0's audience is an identifier, not necessarily a URI.
@@ -86,7 +86,7 @@ void TestMockServerResources::auth0Audience()
     QCOMPARE(aud(code), QJsonValue(str("my-api")));
 }
 
-void TestMockServerResources::authorizationCodeResources()
+void tst_MockServerResources::authorizationCodeResources()
 {
     auto server = startServer();
     // RFC 8707 §2.1: the authorization request names both, the token request one.
@@ -102,7 +102,7 @@ void TestMockServerResources::authorizationCodeResources()
     QCOMPARE(other.jsonString("error"), str("invalid_target"));
 }
 
-void TestMockServerResources::refreshPicksOneResource()
+void tst_MockServerResources::refreshPicksOneResource()
 {
     auto server = startServer();
     const HttpResult tokens = codeFlow(*server, resources({apiA, apiB}), resources({apiA}));
@@ -123,7 +123,7 @@ void TestMockServerResources::refreshPicksOneResource()
     QCOMPARE(stat(*server, "reuse_detected"), 0);
 }
 
-void TestMockServerResources::refreshOfUnrestrictedGrant()
+void tst_MockServerResources::refreshOfUnrestrictedGrant()
 {
     auto server = startServer();
     const QString rt = passwordGrant(*server).jsonString("refresh_token");
@@ -132,7 +132,7 @@ void TestMockServerResources::refreshOfUnrestrictedGrant()
     QCOMPARE(aud(a), QJsonValue(apiA));
 }
 
-void TestMockServerResources::invalidTarget_data()
+void tst_MockServerResources::invalidTarget_data()
 {
     QTest::addColumn<QString>("resource");
     QTest::addRow("relative") << "/api";
@@ -140,7 +140,7 @@ void TestMockServerResources::invalidTarget_data()
     QTest::addRow("not a URI") << "api a";
 }
 
-void TestMockServerResources::invalidTarget()
+void tst_MockServerResources::invalidTarget()
 {
     QFETCH(QString, resource);
     auto server = startServer();
@@ -151,7 +151,7 @@ void TestMockServerResources::invalidTarget()
     QCOMPARE(stat(*server, "password_grants"), 0);
 }
 
-void TestMockServerResources::authorizeInvalidTarget()
+void tst_MockServerResources::authorizeInvalidTarget()
 {
     auto server = startServer();
     const Pkce pkce;
@@ -169,7 +169,7 @@ void TestMockServerResources::authorizeInvalidTarget()
     QCOMPARE(repeated.status, 400);
 }
 
-void TestMockServerResources::listenersCheckAudience()
+void tst_MockServerResources::listenersCheckAudience()
 {
     ServerConfig config;
     config.apiListeners = {{QHostAddress(QHostAddress::LocalHost), 0, apiA}};
@@ -203,7 +203,7 @@ void TestMockServerResources::listenersCheckAudience()
     QCOMPARE(get(nam, endpoint(urlA, str("/admin/stats"))).status, 404);
 }
 
-void TestMockServerResources::mainListenerTakesEveryToken()
+void tst_MockServerResources::mainListenerTakesEveryToken()
 {
     auto server = startServer();
     QVERIFY(!server->addApiListener(apiA).isEmpty());
@@ -215,7 +215,7 @@ void TestMockServerResources::mainListenerTakesEveryToken()
              200);
 }
 
-void TestMockServerResources::perAudienceCounters()
+void tst_MockServerResources::perAudienceCounters()
 {
     auto server = startServer();
     const QUrl urlA = server->addApiListener(apiA);
@@ -239,7 +239,7 @@ void TestMockServerResources::perAudienceCounters()
     QCOMPARE(stat(*server, "unauthorized"), 0);
 }
 
-void TestMockServerResources::addApiListenerNeedsListen()
+void tst_MockServerResources::addApiListenerNeedsListen()
 {
     MockAuthServer server(ServerConfig {});
     QVERIFY(server.addApiListener(apiA).isEmpty());
@@ -247,7 +247,7 @@ void TestMockServerResources::addApiListenerNeedsListen()
     QVERIFY(server.apiBaseUrls().isEmpty());
 }
 
-void TestMockServerResources::executableApiListen()
+void tst_MockServerResources::executableApiListen()
 {
     MockServerProcess process;
     QVERIFY(process.start({str("--api-listen"), str("127.0.0.1:0=") + apiA, str("--api-listen"),
@@ -280,5 +280,5 @@ void TestMockServerResources::executableApiListen()
     QVERIFY(!bad.start({str("--api-listen"), str("127.0.0.1:0")}));
 }
 
-QTEST_GUILESS_MAIN(TestMockServerResources)
+QTEST_GUILESS_MAIN(tst_MockServerResources)
 #include "tst_mockserver_resources.moc"

@@ -3,7 +3,7 @@
 // the mock server's resource servers: acr and auth_time in the tokens, kept
 // across refreshes; the step_up and require_scope faults and their
 // challenges; a new authorization request that satisfies them.
-#include "mockserver_fixture.h"
+#include "mockserverrequests.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -11,7 +11,7 @@
 
 using namespace MockTest;
 
-class TestMockServerStepUp : public QObject, public Fixture
+class tst_MockServerStepUp : public QObject, public Fixture
 {
     Q_OBJECT
 
@@ -40,7 +40,7 @@ private Q_SLOTS:
     void requireScopeValidation();
 };
 
-void TestMockServerStepUp::tokensCarryAcrAndAuthTime()
+void tst_MockServerStepUp::tokensCarryAcrAndAuthTime()
 {
     auto server = startServer();
     const qint64 before = QDateTime::currentSecsSinceEpoch();
@@ -54,7 +54,7 @@ void TestMockServerStepUp::tokensCarryAcrAndAuthTime()
     QCOMPARE(id.value(str("auth_time")), access.value(str("auth_time")));
 }
 
-void TestMockServerStepUp::claimsKeptAcrossRefresh()
+void tst_MockServerStepUp::claimsKeptAcrossRefresh()
 {
     ServerConfig config;
     config.stateFile = QDir::temp().filePath(
@@ -80,7 +80,7 @@ void TestMockServerStepUp::claimsKeptAcrossRefresh()
     QFile::remove(config.stateFile);
 }
 
-void TestMockServerStepUp::noClaimsWithoutRequest()
+void tst_MockServerStepUp::noClaimsWithoutRequest()
 {
     auto server = startServer();
     const QJsonObject access = jwtPart(codeFlow(*server).jsonString("access_token"), 1);
@@ -88,7 +88,7 @@ void TestMockServerStepUp::noClaimsWithoutRequest()
     QVERIFY(!access.contains(str("auth_time")));
 }
 
-void TestMockServerStepUp::stepUpAcr()
+void tst_MockServerStepUp::stepUpAcr()
 {
     auto server = startServer();
     const QString weak = passwordGrant(*server).jsonString("access_token");
@@ -119,7 +119,7 @@ void TestMockServerStepUp::stepUpAcr()
     QCOMPARE(stat(*server, "step_up_challenges"), 2);
 }
 
-void TestMockServerStepUp::stepUpMaxAge()
+void tst_MockServerStepUp::stepUpMaxAge()
 {
     auto server = startServer();
     const HttpResult fresh = codeFlow(*server, {{str("max_age"), str("0")}});
@@ -138,7 +138,7 @@ void TestMockServerStepUp::stepUpMaxAge()
     QTRY_COMPARE_WITH_TIMEOUT(me(*server, token).status, 401, 5000);
 }
 
-void TestMockServerStepUp::stepUpBoth()
+void tst_MockServerStepUp::stepUpBoth()
 {
     auto server = startServer();
     setFaults(*server,
@@ -155,7 +155,7 @@ void TestMockServerStepUp::stepUpBoth()
     QCOMPARE(me(*server, token).status, 200);
 }
 
-void TestMockServerStepUp::stepUpAtExtraListener()
+void tst_MockServerStepUp::stepUpAtExtraListener()
 {
     auto server = startServer();
     const QUrl api = server->addApiListener(str("https://api.a.example"));
@@ -175,7 +175,7 @@ void TestMockServerStepUp::stepUpAtExtraListener()
              1);
 }
 
-void TestMockServerStepUp::stepUpFaultValidation_data()
+void tst_MockServerStepUp::stepUpFaultValidation_data()
 {
     QTest::addColumn<QJsonValue>("value");
     QTest::addRow("empty object") << QJsonValue(QJsonObject {});
@@ -187,7 +187,7 @@ void TestMockServerStepUp::stepUpFaultValidation_data()
     QTest::addRow("not an object") << QJsonValue(str("urn:mfa"));
 }
 
-void TestMockServerStepUp::stepUpFaultValidation()
+void tst_MockServerStepUp::stepUpFaultValidation()
 {
     QFETCH(QJsonValue, value);
     auto server = startServer();
@@ -198,7 +198,7 @@ void TestMockServerStepUp::stepUpFaultValidation()
     QCOMPARE(me(*server, passwordGrant(*server).jsonString("access_token")).status, 200);
 }
 
-void TestMockServerStepUp::stepUpCleared()
+void tst_MockServerStepUp::stepUpCleared()
 {
     auto server = startServer();
     const QString token = passwordGrant(*server).jsonString("access_token");
@@ -212,7 +212,7 @@ void TestMockServerStepUp::stepUpCleared()
     QCOMPARE(me(*server, token).status, 200);
 }
 
-void TestMockServerStepUp::requireScope()
+void tst_MockServerStepUp::requireScope()
 {
     auto server = startServer();
     const QString narrow = passwordGrant(*server).jsonString("access_token");
@@ -239,7 +239,7 @@ void TestMockServerStepUp::requireScope()
     QCOMPARE(widened.jsonString("error"), str("invalid_scope"));
 }
 
-void TestMockServerStepUp::requireScopeValidation()
+void tst_MockServerStepUp::requireScopeValidation()
 {
     auto server = startServer();
     QCOMPARE(setFaults(*server, {{str("require_scope"), str("root")}}).status, 400);
@@ -254,5 +254,5 @@ void TestMockServerStepUp::requireScopeValidation()
              QJsonValue(QJsonValue::Null));
 }
 
-QTEST_GUILESS_MAIN(TestMockServerStepUp)
+QTEST_GUILESS_MAIN(tst_MockServerStepUp)
 #include "tst_mockserver_stepup.moc"

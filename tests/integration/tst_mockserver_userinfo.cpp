@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The OpenID Connect UserInfo endpoint (Core §5.3) of the mock server: claims
 // by scope, GET and POST, token errors, the userinfo_status fault, the counter.
-#include "mockserver_fixture.h"
+#include "mockserverrequests.h"
 
 using namespace MockTest;
 
-class TestMockServerUserinfo : public QObject, public Fixture
+class tst_MockServerUserinfo : public QObject, public Fixture
 {
     Q_OBJECT
 
@@ -25,14 +25,14 @@ private Q_SLOTS:
     void otherMethodsRefused();
 };
 
-void TestMockServerUserinfo::discoveryNamesIt()
+void tst_MockServerUserinfo::discoveryNamesIt()
 {
     auto server = startServer();
     const QJsonObject d = get(nam, url(*server, "/.well-known/openid-configuration")).json();
     QCOMPARE(d.value(str("userinfo_endpoint")).toString(), userinfo(*server).toString());
 }
 
-void TestMockServerUserinfo::claimsByScope_data()
+void tst_MockServerUserinfo::claimsByScope_data()
 {
     QTest::addColumn<QString>("scope");
     QTest::addColumn<QStringList>("claims");
@@ -46,7 +46,7 @@ void TestMockServerUserinfo::claimsByScope_data()
                                              str("preferred_username"), str("sub")};
 }
 
-void TestMockServerUserinfo::claimsByScope()
+void tst_MockServerUserinfo::claimsByScope()
 {
     QFETCH(QString, scope);
     QFETCH(QStringList, claims);
@@ -74,7 +74,7 @@ void TestMockServerUserinfo::claimsByScope()
     QCOMPARE(stat(*server, "userinfo_requests"), 1);
 }
 
-void TestMockServerUserinfo::postWithHeaderOrBody()
+void tst_MockServerUserinfo::postWithHeaderOrBody()
 {
     auto server = startServer();
     const QString token = passwordGrant(*server).jsonString("access_token");
@@ -93,7 +93,7 @@ void TestMockServerUserinfo::postWithHeaderOrBody()
     QCOMPARE(stat(*server, "userinfo_requests"), 3);
 }
 
-void TestMockServerUserinfo::tokenErrors_data()
+void tst_MockServerUserinfo::tokenErrors_data()
 {
     QTest::addColumn<QString>("how");
     QTest::addRow("garbage") << "garbage";
@@ -101,7 +101,7 @@ void TestMockServerUserinfo::tokenErrors_data()
     QTest::addRow("revoked") << "revoked";
 }
 
-void TestMockServerUserinfo::tokenErrors()
+void tst_MockServerUserinfo::tokenErrors()
 {
     QFETCH(QString, how);
     auto server = startServer();
@@ -123,7 +123,7 @@ void TestMockServerUserinfo::tokenErrors()
     QCOMPARE(none.header("WWW-Authenticate"), QByteArray("Bearer"));
 }
 
-void TestMockServerUserinfo::needsOpenIdScope()
+void tst_MockServerUserinfo::needsOpenIdScope()
 {
     auto server = startServer();
     const QString token = passwordGrant(*server, {{str("scope"), str("profile items")}})
@@ -134,7 +134,7 @@ void TestMockServerUserinfo::needsOpenIdScope()
     QVERIFY(r.header("WWW-Authenticate").contains("scope=\"openid\""));
 }
 
-void TestMockServerUserinfo::faultMakesItFail_data()
+void tst_MockServerUserinfo::faultMakesItFail_data()
 {
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("error");
@@ -144,7 +144,7 @@ void TestMockServerUserinfo::faultMakesItFail_data()
     QTest::addRow("503") << 503 << "temporarily_unavailable";
 }
 
-void TestMockServerUserinfo::faultMakesItFail()
+void tst_MockServerUserinfo::faultMakesItFail()
 {
     QFETCH(int, status);
     QFETCH(QString, error);
@@ -170,7 +170,7 @@ void TestMockServerUserinfo::faultMakesItFail()
              400);
 }
 
-void TestMockServerUserinfo::otherMethodsRefused()
+void tst_MockServerUserinfo::otherMethodsRefused()
 {
     auto server = startServer();
     const HttpResult r = send(nam, "PUT", userinfo(*server));
@@ -178,5 +178,5 @@ void TestMockServerUserinfo::otherMethodsRefused()
     QCOMPARE(r.header("Allow"), QByteArray("GET, POST"));
 }
 
-QTEST_GUILESS_MAIN(TestMockServerUserinfo)
+QTEST_GUILESS_MAIN(tst_MockServerUserinfo)
 #include "tst_mockserver_userinfo.moc"

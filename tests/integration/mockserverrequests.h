@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Shared pieces of the mock-server suites that came with client
+// The usual requests of the mock-server suites that came with client
 // authentication, userinfo, logout, PAR, resource indicators, step-up and
 // DPoP: starting an in-process server, the grants, the authorization code
 // flow with PKCE, and reading JWTs. Everything goes over loopback HTTP.
 
 #include "mockauthserver.h"
-#include "mockserverprocess.h"
+#include "mockhttp.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
@@ -90,13 +90,9 @@ inline HeaderList basicAuth(const QString &id, const QString &secret)
 class Fixture
 {
 public:
-    std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {})
+    static std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {})
     {
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qWarning("listen failed: %s", qPrintable(server->errorString()));
-        return server;
+        return startMockServer(std::move(config));
     }
     static QUrl url(const MockAuthServer &server, const char *path)
     {
