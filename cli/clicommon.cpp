@@ -30,6 +30,7 @@ int exitCodeFor(Error error)
     case Error::ReauthenticationRequired:
     case Error::InvalidGrant:
     case Error::AccessDenied:
+    case Error::AccountMismatch:
         return ExitNotSignedIn;
     case Error::InvalidConfiguration:
     case Error::InsecureTransport:

@@ -249,8 +249,12 @@ void remember(AccountSettings settings, const Session &session, const QString &u
     if (settings.user.isEmpty())
         settings.user = session.subject().isEmpty() ? username : session.subject();
     save(settings);
-    QTextStream(stdout) << "Signed in as " << settings.user << " (refresh token in "
-                        << session.storageBackend() << ")" << Qt::endl;
+    QTextStream out(stdout);
+    out << "Signed in as " << settings.user;
+    if (session.isRefreshable())
+        out << " (refresh token in " << session.storageBackend() << ")" << Qt::endl;
+    else
+        out << " (no refresh token: the session ends when its access token expires)" << Qt::endl;
 }
 
 } // namespace

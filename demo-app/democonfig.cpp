@@ -26,6 +26,9 @@ SecureTokens::SessionConfig makeSessionConfig(const QUrl &server, bool sessionOn
     config.revocationEndpoint = endpoint(server, QStringLiteral("/oauth/revoke"));
     config.authorizationEndpoint = endpoint(server, QStringLiteral("/oauth/authorize"));
     config.clientId = QStringLiteral("demo");
+    // OpenID Connect: the user's verified identity comes with the ID token.
+    config.scopes = {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"),
+                     QStringLiteral("items")};
     config.apiOrigins = {config.issuer};
     config.storageService = QStringLiteral("org.securetokens.demo");
     config.account = QStringLiteral("demo");

@@ -213,6 +213,8 @@ Response MockAuthServerPrivate::passwordGrant(const TokenRequest &request)
     family.scope = scope;
     family.origin = QStringLiteral("password");
     family.resources = issue.audience;
+    // Like Keycloak, Okta and Auth0: an ID token when "openid" is granted.
+    issue.openIdGrant = true;
     // RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key.
     issue.dpopJkt = request.dpopJkt;
     if (!request.client.authenticated)

@@ -3,7 +3,7 @@
 if(TARGET securetokens)
     securetokens_add_test(NAME tst_cli
         SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cli.cpp
-        LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
+        LIBS SecureTokens::SecureTokens SecureTokens::Internal SecureTokens::MockServer Qt6::Network
         LABELS integration keychain
         KEYRING
         TIMEOUT 300)

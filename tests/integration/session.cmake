@@ -3,3 +3,10 @@ securetokens_add_test(NAME tst_session
     LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
     LABELS integration)
 target_link_libraries(tst_session PRIVATE SecureTokens::Internal)
+
+# The per-account secure record: bound to its issuer and client, migrated from
+# bare refresh tokens, carrying identity and scope across restarts.
+securetokens_add_test(NAME tst_storedaccount
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_storedaccount.cpp
+    LIBS SecureTokens::SecureTokens SecureTokens::Internal SecureTokens::MockServer Qt6::Network
+    LABELS integration)

@@ -2,6 +2,7 @@
 // `securetokens` in new processes: login, status, call, logout, exit codes, and
 // a scan of every file it could have written for tokens.
 
+#include "session/accountrecord_p.h"
 #include "cliprocess.h"
 #include "scriptedhttpserver.h"
 
@@ -153,7 +154,11 @@ private Q_SLOTS:
         bool inKeyring = false;
         keychain.read(QStringLiteral("default"), this,
                       [&](SecretStore::Result result, SecretBytes secret) {
-                          inKeyring = result.ok() && secret.equals(refresh.first().toLatin1());
+                          // The refresh token inside the account's secure record.
+                          AccountRecord record;
+                          inKeyring = result.ok()
+                                  && !decodeAccountRecord(secret.view(), &record).isError()
+                                  && record.refreshToken.equals(refresh.first().toLatin1());
                           done = true;
                       });
         QTRY_VERIFY_WITH_TIMEOUT(done, kWait);

@@ -517,8 +517,9 @@ void tst_SignInBrowser::unknownKidRefetchesOnce()
 }
 
 QTEST_GUILESS_MAIN(tst_SignInBrowser)
-// A later sign-in without an ID token (here the password grant) does not
-// show the claims of an earlier browser sign-in.
+// The claims belong to one sign-in: a later one (here the password grant,
+// whose ID token the server makes say another name) shows its own, never the
+// earlier browser sign-in's.
 void tst_SignInBrowser::claimsBelongToOneSignIn()
 {
     auto server = startMockServer({});
@@ -529,15 +530,19 @@ void tst_SignInBrowser::claimsBelongToOneSignIn()
     Session session(config);
     session.signInWithBrowser();
     QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
-    QCOMPARE(session.idTokenClaims().value(QStringLiteral("sub")).toString(),
-             QStringLiteral("alice"));
+    QCOMPARE(session.idTokenClaims().value(QStringLiteral("name")).toString(),
+             QStringLiteral("Alice"));
     QSignalSpy signedOut(&session, &Session::signedOut);
     session.signOut();
     QVERIFY(signedOut.wait(kWait));
 
+    server->setFaults(
+            QJsonObject {{QStringLiteral("id_token_claims"),
+                          QJsonObject {{QStringLiteral("name"), QStringLiteral("Second")}}}});
     session.signInWithPassword(QStringLiteral("alice"), QStringLiteral("wonderland"));
     QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
-    QVERIFY(session.idTokenClaims().isEmpty());
+    QCOMPARE(session.idTokenClaims().value(QStringLiteral("name")).toString(),
+             QStringLiteral("Second"));
 }
 
 #include "tst_signin_browser.moc"

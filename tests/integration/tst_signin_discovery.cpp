@@ -76,7 +76,9 @@ void tst_SignInDiscovery::refreshInNewSessionDiscoversFirst()
     auto server = startMockServer();
     auto store = std::make_shared<ScriptedSecretStore>();
     {
-        SessionConfig explicitConfig = discoveryConfig(QUrl(), store);
+        // The same issuer (the stored session is bound to it), with the token
+        // endpoint set by hand so this first sign-in needs no discovery.
+        SessionConfig explicitConfig = discoveryConfig(server->baseUrl(), store);
         explicitConfig.tokenEndpoint
                 = QUrl(server->baseUrl().toString() + QStringLiteral("/oauth/token"));
         Session first(explicitConfig);

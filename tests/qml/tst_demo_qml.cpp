@@ -51,6 +51,8 @@ public Q_SLOTS:
         // refresh"; the countdown test only needs the seconds to tick.
         config.accessTtl = 300;
         config.signing = Mock::ServerConfig::Signing::HS256; // no RSA key generation
+        // ID tokens (the demo asks for OpenID Connect) with a P-256 key: cheap too.
+        config.idTokenAlg = Mock::ServerConfig::IdTokenAlg::ES256;
         m_server = std::make_unique<Mock::MockAuthServer>(config);
         if (!m_server->listen())
             qFatal("mock server: %s", qPrintable(m_server->errorString()));

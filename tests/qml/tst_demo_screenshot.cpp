@@ -56,6 +56,7 @@ void tst_DemoScreenshot::initTestCase()
     Mock::ServerConfig config;
     config.admin = true;
     config.signing = Mock::ServerConfig::Signing::HS256;
+    config.idTokenAlg = Mock::ServerConfig::IdTokenAlg::ES256; // the demo shows the verified user
     m_server = std::make_unique<Mock::MockAuthServer>(config);
     QVERIFY2(m_server->listen(), qPrintable(m_server->errorString()));
 }

@@ -51,6 +51,8 @@ const QHash<Error, bool> &expectedTransience()
             // A forged or mixed-up answer does not get better by waiting.
             {Error::IdTokenRejected, false},
             {Error::IssuerMismatch, false},
+            // Someone else's record does not become ours by waiting.
+            {Error::AccountMismatch, false},
     };
     return table;
 }

@@ -99,6 +99,14 @@ enum class Error : quint8 {
         a mix-up attack or a misconfiguration).
     */
     IssuerMismatch,
+
+    /*!
+        The stored session belongs to another client or server than the one
+        configured (another application sharing the storage service and
+        account, or a changed configuration). It is never sent anywhere and
+        never deleted; sign in for this configuration. The message names both.
+    */
+    AccountMismatch,
 };
 Q_ENUM_NS(Error)
 

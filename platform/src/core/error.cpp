@@ -116,6 +116,9 @@ QString describe(Error error)
     case Error::IssuerMismatch:
         return QStringLiteral("The sign-in answer came from a different server than the one "
                               "asked. The sign-in was refused.");
+    case Error::AccountMismatch:
+        return QStringLiteral("The stored sign-in belongs to another application or server; "
+                              "it was not used. Please sign in.");
     }
     return QStringLiteral("Unknown error.");
 }

@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 #include <QVariantMap>
 
@@ -52,6 +53,8 @@ class SECURETOKENS_EXPORT Session : public QObject
     Q_PROPERTY(QString storageBackend READ storageBackend CONSTANT FINAL)
     Q_PROPERTY(SecureTokens::ErrorInfo lastError READ lastError NOTIFY errorOccurred FINAL)
     Q_PROPERTY(QVariantMap idTokenClaims READ idTokenClaims NOTIFY userChanged FINAL)
+    Q_PROPERTY(QStringList grantedScopes READ grantedScopes NOTIFY grantedScopesChanged FINAL)
+    Q_PROPERTY(bool refreshable READ isRefreshable NOTIFY stateChanged FINAL)
 
 public:
     enum class State : quint8 {
@@ -78,12 +81,22 @@ public:
         be refreshed when the server answers again.
     */
     bool isOffline() const;
-    //! The `sub` claim of the current access token when it is a JWT (display only, not verified).
+    /*!
+        The "sub" claim of the verified identity (the ID token's claims, see
+        idTokenClaims()); empty when the sign-in brought no ID token. Never
+        taken from an access token's payload, which nobody has verified.
+    */
     QString subject() const;
     //! When the in-memory access token expires (from expires_in); invalid when there is none.
     QDateTime accessTokenExpiresAt() const;
     //! First 8 hex digits of SHA-256(access token): safe to show, useless to an attacker.
     QString accessTokenFingerprint() const;
+    /*!
+        True while a refresh token is held: the session outlives its access
+        token (and, with secure storage, the process). False for a sign-in
+        whose server issued no refresh token.
+    */
+    bool isRefreshable() const;
     //! Number of successful refresh grants in this Session's lifetime.
     int refreshCount() const;
     //! SecretStore::backendName() of the store in use.
@@ -100,13 +113,22 @@ public:
 
     /*!
         Identity claims (sub, name, email, ... and iss, aud, exp, iat; not the
-        nonce or token hashes) of the last OpenID Connect ID token this Session
-        verified (signature against the provider's JWKS, issuer, audience,
-        expiry, nonce). Plain data for
-        display; the ID token itself is never stored. Empty when the sign-in
-        was not an OpenID Connect one, and after sign-out.
+        nonce or token hashes) of the OpenID Connect ID token verified at
+        sign-in (signature against the provider's JWKS, issuer, audience,
+        expiry, nonce). Kept with the refresh token in the account's secure
+        record, so restore() brings them back without a network round trip.
+        Plain data for display. Empty when the sign-in was not an OpenID
+        Connect one, and after sign-out.
     */
     QVariantMap idTokenClaims() const;
+
+    /*!
+        The scopes the authorization server granted (RFC 6749 §3.3, §5.1):
+        the token response's "scope", or the requested scopes when it named
+        none. Compare with SessionConfig::scopes to notice a downgrade. Kept
+        in the secure record; updated when a refresh narrows it.
+    */
+    QStringList grantedScopes() const;
 
     //! The QNetworkAccessManager used to talk to the authorization server.
     QNetworkAccessManager *authorizationNetworkAccessManager() const;
@@ -116,6 +138,8 @@ Q_SIGNALS:
     void errorOccurred(const SecureTokens::ErrorInfo &error);
     void accessTokenChanged();
     void userChanged();
+    //! grantedScopes() changed (a sign-in, a restore, a refresh that narrowed it).
+    void grantedScopesChanged();
     void offlineChanged(bool offline);
     /*!
         signOut() has completed: the local copies are wiped and the server was

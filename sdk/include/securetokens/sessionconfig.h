@@ -86,8 +86,14 @@ struct SECURETOKENS_EXPORT SessionConfig
     */
     QList<QUrl> apiOrigins;
 
-    //! Secure-storage namespace, e.g. the application's reverse-DNS id.
-    QString storageService = QStringLiteral("SecureTokens");
+    /*!
+        Secure-storage namespace, e.g. the application's reverse-DNS id. Empty
+        (the default): a name derived from the client id and the issuer (or
+        token endpoint), so that no two applications share one by accident
+        (effectiveStorageService()). Set it to keep sessions an earlier
+        release stored under a name of your choosing.
+    */
+    QString storageService;
     //! Account name inside storageService; one stored session per account.
     QString account = QStringLiteral("default");
     StoragePolicy storagePolicy = StoragePolicy::Required;
@@ -155,6 +161,15 @@ struct SECURETOKENS_EXPORT SessionConfig
 
     //! The origins that receive the bearer token, after applying the defaults above.
     QList<QUrl> effectiveApiOrigins() const;
+
+    /*!
+        storageService, or when it is empty "securetokens-" and 16 hex digits
+        of SHA-256 over the transport, the issuer (else the token endpoint or
+        the cookie backend) and the client id: distinct per client and
+        server, and without either in the clear, since other processes can
+        list keyring entry names.
+    */
+    QString effectiveStorageService() const;
 };
 
 /*!

@@ -107,6 +107,7 @@ QNetworkReply::NetworkError networkErrorFor(Error error)
     case Error::InvalidScope:
     case Error::NotSignedIn:
     case Error::ReauthenticationRequired:
+    case Error::AccountMismatch:
         return QNetworkReply::AuthenticationRequiredError;
     case Error::ServerError:
     case Error::TemporarilyUnavailable:

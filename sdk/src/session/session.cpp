@@ -3,7 +3,6 @@
 
 #include "core/invokelater.h"
 #include "core/logging.h"
-#include "jwtclaims_p.h"
 #include "storage/crossprocesslock.h"
 #include "storage/unavailablesecretstore.h"
 
@@ -11,6 +10,7 @@
 #include <securetokens/keychainsecretstore.h>
 #include <securetokens/memorysecretstore.h>
 
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -44,7 +44,7 @@ std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
     case StoragePolicy::Required:
         break;
     }
-    return std::make_shared<KeychainSecretStore>(config.storageService);
+    return std::make_shared<KeychainSecretStore>(config.effectiveStorageService());
 }
 
 } // namespace
@@ -77,7 +77,8 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config,
             startRefresh();
         }
     });
-    m_lock = std::make_unique<CrossProcessLock>(m_config.storageService, m_config.account);
+    m_lock = std::make_unique<CrossProcessLock>(m_config.effectiveStorageService(),
+                                                m_config.account);
     m_retryTimer.setSingleShot(true);
     m_retryTimer.setTimerType(Qt::PreciseTimer);
     QObject::connect(&m_retryTimer, &QTimer::timeout, q, [this] {
@@ -153,17 +154,45 @@ void SessionPrivate::wipeTokens()
     resetBackoff();
     const bool hadAccessToken = !m_accessToken.isEmpty();
     m_accessToken.clear();
-    m_refreshToken.clear();
     m_storeBehind = false;
     m_accessDeadline = QDeadlineTimer(QDeadlineTimer::Forever);
     m_accessExpiresAt = QDateTime();
     ++m_generation;
     if (hadAccessToken)
         Q_EMIT q->accessTokenChanged();
-    if (!m_subject.isEmpty()) {
-        m_subject.clear();
+    adoptRecord({}); // wipes the record's secrets, forgets identity and scope
+}
+
+void SessionPrivate::adoptRecord(AccountRecord record)
+{
+    Q_Q(Session);
+    m_record = std::move(record);
+    QVariantMap claims;
+    if (!m_record.claimsJson.isEmpty())
+        claims = QJsonDocument::fromJson(m_record.claimsJson).object().toVariantMap();
+    // Identity comes from verified claims only (finding 9): never from the
+    // access token's payload, which nobody checked.
+    const QString subject = claims.value(QStringLiteral("sub")).toString();
+    if (claims != m_idTokenClaims || subject != m_subject) {
+        m_idTokenClaims = claims;
+        m_subject = subject;
         Q_EMIT q->userChanged();
     }
+    const QStringList scopes = m_record.scope.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    if (scopes != m_grantedScopes) {
+        m_grantedScopes = scopes;
+        Q_EMIT q->grantedScopesChanged();
+    }
+}
+
+void SessionPrivate::writeRecord(AccountRecord *record,
+                                 const std::function<void(const SecretStore::Result &)> &done)
+{
+    Q_Q(Session);
+    record->backend = m_store->backendName();
+    record->updatedAt = QDateTime::currentSecsSinceEpoch();
+    const SecretBytes encoded = encodeAccountRecord(*record);
+    m_store->write(m_config.account, encoded, q, done);
 }
 
 void SessionPrivate::installAccessToken(TokenResponse &response)
@@ -183,14 +212,6 @@ void SessionPrivate::installAccessToken(TokenResponse &response)
         m_accessExpiresAt = QDateTime();
     }
     scheduleProactiveRefresh(lifetime);
-
-    const QString subject = decodeJwtClaimsUnverified(m_accessToken.view())
-                                    .value(QLatin1String("sub"))
-                                    .toString();
-    if (!subject.isEmpty() && subject != m_subject) {
-        m_subject = subject;
-        Q_EMIT q->userChanged();
-    }
     Q_EMIT q->accessTokenChanged();
 }
 
@@ -236,12 +257,6 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
     if (epoch != m_epoch)
         return;
     m_inFlightReply = nullptr;
-    if (!error.isError()) {
-        // The claims belong to this sign-in, verified by the flow that got them.
-        m_idTokenClaims = idTokenClaims;
-        if (!m_idTokenClaims.isEmpty())
-            Q_EMIT q->userChanged();
-    }
     if (error.isError()) {
         m_refreshInFlight = false;
         emitError(error);
@@ -249,42 +264,66 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
         releaseWaiters(error);
         return;
     }
-    if (response.refreshToken.isEmpty()) {
+    // The record of this sign-in: bound to this configuration, with the
+    // verified identity and the granted scope (RFC 6749 §3.3: an answer
+    // without "scope" granted the scope requested).
+    auto pending = std::make_shared<std::pair<AccountRecord, TokenResponse>>();
+    AccountRecord &record = pending->first;
+    bindAccountRecord(&record, m_config);
+    record.refreshToken = std::move(response.refreshToken);
+    record.idToken = std::move(response.idToken);
+    if (!idTokenClaims.isEmpty())
+        record.claimsJson = QJsonDocument(QJsonObject::fromVariantMap(idTokenClaims))
+                                    .toJson(QJsonDocument::Compact);
+    record.scope
+            = response.scope.isEmpty() ? m_config.scopes.join(QLatin1Char(' ')) : response.scope;
+    pending->second = std::move(response);
+
+    if (record.refreshToken.isEmpty()) {
         // No refresh token: a session that lasts as long as this access token.
+        // What an earlier sign-in stored for the account goes, so nothing of
+        // it can be sent anywhere later.
         qCInfo(lcSession) << "signed in without a refresh token";
-        m_refreshInFlight = false;
-        installAccessToken(response);
-        setState(Session::State::SignedIn);
-        releaseWaiters({});
+        m_store->remove(m_config.account, q,
+                        [this, epoch, pending](const SecretStore::Result &result) {
+                            if (epoch != m_epoch)
+                                return;
+                            m_refreshInFlight = false;
+                            adoptRecord(std::move(pending->first));
+                            installAccessToken(pending->second);
+                            setState(Session::State::SignedIn);
+                            if (!result.ok())
+                                emitError(storageError(result,
+                                                       QStringLiteral("An earlier stored session "
+                                                                      "could not be removed.")));
+                            releaseWaiters({});
+                        });
         return;
     }
-    auto pending = std::make_shared<TokenResponse>(std::move(response));
-    // Store before use: the session only exists once the refresh token is safe.
-    m_store->write(
-            m_config.account, pending->refreshToken, q,
-            [this, epoch, pending](const SecretStore::Result &result) {
-                Q_Q(Session);
-                if (epoch != m_epoch)
-                    return;
-                m_refreshInFlight = false;
-                if (!result.ok()) {
-                    const ErrorInfo failure = storageError(
-                            result, QStringLiteral("The sign-in could not be stored securely."));
-                    // Do not leave a live refresh token behind on the server.
-                    if (m_transport->canRevoke())
-                        m_transport->revoke(pending->refreshToken, q, [](const ErrorInfo &) {});
-                    emitError(failure);
-                    setState(Session::State::SignedOut);
-                    releaseWaiters(failure);
-                    return;
-                }
-                m_refreshToken = std::move(pending->refreshToken);
-                m_storeBehind = false;
-                setOffline(false);
-                installAccessToken(*pending);
-                setState(Session::State::SignedIn);
-                releaseWaiters({});
-            });
+    // Store before use: the session only exists once the record is safe.
+    writeRecord(&record, [this, epoch, pending](const SecretStore::Result &result) {
+        Q_Q(Session);
+        if (epoch != m_epoch)
+            return;
+        m_refreshInFlight = false;
+        if (!result.ok()) {
+            const ErrorInfo failure = storageError(
+                    result, QStringLiteral("The sign-in could not be stored securely."));
+            // Do not leave a live refresh token behind on the server.
+            if (m_transport->canRevoke())
+                m_transport->revoke(pending->first.refreshToken, q, [](const ErrorInfo &) {});
+            emitError(failure);
+            setState(Session::State::SignedOut);
+            releaseWaiters(failure);
+            return;
+        }
+        adoptRecord(std::move(pending->first));
+        m_storeBehind = false;
+        setOffline(false);
+        installAccessToken(pending->second);
+        setState(Session::State::SignedIn);
+        releaseWaiters({});
+    });
 }
 
 void SessionPrivate::startSignOut()
@@ -293,7 +332,7 @@ void SessionPrivate::startSignOut()
     abortInFlight();
     m_signingOut = true;
     const quint64 epoch = m_epoch;
-    auto token = std::make_shared<SecretBytes>(std::move(m_refreshToken));
+    auto token = std::make_shared<SecretBytes>(std::move(m_record.refreshToken));
     wipeTokens();
     releaseWaiters(ErrorInfo::make(Error::NotSignedIn, QStringLiteral("Signed out.")));
 
@@ -316,7 +355,14 @@ void SessionPrivate::startSignOut()
         Q_EMIT q_ptr->signedOut();
     };
 
-    auto revokeAndRemove = [this, q, token, outcome, finishOne] {
+    auto revokeAndRemove = [this, q, token, outcome, finishOne](bool ours) {
+        if (!ours) {
+            // Another client's or server's record (checkAccountBinding()): not
+            // ours to send anywhere or to delete.
+            invokeLater(q, finishOne);
+            invokeLater(q, finishOne);
+            return;
+        }
         // The local wipe does not depend on the server (RFC 7009 is best effort).
         m_store->remove(
                 m_config.account, q, [outcome, finishOne](const SecretStore::Result &result) {
@@ -342,18 +388,25 @@ void SessionPrivate::startSignOut()
         });
     };
 
-    if (!token->isEmpty() || !m_transport->canRevoke()) {
-        revokeAndRemove();
+    if (!token->isEmpty()) {
+        revokeAndRemove(true);
         return;
     }
     // Signing out without a restored session (e.g. `securetokens logout` in a
-    // new process): fetch the stored token so the server can revoke it too.
-    m_store->read(m_config.account, q,
-                  [token, revokeAndRemove](const SecretStore::Result &result, SecretBytes stored) {
-                      if (result.ok())
-                          *token = std::move(stored);
-                      revokeAndRemove();
-                  });
+    // new process): read the stored record so the server can revoke it too.
+    m_store->read(
+            m_config.account, q,
+            [this, token, revokeAndRemove](const SecretStore::Result &result, SecretBytes stored) {
+                AccountRecord record;
+                if (!result.ok() || decodeAccountRecord(stored.view(), &record).isError()) {
+                    revokeAndRemove(true); // nothing usable: just remove it
+                    return;
+                }
+                const bool ours = !checkAccountBinding(record, m_config).isError();
+                if (ours && m_transport->canRevoke())
+                    *token = std::move(record.refreshToken);
+                revokeAndRemove(ours);
+            });
 }
 
 // --- Session -----------------------------------------------------------------
@@ -417,6 +470,12 @@ QString Session::accessTokenFingerprint() const
     return d->m_accessToken.fingerprint();
 }
 
+bool Session::isRefreshable() const
+{
+    Q_D(const Session);
+    return isSignedIn() && !d->m_record.refreshToken.isEmpty();
+}
+
 int Session::refreshCount() const
 {
     Q_D(const Session);
@@ -436,6 +495,12 @@ QVariantMap Session::idTokenClaims() const
     if (d->m_state == State::SignedOut || d->m_state == State::ReauthenticationRequired)
         return {};
     return d->m_idTokenClaims;
+}
+
+QStringList Session::grantedScopes() const
+{
+    Q_D(const Session);
+    return d->m_grantedScopes;
 }
 
 ErrorInfo Session::lastError() const

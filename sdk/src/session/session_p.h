@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "accountrecord_p.h"
 #include "refreshtransport_p.h"
 #include "signinhost_p.h"
 #include "tokenclient_p.h"
@@ -128,15 +129,22 @@ public:
     //! A token with less than this left is not sent (see hasUsableAccessToken()).
     qint64 m_sendMarginMs = 1000;
     QDateTime m_accessExpiresAt;
+    //! The "sub" of m_idTokenClaims (verified claims only).
     QString m_subject;
-    //! Verified ID token claims of the current sign-in (never the token).
+    //! The verified claims of m_record, parsed (never the ID token itself).
     QVariantMap m_idTokenClaims;
+    //! The granted scope of m_record (RFC 6749 §3.3), as a list.
+    QStringList m_grantedScopes;
     quint64 m_generation = 0;
     int m_refreshCount = 0;
 
-    //! In-memory copy of the refresh token; the store is the source of truth.
-    SecretBytes m_refreshToken;
-    //! The last write of m_refreshToken to the store failed: memory is newer.
+    /*!
+        In-memory copy of the account's secure record (refresh token, binding,
+        identity, scope); the store is the source of truth. Empty refresh
+        token: no session to refresh.
+    */
+    AccountRecord m_record;
+    //! The last write of m_record to the store failed: memory is newer.
     bool m_storeBehind = false;
 
     bool m_refreshInFlight = false;
@@ -164,6 +172,12 @@ public:
 
     //! A storage failure as an ErrorInfo: the status mapped, \a what and the backend's detail.
     static ErrorInfo storageError(const SecretStore::Result &result, const QString &what);
+
+    //! Makes \a record the session's (identity and scope announced when they change).
+    void adoptRecord(AccountRecord record);
+    //! Writes \a record to the store as one unit (stamped with the backend and the time).
+    void writeRecord(AccountRecord *record,
+                     const std::function<void(const SecretStore::Result &result)> &done);
 
     void scheduleRetry(const ErrorInfo &error);
     void resetBackoff();

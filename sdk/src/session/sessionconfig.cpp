@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <securetokens/sessionconfig.h>
 
+#include <QCryptographicHash>
 #include <QHostAddress>
 
 namespace SecureTokens {
@@ -14,6 +15,21 @@ QList<QUrl> SessionConfig::effectiveApiOrigins() const
     if (tokenEndpoint.isValid() && !tokenEndpoint.isEmpty())
         return {tokenEndpoint};
     return {};
+}
+
+QString SessionConfig::effectiveStorageService() const
+{
+    if (!storageService.isEmpty())
+        return storageService;
+    const bool cookie = transport == RefreshTransportKind::Cookie;
+    const QUrl server = cookie  ? (cookieRefreshUrl.isEmpty() ? cookieAuthBase : cookieRefreshUrl)
+            : !issuer.isEmpty() ? issuer
+                                : tokenEndpoint;
+    QByteArray key = cookie ? QByteArrayLiteral("cookie") : QByteArrayLiteral("oauth");
+    key.append('\0').append(server.toString(QUrl::FullyEncoded).toUtf8());
+    key.append('\0').append(clientId.toUtf8());
+    const QByteArray digest = QCryptographicHash::hash(key, QCryptographicHash::Sha256);
+    return QStringLiteral("securetokens-") + QString::fromLatin1(digest.left(8).toHex());
 }
 
 static bool isLoopbackHost(const QString &host)

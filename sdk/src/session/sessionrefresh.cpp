@@ -173,18 +173,42 @@ void SessionPrivate::readStoredTokenAndRefresh(quint64 epoch)
                   [this, epoch](const SecretStore::Result &result, SecretBytes stored) {
                       if (epoch != m_epoch)
                           return;
-                      if (result.ok()) {
-                          if (!m_storeBehind || m_refreshToken.isEmpty())
-                              m_refreshToken = std::move(stored);
-                          refreshWith(m_refreshToken.clone());
+                      if (result.ok() && (!m_storeBehind || m_record.refreshToken.isEmpty())) {
+                          AccountRecord record;
+                          const ErrorInfo decoded = decodeAccountRecord(stored.view(), &record);
+                          stored.clear();
+                          if (decoded.isError() && m_record.refreshToken.isEmpty()) {
+                              finishRefresh(decoded); // left as it is: maybe a newer release's
+                              return;
+                          }
+                          if (decoded.isError()) {
+                              qCWarning(lcStorage) << "the stored session is unreadable; "
+                                                      "using the one in memory";
+                              refreshWith(m_record.refreshToken.clone());
+                              return;
+                          }
+                          // Another client's or server's record is never sent anywhere
+                          // and never deleted (security review, finding 3).
+                          if (const ErrorInfo binding = checkAccountBinding(record, m_config);
+                              binding.isError()) {
+                              wipeTokens();
+                              finishRefresh(binding);
+                              return;
+                          }
+                          adoptRecord(std::move(record));
+                          refreshWith(m_record.refreshToken.clone());
                           return;
                       }
-                      if (!m_refreshToken.isEmpty()
+                      if (result.ok()) {
+                          refreshWith(m_record.refreshToken.clone()); // memory is newer
+                          return;
+                      }
+                      if (!m_record.refreshToken.isEmpty()
                           && (result.status != SecretStore::Status::NotFound || m_storeBehind)) {
                           // Storage hiccup (or it lags behind): the memory copy is current.
                           qCInfo(lcStorage) << "reading the stored token failed, using memory:"
                                             << result.status;
-                          refreshWith(m_refreshToken.clone());
+                          refreshWith(m_record.refreshToken.clone());
                           return;
                       }
                       if (result.status == SecretStore::Status::NotFound) {
@@ -269,14 +293,26 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
             return;
         }
         setOffline(error.isTransient());
-        if (error.isTransient() && !m_refreshToken.isEmpty())
+        if (error.isTransient() && !m_record.refreshToken.isEmpty())
             scheduleRetry(error);
         finishRefresh(error);
         return;
     }
 
     auto pending = std::make_shared<TokenResponse>(std::move(response));
-    if (pending->refreshToken.isEmpty()) {
+    // What changes in the record: a rotated refresh token, a newly granted
+    // scope (RFC 6749 §6 allows narrowing), and a record an earlier release
+    // stored bare, which now gets its binding (migration).
+    AccountRecord next = m_record.clone();
+    const bool rotated = !pending->refreshToken.isEmpty();
+    if (rotated)
+        next.refreshToken = std::move(pending->refreshToken);
+    if (!pending->scope.isEmpty())
+        next.scope = pending->scope;
+    const bool migrating = next.legacy;
+    if (migrating)
+        bindAccountRecord(&next, m_config);
+    if (!rotated && !migrating && next.scope == m_record.scope) {
         // The server did not rotate (RFC 6749 §6 allows it): keep the old one.
         ++m_refreshCount;
         installAccessToken(*pending);
@@ -285,30 +321,27 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
     }
 
     // Store before use: the rotated token is safe before its access token is handed out.
-    m_refreshToken = pending->refreshToken.clone();
+    adoptRecord(std::move(next));
     m_storeBehind = true;
     const quint64 epoch = m_epoch;
-    m_store->write(m_config.account, pending->refreshToken, q,
-                   [this, epoch, pending](const SecretStore::Result &result) {
-                       if (epoch != m_epoch)
-                           return;
-                       ErrorInfo storeError;
-                       if (result.ok()) {
-                           m_storeBehind = false;
-                       } else {
-                           // Keep working from memory; the next refresh retries the write.
-                           storeError = storageError(
-                                   result,
-                                   QStringLiteral("The renewed session could not be stored; "
-                                                  "it is kept in memory for now."));
-                       }
-                       pending->refreshToken.clear();
-                       ++m_refreshCount;
-                       installAccessToken(*pending);
-                       if (storeError.isError())
-                           emitError(storeError);
-                       finishRefresh({});
-                   });
+    writeRecord(&m_record, [this, epoch, pending](const SecretStore::Result &result) {
+        if (epoch != m_epoch)
+            return;
+        ErrorInfo storeError;
+        if (result.ok()) {
+            m_storeBehind = false;
+        } else {
+            // Keep working from memory; the next refresh retries the write.
+            storeError = storageError(result,
+                                      QStringLiteral("The renewed session could not be stored; "
+                                                     "it is kept in memory for now."));
+        }
+        ++m_refreshCount;
+        installAccessToken(*pending);
+        if (storeError.isError())
+            emitError(storeError);
+        finishRefresh({});
+    });
 }
 
 void SessionPrivate::finishRefresh(const ErrorInfo &error)
@@ -324,8 +357,9 @@ void SessionPrivate::finishRefresh(const ErrorInfo &error)
         emitError(error);
     if (m_state == Session::State::Refreshing || m_state == Session::State::Restoring) {
         // A kept refresh token keeps the session, also after a transient failure.
-        setState(m_refreshToken.isEmpty() && m_accessToken.isEmpty() ? Session::State::SignedOut
-                                                                     : Session::State::SignedIn);
+        setState(m_record.refreshToken.isEmpty() && m_accessToken.isEmpty()
+                         ? Session::State::SignedOut
+                         : Session::State::SignedIn);
     }
     releaseWaiters(error);
 }

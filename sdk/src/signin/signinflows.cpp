@@ -7,6 +7,8 @@
 #include "cookietransport_p.h"
 #include "deviceflow_p.h"
 #include "discovery_p.h"
+#include "idtokenverification_p.h"
+#include "interactiveflow_p.h"
 #include "jwkscache_p.h"
 
 #include "session/refreshtransport_p.h"
@@ -106,7 +108,26 @@ void SignInFlows::startPasswordGrant(const QString &username, const QString &pas
         host->setInFlightReply(host->tokenEndpoint().requestToken(
                 config.tokenEndpoint, fields, host->session(),
                 [host, epoch](const ErrorInfo &error, TokenResponse response) {
-                    host->finishSignIn(epoch, error, std::move(response));
+                    if (error.isError() || epoch != host->epoch()) {
+                        host->finishSignIn(epoch, error, {});
+                        return;
+                    }
+                    // Providers that answer the password grant with an ID token
+                    // (Keycloak, Okta, Auth0 with "openid"): verified like any
+                    // other, and the identity comes from it. One the application
+                    // did not ask for is not kept.
+                    auto pending = std::make_shared<TokenResponse>(std::move(response));
+                    if (!requestsOpenId(host->config().scopes)) {
+                        pending->idToken.clear();
+                        host->finishSignIn(epoch, {}, std::move(*pending));
+                        return;
+                    }
+                    verifyIdToken(host, SignInFlows::of(host), *pending, false, {}, host->session(),
+                                  [host, epoch, pending](const ErrorInfo &idError,
+                                                         const QVariantMap &claims) {
+                                      host->finishSignIn(epoch, idError, std::move(*pending),
+                                                         claims);
+                                  });
                 }));
         secret->clear();
     };
