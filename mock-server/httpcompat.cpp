@@ -8,8 +8,6 @@
 
 #if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
 #include <QHttpHeaders>
-#elif QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
-#include <QHttpServerResponse>
 #endif
 
 namespace SecureTokens::Mock {
@@ -29,26 +27,15 @@ void PendingAnswer::send(int status, const HeaderList &headers, const QByteArray
     if (!responder || !d->socket || d->socket->state() != QAbstractSocket::ConnectedState)
         return;
     const auto code = static_cast<QHttpServerResponder::StatusCode>(status);
-#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
+#if QT_VERSION < QT_VERSION_CHECK(6, 8, 0)
     responder->writeStatusLine(code);
     for (const auto &h : headers)
         responder->writeHeader(h.first, h.second);
     responder->writeHeader("Content-Length", QByteArray::number(body.size()));
     responder->writeBody(body);
-#elif QT_VERSION < QT_VERSION_CHECK(6, 8, 0)
-    QByteArray mime;
-    for (const auto &h : headers) {
-        if (h.first.compare("Content-Type", Qt::CaseInsensitive) == 0)
-            mime = h.second;
-    }
-    QHttpServerResponse response(mime.isEmpty() ? QByteArray("text/plain") : mime, body, code);
-    for (const auto &h : headers) {
-        if (h.first.compare("Content-Type", Qt::CaseInsensitive) != 0)
-            response.addHeader(h.first, h.second);
-    }
-    responder->sendResponse(response);
 #else
-    // write() adds Content-Length, and nothing else: the headers are exactly ours, as on 6.4.
+    // 6.8 has no writeStatusLine()/writeHeader()/writeBody(); write() adds
+    // Content-Length and nothing else, so the headers are ours alone, as before.
     QHttpHeaders all;
     for (const auto &h : headers)
         all.append(h.first, h.second);
