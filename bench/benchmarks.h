@@ -7,10 +7,11 @@
 #include <QJsonObject>
 #include <QStringList>
 
+class MockServerProcess;
+
 namespace Bench {
 
 struct Options;
-class MockServerProcess;
 
 //! SDK manager vs plain QNAM with a hand-set header: throughput and latency ratios.
 QJsonObject runOverhead(const Options &options, MockServerProcess &server);

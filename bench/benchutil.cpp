@@ -246,4 +246,11 @@ QJsonObject machineInfo()
     };
 }
 
+QStringList benchServerArguments(const QStringList &extra)
+{
+    return QStringList {QStringLiteral("--admin"), QStringLiteral("--signing"),
+                        QStringLiteral("HS256")}
+    + extra;
+}
+
 } // namespace Bench

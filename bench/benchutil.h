@@ -31,6 +31,13 @@ struct Options
 //! Runs the event loop until \a done returns true or \a timeoutMs passes; returns done().
 bool waitUntil(const std::function<bool()> &done, int timeoutMs);
 
+/*!
+    The mock server's arguments in a benchmark: the admin API (counters,
+    faults) and HS256 signatures (cheap, so the server's signing cost does not
+    slow the client), then \a extra.
+*/
+QStringList benchServerArguments(const QStringList &extra = {});
+
 //! What one run of many requests produced.
 struct LoadResult
 {

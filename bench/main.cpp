@@ -109,9 +109,12 @@ int main(int argc, char **argv)
                 qPrintable(options.serverProgram));
     std::fflush(stdout);
 
-    Bench::MockServerProcess server;
+    MockServerProcess server;
     QString error;
-    if (!server.start(options.serverProgram, {}, &error)) {
+    server.setExecutable(options.serverProgram);
+    server.process().setStandardErrorFile(QProcess::nullDevice());
+    if (!server.start(Bench::benchServerArguments())) {
+        error = server.errorString();
         std::fprintf(stderr, "securetokens-bench: %s\n", qPrintable(error));
         return 2;
     }

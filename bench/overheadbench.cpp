@@ -171,7 +171,10 @@ int callgrindChild(const Options &options, bool sdkSide, int requests)
 {
     MockServerProcess server;
     QString error;
-    if (!server.start(options.serverProgram, {}, &error)) {
+    server.setExecutable(options.serverProgram);
+    server.process().setStandardErrorFile(QProcess::nullDevice());
+    if (!server.start(benchServerArguments())) {
+        error = server.errorString();
         std::fprintf(stderr, "bench: %s\n", qPrintable(error));
         return 2;
     }

@@ -116,11 +116,11 @@ QJsonObject toJson(const SteadyResult &r)
 QJsonObject runSteady(const Options &options)
 {
     MockServerProcess server;
-    QString error;
-    if (!server.start(options.serverProgram,
-                      {QStringLiteral("--access-ttl"), QString::number(accessTtlSeconds)},
-                      &error)) {
-        std::fprintf(stderr, "bench: %s\n", qPrintable(error));
+    server.setExecutable(options.serverProgram);
+    server.process().setStandardErrorFile(QProcess::nullDevice());
+    if (!server.start(benchServerArguments(
+                {QStringLiteral("--access-ttl"), QString::number(accessTtlSeconds)}))) {
+        std::fprintf(stderr, "bench: %s\n", qPrintable(server.errorString()));
         return {};
     }
     const int seconds = options.quick ? 20 : 60;

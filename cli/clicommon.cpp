@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "clicommon.h"
 
+#include <QCommandLineOption>
+#include <QCommandLineParser>
 #include <QEventLoop>
 #include <QTextStream>
 #include <QTimer>
 
 #include <cstdio>
+#include <cstdlib>
 
 using namespace SecureTokens;
 
@@ -78,6 +81,51 @@ bool waitFor(Session *session, const std::function<bool()> &done, std::chrono::m
     QObject::disconnect(c);
     QObject::disconnect(e);
     return done();
+}
+
+const QCommandLineOption &accountOption()
+{
+    static const QCommandLineOption option(QStringLiteral("account"),
+                                           QStringLiteral("Account name (default: \"default\")."),
+                                           QStringLiteral("NAME"), QStringLiteral("default"));
+    return option;
+}
+
+bool parseArguments(QCommandLineParser &parser, const QStringList &args, const QString &description)
+{
+    parser.setApplicationDescription(description);
+    parser.addHelpOption();
+    if (!parser.parse(args)) {
+        printError(parser.errorText());
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        QTextStream(stdout) << parser.helpText();
+        std::exit(ExitOk);
+    }
+    return true;
+}
+
+int restoreOrFail(Session &session)
+{
+    session.restore();
+    waitFor(&session, [&] { return session.state() != Session::State::Restoring; });
+    if (session.state() == Session::State::SignedIn)
+        return ExitOk;
+    const ErrorInfo error = session.lastError();
+    if (error.isError()) {
+        printError(error);
+        return exitCodeFor(error.code);
+    }
+    printError(QStringLiteral("not signed in; run `securetokens login` first"));
+    return ExitNotSignedIn;
+}
+
+std::chrono::milliseconds requestTimeoutFromEnvironment(std::chrono::milliseconds fallback)
+{
+    bool ok = false;
+    const int seconds = qEnvironmentVariableIntValue("SECURETOKENS_TIMEOUT", &ok);
+    return ok && seconds > 0 ? std::chrono::seconds(seconds) : fallback;
 }
 
 } // namespace Cli

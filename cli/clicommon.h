@@ -9,6 +9,8 @@
 #include <chrono>
 #include <functional>
 
+class QCommandLineOption;
+class QCommandLineParser;
 class QObject;
 
 namespace Cli {
@@ -38,5 +40,21 @@ void printError(const SecureTokens::ErrorInfo &error);
 */
 bool waitFor(SecureTokens::Session *session, const std::function<bool()> &done,
              std::chrono::milliseconds limit = std::chrono::minutes(5));
+
+//! --account NAME (default "default"), shared by every command.
+const QCommandLineOption &accountOption();
+
+/*!
+    Parses \a args (args[0] is the command) with \a parser; on a usage error
+    prints it and returns false; --help prints the help and exits 0.
+*/
+bool parseArguments(QCommandLineParser &parser, const QStringList &args,
+                    const QString &description);
+
+//! Restores \a session from secure storage; ExitOk when signed in, else prints why.
+int restoreOrFail(SecureTokens::Session &session);
+
+//! $SECURETOKENS_TIMEOUT (seconds) as a request timeout, or \a fallback.
+std::chrono::milliseconds requestTimeoutFromEnvironment(std::chrono::milliseconds fallback);
 
 } // namespace Cli

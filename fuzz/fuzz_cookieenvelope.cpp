@@ -2,18 +2,14 @@
 // libFuzzer harness: parseCookieEnvelope(), makeCookieEnvelope(),
 // isCookieOctets() — the stored credential of the cookie transport, read
 // back from secure storage (which another process may have written).
-#include "cookietransportparsing_p.h"
+#include "fuzzcheck.h"
+#include "signin/cookietransportparsing_p.h"
 
 #include <cstddef>
 #include <cstdint>
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {

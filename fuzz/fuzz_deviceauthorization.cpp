@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: parseDeviceAuthorization() — the RFC 8628 §3.2 device
 // authorization response.
-#include "deviceflow_p.h"
+#include "fuzzcheck.h"
+#include "signin/deviceauthorization_p.h"
 
 #include <QHostAddress>
 
@@ -10,11 +11,6 @@
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 namespace {
 
@@ -39,7 +35,7 @@ bool isAcceptableUri(const QUrl &url)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    const QByteArrayView body(reinterpret_cast<const char *>(data), qsizetype(size));
+    const QByteArrayView body = fuzzInput(data, size);
     DeviceAuthorization out;
     out.userCode = QStringLiteral("untouched");
     out.expiresIn = -7;

@@ -10,8 +10,9 @@
 //           reached with valid signatures;
 //   mode 2  "<JWK Set>\0<token>": a fuzzed key set, then a token against it.
 // The keys are generated once per process with OpenSSL; nothing is stored.
-#include "idtoken_p.h"
-#include "jwtclaims_p.h"
+#include "fuzzcheck.h"
+#include "signin/idtoken_p.h"
+#include "session/jwtclaims_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -27,11 +28,6 @@
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 namespace {
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: parseJwks() and verifyJwsSignature() with the keys it
 // accepts (RFC 7517, RFC 7518 §3.3/§3.4).
-#include "jwks_p.h"
+#include "fuzzcheck.h"
+#include "signin/jwks_p.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -11,15 +12,10 @@
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    const QByteArrayView body(reinterpret_cast<const char *>(data), qsizetype(size));
+    const QByteArrayView body = fuzzInput(data, size);
     QList<Jwk> keys {Jwk {QStringLiteral("untouched"), {}, {}, {}}};
     const ErrorInfo e = parseJwks(body, &keys);
     if (e.isError()) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: splitJwt(), decodeJwtClaimsUnverified(), decodeJwtHeaderUnverified().
-#include "jwtclaims_p.h"
+#include "fuzzcheck.h"
+#include "session/jwtclaims_p.h"
 
 #include <QJsonObject>
 
@@ -9,11 +10,6 @@
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 namespace {
 
@@ -26,7 +22,7 @@ QByteArray b64(const QByteArray &bytes)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    const QByteArrayView token(reinterpret_cast<const char *>(data), qsizetype(size));
+    const QByteArrayView token = fuzzInput(data, size);
     const JwtParts parts = splitJwt(token);
     if (parts.ok) {
         // Strict and canonical: re-encoding gives back exactly the input.

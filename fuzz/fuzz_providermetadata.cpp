@@ -2,7 +2,8 @@
 // libFuzzer harness: parseProviderMetadata() — the discovery document
 // (OpenID Connect Discovery 1.0 §4, RFC 8414 §3). Byte 0 picks the issuer
 // the document is expected to name; the rest is the body.
-#include "discovery_p.h"
+#include "fuzzcheck.h"
+#include "signin/providermetadata_p.h"
 
 #include <QHostAddress>
 
@@ -11,11 +12,6 @@
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 namespace {
 

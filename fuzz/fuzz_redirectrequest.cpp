@@ -2,18 +2,14 @@
 // libFuzzer harness: parseRedirectRequest(), parseUrlQuery() — the browser's
 // request to the loopback redirect listener (RFC 8252 §7.3), i.e. untrusted
 // bytes from any local process that finds the port.
-#include "loopbackredirectlistener_p.h"
+#include "fuzzcheck.h"
+#include "signin/redirectrequest_p.h"
 
 #include <cstddef>
 #include <cstdint>
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 namespace {
 
@@ -44,7 +40,7 @@ bool isVisibleAscii(QByteArrayView bytes)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    const QByteArrayView head(reinterpret_cast<const char *>(data), qsizetype(size));
+    const QByteArrayView head = fuzzInput(data, size);
     const RedirectRequest r = parseRedirectRequest(head);
     if (r.ok) {
         FUZZ_CHECK(head.size() <= maxRedirectRequestBytes);

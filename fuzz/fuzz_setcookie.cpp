@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: parseSetCookie() (RFC 6265 §5.2) — Set-Cookie values from
 // the token endpoint of the cookie transport.
-#include "cookietransportparsing_p.h"
+#include "fuzzcheck.h"
+#include "signin/cookietransportparsing_p.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -9,11 +10,6 @@
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 namespace {
 
@@ -33,7 +29,7 @@ bool hasNoSeparator(QByteArrayView v)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    const QByteArrayView header(reinterpret_cast<const char *>(data), qsizetype(size));
+    const QByteArrayView header = fuzzInput(data, size);
     constexpr qint64 now = 1700000000;
     const SetCookie c = parseSetCookie(header, now);
     if (!c.ok) {

@@ -2,7 +2,9 @@
 // libFuzzer harness: parseTokenResponse(), errorFromOAuthCode(), parseRetryAfter().
 // Input: byte 0 picks the HTTP status, byte 1 the Content-Type and the limits,
 // the rest is the body (and, on its own, a Retry-After value).
-#include "tokenresponse_p.h"
+#include "fuzzcheck.h"
+#include "core/httpgrammar.h"
+#include "session/tokenresponse_p.h"
 
 #include <QDateTime>
 
@@ -11,11 +13,6 @@
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 namespace {
 

@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: parseWwwAuthenticate(), hasBearerChallenge().
-#include "wwwauthenticate_p.h"
+#include "fuzzcheck.h"
+#include "network/wwwauthenticate_p.h"
 
 #include <cstddef>
 #include <cstdint>
 
 using namespace SecureTokens;
 
-#define FUZZ_CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            __builtin_trap(); \
-    } while (false)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    const QByteArrayView header(reinterpret_cast<const char *>(data), qsizetype(size));
+    const QByteArrayView header = fuzzInput(data, size);
     const QList<AuthChallenge> challenges = parseWwwAuthenticate(header);
     FUZZ_CHECK(challenges.size() <= maxAuthChallenges);
     FUZZ_CHECK(header.size() <= maxWwwAuthenticateBytes || challenges.isEmpty());

@@ -31,16 +31,27 @@ void MockAuthServerPrivate::replayRefreshTokens()
 
 void MockAuthServerPrivate::applyFaults(const QJsonObject &json, QString *why, bool *ok)
 {
-    bool expire = false;
-    bool replay = false;
-    *ok = faults.merge(json, &expire, &replay, why);
+    // A scope nobody can be granted would be a fault no client can ever satisfy.
+    const QJsonValue scope = json.value(QStringLiteral("require_scope"));
+    if (scope.isString() && !scope.toString().isEmpty()
+        && !supportedScopes().contains(scope.toString())) {
+        *why = QStringLiteral("require_scope names an unknown scope");
+        *ok = false;
+        return;
+    }
+    FaultActions actions;
+    *ok = faults.merge(json, &actions, why);
     if (!*ok)
         return;
     qCInfo(lcMockServer, "faults updated");
-    if (expire)
+    if (actions.expireAccessTokens)
         expireAllAccessTokens();
-    if (replay)
+    if (actions.replayRefreshTokens)
         replayRefreshTokens();
+    if (actions.rotateDpopNonces) {
+        dpop.rotateNonces();
+        qCInfo(lcMockServer, "DPoP nonces rotated");
+    }
 }
 
 Response MockAuthServerPrivate::admin(const Request &request)

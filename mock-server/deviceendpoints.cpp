@@ -64,10 +64,15 @@ Response MockAuthServerPrivate::deviceAuthorization(const Request &request)
     if (!ok)
         return Response::error(400, QStringLiteral("invalid_request"),
                                QStringLiteral("repeated parameter"));
-    const QString clientId = formValue(form, QStringLiteral("client_id"));
-    if (!isClient(clientId))
+    // RFC 8628 §3.1: a confidential client authenticates as at the token endpoint.
+    ClientAuthentication client;
+    Response refusal;
+    if (!identifiesClient(request, form))
         return Response::error(401, QStringLiteral("invalid_client"),
                                QStringLiteral("unknown client"));
+    if (!authenticateClient(request, form, &client, &refusal))
+        return refusal;
+    const QString clientId = client.clientId;
     QString scope;
     if (!resolveScope(formValue(form, QStringLiteral("scope")), &scope))
         return Response::error(400, QStringLiteral("invalid_scope"),
@@ -102,8 +107,10 @@ Response MockAuthServerPrivate::deviceAuthorization(const Request &request)
             .noStore();
 }
 
-Response MockAuthServerPrivate::deviceCodeGrant(const QUrlQuery &form, const QString &clientId)
+Response MockAuthServerPrivate::deviceCodeGrant(const TokenRequest &request)
 {
+    const QUrlQuery &form = request.form;
+    const QString &clientId = request.clientId();
     const QByteArray deviceCode = formValue(form, QStringLiteral("device_code")).toLatin1();
     if (deviceCode.isEmpty())
         return Response::error(400, QStringLiteral("invalid_request"),
@@ -139,17 +146,26 @@ Response MockAuthServerPrivate::deviceCodeGrant(const QUrlQuery &form, const QSt
     case DeviceGrant::Status::Approved:
         break;
     }
+    IssueOptions issue;
+    issue.openIdGrant = true;
+    Response refusal;
+    if (!resolveAudience({}, form, &issue.audience, &refusal))
+        return refusal;
     it->status = DeviceGrant::Status::Used;
     TokenFamily family;
     family.user = it->user;
     family.clientId = clientId;
     family.scope = it->scope;
     family.origin = QStringLiteral("device_code");
+    family.resources = issue.audience;
+    issue.dpopJkt = request.dpopJkt; // RFC 9449 §5
+    if (!request.client.authenticated)
+        family.dpopJkt = request.dpopJkt;
     const QByteArray refresh = refreshTokens.createFamily(family, now);
     saveState();
     count(QStringLiteral("device_grants"));
     qCInfo(lcMockServer, "device code exchanged: tokens issued");
-    return tokenResponse(*refreshTokens.familyOf(refresh), refresh, true);
+    return tokenResponse(*refreshTokens.familyOf(refresh), refresh, issue);
 }
 
 Response MockAuthServerPrivate::devicePage(const Request &request)

@@ -2,18 +2,30 @@
 #include "faults_p.h"
 
 #include <QJsonArray>
+#include <QRegularExpression>
+
+#include <utility>
 
 namespace SecureTokens::Mock {
 
-bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
-                      bool *replayRefreshTokens, QString *why)
+bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString *why)
 {
-    static const QStringList known {
-            QStringLiteral("reject_access_tokens"), QStringLiteral("refresh_errors"),
-            QStringLiteral("refresh_delay_ms"),     QStringLiteral("expire_access_tokens"),
-            QStringLiteral("replay_refresh_token"), QStringLiteral("id_token_claims"),
-            QStringLiteral("id_token_kid"),         QStringLiteral("id_token_tamper"),
-            QStringLiteral("device_slow_down")};
+    static const QStringList known {QStringLiteral("reject_access_tokens"),
+                                    QStringLiteral("refresh_errors"),
+                                    QStringLiteral("refresh_delay_ms"),
+                                    QStringLiteral("expire_access_tokens"),
+                                    QStringLiteral("replay_refresh_token"),
+                                    QStringLiteral("id_token_claims"),
+                                    QStringLiteral("id_token_kid"),
+                                    QStringLiteral("id_token_tamper"),
+                                    QStringLiteral("device_slow_down"),
+                                    QStringLiteral("userinfo_status"),
+                                    QStringLiteral("step_up"),
+                                    QStringLiteral("require_scope"),
+                                    QStringLiteral("dpop_nonce_rotate"),
+                                    QStringLiteral("dpop_reject"),
+                                    QStringLiteral("dpop_consume_before_nonce"),
+                                    QStringLiteral("clock_offset")};
     for (auto it = faults.begin(); it != faults.end(); ++it) {
         if (!known.contains(it.key())) {
             *why = QStringLiteral("unknown fault: ") + it.key();
@@ -41,6 +53,58 @@ bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
         || (!slowDown.isUndefined() && (!slowDown.isDouble() || slowDown.toInt(-1) < 0))) {
         *why = QStringLiteral("id_token_claims must be an object, id_token_kid a string, "
                               "id_token_tamper a boolean, device_slow_down a count");
+        return false;
+    }
+    const QJsonValue userinfo = faults.value(QStringLiteral("userinfo_status"));
+    if (!userinfo.isUndefined()
+        && (!userinfo.isDouble() || userinfo.toInt(-1) < 400 || userinfo.toInt(-1) > 599)) {
+        *why = QStringLiteral("userinfo_status must be a 4xx or 5xx status");
+        return false;
+    }
+    // Values that go into a WWW-Authenticate quoted-string: printable, no '"' or '\\'.
+    static const QRegularExpression quotable(
+            QStringLiteral("^[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]*$"));
+    const QJsonValue stepUp = faults.value(QStringLiteral("step_up"));
+    StepUp newStepUp;
+    if (stepUp.isObject()) {
+        const QJsonObject o = stepUp.toObject();
+        const QJsonValue acr = o.value(QStringLiteral("acr_values"));
+        const QJsonValue maxAge = o.value(QStringLiteral("max_age"));
+        const bool acrOk = acr.isUndefined()
+                || (acr.isString() && quotable.match(acr.toString()).hasMatch());
+        const bool maxAgeOk
+                = maxAge.isUndefined() || (maxAge.isDouble() && maxAge.toInteger(-1) >= 0);
+        if (!acrOk || !maxAgeOk || (acr.isUndefined() && maxAge.isUndefined())
+            || o.size() != int(!acr.isUndefined()) + int(!maxAge.isUndefined())) {
+            *why = QStringLiteral("step_up needs acr_values (a string) and/or max_age (seconds)");
+            return false;
+        }
+        newStepUp.acrValues = acr.toString().simplified();
+        newStepUp.maxAge = maxAge.isUndefined() ? -1 : maxAge.toInteger();
+    } else if (!stepUp.isUndefined() && !stepUp.isNull()) {
+        *why = QStringLiteral("step_up must be an object or null");
+        return false;
+    }
+    const QJsonValue scope = faults.value(QStringLiteral("require_scope"));
+    static const QRegularExpression scopeToken(QStringLiteral("^[\\x21\\x23-\\x5B\\x5D-\\x7E]*$"));
+    if (!scope.isUndefined() && !scope.isNull()
+        && (!scope.isString() || !scopeToken.match(scope.toString()).hasMatch())) {
+        *why = QStringLiteral(
+                "require_scope must be one scope (RFC 6749 §3.3 scope-token) or null");
+        return false;
+    }
+    const QJsonValue rotate = faults.value(QStringLiteral("dpop_nonce_rotate"));
+    const QJsonValue dpopReject = faults.value(QStringLiteral("dpop_reject"));
+    const QJsonValue consume = faults.value(QStringLiteral("dpop_consume_before_nonce"));
+    const QJsonValue clock = faults.value(QStringLiteral("clock_offset"));
+    if ((!rotate.isUndefined() && !rotate.isBool()) || (!consume.isUndefined() && !consume.isBool())
+        || (!dpopReject.isUndefined() && dpopReject.toString() != QLatin1String("use_dpop_nonce")
+            && dpopReject.toString() != QLatin1String("invalid_dpop_proof"))
+        || (!clock.isUndefined()
+            && (!clock.isDouble() || clock.toDouble() != double(clock.toInteger())))) {
+        *why = QStringLiteral("dpop_nonce_rotate and dpop_consume_before_nonce must be booleans, "
+                              "dpop_reject use_dpop_nonce or invalid_dpop_proof, clock_offset "
+                              "whole seconds");
         return false;
     }
     QList<RefreshFault> queued;
@@ -89,8 +153,21 @@ bool FaultPlan::merge(const QJsonObject &faults, bool *expireAccessTokens,
         m_idToken.tamper = m_idToken.tamper || idTamper.toBool();
     }
     m_deviceSlowDown += slowDown.toInt(0);
-    *expireAccessTokens = faults.value(QStringLiteral("expire_access_tokens")).toBool();
-    *replayRefreshTokens = faults.value(QStringLiteral("replay_refresh_token")).toBool();
+    if (!userinfo.isUndefined())
+        m_userinfoStatus = userinfo.toInt();
+    if (!stepUp.isUndefined())
+        m_stepUp = newStepUp;
+    if (!scope.isUndefined())
+        m_requiredScope = scope.toString();
+    if (!dpopReject.isUndefined())
+        m_dpopReject = dpopReject.toString();
+    if (!consume.isUndefined())
+        m_dpopConsumeBeforeNonce = consume.toBool();
+    if (!clock.isUndefined())
+        m_clockOffset = clock.toInteger();
+    actions->rotateDpopNonces = rotate.toBool();
+    actions->expireAccessTokens = faults.value(QStringLiteral("expire_access_tokens")).toBool();
+    actions->replayRefreshTokens = faults.value(QStringLiteral("replay_refresh_token")).toBool();
     return true;
 }
 
@@ -102,6 +179,22 @@ void FaultPlan::clear()
     m_idToken = {};
     m_idTokenPending = false;
     m_deviceSlowDown = 0;
+    m_userinfoStatus = 0;
+    m_stepUp = {};
+    m_requiredScope.clear();
+    m_dpopReject.clear();
+    m_dpopConsumeBeforeNonce = false;
+    m_clockOffset = 0;
+}
+
+QString FaultPlan::takeDpopReject()
+{
+    return std::exchange(m_dpopReject, QString());
+}
+
+int FaultPlan::takeUserinfoStatus()
+{
+    return std::exchange(m_userinfoStatus, 0);
 }
 
 bool FaultPlan::takeIdTokenFault(IdTokenFault *fault)
@@ -151,11 +244,30 @@ QJsonObject FaultPlan::toJson() const
             o.insert(QStringLiteral("retry_after"), f.retryAfter);
         errors.append(o);
     }
-    return QJsonObject {{QStringLiteral("reject_access_tokens"), m_rejectAccessTokens},
-                        {QStringLiteral("refresh_errors"), errors},
-                        {QStringLiteral("refresh_delay_ms"), m_refreshDelayMs},
-                        {QStringLiteral("id_token_pending"), m_idTokenPending},
-                        {QStringLiteral("device_slow_down"), m_deviceSlowDown}};
+    QJsonValue stepUpJson(QJsonValue::Null);
+    if (m_stepUp.active()) {
+        QJsonObject o;
+        if (!m_stepUp.acrValues.isEmpty())
+            o.insert(QStringLiteral("acr_values"), m_stepUp.acrValues);
+        if (m_stepUp.maxAge >= 0)
+            o.insert(QStringLiteral("max_age"), m_stepUp.maxAge);
+        stepUpJson = o;
+    }
+    return QJsonObject {
+            {QStringLiteral("reject_access_tokens"), m_rejectAccessTokens},
+            {QStringLiteral("refresh_errors"), errors},
+            {QStringLiteral("refresh_delay_ms"), m_refreshDelayMs},
+            {QStringLiteral("id_token_pending"), m_idTokenPending},
+            {QStringLiteral("device_slow_down"), m_deviceSlowDown},
+            {QStringLiteral("userinfo_status"), m_userinfoStatus},
+            {QStringLiteral("step_up"), stepUpJson},
+            {QStringLiteral("require_scope"),
+             m_requiredScope.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                       : QJsonValue(m_requiredScope)},
+            {QStringLiteral("dpop_reject"),
+             m_dpopReject.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(m_dpopReject)},
+            {QStringLiteral("dpop_consume_before_nonce"), m_dpopConsumeBeforeNonce},
+            {QStringLiteral("clock_offset"), m_clockOffset}};
 }
 
 } // namespace SecureTokens::Mock

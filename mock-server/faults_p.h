@@ -17,6 +17,14 @@ struct RefreshFault
     bool malformed = false; //!< answer 200 with a truncated JSON body
 };
 
+//! Immediate actions a POST /admin/faults asks for, carried out by the server.
+struct FaultActions
+{
+    bool expireAccessTokens = false; //!< "expire_access_tokens"
+    bool replayRefreshTokens = false; //!< "replay_refresh_token"
+    bool rotateDpopNonces = false; //!< "dpop_nonce_rotate"
+};
+
 /*!
     Faults injected through /admin/faults. They accumulate: counters add up and
     refresh_errors entries queue, each consumed by one refresh grant.
@@ -25,10 +33,8 @@ class FaultPlan
 {
 public:
     //! Merges a POST /admin/faults body; returns false (with a reason) when malformed.
-    //! The immediate actions (expire_access_tokens, replay_refresh_token) are
-    //! reported through the out flags for the server to carry out.
-    bool merge(const QJsonObject &faults, bool *expireAccessTokens, bool *replayRefreshTokens,
-               QString *why);
+    //! The immediate actions are reported in \a actions for the server to carry out.
+    bool merge(const QJsonObject &faults, FaultActions *actions, QString *why);
     void clear();
 
     //! Consumes one pending rejection of a protected request, if any.
@@ -48,6 +54,27 @@ public:
     bool takeIdTokenFault(IdTokenFault *fault);
     //! Consumes one scripted slow_down answer to a device_code poll.
     bool takeDeviceSlowDown();
+    //! Consumes the scripted status of the next userinfo request (0: none).
+    int takeUserinfoStatus();
+
+    //! What /api/* demands of the user's authentication until cleared ("step_up", RFC 9470).
+    struct StepUp
+    {
+        QString acrValues; //!< space-separated; empty: any acr
+        qint64 maxAge = -1; //!< seconds since auth_time; -1: any
+        bool active() const { return !acrValues.isEmpty() || maxAge >= 0; }
+    };
+    const StepUp &stepUp() const { return m_stepUp; }
+    //! The scope /api/* demands until cleared ("require_scope", RFC 6750 §3.1); empty: none.
+    QString requiredScope() const { return m_requiredScope; }
+
+    //! Consumes the scripted refusal of the next DPoP proof ("dpop_reject"): the error
+    //! code (use_dpop_nonce or invalid_dpop_proof), or empty.
+    QString takeDpopReject();
+    //! "dpop_consume_before_nonce": a refresh refused with use_dpop_nonce is rotated first.
+    bool dpopConsumeBeforeNonce() const { return m_dpopConsumeBeforeNonce; }
+    //! "clock_offset": seconds added to the server's clock.
+    qint64 clockOffset() const { return m_clockOffset; }
 
     QJsonObject toJson() const;
 
@@ -58,6 +85,12 @@ private:
     IdTokenFault m_idToken;
     bool m_idTokenPending = false;
     int m_deviceSlowDown = 0;
+    int m_userinfoStatus = 0;
+    StepUp m_stepUp;
+    QString m_requiredScope;
+    QString m_dpopReject;
+    bool m_dpopConsumeBeforeNonce = false;
+    qint64 m_clockOffset = 0;
 };
 
 } // namespace SecureTokens::Mock

@@ -3,8 +3,10 @@
 
 #include "logging_p.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLocale>
 #include <QTimer>
 #include <QUrl>
 
@@ -150,6 +152,13 @@ Response HttpFrontend::respond(const QHttpServerRequest &request) const
         const Request view {request, methodName(request.method()), request.url().path()};
         r = m_handler(view);
     }
+    // RFC 9110 §6.6.1: a Date on every answer; the handler's is on the server's clock.
+    if (r.header("Date").isEmpty())
+        r.setHeader("Date",
+                    QLocale::c()
+                            .toString(QDateTime::currentDateTimeUtc(),
+                                      QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+                            .toLatin1());
     // Headers every answer carries (OWASP secure headers); the HTML form needs inline style.
     r.setHeader("X-Content-Type-Options", "nosniff");
     r.setHeader("X-Frame-Options", "DENY");

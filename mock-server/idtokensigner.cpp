@@ -92,6 +92,52 @@ QByteArray IdTokenSigner::sign(const QJsonObject &claims, const QString &kidOver
     return input + '.' + Crypto::base64Url(signature);
 }
 
+bool IdTokenSigner::verify(const QByteArray &token, QJsonObject *claims) const
+{
+    const QList<QByteArray> parts = token.split('.');
+    if (parts.size() != 3)
+        return false;
+    bool ok = false;
+    const QJsonDocument header = QJsonDocument::fromJson(Crypto::fromBase64Url(parts[0], &ok));
+    if (!ok || !header.isObject()
+        || header.object().value(QStringLiteral("alg")).toString() != algorithmName())
+        return false;
+    const QJsonDocument payload = QJsonDocument::fromJson(Crypto::fromBase64Url(parts[1], &ok));
+    if (!ok || !payload.isObject())
+        return false;
+    QByteArray signature = Crypto::fromBase64Url(parts[2], &ok);
+    if (!ok || signature.isEmpty())
+        return false;
+    if (m_ec) {
+        // R||S (RFC 7518 §3.4) → DER ECDSA-Sig-Value for OpenSSL.
+        if (signature.size() != 64)
+            return false;
+        ECDSA_SIG *sig = ECDSA_SIG_new();
+        const auto *raw = reinterpret_cast<const unsigned char *>(signature.constData());
+        ECDSA_SIG_set0(sig, BN_bin2bn(raw, 32, nullptr), BN_bin2bn(raw + 32, 32, nullptr));
+        unsigned char *der = nullptr;
+        const int length = i2d_ECDSA_SIG(sig, &der);
+        signature = length > 0 ? QByteArray(reinterpret_cast<const char *>(der), length)
+                               : QByteArray();
+        OPENSSL_free(der);
+        ECDSA_SIG_free(sig);
+        if (signature.isEmpty())
+            return false;
+    }
+    const QByteArray input = parts[0] + '.' + parts[1];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    const bool valid = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, m_key->pkey) == 1
+            && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char *>(signature.constData()),
+                                size_t(signature.size()),
+                                reinterpret_cast<const unsigned char *>(input.constData()),
+                                size_t(input.size()))
+                    == 1;
+    EVP_MD_CTX_free(ctx);
+    if (valid && claims)
+        *claims = payload.object();
+    return valid;
+}
+
 QJsonObject IdTokenSigner::extraJwk() const
 {
     if (!m_ec)

@@ -28,6 +28,12 @@ public:
     QString keyId() const { return m_keyId; }
     //! Signs \a claims; \a kidOverride (non-empty) replaces the header's kid (fault injection).
     QByteArray sign(const QJsonObject &claims, const QString &kidOverride = {}) const;
+    /*!
+        Checks that \a token is a compact JWS this signer made: our alg (never
+        taken from the token, RFC 8725 §3.1) and a valid signature. Fills
+        \a claims when it is. Time claims are not checked here.
+    */
+    bool verify(const QByteArray &token, QJsonObject *claims) const;
     //! The JWK of an ES256 key (empty object for RS256: the access-token JWK already is it).
     QJsonObject extraJwk() const;
 

@@ -4,6 +4,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QRegularExpression>
 #include <QSocketNotifier>
 
 #include <cstdio>
@@ -105,9 +106,59 @@ int main(int argc, char **argv)
             QStringLiteral("NAME:PASSWORD"));
     const QCommandLineOption clientOption(
             QStringLiteral("client"),
-            QStringLiteral("A public client id; repeatable (default demo). Loopback redirect "
-                           "URIs on any port are accepted for it."),
-            QStringLiteral("ID"));
+            QStringLiteral("A public client ID, or a confidential ID:SECRET that must "
+                           "authenticate (client_secret_basic or client_secret_post); repeatable "
+                           "(default demo). Loopback redirect URIs on any port are accepted."),
+            QStringLiteral("ID[:SECRET]"));
+    const QCommandLineOption revocationAuthOption(
+            QStringLiteral("revocation-auth"),
+            QStringLiteral("optional (default: public clients revoke without authenticating) or "
+                           "required (every revocation needs client authentication)."),
+            QStringLiteral("MODE"), QStringLiteral("optional"));
+    const QCommandLineOption redirectSchemeOption(
+            QStringLiteral("redirect-scheme"),
+            QStringLiteral("Accept redirect URIs SCHEME:/path for this private-use scheme "
+                           "(RFC 8252 §7.1, e.g. com.example.app); repeatable. The demo client "
+                           "always accepts com.example.* schemes."),
+            QStringLiteral("SCHEME"));
+    const QCommandLineOption redirectUriOption(
+            QStringLiteral("redirect-uri"),
+            QStringLiteral("Accept this exact https redirect URI (claimed https, RFC 8252 "
+                           "§7.2); repeatable."),
+            QStringLiteral("URI"));
+    const QCommandLineOption requireParOption(
+            QStringLiteral("require-par"),
+            QStringLiteral("The authorization endpoint only accepts pushed authorization "
+                           "requests (RFC 9126 §5)."));
+    const QCommandLineOption parTtlOption(
+            QStringLiteral("par-ttl"),
+            QStringLiteral("Lifetime of a pushed request's request_uri in seconds (default 60)."),
+            QStringLiteral("SECONDS"), QStringLiteral("60"));
+    const QCommandLineOption apiListenOption(
+            QStringLiteral("api-listen"),
+            QStringLiteral("An extra resource server (/api/*) on HOST:PORT (port 0: any free one) "
+                           "that accepts only access tokens whose aud contains AUDIENCE; "
+                           "repeatable. Each prints 'api listening on http://HOST:PORT for "
+                           "AUDIENCE' after the first line."),
+            QStringLiteral("HOST:PORT=AUDIENCE"));
+    const QCommandLineOption dpopNonceOption(
+            QStringLiteral("dpop-nonce"),
+            QStringLiteral("DPoP proofs must carry the nonce the server hands out in DPoP-Nonce "
+                           "headers (RFC 9449 §8, §9): use_dpop_nonce otherwise."));
+    const QCommandLineOption dpopIatWindowOption(
+            QStringLiteral("dpop-iat-window"),
+            QStringLiteral("DPoP proofs are accepted within this many seconds of the server's "
+                           "time, either way (default 60)."),
+            QStringLiteral("SECONDS"), QStringLiteral("60"));
+    const QCommandLineOption clockOffsetOption(
+            QStringLiteral("clock-offset"),
+            QStringLiteral("Seconds (may be negative) added to the server's clock: issued tokens, "
+                           "expiries, DPoP iat checks and the Date header (default 0)."),
+            QStringLiteral("SECONDS"), QStringLiteral("0"));
+    const QCommandLineOption ssoOption(
+            QStringLiteral("sso"),
+            QStringLiteral("With a browser login state, /oauth/authorize answers without the "
+                           "form unless prompt=login or max_age asks for a new sign-in."));
     const QCommandLineOption adminOption(
             QStringLiteral("admin"),
             QStringLiteral("Enable /admin/stats, /admin/faults and /admin/tokens (loopback "
@@ -139,9 +190,13 @@ int main(int argc, char **argv)
             QStringLiteral("device-interval"),
             QStringLiteral("RFC 8628 polling interval for device codes, in seconds (default 5)."),
             QStringLiteral("SECONDS"), QStringLiteral("5"));
-    parser.addOptions({portOption, bindOption, accessTtlOption, refreshTtlOption, graceOption,
-                       userOption, clientOption, adminOption, stateOption, signingOption,
-                       failuresOption, lockoutOption, idTokenAlgOption, deviceIntervalOption});
+    parser.addOptions(
+            {portOption,        bindOption,           accessTtlOption,      refreshTtlOption,
+             graceOption,       userOption,           clientOption,         adminOption,
+             stateOption,       signingOption,        failuresOption,       lockoutOption,
+             idTokenAlgOption,  deviceIntervalOption, revocationAuthOption, redirectSchemeOption,
+             redirectUriOption, requireParOption,     parTtlOption,         ssoOption,
+             apiListenOption,   dpopNonceOption,      dpopIatWindowOption,  clockOffsetOption});
     parser.process(app);
 
     ServerConfig config;
@@ -172,8 +227,67 @@ int main(int argc, char **argv)
             config.users.append({entry.left(colon), entry.mid(colon + 1)});
         }
     }
-    if (parser.isSet(clientOption))
-        config.clients = parser.values(clientOption);
+    if (parser.isSet(clientOption)) {
+        config.clients.clear();
+        for (const QString &entry : parser.values(clientOption)) {
+            const int colon = entry.indexOf(QLatin1Char(':'));
+            if (colon == 0 || entry.isEmpty())
+                return fail(QStringLiteral("--client needs ID or ID:SECRET"));
+            if (colon < 0)
+                config.clients.append(entry);
+            else
+                config.clientSecrets.insert(entry.left(colon), entry.mid(colon + 1));
+        }
+    }
+    const QString revocationAuth = parser.value(revocationAuthOption);
+    if (revocationAuth == QLatin1String("optional"))
+        config.revocationAuth = ServerConfig::RevocationAuth::Optional;
+    else if (revocationAuth == QLatin1String("required"))
+        config.revocationAuth = ServerConfig::RevocationAuth::Required;
+    else
+        return fail(QStringLiteral("--revocation-auth must be optional or required"));
+    // RFC 8252 §7.1: a reverse-domain scheme (RFC 3986 §3.1 syntax, with a period).
+    static const QRegularExpression schemeSyntax(QStringLiteral("^[A-Za-z][A-Za-z0-9+.-]*$"));
+    for (const QString &scheme : parser.values(redirectSchemeOption)) {
+        if (!schemeSyntax.match(scheme).hasMatch() || !scheme.contains(QLatin1Char('.')))
+            return fail(QStringLiteral("--redirect-scheme needs a reverse-domain scheme such as "
+                                       "com.example.app"));
+        config.redirectSchemes.append(scheme.toLower());
+    }
+    for (const QString &uri : parser.values(redirectUriOption)) {
+        const QUrl url(uri, QUrl::StrictMode);
+        if (!url.isValid() || url.scheme() != QLatin1String("https") || url.host().isEmpty()
+            || url.hasFragment())
+            return fail(QStringLiteral("--redirect-uri needs an https URI without a fragment"));
+        config.redirectUris.append(uri);
+    }
+    config.requirePar = parser.isSet(requireParOption);
+    if (!parseSeconds(parser.value(parTtlOption), &config.parTtl) || config.parTtl == 0)
+        return fail(QStringLiteral("--par-ttl needs a positive number of seconds"));
+    config.sso = parser.isSet(ssoOption);
+    config.dpopNonce = parser.isSet(dpopNonceOption);
+    if (!parseSeconds(parser.value(dpopIatWindowOption), &config.dpopIatWindow))
+        return fail(QStringLiteral("--dpop-iat-window needs a number of seconds"));
+    config.clockOffset = parser.value(clockOffsetOption).toLongLong(&ok);
+    if (!ok)
+        return fail(QStringLiteral("--clock-offset needs a whole number of seconds"));
+    for (const QString &entry : parser.values(apiListenOption)) {
+        // HOST:PORT=AUDIENCE; the audience (a URI) may hold '=' and ':', the host is [v6] or v4.
+        const int eq = entry.indexOf(QLatin1Char('='));
+        const QString hostPort = entry.left(eq);
+        const int colon = hostPort.lastIndexOf(QLatin1Char(':'));
+        ServerConfig::ApiListener listener;
+        QString host = hostPort.left(colon);
+        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+            host = host.mid(1, host.size() - 2);
+        const uint apiPort = hostPort.mid(colon + 1).toUInt(&ok);
+        listener.audience = entry.mid(eq + 1);
+        if (eq <= 0 || colon <= 0 || !ok || apiPort > 65535 || !listener.bind.setAddress(host)
+            || listener.audience.isEmpty())
+            return fail(QStringLiteral("--api-listen needs HOST:PORT=AUDIENCE"));
+        listener.port = quint16(apiPort);
+        config.apiListeners.append(listener);
+    }
     config.admin = parser.isSet(adminOption);
     config.stateFile = parser.value(stateOption);
     const QString signing = parser.value(signingOption).toUpper();
@@ -198,6 +312,10 @@ int main(int argc, char **argv)
     if (!server.listen())
         return fail(server.errorString());
     std::printf("listening on %s\n", server.baseUrl().toEncoded().constData());
+    const QList<QUrl> apis = server.apiBaseUrls();
+    for (int i = 0; i < apis.size(); ++i)
+        std::printf("api listening on %s for %s\n", apis[i].toEncoded().constData(),
+                    qPrintable(config.apiListeners[i].audience));
     std::fflush(stdout);
 
     quitOnTerminationSignals(app);

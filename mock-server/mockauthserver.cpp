@@ -6,6 +6,8 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QLocale>
+
 #include <QMutex>
 
 Q_LOGGING_CATEGORY(lcMockServer, "securetokens.mockserver", QtWarningMsg)
@@ -13,14 +15,6 @@ Q_LOGGING_CATEGORY(lcMockServer, "securetokens.mockserver", QtWarningMsg)
 namespace SecureTokens::Mock {
 
 namespace {
-
-const QStringList &supportedScopes()
-{
-    static const QStringList scopes {QStringLiteral("openid"), QStringLiteral("profile"),
-                                     QStringLiteral("email"), QStringLiteral("items"),
-                                     QStringLiteral("offline_access")};
-    return scopes;
-}
 
 const QStringList &counterNames()
 {
@@ -48,6 +42,15 @@ const QStringList &counterNames()
                                     QStringLiteral("device_slow_downs"),
                                     QStringLiteral("device_approvals"),
                                     QStringLiteral("device_grants"),
+                                    QStringLiteral("client_auth_failures"),
+                                    QStringLiteral("userinfo_requests"),
+                                    QStringLiteral("end_sessions"),
+                                    QStringLiteral("par_requests"),
+                                    QStringLiteral("step_up_challenges"),
+                                    QStringLiteral("insufficient_scope"),
+                                    QStringLiteral("dpop_proofs"),
+                                    QStringLiteral("dpop_rejected"),
+                                    QStringLiteral("dpop_nonce_challenges"),
                                     QStringLiteral("faults_applied"),
                                     QStringLiteral("requests")};
     return names;
@@ -69,6 +72,45 @@ std::unique_ptr<JwtSigner> processRsaSigner()
 
 } // namespace
 
+const QStringList &MockAuthServerPrivate::supportedScopes()
+{
+    // items:write is for insufficient_scope tests (RFC 6750 §3.1, the require_scope fault).
+    static const QStringList scopes {
+            QStringLiteral("openid"),         QStringLiteral("profile"),
+            QStringLiteral("email"),          QStringLiteral("items"),
+            QStringLiteral("offline_access"), QStringLiteral("items:write")};
+    return scopes;
+}
+
+QUrlQuery parseFormAllowing(const QByteArray &body, const QStringList &repeatable, bool *ok)
+{
+    bool unused = false;
+    const QUrlQuery form = parseForm(body, &unused);
+    QStringList seen;
+    *ok = true;
+    for (const auto &item : form.queryItems()) {
+        if (seen.contains(item.first) && !repeatable.contains(item.first))
+            *ok = false;
+        seen.append(item.first);
+    }
+    return form;
+}
+
+QStringList formValues(const QUrlQuery &form, const QString &key)
+{
+    return form.allQueryItemValues(key, QUrl::FullyDecoded);
+}
+
+QByteArray cookieValue(const Request &request, const QByteArray &name)
+{
+    for (const QByteArray &part : request.header("Cookie").split(';')) {
+        const int eq = part.indexOf('=');
+        if (eq > 0 && part.left(eq).trimmed() == name)
+            return part.mid(eq + 1).trimmed();
+    }
+    return {};
+}
+
 MockAuthServerPrivate::MockAuthServerPrivate(MockAuthServer *q, const ServerConfig &config)
     : q(q),
       config(config),
@@ -79,9 +121,9 @@ MockAuthServerPrivate::MockAuthServerPrivate(MockAuthServer *q, const ServerConf
         counters.insert(name, 0);
 }
 
-qint64 MockAuthServerPrivate::nowMs()
+qint64 MockAuthServerPrivate::nowMs() const
 {
-    return QDateTime::currentMSecsSinceEpoch();
+    return QDateTime::currentMSecsSinceEpoch() + (config.clockOffset + faults.clockOffset()) * 1000;
 }
 
 void MockAuthServerPrivate::count(const QString &counter, qint64 n)
@@ -91,7 +133,12 @@ void MockAuthServerPrivate::count(const QString &counter, qint64 n)
 
 QUrl MockAuthServerPrivate::baseUrl() const
 {
-    QHostAddress host = config.bind;
+    return urlFor(config.bind, port);
+}
+
+QUrl MockAuthServerPrivate::urlFor(const QHostAddress &bind, quint16 port)
+{
+    QHostAddress host = bind;
     // A wildcard bind is reachable on loopback; advertise that.
     if (host == QHostAddress(QHostAddress::AnyIPv4) || host == QHostAddress(QHostAddress::Any))
         host = QHostAddress(QHostAddress::LocalHost);
@@ -157,21 +204,39 @@ void MockAuthServerPrivate::recordLogin(const QString &user, const QString &clie
         qCInfo(lcMockServer, "too many failed sign-ins: temporary lockout started");
 }
 
-QByteArray MockAuthServerPrivate::issueAccessToken(const TokenFamily &family, qint64 *expiresIn)
+QByteArray MockAuthServerPrivate::issueAccessToken(const TokenFamily &family, qint64 *expiresIn,
+                                                   const IssueOptions &options)
 {
     const qint64 now = nowMs();
     const qint64 expiresAtMs = now + config.accessTtl * 1000;
     const QString jti = QString::fromLatin1(Crypto::base64Url(Crypto::randomBytes(16)));
+    // RFC 8707 §2 / RFC 9068 §3: aud names the resource(s); without one, the client as before.
+    QJsonValue aud = family.clientId;
+    if (options.audience.size() == 1)
+        aud = options.audience.first();
+    else if (options.audience.size() > 1)
+        aud = QJsonArray::fromStringList(options.audience);
     // exp is rounded up so a client never sees a token as valid after the server stops accepting
     // it.
-    const QJsonObject claims {{QStringLiteral("iss"), issuer()},
-                              {QStringLiteral("sub"), family.user},
-                              {QStringLiteral("aud"), family.clientId},
-                              {QStringLiteral("client_id"), family.clientId},
-                              {QStringLiteral("iat"), now / 1000},
-                              {QStringLiteral("exp"), (expiresAtMs + 999) / 1000},
-                              {QStringLiteral("jti"), jti},
-                              {QStringLiteral("scope"), family.scope}};
+    QJsonObject claims {{QStringLiteral("iss"), issuer()},
+                        {QStringLiteral("sub"), family.user},
+                        {QStringLiteral("aud"), aud},
+                        {QStringLiteral("client_id"), family.clientId},
+                        {QStringLiteral("iat"), now / 1000},
+                        {QStringLiteral("exp"), (expiresAtMs + 999) / 1000},
+                        {QStringLiteral("jti"), jti},
+                        {QStringLiteral("scope"), family.scope}};
+    // RFC 9470 §4 / RFC 9068 §2.2.1: how and when the user signed in, when asked for.
+    if (family.authClaims) {
+        claims.insert(QStringLiteral("auth_time"),
+                      (family.authTimeMs > 0 ? family.authTimeMs : family.createdAtMs) / 1000);
+        if (!family.acr.isEmpty())
+            claims.insert(QStringLiteral("acr"), family.acr);
+    }
+    // RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint.
+    if (!options.dpopJkt.isEmpty())
+        claims.insert(QStringLiteral("cnf"),
+                      QJsonObject {{QStringLiteral("jkt"), QString::fromLatin1(options.dpopJkt)}});
     const QByteArray token = signer->sign(claims);
     accessTokens.insert(jti, AccessRecord {family.id, expiresAtMs});
     if (config.admin)
@@ -181,19 +246,23 @@ QByteArray MockAuthServerPrivate::issueAccessToken(const TokenFamily &family, qi
 }
 
 Response MockAuthServerPrivate::tokenResponse(const TokenFamily &family,
-                                              const QByteArray &refreshToken, bool openIdGrant,
-                                              const QString &nonce)
+                                              const QByteArray &refreshToken,
+                                              const IssueOptions &options)
 {
     qint64 expiresIn = 0;
-    const QByteArray access = issueAccessToken(family, &expiresIn);
-    QJsonObject body {{QStringLiteral("access_token"), QString::fromLatin1(access)},
-                      {QStringLiteral("token_type"), QStringLiteral("Bearer")},
-                      {QStringLiteral("expires_in"), expiresIn},
-                      {QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken)},
-                      {QStringLiteral("scope"), family.scope}};
+    const QByteArray access = issueAccessToken(family, &expiresIn, options);
+    // RFC 9449 §5: token_type DPoP says the access token is bound to the proof's key.
+    QJsonObject body {
+            {QStringLiteral("access_token"), QString::fromLatin1(access)},
+            {QStringLiteral("token_type"),
+             options.dpopJkt.isEmpty() ? QStringLiteral("Bearer") : QStringLiteral("DPoP")},
+            {QStringLiteral("expires_in"), expiresIn},
+            {QStringLiteral("refresh_token"), QString::fromLatin1(refreshToken)},
+            {QStringLiteral("scope"), family.scope}};
     // OpenID Connect Core §3.1.3.3: an ID token when "openid" was granted.
-    if (openIdGrant && family.scope.split(QLatin1Char(' ')).contains(QLatin1String("openid"))) {
-        const QByteArray idToken = issueIdToken(family, nonce);
+    if (options.openIdGrant
+        && family.scope.split(QLatin1Char(' ')).contains(QLatin1String("openid"))) {
+        const QByteArray idToken = issueIdToken(family, options.nonce);
         if (!idToken.isEmpty())
             body.insert(QStringLiteral("id_token"), QString::fromLatin1(idToken));
     }
@@ -218,17 +287,18 @@ QByteArray MockAuthServerPrivate::issueIdToken(const TokenFamily &family, const 
     if (!idTokens)
         return {};
     const qint64 now = nowMs() / 1000;
-    QString name = family.user;
-    if (!name.isEmpty())
-        name[0] = name[0].toUpper();
+    // OpenID Connect Core §2: auth_time is when the user signed in, kept across refreshes.
+    const qint64 authTime = family.authTimeMs > 0 ? family.authTimeMs / 1000 : now;
     QJsonObject claims {{QStringLiteral("iss"), issuer()},
                         {QStringLiteral("sub"), family.user},
                         {QStringLiteral("aud"), family.clientId},
                         {QStringLiteral("iat"), now},
-                        {QStringLiteral("auth_time"), now},
+                        {QStringLiteral("auth_time"), authTime},
                         {QStringLiteral("exp"), now + config.idTokenTtl},
-                        {QStringLiteral("name"), name},
-                        {QStringLiteral("email"), family.user + QStringLiteral("@example.test")}};
+                        {QStringLiteral("name"), displayName(family.user)},
+                        {QStringLiteral("email"), emailOf(family.user)}};
+    if (!family.acr.isEmpty())
+        claims.insert(QStringLiteral("acr"), family.acr);
     if (!nonce.isEmpty())
         claims.insert(QStringLiteral("nonce"), nonce);
     FaultPlan::IdTokenFault fault;
@@ -253,6 +323,19 @@ QByteArray MockAuthServerPrivate::issueIdToken(const TokenFamily &family, const 
     return idTokens->sign(claims);
 }
 
+QString MockAuthServerPrivate::displayName(const QString &user)
+{
+    QString name = user;
+    if (!name.isEmpty())
+        name[0] = name[0].toUpper();
+    return name;
+}
+
+QString MockAuthServerPrivate::emailOf(const QString &user)
+{
+    return user + QStringLiteral("@example.test");
+}
+
 void MockAuthServerPrivate::revokeFamily(const QString &familyId, const QString &reason)
 {
     if (refreshTokens.revokeFamily(familyId, reason))
@@ -267,7 +350,24 @@ QStringList MockAuthServerPrivate::userNames() const
     return names;
 }
 
+QByteArray MockAuthServerPrivate::httpDate(qint64 msecsSinceEpoch)
+{
+    // RFC 9110 §5.6.7: IMF-fixdate, always in English and GMT.
+    return QLocale::c()
+            .toString(QDateTime::fromMSecsSinceEpoch(msecsSinceEpoch, Qt::UTC),
+                      QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+            .toLatin1();
+}
+
 Response MockAuthServerPrivate::route(const Request &request)
+{
+    // RFC 9110 §6.6.1: every answer says when it was made, on the server's clock.
+    Response r = dispatch(request);
+    r.setHeader("Date", httpDate(nowMs()));
+    return r;
+}
+
+Response MockAuthServerPrivate::dispatch(const Request &request)
 {
     count(QStringLiteral("requests"));
     const QString &path = request.path;
@@ -284,6 +384,12 @@ Response MockAuthServerPrivate::route(const Request &request)
         return authorize(request);
     if (path == QLatin1String("/oauth/device_authorization"))
         return deviceAuthorization(request);
+    if (path == QLatin1String("/oauth/userinfo"))
+        return userinfo(request);
+    if (path == QLatin1String("/oauth/logout"))
+        return endSession(request);
+    if (path == QLatin1String("/oauth/par"))
+        return pushedAuthorization(request);
     if (path == QLatin1String("/device"))
         return devicePage(request);
     if (path == QLatin1String("/auth/login"))
@@ -308,6 +414,15 @@ QJsonObject MockAuthServerPrivate::stats() const
     out.insert(QStringLiteral("live_families"), refreshTokens.liveFamilyIds(nowMs()).size());
     out.insert(QStringLiteral("families"), refreshTokens.familyCount());
     out.insert(QStringLiteral("faults"), faults.toJson());
+    // Per extra resource server (--api-listen): requests, authorized_requests, unauthorized.
+    QJsonObject audiences;
+    for (auto it = audienceCounters.cbegin(); it != audienceCounters.cend(); ++it) {
+        QJsonObject counters;
+        for (auto c = it->cbegin(); c != it->cend(); ++c)
+            counters.insert(c.key(), c.value());
+        audiences.insert(it.key(), counters);
+    }
+    out.insert(QStringLiteral("audiences"), audiences);
     return out;
 }
 
@@ -331,6 +446,8 @@ MockAuthServer::MockAuthServer(const ServerConfig &config, QObject *parent)
 
 MockAuthServer::~MockAuthServer()
 {
+    for (const auto &api : d->apiFrontends)
+        delete api.http;
     delete d->http;
 }
 
@@ -373,6 +490,10 @@ bool MockAuthServer::listen()
     d->http = http;
     d->port = port;
     qCInfo(lcMockServer, "listening on port %u", unsigned(port));
+    for (const auto &listener : d->config.apiListeners) {
+        if (d->startApiListener(listener).isEmpty())
+            return false;
+    }
     return true;
 }
 

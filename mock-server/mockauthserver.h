@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QHash>
 #include <QHostAddress>
 #include <QJsonObject>
 #include <QList>
@@ -35,6 +36,66 @@ struct ServerConfig
     QList<QPair<QString, QString>> users {{QStringLiteral("alice"), QStringLiteral("wonderland")}};
     //! Public client ids (RFC 6749 §2.1); loopback redirect URIs on any port are accepted.
     QStringList clients {QStringLiteral("demo")};
+    /*!
+        Confidential clients (RFC 6749 §2.1): client id → secret. They need not
+        be listed in clients too. The token, revocation, device-authorization
+        and PAR endpoints require them to authenticate with client_secret_basic
+        or client_secret_post (RFC 6749 §2.3.1).
+    */
+    QHash<QString, QString> clientSecrets;
+    /*!
+        Revocation (RFC 7009 §2.1) without client authentication is accepted for
+        public clients' tokens (Optional), or refused for every token (Required:
+        public clients then cannot revoke at all; discovery drops "none" from
+        revocation_endpoint_auth_methods_supported).
+    */
+    enum class RevocationAuth { Optional, Required } revocationAuth = RevocationAuth::Optional;
+    /*!
+        Private-use URI schemes (RFC 8252 §7.1, e.g. "com.example.app") accepted
+        as redirect URIs, in the form SCHEME:/path, for every client. The
+        client "demo" also accepts any com.example.* scheme.
+    */
+    QStringList redirectSchemes;
+    //! Exact https redirect URIs accepted for every client (claimed https, RFC 8252 §7.2).
+    QStringList redirectUris;
+    //! The authorization endpoint only accepts pushed requests (RFC 9126 §5).
+    bool requirePar = false;
+    //! Lifetime of a pushed authorization request's request_uri, in seconds (RFC 9126 §2.2).
+    qint64 parTtl = 60;
+    /*!
+        Single sign-on: with a browser login state (the st_login cookie) the
+        authorization endpoint answers at once, without the form, unless
+        prompt=login or max_age asks for a new sign-in. Off: the form is always
+        shown (prompt=none still answers silently from a login state).
+    */
+    bool sso = false;
+    //! Lifetime of the browser login state set by a sign-in on /oauth/authorize, in seconds.
+    qint64 loginSessionTtl = 8 * 3600;
+
+    //! An extra resource server: /api/* on its own port, for one audience.
+    struct ApiListener
+    {
+        QHostAddress bind = QHostAddress(QHostAddress::LocalHost);
+        quint16 port = 0; //!< 0: any free port
+        //! Only access tokens whose aud contains this are accepted (RFC 8707, RFC 9068 §4).
+        QString audience;
+    };
+    //! Extra resource servers started by listen() (see MockAuthServer::apiBaseUrls()).
+    QList<ApiListener> apiListeners;
+
+    /*!
+        DPoP (RFC 9449) proofs are accepted within this many seconds of the
+        server's time, either way (§11.1).
+    */
+    qint64 dpopIatWindow = 60;
+    /*!
+        DPoP proofs must carry the nonce the server hands out in DPoP-Nonce
+        headers (RFC 9449 §8 at the authorization server, §9 at each resource
+        server).
+    */
+    bool dpopNonce = false;
+    //! Seconds added to the server's clock (tokens, expiries, DPoP iat checks, Date).
+    qint64 clockOffset = 0;
     //! Enables /admin/* (answered to loopback peers only).
     bool admin = false;
     //! File where refresh-token families and the signing key survive a restart
@@ -99,6 +160,20 @@ public:
     quint16 port() const;
     //! e.g. http://127.0.0.1:PORT, without a trailing slash; [::1] form for IPv6. Also the issuer.
     QUrl baseUrl() const;
+
+    //! Base URLs of the extra resource servers (ServerConfig::apiListeners, then
+    //! addApiListener()), in that order, once listening.
+    QList<QUrl> apiBaseUrls() const;
+    //! The base URL of the extra resource server for \a audience (empty: none).
+    QUrl apiBaseUrl(const QString &audience) const;
+    /*!
+        Starts another resource server, after listen(): /api/me, /api/items and
+        /api/echo on their own port, accepting only access tokens whose aud
+        contains \a audience. Returns its base URL, or an empty URL on failure
+        (see errorString()).
+    */
+    QUrl addApiListener(const QString &audience, quint16 port = 0,
+                        const QHostAddress &bind = QHostAddress(QHostAddress::LocalHost));
 
     //! Same JSON as GET /admin/stats.
     QJsonObject stats() const;

@@ -30,6 +30,8 @@ QByteArray RefreshTokenStore::createFamily(TokenFamily family, qint64 nowMs)
 {
     family.id = QString::fromLatin1(Crypto::base64Url(Crypto::randomBytes(12)));
     family.createdAtMs = nowMs;
+    if (family.authTimeMs == 0)
+        family.authTimeMs = nowMs;
     const QString id = family.id;
     m_families.insert(id, std::move(family));
     return issue(id, nowMs);
@@ -140,6 +142,13 @@ void RefreshTokenStore::setCsrfHash(const QString &familyId, const QByteArray &h
         it->csrfHash = hash;
 }
 
+void RefreshTokenStore::setDpopJkt(const QString &familyId, const QByteArray &jkt)
+{
+    const auto it = m_families.find(familyId);
+    if (it != m_families.end())
+        it->dpopJkt = jkt;
+}
+
 QStringList RefreshTokenStore::liveFamilyIds(qint64 nowMs) const
 {
     QStringList ids;
@@ -192,6 +201,11 @@ QJsonObject RefreshTokenStore::toJson() const
                 {QStringLiteral("revoked"), f.revoked},
                 {QStringLiteral("revoked_reason"), f.revokedReason},
                 {QStringLiteral("current"), QString::fromLatin1(f.currentHash.toHex())},
+                {QStringLiteral("resources"), QJsonArray::fromStringList(f.resources)},
+                {QStringLiteral("acr"), f.acr},
+                {QStringLiteral("auth_time_ms"), f.authTimeMs},
+                {QStringLiteral("auth_claims"), f.authClaims},
+                {QStringLiteral("dpop_jkt"), QString::fromLatin1(f.dpopJkt)},
         });
     }
     QJsonArray tokens;
@@ -227,6 +241,12 @@ void RefreshTokenStore::loadJson(const QJsonObject &state)
         f.revoked = o.value(QStringLiteral("revoked")).toBool();
         f.revokedReason = o.value(QStringLiteral("revoked_reason")).toString();
         f.currentHash = hex(o.value(QStringLiteral("current")));
+        for (const QJsonValue &r : o.value(QStringLiteral("resources")).toArray())
+            f.resources.append(r.toString());
+        f.acr = o.value(QStringLiteral("acr")).toString();
+        f.authTimeMs = qint64(o.value(QStringLiteral("auth_time_ms")).toDouble(f.createdAtMs));
+        f.authClaims = o.value(QStringLiteral("auth_claims")).toBool();
+        f.dpopJkt = o.value(QStringLiteral("dpop_jkt")).toString().toLatin1();
         if (!f.id.isEmpty())
             m_families.insert(f.id, f);
     }

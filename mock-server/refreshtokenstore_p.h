@@ -22,6 +22,11 @@ struct TokenFamily
     bool revoked = false;
     QString revokedReason;
     QByteArray currentHash; //!< hash of the newest (live) token
+    QStringList resources; //!< RFC 8707 resources the grant named (empty: not restricted)
+    QString acr; //!< authentication context class performed at sign-in (RFC 9470)
+    qint64 authTimeMs = 0; //!< when the user signed in (0: at createdAtMs)
+    bool authClaims = false; //!< acr and auth_time go in the access tokens
+    QByteArray dpopJkt; //!< RFC 9449 §5: the refresh tokens are bound to this key thumbprint
 };
 
 /*!
@@ -63,6 +68,8 @@ public:
     Redemption redeemHash(const QByteArray &hash, qint64 nowMs, bool allowGrace = true);
     bool revokeFamily(const QString &id, const QString &reason);
     void setCsrfHash(const QString &familyId, const QByteArray &hash);
+    //! Binds the family's refresh tokens to a DPoP key from now on (RFC 9449 §5).
+    void setDpopJkt(const QString &familyId, const QByteArray &jkt);
 
     QStringList liveFamilyIds(qint64 nowMs) const;
     //! Hash of the family's live token.

@@ -1,169 +1,41 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Helpers for tests that talk to the mock authorization server:
-// - MockTest::send() and friends: one HTTP exchange over loopback with
-//   QNetworkAccessManager, waited for with QSignalSpy (no sleeps);
-// - MockServerProcess: runs the securetokens-mock-server executable and reads
-//   its "listening on http://127.0.0.1:PORT" first line.
+// The mock authorization server as a child process, for the tests that need
+// the executable itself and for securetokens-bench (a separate process keeps
+// the server's CPU time, heap and instructions out of what is measured).
+// Qt Core and Network only, so the benchmark can use it without Qt Test.
 
 #include <QByteArray>
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QDir>
+#include <QEventLoop>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QList>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
-#include <QPair>
 #include <QProcess>
-#include <QSignalSpy>
 #include <QStringList>
+#include <QTimer>
 #include <QUrl>
-#include <QUrlQuery>
-
-namespace MockTest {
-
-using HeaderList = QList<QPair<QByteArray, QByteArray>>;
-using FormList = QList<QPair<QString, QString>>;
-
-//! The outcome of one HTTP exchange.
-struct HttpResult
-{
-    int status = 0; //!< 0 when no HTTP answer came (closed connection, timeout)
-    QNetworkReply::NetworkError error = QNetworkReply::NoError;
-    bool finished = false;
-    QByteArray body;
-    HeaderList headers;
-
-    QByteArray header(const QByteArray &name) const
-    {
-        for (const auto &h : headers) {
-            if (h.first.compare(name, Qt::CaseInsensitive) == 0)
-                return h.second;
-        }
-        return {};
-    }
-    bool hasHeader(const QByteArray &name) const
-    {
-        for (const auto &h : headers) {
-            if (h.first.compare(name, Qt::CaseInsensitive) == 0)
-                return true;
-        }
-        return false;
-    }
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-    QString jsonString(const char *key) const
-    {
-        return json().value(QLatin1String(key)).toString();
-    }
-};
-
-//! application/x-www-form-urlencoded, every byte outside the unreserved set percent-encoded.
-inline QByteArray formEncode(const FormList &fields)
-{
-    QByteArray out;
-    for (const auto &f : fields) {
-        if (!out.isEmpty())
-            out += '&';
-        out += QUrl::toPercentEncoding(f.first) + '=' + QUrl::toPercentEncoding(f.second);
-    }
-    return out;
-}
-
-inline QNetworkRequest makeRequest(const QUrl &url, const HeaderList &headers)
-{
-    QNetworkRequest request(url);
-    // See redirects and cookies as the server sent them.
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::ManualRedirectPolicy);
-    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
-    for (const auto &h : headers)
-        request.setRawHeader(h.first, h.second);
-    return request;
-}
-
-inline HttpResult collect(QNetworkReply *reply, int timeoutMs)
-{
-    HttpResult result;
-    if (!reply->isFinished()) {
-        QSignalSpy finished(reply, &QNetworkReply::finished);
-        finished.wait(timeoutMs);
-    }
-    result.finished = reply->isFinished();
-    result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    result.error = reply->error();
-    result.body = reply->readAll();
-    result.headers = reply->rawHeaderPairs();
-    if (!result.finished)
-        reply->abort();
-    reply->deleteLater();
-    return result;
-}
-
-inline QNetworkReply *start(QNetworkAccessManager &nam, const QByteArray &verb, const QUrl &url,
-                            const HeaderList &headers = {}, const QByteArray &body = {})
-{
-    return nam.sendCustomRequest(makeRequest(url, headers), verb, body);
-}
-
-inline HttpResult send(QNetworkAccessManager &nam, const QByteArray &verb, const QUrl &url,
-                       const HeaderList &headers = {}, const QByteArray &body = {},
-                       int timeoutMs = 10000)
-{
-    return collect(start(nam, verb, url, headers, body), timeoutMs);
-}
-
-inline HttpResult get(QNetworkAccessManager &nam, const QUrl &url, const HeaderList &headers = {})
-{
-    return send(nam, "GET", url, headers);
-}
-
-inline HttpResult postForm(QNetworkAccessManager &nam, const QUrl &url, const FormList &fields,
-                           const HeaderList &headers = {})
-{
-    HeaderList all = headers;
-    all.append(
-            qMakePair(QByteArray("Content-Type"), QByteArray("application/x-www-form-urlencoded")));
-    return send(nam, "POST", url, all, formEncode(fields));
-}
-
-inline HttpResult postJson(QNetworkAccessManager &nam, const QUrl &url, const QJsonObject &json,
-                           const HeaderList &headers = {})
-{
-    HeaderList all = headers;
-    all.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
-    return send(nam, "POST", url, all, QJsonDocument(json).toJson(QJsonDocument::Compact));
-}
-
-inline QUrl endpoint(const QUrl &base, const QString &path)
-{
-    QUrl url = base;
-    url.setPath(path);
-    return url;
-}
-
-inline HeaderList bearer(const QString &token)
-{
-    return {{"Authorization", "Bearer " + token.toLatin1()}};
-}
-
-} // namespace MockTest
 
 /*!
     Runs securetokens-mock-server as a child process. start() waits for the
     first stdout line, "listening on http://HOST:PORT", and parses the URL.
     The executable is found through SECURETOKENS_MOCK_SERVER_EXE (a compile
-    definition), else next to the build's bin/ directory.
+    definition), else next to the build's bin/ directory, unless
+    setExecutable() names one.
 */
 class MockServerProcess
 {
 public:
     MockServerProcess() = default;
     ~MockServerProcess() { stop(); }
+    MockServerProcess(const MockServerProcess &) = delete;
+    MockServerProcess &operator=(const MockServerProcess &) = delete;
 
     static QString executable()
     {
@@ -180,23 +52,32 @@ public:
         return QStringLiteral("securetokens-mock-server");
 #endif
     }
+    //! Runs \a path instead of executable().
+    void setExecutable(const QString &path)
+    {
+        m_program = path;
+    }
 
     //! Starts with --port 0 plus arguments; true once the listening line was read.
     bool start(const QStringList &arguments = {}, int timeoutMs = 15000)
     {
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
-        m_process.start(executable(),
+        m_process.start(m_program.isEmpty() ? executable() : m_program,
                         QStringList {QStringLiteral("--port"), QStringLiteral("0")} + arguments);
-        if (!m_process.waitForStarted(timeoutMs))
+        if (!m_process.waitForStarted(timeoutMs)) {
+            m_error = QStringLiteral("cannot start the mock server: ") + m_process.errorString();
             return false;
-        while (!m_process.canReadLine()) {
-            if (!m_process.waitForReadyRead(timeoutMs))
-                return false;
         }
+        const QDeadlineTimer deadline(timeoutMs);
+        while (!m_process.canReadLine() && m_process.state() == QProcess::Running
+               && !deadline.hasExpired())
+            m_process.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
         m_firstLine = QString::fromUtf8(m_process.readLine()).trimmed();
         const QString prefix = QStringLiteral("listening on ");
-        if (!m_firstLine.startsWith(prefix))
+        if (!m_firstLine.startsWith(prefix)) {
+            m_error = QStringLiteral("the mock server did not report its address");
             return false;
+        }
         m_baseUrl = QUrl(m_firstLine.mid(prefix.size()));
         return m_baseUrl.isValid() && m_baseUrl.port() > 0;
     }
@@ -219,17 +100,81 @@ public:
     {
         return m_baseUrl;
     }
+    QUrl url(const QString &path) const
+    {
+        return m_baseUrl.resolved(QUrl(path));
+    }
     QString firstLine() const
     {
         return m_firstLine;
+    }
+    //! Why start() failed.
+    QString errorString() const
+    {
+        return m_error;
     }
     QProcess &process()
     {
         return m_process;
     }
 
+    // The admin API (the server must run with --admin).
+    //! GET /admin/stats; empty on failure.
+    QJsonObject stats()
+    {
+        int status = 0;
+        const QByteArray body = call("GET", QStringLiteral("/admin/stats"), {}, &status);
+        return status == 200 ? QJsonDocument::fromJson(body).object() : QJsonObject();
+    }
+    //! POST /admin/faults (faults accumulate).
+    bool setFaults(const QJsonObject &faults)
+    {
+        int status = 0;
+        call("POST", QStringLiteral("/admin/faults"),
+             QJsonDocument(faults).toJson(QJsonDocument::Compact), &status);
+        return status >= 200 && status < 300;
+    }
+    //! DELETE /admin/faults.
+    bool clearFaults()
+    {
+        int status = 0;
+        call("DELETE", QStringLiteral("/admin/faults"), {}, &status);
+        return status >= 200 && status < 300;
+    }
+    //! after[name] - before[name] for two stats() answers.
+    static qint64 delta(const QJsonObject &before, const QJsonObject &after, const QString &name)
+    {
+        return after.value(name).toInteger() - before.value(name).toInteger();
+    }
+
 private:
+    // One admin exchange, waited for in a local event loop with a deadline.
+    QByteArray call(const QByteArray &verb, const QString &path, const QByteArray &body,
+                    int *status)
+    {
+        QNetworkRequest request(url(path));
+        if (!body.isEmpty())
+            request.setHeader(QNetworkRequest::ContentTypeHeader,
+                              QByteArrayLiteral("application/json"));
+        QNetworkReply *reply = m_admin.sendCustomRequest(request, verb, body);
+        if (!reply->isFinished()) {
+            QEventLoop loop;
+            QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+            QTimer::singleShot(30000, &loop, &QEventLoop::quit);
+            loop.exec();
+        }
+        *status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QByteArray answer = reply->isFinished() ? reply->readAll() : QByteArray();
+        if (!reply->isFinished())
+            reply->abort();
+        reply->deleteLater();
+        return answer;
+    }
+
     QProcess m_process;
+    QNetworkAccessManager m_admin;
+    QString m_program;
     QUrl m_baseUrl;
     QString m_firstLine;
+    QString m_error;
 };

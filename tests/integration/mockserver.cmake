@@ -1,6 +1,7 @@
 # Integration tests of the mock authorization server: real HTTP over loopback
 # against an in-process SecureTokens::MockServer (and the executable once).
-foreach(suite oauth cookie api admin)
+foreach(suite oauth cookie api admin clientauth userinfo logout par redirects resources stepup
+        dpop dpopresource dpopnonce)
     securetokens_add_test(NAME tst_mockserver_${suite}
         SOURCES "${CMAKE_CURRENT_LIST_DIR}/tst_mockserver_${suite}.cpp"
         LABELS integration

@@ -6,6 +6,8 @@
 // raw header checks, and a probe that watches a reply the way QML's
 // XMLHttpRequest does (readAll() on readyRead and finished, attributes).
 
+#include "mockserverfixture.h"
+
 #include <securetokens/authenticatednetworkaccessmanager.h>
 #include <securetokens/memorysecretstore.h>
 #include <securetokens/session.h>
@@ -28,15 +30,12 @@ namespace TestSupport {
 
 using namespace SecureTokens;
 
+//! The shared fixture (mockserverfixture.h) with access tokens that live \a accessTtl seconds.
 inline std::unique_ptr<Mock::MockAuthServer> startMockServer(qint64 accessTtl = 900)
 {
     Mock::ServerConfig config;
-    config.admin = true;
     config.accessTtl = accessTtl;
-    auto server = std::make_unique<Mock::MockAuthServer>(config);
-    if (!server->listen())
-        return nullptr;
-    return server;
+    return MockTest::startMockServer(config);
 }
 
 inline QUrl at(const QUrl &base, const char *path)

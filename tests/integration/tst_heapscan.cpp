@@ -23,7 +23,6 @@ using namespace SecureTokens;
 
 namespace {
 
-
 constexpr int kWait = 15000;
 constexpr char kMask = 0x5a;
 
@@ -58,7 +57,7 @@ QByteArray snapshotWritableMemory()
 
 } // namespace
 
-class TestHeapScan : public QObject
+class tst_HeapScan : public QObject
 {
     Q_OBJECT
 
@@ -91,7 +90,7 @@ private Q_SLOTS:
             QNetworkAccessManager admin;
             auto adminCall = [&](const QByteArray &verb, const QString &path,
                                  const QByteArray &body) {
-                QNetworkRequest request{QUrl(base + path)};
+                QNetworkRequest request {QUrl(base + path)};
                 request.setHeader(QNetworkRequest::ContentTypeHeader,
                                   QByteArrayLiteral("application/json"));
                 std::unique_ptr<QNetworkReply> reply(admin.sendCustomRequest(request, verb, body));
@@ -155,5 +154,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestHeapScan)
+QTEST_GUILESS_MAIN(tst_HeapScan)
 #include "tst_heapscan.moc"

@@ -2,7 +2,7 @@
 // The mock server's admin API (stats, tokens, every fault), --state across a
 // restart, and the securetokens-mock-server executable itself.
 #include "mockauthserver.h"
-#include "mockserverprocess.h"
+#include "mockhttp.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -16,22 +16,15 @@
 #include <memory>
 
 using namespace MockTest;
+using MockTest::startMockServer;
 using SecureTokens::Mock::MockAuthServer;
 using SecureTokens::Mock::ServerConfig;
 
-class TestMockServerAdmin : public QObject
+class tst_MockServerAdmin : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {}, bool admin = true)
-    {
-        config.admin = admin;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qWarning("listen failed: %s", qPrintable(server->errorString()));
-        return server;
-    }
     QUrl url(MockAuthServer &server, const char *path)
     {
         return endpoint(server.baseUrl(), QString::fromLatin1(path));
@@ -94,9 +87,9 @@ private Q_SLOTS:
     void executableRejectsBadFlags();
 };
 
-void TestMockServerAdmin::adminAbsentWithoutFlag()
+void tst_MockServerAdmin::adminAbsentWithoutFlag()
 {
-    auto server = startServer({}, false);
+    auto server = startMockServer({}, false);
     for (const char *path : {"/admin/stats", "/admin/tokens", "/admin/faults"}) {
         QCOMPARE(get(m_nam, url(*server, path)).status, 404);
     }
@@ -108,9 +101,9 @@ void TestMockServerAdmin::adminAbsentWithoutFlag()
     QCOMPARE(server->tokens().value(QStringLiteral("access_tokens")).toArray().size(), 0);
 }
 
-void TestMockServerAdmin::statsOverHttpMatchInProcess()
+void tst_MockServerAdmin::statsOverHttpMatchInProcess()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult grant = passwordGrant(*server);
     me(*server, grant.jsonString("access_token"));
     get(m_nam, url(*server, "/api/me"));
@@ -138,9 +131,9 @@ void TestMockServerAdmin::statsOverHttpMatchInProcess()
     QCOMPARE(send(m_nam, "POST", url(*server, "/admin/stats")).status, 405);
 }
 
-void TestMockServerAdmin::tokensListsLiveTokens()
+void tst_MockServerAdmin::tokensListsLiveTokens()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult grant = passwordGrant(*server);
     const QString t0 = grant.jsonString("refresh_token");
     const HttpResult rotated = refresh(*server, t0);
@@ -156,9 +149,9 @@ void TestMockServerAdmin::tokensListsLiveTokens()
     QCOMPARE(refreshTokens, QJsonArray {t1});
 }
 
-void TestMockServerAdmin::rejectAccessTokens()
+void tst_MockServerAdmin::rejectAccessTokens()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString token = passwordGrant(*server).jsonString("access_token");
     // Faults accumulate: 1 + 1 = 2 rejections.
     QCOMPARE(postFaults(*server, R"({"reject_access_tokens": 1})").status, 200);
@@ -172,7 +165,7 @@ void TestMockServerAdmin::rejectAccessTokens()
     QCOMPARE(stat(*server, "unauthorized"), 2);
 }
 
-void TestMockServerAdmin::refreshErrors_data()
+void tst_MockServerAdmin::refreshErrors_data()
 {
     QTest::addColumn<QByteArray>("fault");
     QTest::addColumn<int>("status");
@@ -188,13 +181,13 @@ void TestMockServerAdmin::refreshErrors_data()
                          << "temporarily_unavailable" << QByteArray("7");
 }
 
-void TestMockServerAdmin::refreshErrors()
+void tst_MockServerAdmin::refreshErrors()
 {
     QFETCH(QByteArray, fault);
     QFETCH(int, status);
     QFETCH(QString, error);
     QFETCH(QByteArray, retryAfter);
-    auto server = startServer();
+    auto server = startMockServer();
     const QString t0 = passwordGrant(*server).jsonString("refresh_token");
     QCOMPARE(postFaults(*server, R"({"refresh_errors": [)" + fault + "]}").status, 200);
     const HttpResult r = refresh(*server, t0);
@@ -209,9 +202,9 @@ void TestMockServerAdmin::refreshErrors()
     QCOMPARE(stat(*server, "reuse_detected"), 0);
 }
 
-void TestMockServerAdmin::refreshErrorsApplyInOrderToBothFlows()
+void tst_MockServerAdmin::refreshErrorsApplyInOrderToBothFlows()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString t0 = passwordGrant(*server).jsonString("refresh_token");
     const HttpResult login
             = postJson(m_nam, url(*server, "/auth/login"),
@@ -242,9 +235,9 @@ void TestMockServerAdmin::refreshErrorsApplyInOrderToBothFlows()
              200);
 }
 
-void TestMockServerAdmin::refreshDropClosesConnection()
+void tst_MockServerAdmin::refreshDropClosesConnection()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString t0 = passwordGrant(*server).jsonString("refresh_token");
     QCOMPARE(postFaults(*server, R"({"refresh_errors": [{"drop": true}]})").status, 200);
     // A raw socket shows exactly what happens on the wire: no bytes, then close.
@@ -273,9 +266,9 @@ void TestMockServerAdmin::refreshDropClosesConnection()
     QCOMPARE(stat(*server, "reuse_detected"), 0);
 }
 
-void TestMockServerAdmin::refreshDelayKeepsServing()
+void tst_MockServerAdmin::refreshDelayKeepsServing()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult grant = passwordGrant(*server);
     QCOMPARE(postFaults(*server, R"({"refresh_delay_ms": 1500})").status, 200);
     QElapsedTimer clock;
@@ -298,9 +291,9 @@ void TestMockServerAdmin::refreshDelayKeepsServing()
     QCOMPARE(delayed.jsonString("refresh_token"), live.first().toString());
 }
 
-void TestMockServerAdmin::refreshDelayClientGoneLosesSuccessor()
+void tst_MockServerAdmin::refreshDelayClientGoneLosesSuccessor()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString t0 = passwordGrant(*server).jsonString("refresh_token");
     server->setFaults(QJsonObject {{QStringLiteral("refresh_delay_ms"), 2000}});
     QNetworkReply *pending
@@ -317,9 +310,9 @@ void TestMockServerAdmin::refreshDelayClientGoneLosesSuccessor()
     QCOMPARE(stat(*server, "reuse_detected"), 1);
 }
 
-void TestMockServerAdmin::expireAccessTokens()
+void tst_MockServerAdmin::expireAccessTokens()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult a = passwordGrant(*server);
     const HttpResult b = passwordGrant(*server);
     QCOMPARE(me(*server, a.jsonString("access_token")).status, 200);
@@ -334,9 +327,9 @@ void TestMockServerAdmin::expireAccessTokens()
     QCOMPARE(me(*server, fresh.jsonString("access_token")).status, 200);
 }
 
-void TestMockServerAdmin::replayRefreshToken()
+void tst_MockServerAdmin::replayRefreshToken()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString a0 = passwordGrant(*server).jsonString("refresh_token");
     const QString a1 = refresh(*server, a0).jsonString("refresh_token"); // rotated once
     const HttpResult b = passwordGrant(*server); // never rotated
@@ -350,9 +343,9 @@ void TestMockServerAdmin::replayRefreshToken()
     QCOMPARE(me(*server, b.jsonString("access_token")).status, 401);
 }
 
-void TestMockServerAdmin::deleteFaults()
+void tst_MockServerAdmin::deleteFaults()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult grant = passwordGrant(*server);
     QCOMPARE(postFaults(*server, R"({"reject_access_tokens": 5, "refresh_errors": [{"status": 500}],
                                      "refresh_delay_ms": 3000})")
@@ -373,7 +366,7 @@ void TestMockServerAdmin::deleteFaults()
     QCOMPARE(stat(*server, "faults_applied"), 0);
 }
 
-void TestMockServerAdmin::malformedFaults_data()
+void tst_MockServerAdmin::malformedFaults_data()
 {
     QTest::addColumn<QByteArray>("json");
     QTest::addRow("not json") << QByteArray("reject_access_tokens=1");
@@ -384,10 +377,10 @@ void TestMockServerAdmin::malformedFaults_data()
     QTest::addRow("empty error entry") << QByteArray(R"({"refresh_errors": [{}]})");
 }
 
-void TestMockServerAdmin::malformedFaults()
+void tst_MockServerAdmin::malformedFaults()
 {
     QFETCH(QByteArray, json);
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult r = postFaults(*server, json);
     QCOMPARE(r.status, 400);
     QCOMPARE(r.jsonString("error"), QStringLiteral("invalid_request"));
@@ -397,7 +390,7 @@ void TestMockServerAdmin::malformedFaults()
     QCOMPARE(faults.value(QStringLiteral("refresh_errors")).toArray().size(), 0);
 }
 
-void TestMockServerAdmin::stateSurvivesRestart()
+void tst_MockServerAdmin::stateSurvivesRestart()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
@@ -405,7 +398,7 @@ void TestMockServerAdmin::stateSurvivesRestart()
     config.stateFile = dir.filePath(QStringLiteral("state.json"));
     QString t0, t1, kid;
     {
-        auto first = startServer(config);
+        auto first = startMockServer(config);
         t0 = passwordGrant(*first).jsonString("refresh_token");
         t1 = refresh(*first, t0).jsonString("refresh_token");
         QVERIFY(!t1.isEmpty());
@@ -436,7 +429,7 @@ void TestMockServerAdmin::stateSurvivesRestart()
 
     QString t2;
     {
-        auto second = startServer(config);
+        auto second = startMockServer(config);
         const QString kid2 = get(m_nam, url(*second, "/.well-known/jwks.json"))
                                      .json()
                                      .value(QStringLiteral("keys"))
@@ -455,14 +448,14 @@ void TestMockServerAdmin::stateSurvivesRestart()
         QCOMPARE(refresh(*second, t0).jsonString("error"), QStringLiteral("invalid_grant"));
     }
     {
-        auto third = startServer(config);
+        auto third = startMockServer(config);
         // The revocation was persisted.
         QCOMPARE(refresh(*third, t2).jsonString("error"), QStringLiteral("invalid_grant"));
         QCOMPARE(stat(*third, "live_families"), 0);
     }
 }
 
-void TestMockServerAdmin::executableListensAndStops()
+void tst_MockServerAdmin::executableListensAndStops()
 {
     MockServerProcess process;
     QVERIFY2(process.start({QStringLiteral("--admin")}), qPrintable(process.firstLine()));
@@ -480,7 +473,7 @@ void TestMockServerAdmin::executableListensAndStops()
     QVERIFY(process.stop());
 }
 
-void TestMockServerAdmin::executableFlags()
+void tst_MockServerAdmin::executableFlags()
 {
     QTemporaryDir dir;
     MockServerProcess process;
@@ -514,7 +507,7 @@ void TestMockServerAdmin::executableFlags()
     QVERIFY(QFile::exists(dir.filePath(QStringLiteral("s.json"))));
 }
 
-void TestMockServerAdmin::executableHelpListsEveryFlag()
+void tst_MockServerAdmin::executableHelpListsEveryFlag()
 {
     QProcess process;
     process.start(MockServerProcess::executable(), {QStringLiteral("--help")});
@@ -527,7 +520,7 @@ void TestMockServerAdmin::executableHelpListsEveryFlag()
         QVERIFY2(help.contains(flag), flag);
 }
 
-void TestMockServerAdmin::executableRejectsBadFlags()
+void tst_MockServerAdmin::executableRejectsBadFlags()
 {
     for (const QStringList &args :
          {QStringList {QStringLiteral("--signing"), QStringLiteral("ES256")},
@@ -544,5 +537,5 @@ void TestMockServerAdmin::executableRejectsBadFlags()
     }
 }
 
-QTEST_GUILESS_MAIN(TestMockServerAdmin)
+QTEST_GUILESS_MAIN(tst_MockServerAdmin)
 #include "tst_mockserver_admin.moc"

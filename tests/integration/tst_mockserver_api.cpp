@@ -3,7 +3,7 @@
 // tampered and missing tokens (RFC 6750 challenges), HS256 mode, login rate
 // limiting and lockout, the body size limit and the security headers.
 #include "mockauthserver.h"
-#include "mockserverprocess.h"
+#include "mockhttp.h"
 
 #include <QJsonArray>
 #include <QMessageAuthenticationCode>
@@ -14,6 +14,7 @@
 #include <memory>
 
 using namespace MockTest;
+using MockTest::startMockServer;
 using SecureTokens::Mock::MockAuthServer;
 using SecureTokens::Mock::ServerConfig;
 
@@ -48,19 +49,11 @@ QString withHeader(const QString &token, const QJsonObject &header, const QByteA
 
 } // namespace
 
-class TestMockServerApi : public QObject
+class tst_MockServerApi : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {})
-    {
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qWarning("listen failed: %s", qPrintable(server->errorString()));
-        return server;
-    }
     QUrl url(MockAuthServer &server, const char *path)
     {
         return endpoint(server.baseUrl(), QString::fromLatin1(path));
@@ -103,9 +96,9 @@ private Q_SLOTS:
     void webSocketUpgradeIsAnswered();
 };
 
-void TestMockServerApi::protectedResources()
+void tst_MockServerApi::protectedResources()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString token = accessToken(*server);
     const HttpResult me = get(m_nam, url(*server, "/api/me"), bearer(token));
     QCOMPARE(me.status, 200);
@@ -130,9 +123,9 @@ void TestMockServerApi::protectedResources()
     QCOMPARE(stats.value(QStringLiteral("unauthorized")).toInt(), 0);
 }
 
-void TestMockServerApi::echoReturnsTheRequest()
+void tst_MockServerApi::echoReturnsTheRequest()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString token = accessToken(*server);
     HeaderList headers = bearer(token);
     headers.append(qMakePair(QByteArray("X-Test"), QByteArray("42")));
@@ -163,17 +156,17 @@ void TestMockServerApi::echoReturnsTheRequest()
     }
 }
 
-void TestMockServerApi::missingToken_data()
+void tst_MockServerApi::missingToken_data()
 {
     QTest::addColumn<QByteArray>("authorization");
     QTest::addRow("no header") << QByteArray();
     QTest::addRow("basic scheme") << QByteArray("Basic YWxpY2U6d29uZGVybGFuZA==");
 }
 
-void TestMockServerApi::missingToken()
+void tst_MockServerApi::missingToken()
 {
     QFETCH(QByteArray, authorization);
-    auto server = startServer();
+    auto server = startMockServer();
     HeaderList headers;
     if (!authorization.isEmpty())
         headers.append({"Authorization", authorization});
@@ -187,11 +180,11 @@ void TestMockServerApi::missingToken()
     QCOMPARE(server->stats().value(QStringLiteral("protected_requests")).toInt(), 3);
 }
 
-void TestMockServerApi::expiredToken()
+void tst_MockServerApi::expiredToken()
 {
     ServerConfig config;
     config.accessTtl = 1;
-    auto server = startServer(config);
+    auto server = startMockServer(config);
     const HttpResult grant = passwordGrant(*server);
     QCOMPARE(grant.json().value(QStringLiteral("expires_in")).toInt(), 1);
     const QString token = grant.jsonString("access_token");
@@ -212,7 +205,7 @@ void TestMockServerApi::expiredToken()
              200);
 }
 
-void TestMockServerApi::rejectedTokens_data()
+void tst_MockServerApi::rejectedTokens_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addRow("signature byte flipped") << "signature";
@@ -226,10 +219,10 @@ void TestMockServerApi::rejectedTokens_data()
     QTest::addRow("foreign issuer") << "issuer";
 }
 
-void TestMockServerApi::rejectedTokens()
+void tst_MockServerApi::rejectedTokens()
 {
     QFETCH(QString, kind);
-    auto server = startServer();
+    auto server = startMockServer();
     const QString token = accessToken(*server);
     QCOMPARE(get(m_nam, url(*server, "/api/me"), bearer(token)).status, 200);
     const QList<QByteArray> parts = token.toLatin1().split('.');
@@ -287,9 +280,9 @@ void TestMockServerApi::rejectedTokens()
     QCOMPARE(server->stats().value(QStringLiteral("unauthorized")).toInt(), 1);
 }
 
-void TestMockServerApi::insufficientScope()
+void tst_MockServerApi::insufficientScope()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString token = passwordGrant(*server, QStringLiteral("alice"),
                                         QStringLiteral("wonderland"), QStringLiteral("openid"))
                                   .jsonString("access_token");
@@ -299,11 +292,11 @@ void TestMockServerApi::insufficientScope()
     QVERIFY(r.header("WWW-Authenticate").contains("error=\"insufficient_scope\""));
 }
 
-void TestMockServerApi::hs256Mode()
+void tst_MockServerApi::hs256Mode()
 {
     ServerConfig config;
     config.signing = ServerConfig::Signing::HS256;
-    auto server = startServer(config);
+    auto server = startMockServer(config);
     const QString token = accessToken(*server);
     const QJsonObject header
             = QJsonDocument::fromJson(fromB64url(token.toLatin1().split('.')[0])).object();
@@ -318,7 +311,7 @@ void TestMockServerApi::hs256Mode()
              0);
     QCOMPARE(get(m_nam, url(*server, "/api/me"), bearer(tamper(token, 2, 1))).status, 401);
     // A token from an RS256 server (right shape, other algorithm) is refused.
-    auto rsServer = startServer();
+    auto rsServer = startMockServer();
     const QString rsToken = accessToken(*rsServer);
     const HttpResult r = get(m_nam, url(*server, "/api/me"), bearer(rsToken));
     QCOMPARE(r.status, 401);
@@ -327,11 +320,11 @@ void TestMockServerApi::hs256Mode()
     QCOMPARE(get(m_nam, url(*rsServer, "/api/me"), bearer(token)).status, 401);
 }
 
-void TestMockServerApi::passwordRateLimitAndLockout()
+void tst_MockServerApi::passwordRateLimitAndLockout()
 {
     ServerConfig config;
     config.lockoutSeconds = 1;
-    auto server = startServer(config);
+    auto server = startMockServer(config);
     for (int i = 0; i < 5; ++i) {
         const HttpResult r = passwordGrant(*server, QStringLiteral("alice"), QStringLiteral("bad"));
         QCOMPARE(r.status, 400);
@@ -352,13 +345,13 @@ void TestMockServerApi::passwordRateLimitAndLockout()
     QTRY_COMPARE_WITH_TIMEOUT(passwordGrant(*server).status, 200, 5000);
 }
 
-void TestMockServerApi::rateLimitPerClient()
+void tst_MockServerApi::rateLimitPerClient()
 {
     ServerConfig config;
     config.users = {{QStringLiteral("u1"), QStringLiteral("p1")},
                     {QStringLiteral("u2"), QStringLiteral("p2")},
                     {QStringLiteral("u3"), QStringLiteral("p3")}};
-    auto server = startServer(config);
+    auto server = startMockServer(config);
     // Spraying one guess over many accounts trips the per-client limit.
     for (int i = 0; i < 5; ++i) {
         const QString user = QStringLiteral("spray%1").arg(i);
@@ -369,9 +362,9 @@ void TestMockServerApi::rateLimitPerClient()
     QVERIFY(r.header("Retry-After").toInt() >= 1);
 }
 
-void TestMockServerApi::rateLimitOnFormAndCookieLogin()
+void tst_MockServerApi::rateLimitOnFormAndCookieLogin()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QJsonObject wrong {{QStringLiteral("username"), QStringLiteral("alice")},
                              {QStringLiteral("password"), QStringLiteral("nope")}};
     for (int i = 0; i < 5; ++i)
@@ -402,9 +395,9 @@ void TestMockServerApi::rateLimitOnFormAndCookieLogin()
     QVERIFY(form.body.contains("Too many failed attempts"));
 }
 
-void TestMockServerApi::bodySizeLimit()
+void tst_MockServerApi::bodySizeLimit()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString token = accessToken(*server);
     HeaderList headers = bearer(token);
     headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/octet-stream")));
@@ -423,7 +416,7 @@ void TestMockServerApi::bodySizeLimit()
     QCOMPARE(server->stats().value(QStringLiteral("login_failures")).toInt(), 0);
 }
 
-void TestMockServerApi::securityHeaders_data()
+void tst_MockServerApi::securityHeaders_data()
 {
     QTest::addColumn<QByteArray>("verb");
     QTest::addColumn<QString>("path");
@@ -435,12 +428,12 @@ void TestMockServerApi::securityHeaders_data()
     QTest::addRow("404") << QByteArray("GET") << "/nowhere" << false;
 }
 
-void TestMockServerApi::securityHeaders()
+void tst_MockServerApi::securityHeaders()
 {
     QFETCH(QByteArray, verb);
     QFETCH(QString, path);
     QFETCH(bool, html);
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult r = send(m_nam, verb, endpoint(server->baseUrl(), path));
     QVERIFY(r.status > 0);
     QCOMPARE(r.header("X-Content-Type-Options"), QByteArray("nosniff"));
@@ -455,13 +448,13 @@ void TestMockServerApi::securityHeaders()
         QCOMPARE(r.header("Cache-Control"), QByteArray("no-store"));
 }
 
-void TestMockServerApi::webSocketUpgradeIsAnswered()
+void tst_MockServerApi::webSocketUpgradeIsAnswered()
 {
     // The server speaks no WebSocket: a request asking to upgrade gets the
     // ordinary answer (RFC 9110 §7.8: the server may ignore Upgrade), then
     // Qt closes the connection. Qt 6.5+ hands such a request to
     // missingHandler() rather than handleRequest().
-    auto server = startServer();
+    auto server = startMockServer();
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, server->port());
     QVERIFY(socket.waitForConnected(5000));
@@ -475,5 +468,5 @@ void TestMockServerApi::webSocketUpgradeIsAnswered()
     QVERIFY(answer.contains("\"token_endpoint\""));
 }
 
-QTEST_GUILESS_MAIN(TestMockServerApi)
+QTEST_GUILESS_MAIN(tst_MockServerApi)
 #include "tst_mockserver_api.moc"

@@ -2,7 +2,7 @@
 // The mock server's web-app-style cookie session: /auth/login, /auth/refresh,
 // /auth/logout, cookie attributes, CSRF checks and rotation with reuse detection.
 #include "mockauthserver.h"
-#include "mockserverprocess.h"
+#include "mockhttp.h"
 
 #include <QNetworkCookie>
 #include <QTest>
@@ -10,6 +10,7 @@
 #include <memory>
 
 using namespace MockTest;
+using MockTest::startMockServer;
 using SecureTokens::Mock::MockAuthServer;
 using SecureTokens::Mock::ServerConfig;
 
@@ -30,19 +31,11 @@ QNetworkCookie parseSetCookie(const HttpResult &r)
 
 } // namespace
 
-class TestMockServerCookie : public QObject
+class tst_MockServerCookie : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {})
-    {
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qWarning("listen failed: %s", qPrintable(server->errorString()));
-        return server;
-    }
     QUrl url(MockAuthServer &server, const char *path)
     {
         return endpoint(server.baseUrl(), QString::fromLatin1(path));
@@ -85,9 +78,9 @@ private Q_SLOTS:
     void logoutNeedsCsrf();
 };
 
-void TestMockServerCookie::loginSetsCookie()
+void tst_MockServerCookie::loginSetsCookie()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult r = login(*server);
     QCOMPARE(r.status, 200);
     QCOMPARE(r.header("Cache-Control"), QByteArray("no-store"));
@@ -121,7 +114,7 @@ void TestMockServerCookie::loginSetsCookie()
     QCOMPARE(server->stats().value(QStringLiteral("cookie_logins")).toInt(), 1);
 }
 
-void TestMockServerCookie::loginErrors_data()
+void tst_MockServerCookie::loginErrors_data()
 {
     QTest::addColumn<QByteArray>("contentType");
     QTest::addColumn<QByteArray>("body");
@@ -143,13 +136,13 @@ void TestMockServerCookie::loginErrors_data()
                                   << "invalid_request";
 }
 
-void TestMockServerCookie::loginErrors()
+void tst_MockServerCookie::loginErrors()
 {
     QFETCH(QByteArray, contentType);
     QFETCH(QByteArray, body);
     QFETCH(int, status);
     QFETCH(QString, error);
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult r = send(m_nam, "POST", url(*server, "/auth/login"),
                               {{"Content-Type", contentType}}, body);
     QCOMPARE(r.status, status);
@@ -161,9 +154,9 @@ void TestMockServerCookie::loginErrors()
     QCOMPARE(wrongMethod.header("Allow"), QByteArray("POST"));
 }
 
-void TestMockServerCookie::refreshRotatesCookie()
+void tst_MockServerCookie::refreshRotatesCookie()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const CookieSession s = signIn(*server);
     const HttpResult r = call(*server, "/auth/refresh", s.cookie, s.csrf);
     QCOMPARE(r.status, 200);
@@ -185,9 +178,9 @@ void TestMockServerCookie::refreshRotatesCookie()
     QCOMPARE(call(*server, "/auth/refresh", cookie3, csrf2).status, 403);
 }
 
-void TestMockServerCookie::refreshReuseRevokesFamily()
+void tst_MockServerCookie::refreshReuseRevokesFamily()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const CookieSession s = signIn(*server);
     const HttpResult first = call(*server, "/auth/refresh", s.cookie, s.csrf);
     const QByteArray newCookie = parseSetCookie(first).value();
@@ -205,7 +198,7 @@ void TestMockServerCookie::refreshReuseRevokesFamily()
     QCOMPARE(get(m_nam, url(*server, "/api/me"), bearer(access)).status, 401);
 }
 
-void TestMockServerCookie::refreshNeedsCsrf_data()
+void tst_MockServerCookie::refreshNeedsCsrf_data()
 {
     QTest::addColumn<bool>("withHeader");
     QTest::addColumn<QByteArray>("csrf");
@@ -213,11 +206,11 @@ void TestMockServerCookie::refreshNeedsCsrf_data()
     QTest::addRow("wrong token") << true << QByteArray("not-the-csrf-token");
 }
 
-void TestMockServerCookie::refreshNeedsCsrf()
+void tst_MockServerCookie::refreshNeedsCsrf()
 {
     QFETCH(bool, withHeader);
     QFETCH(QByteArray, csrf);
-    auto server = startServer();
+    auto server = startMockServer();
     const CookieSession s = signIn(*server);
     const HttpResult r = call(*server, "/auth/refresh", s.cookie, withHeader ? csrf : QByteArray());
     QCOMPARE(r.status, 403);
@@ -229,9 +222,9 @@ void TestMockServerCookie::refreshNeedsCsrf()
     QCOMPARE(call(*server, "/auth/refresh", s.cookie, s.csrf).status, 200);
 }
 
-void TestMockServerCookie::refreshWithoutCookie()
+void tst_MockServerCookie::refreshWithoutCookie()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const CookieSession s = signIn(*server);
     const HttpResult none = call(*server, "/auth/refresh", QByteArray(), s.csrf);
     QCOMPARE(none.status, 401);
@@ -242,9 +235,9 @@ void TestMockServerCookie::refreshWithoutCookie()
     QCOMPARE(get(m_nam, url(*server, "/auth/refresh")).status, 405);
 }
 
-void TestMockServerCookie::logout()
+void tst_MockServerCookie::logout()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const CookieSession s = signIn(*server);
     QCOMPARE(get(m_nam, url(*server, "/api/me"), bearer(s.accessToken)).status, 200);
     const HttpResult r = call(*server, "/auth/logout", s.cookie, s.csrf);
@@ -261,9 +254,9 @@ void TestMockServerCookie::logout()
     QCOMPARE(server->stats().value(QStringLiteral("live_families")).toInt(), 0);
 }
 
-void TestMockServerCookie::logoutNeedsCsrf()
+void tst_MockServerCookie::logoutNeedsCsrf()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const CookieSession s = signIn(*server);
     QCOMPARE(call(*server, "/auth/logout", s.cookie, QByteArray()).status, 403);
     const HttpResult wrong = call(*server, "/auth/logout", s.cookie, "wrong");
@@ -275,5 +268,5 @@ void TestMockServerCookie::logoutNeedsCsrf()
     QCOMPARE(call(*server, "/auth/refresh", s.cookie, s.csrf).status, 200);
 }
 
-QTEST_GUILESS_MAIN(TestMockServerCookie)
+QTEST_GUILESS_MAIN(tst_MockServerCookie)
 #include "tst_mockserver_cookie.moc"

@@ -3,7 +3,7 @@
 // the token endpoint's grants and errors, refresh rotation / reuse detection /
 // grace / expiry, authorization code + PKCE, and revocation.
 #include "mockauthserver.h"
-#include "mockserverprocess.h"
+#include "mockhttp.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
@@ -17,6 +17,7 @@
 #include <memory>
 
 using namespace MockTest;
+using MockTest::startMockServer;
 using SecureTokens::Mock::MockAuthServer;
 using SecureTokens::Mock::ServerConfig;
 
@@ -49,19 +50,11 @@ struct Pkce
 
 } // namespace
 
-class TestMockServerOAuth : public QObject
+class tst_MockServerOAuth : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {})
-    {
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qWarning("listen failed: %s", qPrintable(server->errorString()));
-        return server;
-    }
     QUrl url(MockAuthServer &server, const char *path)
     {
         return endpoint(server.baseUrl(), QString::fromLatin1(path));
@@ -156,9 +149,9 @@ private Q_SLOTS:
     void revokeAccessToken();
 };
 
-void TestMockServerOAuth::discoveryDocument()
+void tst_MockServerOAuth::discoveryDocument()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     QVERIFY(server->port() > 0);
     QCOMPARE(server->baseUrl().toString(),
              QStringLiteral("http://127.0.0.1:%1").arg(server->port()));
@@ -191,11 +184,11 @@ void TestMockServerOAuth::discoveryDocument()
     QCOMPARE(get(m_nam, url(*server, "/no/such/path")).status, 404);
 }
 
-void TestMockServerOAuth::ipv6BaseUrl()
+void tst_MockServerOAuth::ipv6BaseUrl()
 {
     ServerConfig config;
     config.bind = QHostAddress(QHostAddress::LocalHostIPv6);
-    auto server = startServer(config);
+    auto server = startMockServer(config);
     QVERIFY(server->port() > 0);
     QCOMPARE(server->baseUrl().toString(), QStringLiteral("http://[::1]:%1").arg(server->port()));
     const HttpResult r = get(m_nam, url(*server, "/.well-known/openid-configuration"));
@@ -204,9 +197,9 @@ void TestMockServerOAuth::ipv6BaseUrl()
     QCOMPARE(passwordGrant(*server).status, 200);
 }
 
-void TestMockServerOAuth::jwksVerifiesAccessToken()
+void tst_MockServerOAuth::jwksVerifiesAccessToken()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult keys = get(m_nam, url(*server, "/.well-known/jwks.json"));
     QCOMPARE(keys.status, 200);
     const QJsonArray list = keys.json().value(QStringLiteral("keys")).toArray();
@@ -258,9 +251,9 @@ void TestMockServerOAuth::jwksVerifiesAccessToken()
     QVERIFY(verified);
 }
 
-void TestMockServerOAuth::passwordGrantSuccess()
+void tst_MockServerOAuth::passwordGrantSuccess()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult r = passwordGrant(*server);
     QCOMPARE(r.status, 200);
     QVERIFY(r.header("Content-Type").startsWith("application/json"));
@@ -297,7 +290,7 @@ void TestMockServerOAuth::passwordGrantSuccess()
     QCOMPARE(server->stats().value(QStringLiteral("live_families")).toInt(), 2);
 }
 
-void TestMockServerOAuth::passwordGrantErrors_data()
+void tst_MockServerOAuth::passwordGrantErrors_data()
 {
     QTest::addColumn<QByteArray>("body");
     QTest::addColumn<int>("status");
@@ -329,12 +322,12 @@ void TestMockServerOAuth::passwordGrantErrors_data()
             << ok + "&password=wonderland&username=alice" << 400 << "invalid_request";
 }
 
-void TestMockServerOAuth::passwordGrantErrors()
+void tst_MockServerOAuth::passwordGrantErrors()
 {
     QFETCH(QByteArray, body);
     QFETCH(int, status);
     QFETCH(QString, error);
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult r = send(m_nam, "POST", url(*server, "/oauth/token"),
                               {{"Content-Type", "application/x-www-form-urlencoded"}}, body);
     QCOMPARE(r.status, status);
@@ -346,9 +339,9 @@ void TestMockServerOAuth::passwordGrantErrors()
     QCOMPARE(server->stats().value(QStringLiteral("password_grants")).toInt(), 0);
 }
 
-void TestMockServerOAuth::tokenEndpointRejectsOtherContentTypes()
+void tst_MockServerOAuth::tokenEndpointRejectsOtherContentTypes()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult json
             = postJson(m_nam, url(*server, "/oauth/token"),
                        QJsonObject {{QStringLiteral("grant_type"), QStringLiteral("password")},
@@ -370,9 +363,9 @@ void TestMockServerOAuth::tokenEndpointRejectsOtherContentTypes()
     QCOMPARE(withCharset.status, 200);
 }
 
-void TestMockServerOAuth::tokenEndpointRejectsOtherMethods()
+void tst_MockServerOAuth::tokenEndpointRejectsOtherMethods()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     for (const QByteArray &verb : {QByteArray("GET"), QByteArray("PUT"), QByteArray("DELETE")}) {
         const HttpResult r = send(m_nam, verb, url(*server, "/oauth/token"));
         QCOMPARE(r.status, 405);
@@ -382,11 +375,11 @@ void TestMockServerOAuth::tokenEndpointRejectsOtherMethods()
     QCOMPARE(send(m_nam, "GET", url(*server, "/oauth/revoke")).status, 405);
 }
 
-void TestMockServerOAuth::formPlusDecodesAsSpace()
+void tst_MockServerOAuth::formPlusDecodesAsSpace()
 {
     ServerConfig config;
     config.users = {{QStringLiteral("bob"), QStringLiteral("two words+plus")}};
-    auto server = startServer(config);
+    auto server = startMockServer(config);
     // '+' is a space, %2B a literal plus (application/x-www-form-urlencoded).
     const HttpResult r
             = send(m_nam, "POST", url(*server, "/oauth/token"),
@@ -395,9 +388,9 @@ void TestMockServerOAuth::formPlusDecodesAsSpace()
     QCOMPARE(r.status, 200);
 }
 
-void TestMockServerOAuth::refreshRotates()
+void tst_MockServerOAuth::refreshRotates()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString t0 = passwordGrant(*server).jsonString("refresh_token");
     const HttpResult first = refresh(*server, t0);
     QCOMPARE(first.status, 200);
@@ -421,9 +414,9 @@ void TestMockServerOAuth::refreshRotates()
     QCOMPARE(refresh(*server, QString()).jsonString("error"), QStringLiteral("invalid_request"));
 }
 
-void TestMockServerOAuth::refreshReuseRevokesFamily()
+void tst_MockServerOAuth::refreshReuseRevokesFamily()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString t0 = passwordGrant(*server).jsonString("refresh_token");
     const HttpResult first = refresh(*server, t0);
     const QString t1 = first.jsonString("refresh_token");
@@ -444,11 +437,11 @@ void TestMockServerOAuth::refreshReuseRevokesFamily()
     QCOMPARE(server->tokens().value(QStringLiteral("refresh_tokens")).toArray().size(), 0);
 }
 
-void TestMockServerOAuth::refreshGraceReturnsSameSuccessor()
+void tst_MockServerOAuth::refreshGraceReturnsSameSuccessor()
 {
     ServerConfig config;
     config.reuseGrace = 1;
-    auto server = startServer(config);
+    auto server = startMockServer(config);
     const QString t0 = passwordGrant(*server).jsonString("refresh_token");
     const QString t1 = refresh(*server, t0).jsonString("refresh_token");
     QVERIFY(!t1.isEmpty());
@@ -468,7 +461,7 @@ void TestMockServerOAuth::refreshGraceReturnsSameSuccessor()
     // Once the successor itself was rotated, the grace no longer applies.
     ServerConfig longGrace;
     longGrace.reuseGrace = 60;
-    auto server2 = startServer(longGrace);
+    auto server2 = startMockServer(longGrace);
     const QString u0 = passwordGrant(*server2).jsonString("refresh_token");
     const QString u1 = refresh(*server2, u0).jsonString("refresh_token");
     QCOMPARE(refresh(*server2, u1).status, 200);
@@ -477,11 +470,11 @@ void TestMockServerOAuth::refreshGraceReturnsSameSuccessor()
     QCOMPARE(server2->stats().value(QStringLiteral("reuse_detected")).toInt(), 1);
 }
 
-void TestMockServerOAuth::refreshExpires()
+void tst_MockServerOAuth::refreshExpires()
 {
     ServerConfig config;
     config.refreshTtl = 1;
-    auto server = startServer(config);
+    auto server = startMockServer(config);
     const QString t0 = passwordGrant(*server).jsonString("refresh_token");
     QCOMPARE(server->stats().value(QStringLiteral("live_families")).toInt(), 1);
     // Poll the server's own view: presenting t0 early would rotate it.
@@ -494,11 +487,11 @@ void TestMockServerOAuth::refreshExpires()
     QCOMPARE(server->stats().value(QStringLiteral("reuse_detected")).toInt(), 0);
 }
 
-void TestMockServerOAuth::refreshScopeAndClientChecks()
+void tst_MockServerOAuth::refreshScopeAndClientChecks()
 {
     ServerConfig config;
     config.clients = {QStringLiteral("demo"), QStringLiteral("other")};
-    auto server = startServer(config);
+    auto server = startMockServer(config);
     const QString t0 = passwordGrant(*server).jsonString("refresh_token");
     // Another client cannot use it (RFC 6749 §6), and the attempt consumes nothing.
     QCOMPARE(refresh(*server, t0, QStringLiteral("other")).jsonString("error"),
@@ -528,9 +521,9 @@ void TestMockServerOAuth::refreshScopeAndClientChecks()
     QCOMPARE(server->stats().value(QStringLiteral("reuse_detected")).toInt(), 0);
 }
 
-void TestMockServerOAuth::authorizeShowsForm()
+void tst_MockServerOAuth::authorizeShowsForm()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const Pkce pkce;
     QUrl u = url(*server, "/oauth/authorize");
     QUrlQuery q;
@@ -551,9 +544,9 @@ void TestMockServerOAuth::authorizeShowsForm()
     QVERIFY(!r.body.contains("<b>\"state\"</b>"));
 }
 
-void TestMockServerOAuth::authorizationCodeWithPkce()
+void tst_MockServerOAuth::authorizationCodeWithPkce()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const Pkce pkce;
     const QString state = QStringLiteral("xyz 1+2&3=4");
     const HttpResult r = signIn(*server, authorizeParams(m_redirect, pkce.challenge, state));
@@ -580,9 +573,9 @@ void TestMockServerOAuth::authorizationCodeWithPkce()
     QCOMPARE(server->stats().value(QStringLiteral("authorization_code_grants")).toInt(), 1);
 }
 
-void TestMockServerOAuth::authorizationCodeIpv6Loopback()
+void tst_MockServerOAuth::authorizationCodeIpv6Loopback()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const Pkce pkce;
     const QString redirect = QStringLiteral("http://[::1]:51234/cb?keep=1");
     const HttpResult r = signIn(*server, authorizeParams(redirect, pkce.challenge));
@@ -597,7 +590,7 @@ void TestMockServerOAuth::authorizationCodeIpv6Loopback()
     QCOMPARE(tokens.status, 200);
 }
 
-void TestMockServerOAuth::authorizeRedirectsErrors_data()
+void tst_MockServerOAuth::authorizeRedirectsErrors_data()
 {
     QTest::addColumn<QString>("drop");
     QTest::addColumn<QString>("key");
@@ -624,13 +617,13 @@ void TestMockServerOAuth::authorizeRedirectsErrors_data()
                                    << "invalid_scope";
 }
 
-void TestMockServerOAuth::authorizeRedirectsErrors()
+void tst_MockServerOAuth::authorizeRedirectsErrors()
 {
     QFETCH(QString, drop);
     QFETCH(QString, key);
     QFETCH(QString, value);
     QFETCH(QString, error);
-    auto server = startServer();
+    auto server = startMockServer();
     const Pkce pkce;
     FormList params;
     for (const auto &p : authorizeParams(m_redirect, pkce.challenge, QStringLiteral("s1"))) {
@@ -656,7 +649,7 @@ void TestMockServerOAuth::authorizeRedirectsErrors()
     QCOMPARE(server->stats().value(QStringLiteral("authorization_codes_issued")).toInt(), 0);
 }
 
-void TestMockServerOAuth::authorizeRefusesWithoutRedirect_data()
+void tst_MockServerOAuth::authorizeRefusesWithoutRedirect_data()
 {
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
@@ -666,8 +659,9 @@ void TestMockServerOAuth::authorizeRefusesWithoutRedirect_data()
                                      << "https://example.com/cb";
     QTest::addRow("localhost name") << "redirect_uri"
                                     << "http://localhost:8080/cb";
+    // com.example.* is the demo client's private-use scheme (RFC 8252 §7.1): another one.
     QTest::addRow("custom scheme") << "redirect_uri"
-                                   << "com.example.app:/cb";
+                                   << "org.example.app:/cb";
     QTest::addRow("fragment") << "redirect_uri"
                               << "http://127.0.0.1:8080/cb#frag";
     QTest::addRow("no port") << "redirect_uri"
@@ -678,11 +672,11 @@ void TestMockServerOAuth::authorizeRefusesWithoutRedirect_data()
     QTest::addRow("missing client") << "client_id" << QString();
 }
 
-void TestMockServerOAuth::authorizeRefusesWithoutRedirect()
+void tst_MockServerOAuth::authorizeRefusesWithoutRedirect()
 {
     QFETCH(QString, key);
     QFETCH(QString, value);
-    auto server = startServer();
+    auto server = startMockServer();
     const Pkce pkce;
     FormList params;
     for (const auto &p : authorizeParams(m_redirect, pkce.challenge)) {
@@ -703,9 +697,9 @@ void TestMockServerOAuth::authorizeRefusesWithoutRedirect()
     QCOMPARE(server->stats().value(QStringLiteral("authorization_codes_issued")).toInt(), 0);
 }
 
-void TestMockServerOAuth::authorizeAccessDenied()
+void tst_MockServerOAuth::authorizeAccessDenied()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const Pkce pkce;
     const HttpResult r
             = signIn(*server, authorizeParams(m_redirect, pkce.challenge, QStringLiteral("st")),
@@ -718,9 +712,9 @@ void TestMockServerOAuth::authorizeAccessDenied()
     QVERIFY(!q.hasQueryItem(QStringLiteral("code")));
 }
 
-void TestMockServerOAuth::authorizeWrongPassword()
+void tst_MockServerOAuth::authorizeWrongPassword()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const Pkce pkce;
     const HttpResult r
             = signIn(*server, authorizeParams(m_redirect, pkce.challenge), QStringLiteral("guess"));
@@ -732,7 +726,7 @@ void TestMockServerOAuth::authorizeWrongPassword()
     QCOMPARE(server->stats().value(QStringLiteral("authorization_codes_issued")).toInt(), 0);
 }
 
-void TestMockServerOAuth::codeExchangeErrors_data()
+void tst_MockServerOAuth::codeExchangeErrors_data()
 {
     QTest::addColumn<QString>("redirect");
     QTest::addColumn<QString>("client");
@@ -749,7 +743,7 @@ void TestMockServerOAuth::codeExchangeErrors_data()
     QTest::addRow("another client") << ok << "other" << QByteArray() << "invalid_grant";
 }
 
-void TestMockServerOAuth::codeExchangeErrors()
+void tst_MockServerOAuth::codeExchangeErrors()
 {
     QFETCH(QString, redirect);
     QFETCH(QString, client);
@@ -757,7 +751,7 @@ void TestMockServerOAuth::codeExchangeErrors()
     QFETCH(QString, error);
     ServerConfig config;
     config.clients = {QStringLiteral("demo"), QStringLiteral("other")};
-    auto server = startServer(config);
+    auto server = startMockServer(config);
     const Pkce pkce;
     const HttpResult r = signIn(*server, authorizeParams(m_redirect, pkce.challenge));
     const QString code = redirectQuery(r).queryItemValue(QStringLiteral("code"));
@@ -772,9 +766,9 @@ void TestMockServerOAuth::codeExchangeErrors()
              QStringLiteral("invalid_grant"));
 }
 
-void TestMockServerOAuth::codeReuseRevokesTokens()
+void tst_MockServerOAuth::codeReuseRevokesTokens()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const Pkce pkce;
     const QString code = redirectQuery(signIn(*server, authorizeParams(m_redirect, pkce.challenge)))
                                  .queryItemValue(QStringLiteral("code"));
@@ -792,9 +786,9 @@ void TestMockServerOAuth::codeReuseRevokesTokens()
     QCOMPARE(me(*server, first.jsonString("access_token")).status, 401);
 }
 
-void TestMockServerOAuth::revocation()
+void tst_MockServerOAuth::revocation()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const QString t0 = passwordGrant(*server).jsonString("refresh_token");
     const QString t1 = refresh(*server, t0).jsonString("refresh_token");
     const QUrl revokeUrl = url(*server, "/oauth/revoke");
@@ -825,9 +819,9 @@ void TestMockServerOAuth::revocation()
     QCOMPARE(postJson(m_nam, revokeUrl, QJsonObject {{QStringLiteral("token"), t0}}).status, 400);
 }
 
-void TestMockServerOAuth::revokeAccessToken()
+void tst_MockServerOAuth::revokeAccessToken()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     const HttpResult tokens = passwordGrant(*server);
     const QString access = tokens.jsonString("access_token");
     QCOMPARE(me(*server, access).status, 200);
@@ -843,5 +837,5 @@ void TestMockServerOAuth::revokeAccessToken()
     QCOMPARE(refresh(*server, tokens.jsonString("refresh_token")).status, 200);
 }
 
-QTEST_GUILESS_MAIN(TestMockServerOAuth)
+QTEST_GUILESS_MAIN(tst_MockServerOAuth)
 #include "tst_mockserver_oauth.moc"

@@ -45,7 +45,7 @@ QJsonObject json(const char *text)
                          .constData()); \
     } while (false)
 
-class TestRotation : public QObject
+class tst_Rotation : public QObject
 {
     Q_OBJECT
 
@@ -277,5 +277,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestRotation)
+QTEST_GUILESS_MAIN(tst_Rotation)
 #include "tst_rotation.moc"

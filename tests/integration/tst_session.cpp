@@ -2,11 +2,12 @@
 // Session against the real mock authorization server over loopback, and
 // against a scripted loopback server for answers a good server never gives.
 
+#include "mockserverfixture.h"
 #include "scriptedhttpserver.h"
 
 #include <mockauthserver.h>
 #include <securetokens/authenticatednetworkaccessmanager.h>
-#include <securetokens/memorysecretstore.h>
+#include "scriptedsecretstore.h"
 #include <securetokens/session.h>
 
 #include <QElapsedTimer>
@@ -22,6 +23,7 @@
 using namespace SecureTokens;
 using Mock::MockAuthServer;
 using Mock::ServerConfig;
+using MockTest::startMockServer;
 using Status = SecretStore::Status;
 
 namespace {
@@ -90,20 +92,11 @@ int refreshByHand(const QUrl &tokenEndpoint, const QString &refreshToken)
 
 } // namespace
 
-class TestSession : public QObject
+class tst_Session : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {})
-    {
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qFatal("mock server did not start");
-        return server;
-    }
-
     // Signs in and waits for SignedIn.
     bool signIn(Session &session)
     {
@@ -117,8 +110,8 @@ private Q_SLOTS:
 
     void signInStoresRefreshTokenAndKeepsAccessTokenInMemory()
     {
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QSignalSpy errors(&session, &Session::errorOccurred);
         QSignalSpy states(&session, &Session::stateChanged);
@@ -143,8 +136,8 @@ private Q_SLOTS:
 
     void restoreInANewSessionObject()
     {
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
             QVERIFY(signIn(first));
@@ -170,8 +163,8 @@ private Q_SLOTS:
 
     void restoreWithNothingStoredIsSignedOutWithoutError()
     {
-        auto server = startServer();
-        Session session(configFor(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+        auto server = startMockServer();
+        Session session(configFor(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
         QSignalSpy errors(&session, &Session::errorOccurred);
         QSignalSpy states(&session, &Session::stateChanged);
         session.restore();
@@ -196,13 +189,13 @@ private Q_SLOTS:
     {
         QFETCH(Status, status);
         QFETCH(Error, expected);
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
             QVERIFY(signIn(first));
         }
-        store->setFailure(MemorySecretStore::Operation::Read, status);
+        store->setFailure(ScriptedSecretStore::Operation::Read, status);
         Session second(configFor(server->baseUrl(), store));
         QSignalSpy errors(&second, &Session::errorOccurred);
         second.restore();
@@ -216,10 +209,10 @@ private Q_SLOTS:
 
     void hungStoreTimesOut()
     {
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         store->setTimeout(std::chrono::milliseconds(300));
-        store->setHang(MemorySecretStore::Operation::Read, true);
+        store->setHang(ScriptedSecretStore::Operation::Read, true);
         Session session(configFor(server->baseUrl(), store));
         QSignalSpy errors(&session, &Session::errorOccurred);
         session.restore();
@@ -244,8 +237,8 @@ private Q_SLOTS:
         QFETCH(QString, client);
         QFETCH(QString, password);
         QFETCH(Error, expected);
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(server->baseUrl(), store);
         config.clientId = client;
         Session session(config);
@@ -305,7 +298,7 @@ private Q_SLOTS:
         };
         http.enqueue(answers.at(kind));
 
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         config.requestTimeout = std::chrono::milliseconds(500);
@@ -358,7 +351,7 @@ private Q_SLOTS:
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-1", "rt-1")));
         http.enqueue({raw, false});
 
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         config.revocationEndpoint = QUrl();
@@ -390,7 +383,7 @@ private Q_SLOTS:
         // closed before any answer arrived, so drop every attempt.
         for (int i = 0; i < 5; ++i)
             http.enqueue({QByteArray(), false});
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         Session session(config);
@@ -418,7 +411,7 @@ private Q_SLOTS:
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-1", "rt-1")));
         http.enqueue(ScriptedHttpServer::json(500, "{}"));
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-2", "rt-2")));
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         Session session(config);
@@ -443,7 +436,7 @@ private Q_SLOTS:
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-1", "rt-1", 1)));
         http.enqueue(ScriptedHttpServer::json(503, "{}", "application/json", "Retry-After: 2\r\n"));
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-2", "rt-2")));
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         Session session(config);
@@ -467,13 +460,13 @@ private Q_SLOTS:
 
     void restoreLooksAgainWhenTheKeychainIsNotReady()
     {
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
             QVERIFY(signIn(first));
         }
-        store->setFailure(MemorySecretStore::Operation::Read, Status::Unavailable, 1);
+        store->setFailure(ScriptedSecretStore::Operation::Read, Status::Unavailable, 1);
         Session second(configFor(server->baseUrl(), store));
         QSignalSpy errors(&second, &Session::errorOccurred);
         second.restore();
@@ -487,7 +480,7 @@ private Q_SLOTS:
         QVERIFY(http.listen());
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-1", "rt-1")));
         http.enqueue(ScriptedHttpServer::json(200, tokenBody("at-2", QByteArray())));
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         Session session(config);
@@ -514,13 +507,13 @@ private Q_SLOTS:
     {
         QFETCH(Status, status);
         QFETCH(Error, expected);
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         if (status == Status::Timeout) {
             store->setTimeout(std::chrono::milliseconds(300));
-            store->setHang(MemorySecretStore::Operation::Write, true);
+            store->setHang(ScriptedSecretStore::Operation::Write, true);
         } else {
-            store->setFailure(MemorySecretStore::Operation::Write, status);
+            store->setFailure(ScriptedSecretStore::Operation::Write, status);
         }
         Session session(configFor(server->baseUrl(), store));
         QSignalSpy errors(&session, &Session::errorOccurred);
@@ -536,11 +529,11 @@ private Q_SLOTS:
 
     void storageWriteFailureAfterRotationKeepsWorkingInMemory()
     {
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QVERIFY(signIn(session));
-        store->setFailure(MemorySecretStore::Operation::Write, Status::Locked, 1);
+        store->setFailure(ScriptedSecretStore::Operation::Write, Status::Locked, 1);
         QSignalSpy errors(&session, &Session::errorOccurred);
         session.refresh();
         QVERIFY(errors.wait(kWait));
@@ -561,8 +554,8 @@ private Q_SLOTS:
     {
         // Two Session objects sharing one store behave like two processes of
         // one app: the second must pick up the first one's rotation.
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session first(configFor(server->baseUrl(), store));
         QVERIFY(signIn(first));
         Session second(configFor(server->baseUrl(), store));
@@ -577,8 +570,8 @@ private Q_SLOTS:
 
     void concurrentRefreshCallsShareOneGrant()
     {
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QVERIFY(signIn(session));
         for (int i = 0; i < 10; ++i)
@@ -592,8 +585,8 @@ private Q_SLOTS:
     {
         ServerConfig serverConfig;
         serverConfig.accessTtl = 2;
-        auto server = startServer(serverConfig);
-        Session session(configFor(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+        auto server = startMockServer(serverConfig);
+        Session session(configFor(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
         QVERIFY(signIn(session));
         const QString first = session.accessTokenFingerprint();
         // Renewed at half the lifetime, before it expires.
@@ -606,8 +599,9 @@ private Q_SLOTS:
     {
         ServerConfig serverConfig;
         serverConfig.accessTtl = 2;
-        auto server = startServer(serverConfig);
-        SessionConfig config = configFor(server->baseUrl(), std::make_shared<MemorySecretStore>());
+        auto server = startMockServer(serverConfig);
+        SessionConfig config
+                = configFor(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
         config.refreshLeadTime = std::chrono::milliseconds(400);
         Session session(config);
         QVERIFY(signIn(session));
@@ -627,8 +621,8 @@ private Q_SLOTS:
 
     void signOutRevokesAndWipes()
     {
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
         QVERIFY(signIn(session));
         const QString refresh
@@ -651,8 +645,8 @@ private Q_SLOTS:
 
     void signOutWithoutReachableServerStillWipes()
     {
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(server->baseUrl(), store);
         QTcpServer closed;
         QVERIFY(closed.listen(QHostAddress::LocalHost));
@@ -674,8 +668,8 @@ private Q_SLOTS:
 
     void signOutInANewProcessRevokesTheStoredToken()
     {
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         {
             Session first(configFor(server->baseUrl(), store));
             QVERIFY(signIn(first));
@@ -690,8 +684,8 @@ private Q_SLOTS:
 
     void noTokenReachableThroughTheMetaObjectSystem()
     {
-        auto server = startServer();
-        auto store = std::make_shared<MemorySecretStore>();
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
         Session session(configFor(server->baseUrl(), store));
 
         // Spy on every signal the Session has.
@@ -745,7 +739,7 @@ private Q_SLOTS:
         ScriptedHttpServer http;
         QVERIFY(http.listen());
         http.enqueue({QByteArray(), true}); // never answers
-        auto store = std::make_shared<MemorySecretStore>();
+        auto store = std::make_shared<ScriptedSecretStore>();
         SessionConfig config = configFor(http.url(), store);
         config.tokenEndpoint = http.url(QStringLiteral("/token"));
         auto session = std::make_unique<Session>(config);
@@ -761,7 +755,7 @@ private Q_SLOTS:
     void preconditionErrorsAreReportedLater()
     {
         SessionConfig config;
-        config.secretStore = std::make_shared<MemorySecretStore>();
+        config.secretStore = std::make_shared<ScriptedSecretStore>();
         Session session(config);
         QSignalSpy errors(&session, &Session::errorOccurred);
         session.signInWithPassword(QStringLiteral("alice"), QStringLiteral("x"));
@@ -780,5 +774,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSession)
+QTEST_GUILESS_MAIN(tst_Session)
 #include "tst_session.moc"

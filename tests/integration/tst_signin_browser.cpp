@@ -2,9 +2,10 @@
 // Browser sign-in (authorization code + PKCE + loopback redirect + OIDC ID
 // token) against the in-process mock server, with a test "browser".
 
+#include "mockserverfixture.h"
 #include "tst_signin_helpers.h"
 
-#include "browserflow_p.h"
+#include "signin/browserflow_p.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -17,21 +18,13 @@ using namespace SecureTokens;
 using namespace SignInTest;
 using Mock::MockAuthServer;
 using Mock::ServerConfig;
+using MockTest::startMockServer;
 
 class tst_SignInBrowser : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {})
-    {
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qFatal("mock server: %s", qPrintable(server->errorString()));
-        return server;
-    }
-
     static ErrorInfo lastError(const QSignalSpy &spy)
     {
         return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
@@ -56,6 +49,7 @@ private Q_SLOTS:
     void idTokenRejected_data();
     void idTokenRejected();
     void unknownKidRefetchesOnce();
+    void claimsBelongToOneSignIn();
 };
 
 void tst_SignInBrowser::success_data()
@@ -74,8 +68,8 @@ void tst_SignInBrowser::success()
     ServerConfig serverConfig;
     if (es256)
         serverConfig.idTokenAlg = ServerConfig::IdTokenAlg::ES256;
-    auto server = startServer(serverConfig);
-    auto store = std::make_shared<MemorySecretStore>();
+    auto server = startMockServer(serverConfig);
+    auto store = std::make_shared<ScriptedSecretStore>();
     FakeBrowser browser;
     SessionConfig config = discoveryConfig(server->baseUrl(), store);
     config.openBrowser = browser.opener();
@@ -147,9 +141,9 @@ void tst_SignInBrowser::success()
 
 void tst_SignInBrowser::openerMissing()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     Session session(config);
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithBrowser();
@@ -161,11 +155,11 @@ void tst_SignInBrowser::openerMissing()
 
 void tst_SignInBrowser::accessDenied()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     FakeBrowser browser;
     browser.action = QStringLiteral("deny");
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = browser.opener();
     Session session(config);
     QSignalSpy errors(&session, &Session::errorOccurred);
@@ -182,11 +176,11 @@ void tst_SignInBrowser::accessDenied()
 
 void tst_SignInBrowser::wrongStateIsIgnored()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     FakeBrowser browser;
     HttpResult forged;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         QTimer::singleShot(0, [&, url] {
             // A forged redirect arrives first: refused, and the real one still works.
@@ -210,10 +204,10 @@ void tst_SignInBrowser::wrongStateIsIgnored()
 
 void tst_SignInBrowser::missingCode()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     HttpResult page;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         QTimer::singleShot(0, [&, url] {
             QNetworkAccessManager nam;
@@ -255,10 +249,10 @@ void tst_SignInBrowser::wrongIssuerParameter()
     // mix-up; so is one without iss from a provider that promised to send it.
     QFETCH(QString, iss);
     QFETCH(QString, reason);
-    auto server = startServer();
+    auto server = startMockServer();
     HttpResult page;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         QTimer::singleShot(0, [&, url] {
             QNetworkAccessManager nam;
@@ -285,12 +279,12 @@ void tst_SignInBrowser::wrongIssuerParameter()
 
 void tst_SignInBrowser::pkceMismatch()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     setCodeVerifierTestHook(
             [](QByteArray &verifier) { verifier[0] = verifier[0] == 'A' ? 'B' : 'A'; });
     FakeBrowser browser;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = browser.opener();
     Session session(config);
     QSignalSpy errors(&session, &Session::errorOccurred);
@@ -304,10 +298,10 @@ void tst_SignInBrowser::pkceMismatch()
 
 void tst_SignInBrowser::replayedCallbackRefused()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     FakeBrowser browser;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = browser.opener();
     Session session(config);
     session.signInWithBrowser();
@@ -323,10 +317,10 @@ void tst_SignInBrowser::replayedCallbackRefused()
 
 void tst_SignInBrowser::otherHostRefused()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     QUrl opened;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         opened = url;
         return true;
@@ -360,10 +354,10 @@ void tst_SignInBrowser::otherHostRefused()
 
 void tst_SignInBrowser::timeout()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     QUrl opened;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.browserTimeout = std::chrono::seconds(1);
     config.openBrowser = [&](const QUrl &url) {
         opened = url;
@@ -384,10 +378,10 @@ void tst_SignInBrowser::timeout()
 
 void tst_SignInBrowser::cancel()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     QUrl opened;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         opened = url;
         return true;
@@ -413,10 +407,10 @@ void tst_SignInBrowser::cancel()
 
 void tst_SignInBrowser::signOutAbandonsSignIn()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     QUrl opened;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [&](const QUrl &url) {
         opened = url;
         return true;
@@ -484,9 +478,9 @@ void tst_SignInBrowser::idTokenRejected()
 {
     QFETCH(QJsonObject, fault);
     QFETCH(QString, reason);
-    auto server = startServer();
+    auto server = startMockServer();
     server->setFaults(fault);
-    auto store = std::make_shared<MemorySecretStore>();
+    auto store = std::make_shared<ScriptedSecretStore>();
     FakeBrowser browser;
     SessionConfig config = discoveryConfig(server->baseUrl(), store);
     config.openBrowser = browser.opener();
@@ -506,11 +500,11 @@ void tst_SignInBrowser::idTokenRejected()
 
 void tst_SignInBrowser::unknownKidRefetchesOnce()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     server->setFaults(QJsonObject {{QStringLiteral("id_token_kid"), QStringLiteral("rotated")}});
     FakeBrowser browser;
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.openBrowser = browser.opener();
     Session session(config);
     QSignalSpy errors(&session, &Session::errorOccurred);
@@ -523,4 +517,27 @@ void tst_SignInBrowser::unknownKidRefetchesOnce()
 }
 
 QTEST_GUILESS_MAIN(tst_SignInBrowser)
+// A later sign-in without an ID token (here the password grant) does not
+// show the claims of an earlier browser sign-in.
+void tst_SignInBrowser::claimsBelongToOneSignIn()
+{
+    auto server = startMockServer({});
+    auto store = std::make_shared<ScriptedSecretStore>();
+    FakeBrowser browser;
+    SessionConfig config = discoveryConfig(server->baseUrl(), store);
+    config.openBrowser = browser.opener();
+    Session session(config);
+    session.signInWithBrowser();
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QCOMPARE(session.idTokenClaims().value(QStringLiteral("sub")).toString(),
+             QStringLiteral("alice"));
+    QSignalSpy signedOut(&session, &Session::signedOut);
+    session.signOut();
+    QVERIFY(signedOut.wait(kWait));
+
+    session.signInWithPassword(QStringLiteral("alice"), QStringLiteral("wonderland"));
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QVERIFY(session.idTokenClaims().isEmpty());
+}
+
 #include "tst_signin_browser.moc"

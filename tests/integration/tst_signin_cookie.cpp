@@ -2,9 +2,10 @@
 // The cookie transport (web-app style /auth/login, /auth/refresh,
 // /auth/logout with a CSRF header) against the in-process mock server.
 
+#include "mockserverfixture.h"
 #include "tst_signin_helpers.h"
 
-#include "cookietransportparsing_p.h"
+#include "signin/cookietransportparsing_p.h"
 
 #include <securetokens/authenticatednetworkaccessmanager.h>
 
@@ -17,6 +18,7 @@ using namespace SecureTokens;
 using namespace SignInTest;
 using Mock::MockAuthServer;
 using Mock::ServerConfig;
+using MockTest::startMockServer;
 
 namespace {
 struct InspectableJar : QNetworkCookieJar
@@ -30,15 +32,6 @@ class tst_SignInCookie : public QObject
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer()
-    {
-        ServerConfig config;
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qFatal("mock server: %s", qPrintable(server->errorString()));
-        return server;
-    }
     static SessionConfig cookieConfig(const QUrl &base, std::shared_ptr<SecretStore> store)
     {
         SessionConfig config;
@@ -53,7 +46,7 @@ private:
     {
         return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
     }
-    static QByteArray stored(MemorySecretStore &store, const QString &account)
+    static QByteArray stored(ScriptedSecretStore &store, const QString &account)
     {
         QByteArray out;
         bool done = false;
@@ -77,8 +70,8 @@ private Q_SLOTS:
 
 void tst_SignInCookie::loginRefreshLogout()
 {
-    auto server = startServer();
-    auto store = std::make_shared<MemorySecretStore>();
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
     const SessionConfig config = cookieConfig(server->baseUrl(), store);
     Session session(config);
     auto *jar = new InspectableJar;
@@ -147,8 +140,8 @@ void tst_SignInCookie::loginRefreshLogout()
 
 void tst_SignInCookie::wrongPassword()
 {
-    auto server = startServer();
-    auto store = std::make_shared<MemorySecretStore>();
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
     Session session(cookieConfig(server->baseUrl(), store));
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithCookieLogin(QStringLiteral("alice"), QStringLiteral("nope"));
@@ -160,8 +153,8 @@ void tst_SignInCookie::wrongPassword()
 
 void tst_SignInCookie::revokedCookieEndsSession()
 {
-    auto server = startServer();
-    auto store = std::make_shared<MemorySecretStore>();
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
     Session session(cookieConfig(server->baseUrl(), store));
     session.signInWithCookieLogin(QStringLiteral("alice"), QStringLiteral("wonderland"));
     QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
@@ -177,15 +170,16 @@ void tst_SignInCookie::revokedCookieEndsSession()
 void tst_SignInCookie::notConfigured()
 {
     // A cookie login on an OAuth session, and a cookie session without URLs.
-    auto server = startServer();
-    SessionConfig oauth = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+    auto server = startMockServer();
+    SessionConfig oauth
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     Session a(oauth);
     QSignalSpy errorsA(&a, &Session::errorOccurred);
     a.signInWithCookieLogin(QStringLiteral("alice"), QStringLiteral("wonderland"));
     QVERIFY(errorsA.wait(kWait));
     QCOMPARE(lastError(errorsA).code, Error::InvalidConfiguration);
 
-    SessionConfig cookie = cookieConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+    SessionConfig cookie = cookieConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     cookie.cookieAuthBase = QUrl(QStringLiteral("http://example.com/auth"));
     Session b(cookie);
     QSignalSpy errorsB(&b, &Session::errorOccurred);

@@ -2,6 +2,7 @@
 // Device authorization grant (RFC 8628) against the in-process mock server;
 // the user approves on the /device page through a QNetworkAccessManager.
 
+#include "mockserverfixture.h"
 #include "tst_signin_helpers.h"
 
 #include <QElapsedTimer>
@@ -12,6 +13,7 @@ using namespace SecureTokens;
 using namespace SignInTest;
 using Mock::MockAuthServer;
 using Mock::ServerConfig;
+using MockTest::startMockServer;
 
 namespace {
 
@@ -39,15 +41,6 @@ class tst_SignInDevice : public QObject
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer(ServerConfig config = {})
-    {
-        config.admin = true;
-        config.deviceInterval = 1;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qFatal("mock server: %s", qPrintable(server->errorString()));
-        return server;
-    }
     static ErrorInfo lastError(const QSignalSpy &spy)
     {
         return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
@@ -64,8 +57,8 @@ private Q_SLOTS:
 
 void tst_SignInDevice::success()
 {
-    auto server = startServer();
-    auto store = std::make_shared<MemorySecretStore>();
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
     Session session(discoveryConfig(server->baseUrl(), store));
     QSignalSpy ready(&session, &Session::deviceCodeReady);
     QSignalSpy errors(&session, &Session::errorOccurred);
@@ -102,8 +95,8 @@ void tst_SignInDevice::success()
 
 void tst_SignInDevice::denied()
 {
-    auto server = startServer();
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    auto server = startMockServer();
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     QSignalSpy ready(&session, &Session::deviceCodeReady);
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithDeviceCode();
@@ -119,9 +112,9 @@ void tst_SignInDevice::denied()
 
 void tst_SignInDevice::slowDown()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     server->setFaults(QJsonObject {{QStringLiteral("device_slow_down"), 1}});
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     QSignalSpy ready(&session, &Session::deviceCodeReady);
     session.signInWithDeviceCode();
     QVERIFY(ready.wait(kWait));
@@ -142,8 +135,8 @@ void tst_SignInDevice::expired()
 {
     ServerConfig config;
     config.deviceCodeTtl = 2;
-    auto server = startServer(config);
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    auto server = startMockServer(config);
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithDeviceCode();
     QVERIFY(errors.wait(kWait));
@@ -153,8 +146,8 @@ void tst_SignInDevice::expired()
 
 void tst_SignInDevice::cancel()
 {
-    auto server = startServer();
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    auto server = startMockServer();
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     QSignalSpy ready(&session, &Session::deviceCodeReady);
     QSignalSpy errors(&session, &Session::errorOccurred);
     session.signInWithDeviceCode();
@@ -172,8 +165,8 @@ void tst_SignInDevice::cancel()
 
 void tst_SignInDevice::wrongPasswordKeepsPolling()
 {
-    auto server = startServer();
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    auto server = startMockServer();
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     QSignalSpy ready(&session, &Session::deviceCodeReady);
     session.signInWithDeviceCode();
     QVERIFY(ready.wait(kWait));

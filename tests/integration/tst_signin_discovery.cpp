@@ -2,6 +2,7 @@
 // Discovery: a Session configured with just an issuer and a client id, against
 // the mock server and against scripted servers that publish bad metadata.
 
+#include "mockserverfixture.h"
 #include "tst_signin_helpers.h"
 
 #include "scriptedhttpserver.h"
@@ -13,21 +14,13 @@ using namespace SecureTokens;
 using namespace SignInTest;
 using Mock::MockAuthServer;
 using Mock::ServerConfig;
+using MockTest::startMockServer;
 
 class tst_SignInDiscovery : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<MockAuthServer> startServer()
-    {
-        ServerConfig config;
-        config.admin = true;
-        auto server = std::make_unique<MockAuthServer>(config);
-        if (!server->listen())
-            qFatal("mock server: %s", qPrintable(server->errorString()));
-        return server;
-    }
     static ErrorInfo lastError(const QSignalSpy &spy)
     {
         return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
@@ -50,8 +43,8 @@ private Q_SLOTS:
 
 void tst_SignInDiscovery::passwordRefreshRevoke()
 {
-    auto server = startServer();
-    Session session(discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>()));
+    auto server = startMockServer();
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
     // Discovery starts by itself and fills the endpoints in.
     QTRY_VERIFY_WITH_TIMEOUT(!session.config().tokenEndpoint.isEmpty(), kWait);
     const QString base = server->baseUrl().toString();
@@ -80,8 +73,8 @@ void tst_SignInDiscovery::passwordRefreshRevoke()
 
 void tst_SignInDiscovery::refreshInNewSessionDiscoversFirst()
 {
-    auto server = startServer();
-    auto store = std::make_shared<MemorySecretStore>();
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
     {
         SessionConfig explicitConfig = discoveryConfig(QUrl(), store);
         explicitConfig.tokenEndpoint
@@ -106,9 +99,9 @@ void tst_SignInDiscovery::refreshInNewSessionDiscoversFirst()
 
 void tst_SignInDiscovery::configuredEndpointsWin()
 {
-    auto server = startServer();
+    auto server = startMockServer();
     SessionConfig config
-            = discoveryConfig(server->baseUrl(), std::make_shared<MemorySecretStore>());
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
     config.revocationEndpoint = QUrl(QStringLiteral("http://127.0.0.1:1/revoke"));
     Session session(config);
     QTRY_VERIFY_WITH_TIMEOUT(!session.config().tokenEndpoint.isEmpty(), kWait);
@@ -118,9 +111,9 @@ void tst_SignInDiscovery::configuredEndpointsWin()
 void tst_SignInDiscovery::differentIssuerRefused()
 {
     // The mock's issuer has no trailing slash: "http://127.0.0.1:PORT/" is another issuer.
-    auto server = startServer();
+    auto server = startMockServer();
     SessionConfig config = discoveryConfig(QUrl(server->baseUrl().toString() + QLatin1Char('/')),
-                                           std::make_shared<MemorySecretStore>());
+                                           std::make_shared<ScriptedSecretStore>());
     FakeBrowser browser;
     config.openBrowser = browser.opener();
     Session session(config);
@@ -145,7 +138,7 @@ void tst_SignInDiscovery::insecureEndpointRefused()
     const QUrl issuer = scripted.url(QStringLiteral("/tenant"));
     scripted.enqueue(
             ScriptedHttpServer::json(200, document(issuer, "http://login.example.com/token")));
-    SessionConfig config = discoveryConfig(issuer, std::make_shared<MemorySecretStore>());
+    SessionConfig config = discoveryConfig(issuer, std::make_shared<ScriptedSecretStore>());
     config.openBrowser = [](const QUrl &) {
         return true;
     };
@@ -167,7 +160,7 @@ void tst_SignInDiscovery::rfc8414Fallback()
     scripted.enqueue(ScriptedHttpServer::json(404, "{}"));
     scripted.enqueue(ScriptedHttpServer::json(
             200, document(issuer, scripted.url(QStringLiteral("/token")).toString().toUtf8())));
-    Session session(discoveryConfig(issuer, std::make_shared<MemorySecretStore>()));
+    Session session(discoveryConfig(issuer, std::make_shared<ScriptedSecretStore>()));
     QTRY_VERIFY_WITH_TIMEOUT(!session.config().tokenEndpoint.isEmpty(), kWait);
     QCOMPARE(scripted.requestCount(), 2);
     QVERIFY(scripted.lastRequest().startsWith(

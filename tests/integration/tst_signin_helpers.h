@@ -5,7 +5,7 @@
 // would do with the mock server's sign-in form, over real loopback HTTP.
 
 #include <mockauthserver.h>
-#include <securetokens/memorysecretstore.h>
+#include "scriptedsecretstore.h"
 #include <securetokens/session.h>
 
 #include <QEventLoop>

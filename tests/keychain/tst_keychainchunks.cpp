@@ -7,6 +7,7 @@
 #include <securetokens/keychainsecretstore.h>
 
 #include "storecalls.h"
+#include "storage/keychaintesting.h"
 
 #include <QProcess>
 #include <QRandomGenerator>
@@ -103,7 +104,7 @@ int existingEntries(const QString &account, int max)
 
 } // namespace
 
-class TestKeychainChunks : public QObject
+class tst_KeychainChunks : public QObject
 {
     Q_OBJECT
 
@@ -126,45 +127,50 @@ private:
     void writeOk(const QString &account, const QByteArray &value);
     void readEquals(const QString &account, const QByteArray &value);
 
-    KeychainSecretStore m_store {service};
+    std::unique_ptr<KeychainSecretStore> m_store;
     QStringList m_accountsUsed;
 };
 
-void TestKeychainChunks::initTestCase()
+void tst_KeychainChunks::initTestCase()
 {
     QVERIFY2(qgetenv("SECURETOKENS_TEST_KEYRING") == "1",
              "run through scripts/with-keyring (ctest does this)");
-    m_store.setTimeout(20s);
-    m_store.setBackendEntryLimitForTesting(limit);
-    QCOMPARE(m_store.backendEntryLimit(), limit);
+    Internal::setKeychainEntryLimitForTesting(limit);
+    m_store = std::make_unique<KeychainSecretStore>(service);
+    Internal::setKeychainEntryLimitForTesting(0);
+    m_store->setTimeout(20s);
+    QCOMPARE(m_store->backendEntryLimit(), limit);
+    // Only stores made while the limit was set use it.
+    QCOMPARE(KeychainSecretStore(service).backendEntryLimit(),
+             KeychainSecretStore::defaultBackendEntryLimit());
 }
 
-void TestKeychainChunks::cleanup()
+void tst_KeychainChunks::cleanup()
 {
     for (const QString &account : std::as_const(m_accountsUsed)) {
-        auto removed = startRemove(m_store, account, this);
+        auto removed = startRemove(*m_store, account, this);
         AWAIT(removed);
     }
     m_accountsUsed.clear();
 }
 
-void TestKeychainChunks::writeOk(const QString &account, const QByteArray &value)
+void tst_KeychainChunks::writeOk(const QString &account, const QByteArray &value)
 {
-    auto written = startWrite(m_store, account, value, this);
+    auto written = startWrite(*m_store, account, value, this);
     AWAIT(written);
     QVERIFY2(written->result.ok(), qPrintable(written->result.message));
 }
 
-void TestKeychainChunks::readEquals(const QString &account, const QByteArray &value)
+void tst_KeychainChunks::readEquals(const QString &account, const QByteArray &value)
 {
-    auto read = startRead(m_store, account, this);
+    auto read = startRead(*m_store, account, this);
     AWAIT(read);
     QVERIFY2(read->result.ok(), qPrintable(read->result.message));
     QCOMPARE(read->secret.size(), std::size_t(value.size()));
     QVERIFY(read->secret.equals(value));
 }
 
-void TestKeychainChunks::defaultLimits()
+void tst_KeychainChunks::defaultLimits()
 {
     // On Linux the Secret Service has no small limit: nothing is split by default.
     KeychainSecretStore plain(service);
@@ -172,7 +178,7 @@ void TestKeychainChunks::defaultLimits()
     QCOMPARE(plain.backendEntryLimit(), KeychainSecretStore::maxValueSize);
 }
 
-void TestKeychainChunks::largeValuesRoundTrip_data()
+void tst_KeychainChunks::largeValuesRoundTrip_data()
 {
     QTest::addColumn<qsizetype>("size");
     QTest::newRow("8 KiB") << qsizetype(8 * 1024);
@@ -181,7 +187,7 @@ void TestKeychainChunks::largeValuesRoundTrip_data()
     QTest::newRow("head exactly full") << limit - headerSize + 2 * limit;
 }
 
-void TestKeychainChunks::largeValuesRoundTrip()
+void tst_KeychainChunks::largeValuesRoundTrip()
 {
     QFETCH(qsizetype, size);
     const QString account = QStringLiteral("large");
@@ -207,7 +213,7 @@ void TestKeychainChunks::largeValuesRoundTrip()
           qlonglong(limit));
 }
 
-void TestKeychainChunks::smallValueIsOneEntryAsBefore()
+void tst_KeychainChunks::smallValueIsOneEntryAsBefore()
 {
     const QString account = QStringLiteral("small");
     m_accountsUsed << account;
@@ -218,7 +224,7 @@ void TestKeychainChunks::smallValueIsOneEntryAsBefore()
     QVERIFY(lookupEntry(entryName(account, 1)).isNull());
 }
 
-void TestKeychainChunks::valueLookingLikeAHeaderRoundTrips()
+void tst_KeychainChunks::valueLookingLikeAHeaderRoundTrips()
 {
     // A short value that happens to start like a chunk header is stored with a
     // header of its own, so it can never be misread as one.
@@ -229,7 +235,7 @@ void TestKeychainChunks::valueLookingLikeAHeaderRoundTrips()
     readEquals(account, value);
 }
 
-void TestKeychainChunks::overwriteLongShortLong()
+void tst_KeychainChunks::overwriteLongShortLong()
 {
     const QString account = QStringLiteral("rotating");
     m_accountsUsed << account;
@@ -253,7 +259,7 @@ void TestKeychainChunks::overwriteLongShortLong()
     QCOMPARE(existingEntries(account, longCount + 2), entryCount(middle.size()));
 }
 
-void TestKeychainChunks::removeLeavesNoChunkBehind()
+void tst_KeychainChunks::removeLeavesNoChunkBehind()
 {
     const QString account = QStringLiteral("removed");
     const QByteArray value = randomBytes(16 * 1024);
@@ -261,16 +267,16 @@ void TestKeychainChunks::removeLeavesNoChunkBehind()
     const int count = entryCount(value.size());
     QCOMPARE(existingEntries(account, count + 1), count);
 
-    auto removed = startRemove(m_store, account, this);
+    auto removed = startRemove(*m_store, account, this);
     AWAIT(removed);
     QCOMPARE(removed->result.status, Status::Ok);
     QCOMPARE(existingEntries(account, count + 1), 0);
-    auto read = startRead(m_store, account, this);
+    auto read = startRead(*m_store, account, this);
     AWAIT(read);
     QCOMPARE(read->result.status, Status::NotFound);
 }
 
-void TestKeychainChunks::missingChunkIsFailed()
+void tst_KeychainChunks::missingChunkIsFailed()
 {
     const QString account = QStringLiteral("torn");
     m_accountsUsed << account;
@@ -278,7 +284,7 @@ void TestKeychainChunks::missingChunkIsFailed()
     writeOk(account, value);
     // An interrupted multi-entry write, simulated: one chunk is gone.
     QVERIFY(clearEntry(entryName(account, 3)));
-    auto read = startRead(m_store, account, this);
+    auto read = startRead(*m_store, account, this);
     AWAIT(read);
     QCOMPARE(read->result.status, Status::Failed);
     QVERIFY(read->secret.isEmpty());
@@ -286,13 +292,13 @@ void TestKeychainChunks::missingChunkIsFailed()
     qInfo() << "missing chunk:" << read->result.message;
 
     // Removing still clears everything that is left.
-    auto removed = startRemove(m_store, account, this);
+    auto removed = startRemove(*m_store, account, this);
     AWAIT(removed);
     QCOMPARE(removed->result.status, Status::Ok);
     QCOMPARE(existingEntries(account, entryCount(value.size()) + 1), 0);
 }
 
-void TestKeychainChunks::alteredChunkIsFailed()
+void tst_KeychainChunks::alteredChunkIsFailed()
 {
     const QString account = QStringLiteral("mixed");
     m_accountsUsed << account;
@@ -300,18 +306,18 @@ void TestKeychainChunks::alteredChunkIsFailed()
     writeOk(account, value);
     // A chunk from another write (same size, other bytes): the hash catches it.
     QVERIFY(storeEntry(entryName(account, 2), randomBytes(limit)));
-    auto read = startRead(m_store, account, this);
+    auto read = startRead(*m_store, account, this);
     AWAIT(read);
     QCOMPARE(read->result.status, Status::Failed);
     QVERIFY(read->secret.isEmpty());
     qInfo() << "altered chunk:" << read->result.message;
 }
 
-void TestKeychainChunks::reservedAccountNames()
+void tst_KeychainChunks::reservedAccountNames()
 {
-    auto write = startWrite(m_store, QStringLiteral("alice#1"), "v", this);
-    auto read = startRead(m_store, QStringLiteral("alice#12"), this);
-    auto removed = startRemove(m_store, QStringLiteral("alice#3"), this);
+    auto write = startWrite(*m_store, QStringLiteral("alice#1"), "v", this);
+    auto read = startRead(*m_store, QStringLiteral("alice#12"), this);
+    auto removed = startRemove(*m_store, QStringLiteral("alice#3"), this);
     QCOMPARE(write->calls, 0);
     AWAIT(write);
     AWAIT(read);
@@ -324,5 +330,5 @@ void TestKeychainChunks::reservedAccountNames()
     writeOk(QStringLiteral("team#blue"), "v");
 }
 
-QTEST_GUILESS_MAIN(TestKeychainChunks)
+QTEST_GUILESS_MAIN(tst_KeychainChunks)
 #include "tst_keychainchunks.moc"

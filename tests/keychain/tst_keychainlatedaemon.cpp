@@ -52,7 +52,7 @@ const QString secretsName = QStringLiteral("org.freedesktop.secrets");
 
 } // namespace
 
-class TestKeychainLateDaemon : public QObject
+class tst_KeychainLateDaemon : public QObject
 {
     Q_OBJECT
 
@@ -72,7 +72,7 @@ private:
     KeychainSecretStore m_store {QStringLiteral("securetokens-test-late")};
 };
 
-void TestKeychainLateDaemon::initTestCase()
+void tst_KeychainLateDaemon::initTestCase()
 {
     for (const char *tool : {"dbus-daemon", "gnome-keyring-daemon"})
         QVERIFY2(!QStandardPaths::findExecutable(QLatin1String(tool)).isEmpty(),
@@ -107,7 +107,7 @@ void TestKeychainLateDaemon::initTestCase()
     m_store.setTimeout(8s);
 }
 
-void TestKeychainLateDaemon::stop(QProcess &process)
+void tst_KeychainLateDaemon::stop(QProcess &process)
 {
     if (process.state() == QProcess::NotRunning)
         return;
@@ -118,13 +118,13 @@ void TestKeychainLateDaemon::stop(QProcess &process)
     }
 }
 
-void TestKeychainLateDaemon::cleanupTestCase()
+void tst_KeychainLateDaemon::cleanupTestCase()
 {
     stop(m_keyring);
     stop(m_bus);
 }
 
-void TestKeychainLateDaemon::withoutDaemonCallsFailFast()
+void tst_KeychainLateDaemon::withoutDaemonCallsFailFast()
 {
     QElapsedTimer elapsed;
     elapsed.start();
@@ -143,7 +143,7 @@ void TestKeychainLateDaemon::withoutDaemonCallsFailFast()
     QVERIFY2(writeMs < 4000, qPrintable(QString::number(writeMs)));
 }
 
-void TestKeychainLateDaemon::afterDaemonStartsCallsSucceed()
+void tst_KeychainLateDaemon::afterDaemonStartsCallsSucceed()
 {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("HOME"), m_dir.filePath(QStringLiteral("home")));
@@ -175,5 +175,5 @@ void TestKeychainLateDaemon::afterDaemonStartsCallsSucceed()
     QVERIFY(read->secret.equals(QByteArrayView("token-after-daemon")));
 }
 
-QTEST_GUILESS_MAIN(TestKeychainLateDaemon)
+QTEST_GUILESS_MAIN(tst_KeychainLateDaemon)
 #include "tst_keychainlatedaemon.moc"

@@ -112,7 +112,7 @@ int runChild(const QByteArray &mode)
 
 // ---------------------------------------------------------------------------
 
-class TestKeychainSecretStore : public QObject
+class tst_KeychainSecretStore : public QObject
 {
     Q_OBJECT
 
@@ -149,7 +149,7 @@ private:
     QStringList m_accountsUsed;
 };
 
-void TestKeychainSecretStore::initTestCase()
+void tst_KeychainSecretStore::initTestCase()
 {
     // These tests talk to a real keyring: only the private, throwaway one.
     QVERIFY2(qgetenv("SECURETOKENS_TEST_KEYRING") == "1",
@@ -158,7 +158,7 @@ void TestKeychainSecretStore::initTestCase()
     m_store.setTimeout(15s);
 }
 
-void TestKeychainSecretStore::cleanup()
+void tst_KeychainSecretStore::cleanup()
 {
     for (const QString &account : std::as_const(m_accountsUsed)) {
         auto removed = startRemove(m_store, account, this);
@@ -167,13 +167,13 @@ void TestKeychainSecretStore::cleanup()
     m_accountsUsed.clear();
 }
 
-void TestKeychainSecretStore::backendName()
+void tst_KeychainSecretStore::backendName()
 {
     QCOMPARE(m_store.backendName(), QStringLiteral("secret-service"));
     QCOMPARE(m_store.service(), QStringLiteral("securetokens-test"));
 }
 
-void TestKeychainSecretStore::completesLaterNotInsideTheCall()
+void tst_KeychainSecretStore::completesLaterNotInsideTheCall()
 {
     m_accountsUsed << QStringLiteral("later");
     auto written = startWrite(m_store, QStringLiteral("later"), "v", this);
@@ -195,7 +195,7 @@ void TestKeychainSecretStore::completesLaterNotInsideTheCall()
     QCOMPARE(tooLarge->calls, 1);
 }
 
-void TestKeychainSecretStore::roundTrip()
+void tst_KeychainSecretStore::roundTrip()
 {
     m_accountsUsed << QStringLiteral("alice");
     auto written = startWrite(m_store, QStringLiteral("alice"), "refresh-token-1", this);
@@ -215,7 +215,7 @@ void TestKeychainSecretStore::roundTrip()
     QVERIFY(again->secret.equals(QByteArrayView("refresh-token-1")));
 }
 
-void TestKeychainSecretStore::storedInSecretServiceNotInPlaintext()
+void tst_KeychainSecretStore::storedInSecretServiceNotInPlaintext()
 {
     const QByteArray value = "plaintext-canary-" + randomBytes(8).toHex();
     m_accountsUsed << QStringLiteral("canary");
@@ -256,7 +256,7 @@ void TestKeychainSecretStore::storedInSecretServiceNotInPlaintext()
     QVERIFY(filesScanned > 0); // the keyring files themselves are there
 }
 
-void TestKeychainSecretStore::overwrite()
+void tst_KeychainSecretStore::overwrite()
 {
     m_accountsUsed << QStringLiteral("alice");
     auto first = startWrite(m_store, QStringLiteral("alice"), "old-token", this);
@@ -272,7 +272,7 @@ void TestKeychainSecretStore::overwrite()
     QVERIFY(read->secret.equals(QByteArrayView("new-token-longer")));
 }
 
-void TestKeychainSecretStore::remove()
+void tst_KeychainSecretStore::remove()
 {
     auto written = startWrite(m_store, QStringLiteral("alice"), "to-be-removed", this);
     AWAIT(written);
@@ -288,14 +288,14 @@ void TestKeychainSecretStore::remove()
     QVERIFY(read->secret.isEmpty());
 }
 
-void TestKeychainSecretStore::removeMissingIsOk()
+void tst_KeychainSecretStore::removeMissingIsOk()
 {
     auto removed = startRemove(m_store, QStringLiteral("never-written"), this);
     AWAIT(removed);
     QCOMPARE(removed->result.status, Status::Ok);
 }
 
-void TestKeychainSecretStore::readMissingIsNotFound()
+void tst_KeychainSecretStore::readMissingIsNotFound()
 {
     auto read = startRead(m_store, QStringLiteral("never-written"), this);
     AWAIT(read);
@@ -303,14 +303,14 @@ void TestKeychainSecretStore::readMissingIsNotFound()
     QVERIFY(read->secret.isEmpty());
 }
 
-void TestKeychainSecretStore::largeValues_data()
+void tst_KeychainSecretStore::largeValues_data()
 {
     QTest::addColumn<qsizetype>("size");
     QTest::newRow("16 KiB") << qsizetype(16 * 1024);
     QTest::newRow("maxValueSize") << KeychainSecretStore::maxValueSize;
 }
 
-void TestKeychainSecretStore::largeValues()
+void tst_KeychainSecretStore::largeValues()
 {
     QFETCH(qsizetype, size);
     const QByteArray value = randomBytes(size);
@@ -326,7 +326,7 @@ void TestKeychainSecretStore::largeValues()
     QVERIFY(read->secret.equals(value));
 }
 
-void TestKeychainSecretStore::tooLargeNeverReachesTheBackend()
+void tst_KeychainSecretStore::tooLargeNeverReachesTheBackend()
 {
     m_accountsUsed << QStringLiteral("big");
     auto small = startWrite(m_store, QStringLiteral("big"), "previous", this);
@@ -347,7 +347,7 @@ void TestKeychainSecretStore::tooLargeNeverReachesTheBackend()
     QVERIFY(read->secret.equals(QByteArrayView("previous")));
 }
 
-void TestKeychainSecretStore::binaryBytesWithNuls()
+void tst_KeychainSecretStore::binaryBytesWithNuls()
 {
     QByteArray value;
     for (int i = 0; i < 512; ++i)
@@ -366,7 +366,7 @@ void TestKeychainSecretStore::binaryBytesWithNuls()
     QVERIFY(read->secret.equals(value));
 }
 
-void TestKeychainSecretStore::servicesAndAccountsAreIsolated()
+void tst_KeychainSecretStore::servicesAndAccountsAreIsolated()
 {
     KeychainSecretStore appA(QStringLiteral("securetokens-test-a"));
     KeychainSecretStore appB(QStringLiteral("securetokens-test-b"));
@@ -422,7 +422,7 @@ void TestKeychainSecretStore::servicesAndAccountsAreIsolated()
     }
 }
 
-void TestKeychainSecretStore::destroyedContextIsNeverCalled()
+void tst_KeychainSecretStore::destroyedContextIsNeverCalled()
 {
     m_accountsUsed << QStringLiteral("ctx");
     auto *context = new QObject;
@@ -443,7 +443,7 @@ void TestKeychainSecretStore::destroyedContextIsNeverCalled()
     QVERIFY(alive->secret.equals(QByteArrayView("written-anyway")));
 }
 
-QStringList TestKeychainSecretStore::runChildProcess(const QByteArray &mode,
+QStringList tst_KeychainSecretStore::runChildProcess(const QByteArray &mode,
                                                      const QStringList &program,
                                                      const QProcessEnvironment &baseEnv,
                                                      qint64 *elapsedMs)
@@ -468,7 +468,7 @@ QStringList TestKeychainSecretStore::runChildProcess(const QByteArray &mode,
     return lines;
 }
 
-void TestKeychainSecretStore::noDbusIsUnavailableFast()
+void tst_KeychainSecretStore::noDbusIsUnavailableFast()
 {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"),
@@ -493,7 +493,7 @@ void TestKeychainSecretStore::noDbusIsUnavailableFast()
     QVERIFY2(elapsed < 10000, qPrintable(QString::number(elapsed)));
 }
 
-void TestKeychainSecretStore::hungSecretServiceTimesOut()
+void tst_KeychainSecretStore::hungSecretServiceTimesOut()
 {
     // A fresh bus (dbus-run-session) where the child itself owns
     // org.freedesktop.secrets and never answers: a hung keyring daemon.
@@ -523,7 +523,7 @@ void TestKeychainSecretStore::hungSecretServiceTimesOut()
     QCOMPARE(lines.last(), QStringLiteral("exit 0"));
 }
 
-void TestKeychainSecretStore::lockedKeyringIsLocked()
+void tst_KeychainSecretStore::lockedKeyringIsLocked()
 {
     m_accountsUsed.clear(); // nothing can be cleaned up once locked
     auto written = startWrite(m_store, QStringLiteral("locked"), "before-lock", this);
@@ -573,7 +573,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     if (!childMode.isEmpty())
         return runChild(childMode);
-    TestKeychainSecretStore test;
+    tst_KeychainSecretStore test;
     QTEST_SET_MAIN_SOURCE_PATH
     return QTest::qExec(&test, argc, argv);
 }

@@ -32,7 +32,7 @@ int distinctColours(const QImage &image)
 
 } // namespace
 
-class TestDemoScreenshot : public QObject
+class tst_DemoScreenshot : public QObject
 {
     Q_OBJECT
 
@@ -50,7 +50,7 @@ private:
     QTemporaryDir m_dir;
 };
 
-void TestDemoScreenshot::initTestCase()
+void tst_DemoScreenshot::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     Mock::ServerConfig config;
@@ -60,7 +60,7 @@ void TestDemoScreenshot::initTestCase()
     QVERIFY2(m_server->listen(), qPrintable(m_server->errorString()));
 }
 
-int TestDemoScreenshot::runDemo(const QStringList &arguments, QByteArray *errors)
+int tst_DemoScreenshot::runDemo(const QStringList &arguments, QByteArray *errors)
 {
     QProcess demo;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -81,7 +81,7 @@ int TestDemoScreenshot::runDemo(const QStringList &arguments, QByteArray *errors
     return demo.exitStatus() == QProcess::NormalExit ? demo.exitCode() : -3;
 }
 
-void TestDemoScreenshot::screenshot_data()
+void tst_DemoScreenshot::screenshot_data()
 {
     QTest::addColumn<QString>("screen");
     QTest::addColumn<int>("passwordGrants");
@@ -91,7 +91,7 @@ void TestDemoScreenshot::screenshot_data()
     QTest::addRow("security") << QStringLiteral("security") << 1 << 1;
 }
 
-void TestDemoScreenshot::screenshot()
+void tst_DemoScreenshot::screenshot()
 {
     QFETCH(QString, screen);
     QFETCH(int, passwordGrants);
@@ -125,7 +125,7 @@ void TestDemoScreenshot::screenshot()
              refreshGrants);
 }
 
-void TestDemoScreenshot::rejectsAnUnknownScreen()
+void tst_DemoScreenshot::rejectsAnUnknownScreen()
 {
     const QString file = m_dir.filePath(QStringLiteral("nope.png"));
     const int code = runDemo({QStringLiteral("--server"), m_server->baseUrl().toString(),
@@ -135,5 +135,5 @@ void TestDemoScreenshot::rejectsAnUnknownScreen()
     QVERIFY(!QFileInfo::exists(file));
 }
 
-QTEST_MAIN(TestDemoScreenshot)
+QTEST_MAIN(tst_DemoScreenshot)
 #include "tst_demo_screenshot.moc"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Security rule 1 (DESIGN.md): no token in any QML-visible property or signal
+// Security rule 1 (docs/security-model.md): no token in any QML-visible property or signal
 // argument. Every type the QML modules export (read from their generated
 // .qmltypes, so a new type cannot slip past) is walked through its
 // meta-object while a real session signs in, calls the API, refreshes, fails
@@ -84,7 +84,7 @@ QStringList needlesFor(const QString &token)
 
 } // namespace
 
-class TestQmlNoTokens : public QObject
+class tst_QmlNoTokens : public QObject
 {
     Q_OBJECT
 
@@ -107,7 +107,7 @@ private:
     QStringList m_values;
 };
 
-QHash<QString, const QMetaObject *> TestQmlNoTokens::knownTypes() const
+QHash<QString, const QMetaObject *> tst_QmlNoTokens::knownTypes() const
 {
     return {
             {QStringLiteral("SecureTokens::Qml::SessionController"),
@@ -117,7 +117,7 @@ QHash<QString, const QMetaObject *> TestQmlNoTokens::knownTypes() const
     };
 }
 
-void TestQmlNoTokens::initTestCase()
+void tst_QmlNoTokens::initTestCase()
 {
     Mock::ServerConfig config;
     config.admin = true; // records issued tokens for tokens()
@@ -126,12 +126,12 @@ void TestQmlNoTokens::initTestCase()
     QVERIFY2(m_server->listen(), qPrintable(m_server->errorString()));
 }
 
-void TestQmlNoTokens::cleanupTestCase()
+void tst_QmlNoTokens::cleanupTestCase()
 {
     m_server.reset();
 }
 
-void TestQmlNoTokens::scannerFindsATokenWhenThereIsOne()
+void tst_QmlNoTokens::scannerFindsATokenWhenThereIsOne()
 {
     // The search below must be able to fail: a token inside a map, a gadget-like
     // string list and a plain string are all found.
@@ -146,7 +146,7 @@ void TestQmlNoTokens::scannerFindsATokenWhenThereIsOne()
     m_tokens.erase(fake);
 }
 
-void TestQmlNoTokens::everyExportedTypeIsCovered()
+void tst_QmlNoTokens::everyExportedTypeIsCovered()
 {
     const QString dir = QStringLiteral(QML_MODULES_DIR);
     QStringList files;
@@ -186,7 +186,7 @@ void TestQmlNoTokens::everyExportedTypeIsCovered()
                  qPrintable(it.key() + QStringLiteral(" not exported")));
 }
 
-void TestQmlNoTokens::snapshot(QObject *object)
+void tst_QmlNoTokens::snapshot(QObject *object)
 {
     const QMetaObject *meta = object->metaObject();
     for (int i = meta->propertyOffset(); i < meta->propertyCount(); ++i) {
@@ -196,7 +196,7 @@ void TestQmlNoTokens::snapshot(QObject *object)
     }
 }
 
-void TestQmlNoTokens::collectTokens()
+void tst_QmlNoTokens::collectTokens()
 {
     const QJsonObject tokens = m_server->tokens();
     for (const auto &key : {QStringLiteral("access_tokens"), QStringLiteral("refresh_tokens")}) {
@@ -207,7 +207,7 @@ void TestQmlNoTokens::collectTokens()
     }
 }
 
-QStringList TestQmlNoTokens::leaks(const QStringList &haystack) const
+QStringList tst_QmlNoTokens::leaks(const QStringList &haystack) const
 {
     // One entry per leaking value; the token itself is never printed.
     QStringList found;
@@ -224,7 +224,7 @@ QStringList TestQmlNoTokens::leaks(const QStringList &haystack) const
     return found;
 }
 
-void TestQmlNoTokens::noTokenInPropertiesOrSignals()
+void tst_QmlNoTokens::noTokenInPropertiesOrSignals()
 {
     Session session(SecureTokensDemo::makeSessionConfig(m_server->baseUrl(), true));
     Qml::SessionController controller(&session);
@@ -318,5 +318,5 @@ void TestQmlNoTokens::noTokenInPropertiesOrSignals()
     QVERIFY2(inSignals.isEmpty(), qPrintable(inSignals.join(QLatin1Char('\n'))));
 }
 
-QTEST_MAIN(TestQmlNoTokens)
+QTEST_MAIN(tst_QmlNoTokens)
 #include "tst_qmlnotokens.moc"

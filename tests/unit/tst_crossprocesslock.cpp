@@ -3,7 +3,7 @@
 // app. The "another process" cases re-run this executable as a child that takes
 // the lock, prints "locked" and then waits on stdin until it is killed.
 
-#include "crossprocesslock_p.h"
+#include "storage/crossprocesslock.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -95,7 +95,7 @@ int holdLock(const QString &service, const QString &account)
 
 } // namespace
 
-class TestCrossProcessLock : public QObject
+class tst_CrossProcessLock : public QObject
 {
     Q_OBJECT
 
@@ -122,14 +122,14 @@ private:
     QList<QProcess *> m_children;
 };
 
-void TestCrossProcessLock::init()
+void tst_CrossProcessLock::init()
 {
     // Fresh names per test, so a failed test cannot leave the next one locked.
     m_service = QStringLiteral("securetokens-test-") + QUuid::createUuid().toString(QUuid::Id128);
     m_account = QStringLiteral("alice@example.com");
 }
 
-void TestCrossProcessLock::cleanup()
+void tst_CrossProcessLock::cleanup()
 {
     for (QProcess *child : std::as_const(m_children)) {
         if (child->state() != QProcess::NotRunning) {
@@ -145,7 +145,7 @@ void TestCrossProcessLock::cleanup()
         QFile::remove(CrossProcessLock(m_service, account).lockFilePath());
 }
 
-QProcess *TestCrossProcessLock::startHolder()
+QProcess *tst_CrossProcessLock::startHolder()
 {
     auto *child = new QProcess;
     m_children << child;
@@ -166,7 +166,7 @@ QProcess *TestCrossProcessLock::startHolder()
     return child;
 }
 
-void TestCrossProcessLock::acquireAndRelease()
+void tst_CrossProcessLock::acquireAndRelease()
 {
     CrossProcessLock lock(m_service, m_account);
     QVERIFY(!lock.isHeld());
@@ -190,7 +190,7 @@ void TestCrossProcessLock::acquireAndRelease()
     QCOMPARE(outcome->calls, 1); // exactly once
 }
 
-void TestCrossProcessLock::lockFileIsPrivateAndNamedByHash()
+void tst_CrossProcessLock::lockFileIsPrivateAndNamedByHash()
 {
     CrossProcessLock lock(m_service, m_account);
     auto outcome = startAcquire(lock, 2s, this);
@@ -217,7 +217,7 @@ void TestCrossProcessLock::lockFileIsPrivateAndNamedByHash()
             != CrossProcessLock(QStringLiteral("a"), QStringLiteral("bc")).lockFilePath());
 }
 
-void TestCrossProcessLock::secondObjectWaitsUntilRelease()
+void tst_CrossProcessLock::secondObjectWaitsUntilRelease()
 {
     CrossProcessLock first(m_service, m_account);
     CrossProcessLock second(m_service, m_account);
@@ -238,7 +238,7 @@ void TestCrossProcessLock::secondObjectWaitsUntilRelease()
     QVERIFY(second.isHeld());
 }
 
-void TestCrossProcessLock::timesOutWhileHeld()
+void tst_CrossProcessLock::timesOutWhileHeld()
 {
     CrossProcessLock first(m_service, m_account);
     CrossProcessLock second(m_service, m_account);
@@ -259,7 +259,7 @@ void TestCrossProcessLock::timesOutWhileHeld()
     QVERIFY(first.isHeld());
 }
 
-void TestCrossProcessLock::differentAccountsDoNotExclude()
+void tst_CrossProcessLock::differentAccountsDoNotExclude()
 {
     CrossProcessLock alice(m_service, m_account);
     CrossProcessLock bob(m_service, QStringLiteral("bob"));
@@ -271,7 +271,7 @@ void TestCrossProcessLock::differentAccountsDoNotExclude()
     QVERIFY(b->acquired);
 }
 
-void TestCrossProcessLock::destroyedContextIsNeverCalled()
+void tst_CrossProcessLock::destroyedContextIsNeverCalled()
 {
     CrossProcessLock first(m_service, m_account);
     CrossProcessLock second(m_service, m_account);
@@ -293,7 +293,7 @@ void TestCrossProcessLock::destroyedContextIsNeverCalled()
     QVERIFY(c->acquired);
 }
 
-void TestCrossProcessLock::destructorReleases()
+void tst_CrossProcessLock::destructorReleases()
 {
     auto first = std::make_unique<CrossProcessLock>(m_service, m_account);
     auto a = startAcquire(*first, 2s, this);
@@ -309,7 +309,7 @@ void TestCrossProcessLock::destructorReleases()
     QVERIFY(b->acquired);
 }
 
-void TestCrossProcessLock::secondAcquireWhilePendingFails()
+void tst_CrossProcessLock::secondAcquireWhilePendingFails()
 {
     CrossProcessLock first(m_service, m_account);
     CrossProcessLock second(m_service, m_account);
@@ -328,7 +328,7 @@ void TestCrossProcessLock::secondAcquireWhilePendingFails()
     QVERIFY(pending->acquired);
 }
 
-void TestCrossProcessLock::anotherProcessHoldsItUntilKilled()
+void tst_CrossProcessLock::anotherProcessHoldsItUntilKilled()
 {
     QProcess *child = startHolder();
     QVERIFY2(child, "the child process did not take the lock");
@@ -356,7 +356,7 @@ void TestCrossProcessLock::anotherProcessHoldsItUntilKilled()
     QCOMPARE(child->exitStatus(), QProcess::CrashExit);
 }
 
-void TestCrossProcessLock::anotherProcessMakesUsTimeOut()
+void tst_CrossProcessLock::anotherProcessMakesUsTimeOut()
 {
     QProcess *child = startHolder();
     QVERIFY2(child, "the child process did not take the lock");
@@ -380,7 +380,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     if (argc == 4 && qstrcmp(argv[1], holdLockArgument) == 0)
         return holdLock(QString::fromLocal8Bit(argv[2]), QString::fromLocal8Bit(argv[3]));
-    TestCrossProcessLock test;
+    tst_CrossProcessLock test;
     QTEST_SET_MAIN_SOURCE_PATH
     return QTest::qExec(&test, argc, argv);
 }

@@ -56,7 +56,7 @@ bool writeBytes(const QString &path, const QByteArray &bytes)
 
 } // namespace
 
-class TestEncryptedFileSecretStore : public QObject
+class tst_EncryptedFileSecretStore : public QObject
 {
     Q_OBJECT
 
@@ -97,19 +97,19 @@ private:
     std::shared_ptr<const SecretBytes> m_passphrase = passphrase("correct horse battery staple");
 };
 
-void TestEncryptedFileSecretStore::init()
+void tst_EncryptedFileSecretStore::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
     m_path = m_dir->filePath(QStringLiteral("state/tokens.bin"));
 }
 
-void TestEncryptedFileSecretStore::cleanup()
+void tst_EncryptedFileSecretStore::cleanup()
 {
     m_dir.reset();
 }
 
-void TestEncryptedFileSecretStore::writeOk(SecretStore &store, const QString &account,
+void tst_EncryptedFileSecretStore::writeOk(SecretStore &store, const QString &account,
                                            QByteArrayView value)
 {
     auto written = startWrite(store, account, value, this);
@@ -117,7 +117,7 @@ void TestEncryptedFileSecretStore::writeOk(SecretStore &store, const QString &ac
     QVERIFY2(written->result.ok(), qPrintable(written->result.message));
 }
 
-void TestEncryptedFileSecretStore::roundTripCompletesLater()
+void tst_EncryptedFileSecretStore::roundTripCompletesLater()
 {
     EncryptedFileSecretStore store(m_path, m_passphrase);
     QCOMPARE(store.backendName(), QStringLiteral("encrypted-file"));
@@ -139,7 +139,7 @@ void TestEncryptedFileSecretStore::roundTripCompletesLater()
     QCOMPARE(read->calls, 1);
 }
 
-void TestEncryptedFileSecretStore::keyDerivationDoesNotBlockTheCaller()
+void tst_EncryptedFileSecretStore::keyDerivationDoesNotBlockTheCaller()
 {
     EncryptedFileSecretStore store(m_path, m_passphrase);
     store.setTimeout(60s);
@@ -167,7 +167,7 @@ void TestEncryptedFileSecretStore::keyDerivationDoesNotBlockTheCaller()
           inCall, firstCall, secondCall, ticks);
 }
 
-void TestEncryptedFileSecretStore::overwrite()
+void tst_EncryptedFileSecretStore::overwrite()
 {
     EncryptedFileSecretStore store(m_path, m_passphrase);
     store.setTimeout(60s);
@@ -183,7 +183,7 @@ void TestEncryptedFileSecretStore::overwrite()
     QVERIFY(read->secret.equals(QByteArrayView("new-token-longer")));
 }
 
-void TestEncryptedFileSecretStore::removeKeepsOtherAccountsAndDeletesEmptyFile()
+void tst_EncryptedFileSecretStore::removeKeepsOtherAccountsAndDeletesEmptyFile()
 {
     EncryptedFileSecretStore store(m_path, m_passphrase);
     store.setTimeout(60s);
@@ -215,7 +215,7 @@ void TestEncryptedFileSecretStore::removeKeepsOtherAccountsAndDeletesEmptyFile()
     QVERIFY(read->secret.equals(QByteArrayView("c-token")));
 }
 
-void TestEncryptedFileSecretStore::notFoundAndRemoveMissing()
+void tst_EncryptedFileSecretStore::notFoundAndRemoveMissing()
 {
     EncryptedFileSecretStore store(m_path, m_passphrase);
     store.setTimeout(60s);
@@ -238,7 +238,7 @@ void TestEncryptedFileSecretStore::notFoundAndRemoveMissing()
     QCOMPARE(fileBytes(m_path), before); // nothing to change, nothing rewritten
 }
 
-void TestEncryptedFileSecretStore::twoAccounts()
+void tst_EncryptedFileSecretStore::twoAccounts()
 {
     EncryptedFileSecretStore store(m_path, m_passphrase);
     store.setTimeout(60s);
@@ -258,7 +258,7 @@ void TestEncryptedFileSecretStore::twoAccounts()
     QVERIFY(b->secret.equals(QByteArrayView("bob-token")));
 }
 
-void TestEncryptedFileSecretStore::newStoreObjectReadsIt()
+void tst_EncryptedFileSecretStore::newStoreObjectReadsIt()
 {
     {
         EncryptedFileSecretStore store(m_path, m_passphrase);
@@ -274,7 +274,7 @@ void TestEncryptedFileSecretStore::newStoreObjectReadsIt()
     QVERIFY(read->secret.equals(QByteArrayView("survives-restart")));
 }
 
-void TestEncryptedFileSecretStore::fileIsOwnerOnly()
+void tst_EncryptedFileSecretStore::fileIsOwnerOnly()
 {
 #ifdef Q_OS_WIN
     QFAIL("POSIX modes only; this suite runs on Linux");
@@ -297,7 +297,7 @@ void TestEncryptedFileSecretStore::fileIsOwnerOnly()
 #endif
 }
 
-void TestEncryptedFileSecretStore::noPlaintextInTheFile()
+void tst_EncryptedFileSecretStore::noPlaintextInTheFile()
 {
     const QByteArray canary = "plaintext-canary-"
             + QByteArray::number(QRandomGenerator::global()->generate64(), 16);
@@ -314,7 +314,7 @@ void TestEncryptedFileSecretStore::noPlaintextInTheFile()
     QVERIFY(bytes.startsWith("STKNFILE"));
 }
 
-void TestEncryptedFileSecretStore::freshNoncePerWrite()
+void tst_EncryptedFileSecretStore::freshNoncePerWrite()
 {
     EncryptedFileSecretStore store(m_path, m_passphrase);
     store.setTimeout(60s);
@@ -328,7 +328,7 @@ void TestEncryptedFileSecretStore::freshNoncePerWrite()
     QVERIFY(first.mid(88) != second.mid(88)); // so a different ciphertext
 }
 
-void TestEncryptedFileSecretStore::expectRefusedAndUntouched(
+void tst_EncryptedFileSecretStore::expectRefusedAndUntouched(
         const std::shared_ptr<const SecretBytes> &key, Status expected)
 {
     const QByteArray before = fileBytes(m_path);
@@ -352,7 +352,7 @@ void TestEncryptedFileSecretStore::expectRefusedAndUntouched(
     qInfo() << "refused with" << expected << ":" << read->result.message;
 }
 
-void TestEncryptedFileSecretStore::wrongPassphraseIsAccessDeniedAndNothingIsOverwritten()
+void tst_EncryptedFileSecretStore::wrongPassphraseIsAccessDeniedAndNothingIsOverwritten()
 {
     {
         EncryptedFileSecretStore store(m_path, m_passphrase);
@@ -370,7 +370,7 @@ void TestEncryptedFileSecretStore::wrongPassphraseIsAccessDeniedAndNothingIsOver
     QVERIFY(read->secret.equals(QByteArrayView("the-real-token")));
 }
 
-void TestEncryptedFileSecretStore::corruptedFileIsFailedAndUntouched_data()
+void tst_EncryptedFileSecretStore::corruptedFileIsFailedAndUntouched_data()
 {
     QTest::addColumn<int>("offset"); // negative: from the end
     QTest::addRow("magic") << 0;
@@ -385,7 +385,7 @@ void TestEncryptedFileSecretStore::corruptedFileIsFailedAndUntouched_data()
     QTest::addRow("tag") << -1;
 }
 
-void TestEncryptedFileSecretStore::corruptedFileIsFailedAndUntouched()
+void tst_EncryptedFileSecretStore::corruptedFileIsFailedAndUntouched()
 {
     QFETCH(int, offset);
     {
@@ -401,7 +401,7 @@ void TestEncryptedFileSecretStore::corruptedFileIsFailedAndUntouched()
     expectRefusedAndUntouched(m_passphrase, Status::Failed);
 }
 
-void TestEncryptedFileSecretStore::truncatedFileIsFailedAndUntouched_data()
+void tst_EncryptedFileSecretStore::truncatedFileIsFailedAndUntouched_data()
 {
     QTest::addColumn<int>("keep"); // bytes kept; negative: bytes cut from the end
     QTest::addRow("empty") << 0;
@@ -412,7 +412,7 @@ void TestEncryptedFileSecretStore::truncatedFileIsFailedAndUntouched_data()
     QTest::addRow("one byte short") << -1;
 }
 
-void TestEncryptedFileSecretStore::truncatedFileIsFailedAndUntouched()
+void tst_EncryptedFileSecretStore::truncatedFileIsFailedAndUntouched()
 {
     QFETCH(int, keep);
     {
@@ -426,14 +426,14 @@ void TestEncryptedFileSecretStore::truncatedFileIsFailedAndUntouched()
     expectRefusedAndUntouched(m_passphrase, Status::Failed);
 }
 
-void TestEncryptedFileSecretStore::foreignFileIsFailedAndUntouched()
+void tst_EncryptedFileSecretStore::foreignFileIsFailedAndUntouched()
 {
     QVERIFY(QDir().mkpath(QFileInfo(m_path).absolutePath()));
     QVERIFY(writeBytes(m_path, QByteArray("{\"some\": \"other application's file\"}\n")));
     expectRefusedAndUntouched(m_passphrase, Status::Failed);
 }
 
-void TestEncryptedFileSecretStore::unwritableLocationIsFailed()
+void tst_EncryptedFileSecretStore::unwritableLocationIsFailed()
 {
     // A path below a regular file: no directory can be created there, not
     // even by root (this suite may run as root, where 0500 would not stop us).
@@ -465,7 +465,7 @@ void TestEncryptedFileSecretStore::unwritableLocationIsFailed()
 #endif
 }
 
-void TestEncryptedFileSecretStore::tooLarge()
+void tst_EncryptedFileSecretStore::tooLarge()
 {
     EncryptedFileSecretStore store(m_path, m_passphrase);
     store.setTimeout(60s);
@@ -479,7 +479,7 @@ void TestEncryptedFileSecretStore::tooLarge()
             QByteArray(EncryptedFileSecretStore::maxValueSize, 'y')); // the limit itself fits
 }
 
-void TestEncryptedFileSecretStore::missingPassphraseIsUnavailable()
+void tst_EncryptedFileSecretStore::missingPassphraseIsUnavailable()
 {
     for (const auto &key : {std::shared_ptr<const SecretBytes>(), passphrase("")}) {
         EncryptedFileSecretStore store(m_path, key);
@@ -494,7 +494,7 @@ void TestEncryptedFileSecretStore::missingPassphraseIsUnavailable()
     }
 }
 
-void TestEncryptedFileSecretStore::destroyedContextIsNeverCalled()
+void tst_EncryptedFileSecretStore::destroyedContextIsNeverCalled()
 {
     EncryptedFileSecretStore store(m_path, m_passphrase);
     store.setTimeout(60s);
@@ -509,7 +509,7 @@ void TestEncryptedFileSecretStore::destroyedContextIsNeverCalled()
     QVERIFY(alive->secret.equals(QByteArrayView("written-anyway")));
 }
 
-void TestEncryptedFileSecretStore::destroyingTheStoreCompletesPendingCalls()
+void tst_EncryptedFileSecretStore::destroyingTheStoreCompletesPendingCalls()
 {
     auto store = std::make_unique<EncryptedFileSecretStore>(m_path, m_passphrase);
     store->setTimeout(60s);
@@ -527,5 +527,5 @@ void TestEncryptedFileSecretStore::destroyingTheStoreCompletesPendingCalls()
     QVERIFY(!QFile::exists(m_path));
 }
 
-QTEST_GUILESS_MAIN(TestEncryptedFileSecretStore)
+QTEST_GUILESS_MAIN(tst_EncryptedFileSecretStore)
 #include "tst_encryptedfilesecretstore.moc"

@@ -12,7 +12,7 @@ using namespace SecureTokens;
 
 namespace {
 
-// The decision for each value, as defined in sdk/src/error.cpp. A value added
+// The decision for each value, as defined in platform/src/core/error.cpp. A value added
 // to the enum without an entry here fails allValuesDecided().
 const QHash<Error, bool> &expectedTransience()
 {
@@ -74,6 +74,8 @@ private Q_SLOTS:
     void allValuesDecided();
     void transience_data();
     void transience();
+    void endingSession_data();
+    void endingSession();
     void describeEveryValue();
     void errorInfo();
 };
@@ -104,6 +106,27 @@ void tst_Error::transience()
     QFETCH(bool, transient);
     QCOMPARE(isTransient(error), transient);
     QCOMPARE(ErrorInfo::make(error, QString()).isTransient(), transient);
+}
+
+void tst_Error::endingSession_data()
+{
+    QTest::addColumn<Error>("error");
+    QTest::addColumn<bool>("ends");
+    const QMetaEnum meta = QMetaEnum::fromType<Error>();
+    // Exactly the two RFC 6749 §5.2 verdicts on the grant end a session.
+    for (const Error error : allErrors())
+        QTest::addRow("%s", meta.valueToKey(int(error)))
+                << error << (error == Error::InvalidGrant || error == Error::InvalidClient);
+}
+
+void tst_Error::endingSession()
+{
+    QFETCH(Error, error);
+    QFETCH(bool, ends);
+    QCOMPARE(endsSession(error), ends);
+    QCOMPARE(ErrorInfo::make(error, QString()).endsSession(), ends);
+    // Nothing that ends the session is worth retrying.
+    QVERIFY(!(ends && isTransient(error)));
 }
 
 void tst_Error::describeEveryValue()

@@ -3,7 +3,7 @@
 // the minimised input (also kept as a seed in fuzz/corpus/<harness>/regression_*)
 // and the property the harness checks.
 
-#include "loopbackredirectlistener_p.h"
+#include "signin/redirectrequest_p.h"
 
 #include <QTest>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Unverified JWT decoding for display (RFC 7515 §7.1, RFC 7519 §7.2).
 // Every JWT here is built at run time; no literal JWT is committed.
-#include "jwtclaims_p.h"
+#include "session/jwtclaims_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The SecretStore async contract (secretstore.h), checked on MemorySecretStore:
+// The SecretStore async contract (secretstore.h), checked on MemorySecretStore
+// (and on the test-only ScriptedSecretStore that injects failures into it):
 // completion later, never inside the call; exactly once; every injected failure
 // reported as such; a hang ends in Timeout; a destroyed context is never called.
+
+#include "scriptedsecretstore.h"
 
 #include <securetokens/memorysecretstore.h>
 
@@ -15,7 +18,7 @@
 using namespace SecureTokens;
 using namespace std::chrono_literals;
 using Status = SecretStore::Status;
-using Operation = MemorySecretStore::Operation;
+using Operation = ScriptedSecretStore::Operation;
 
 namespace {
 
@@ -66,7 +69,7 @@ void runEventLoopFor(std::chrono::milliseconds duration)
 
 } // namespace
 
-class TestMemorySecretStore : public QObject
+class tst_MemorySecretStore : public QObject
 {
     Q_OBJECT
 
@@ -98,16 +101,16 @@ private Q_SLOTS:
     void toErrorMapsEveryStatus();
 };
 
-void TestMemorySecretStore::backendName()
+void tst_MemorySecretStore::backendName()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     QCOMPARE(store.backendName(), QStringLiteral("memory"));
     QCOMPARE(store.timeout(), 10000ms);
 }
 
-void TestMemorySecretStore::roundTrip()
+void tst_MemorySecretStore::roundTrip()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto written = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, written, "refresh-1");
     QTRY_COMPARE_WITH_TIMEOUT(written->calls, 1, 5000);
@@ -124,9 +127,9 @@ void TestMemorySecretStore::roundTrip()
     QVERIFY(read->secret.equals(QByteArrayView("refresh-1")));
 }
 
-void TestMemorySecretStore::overwrite()
+void tst_MemorySecretStore::overwrite()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto first = std::make_shared<Outcome>();
     auto second = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, first, "old");
@@ -142,9 +145,9 @@ void TestMemorySecretStore::overwrite()
     QVERIFY(read->secret.equals(QByteArrayView("new-value")));
 }
 
-void TestMemorySecretStore::remove()
+void tst_MemorySecretStore::remove()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto written = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, written);
     QTRY_COMPARE_WITH_TIMEOUT(written->calls, 1, 5000);
@@ -163,18 +166,18 @@ void TestMemorySecretStore::remove()
     QVERIFY(read->secret.isEmpty());
 }
 
-void TestMemorySecretStore::removeMissingIsOk()
+void tst_MemorySecretStore::removeMissingIsOk()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto removed = std::make_shared<Outcome>();
     start(store, Operation::Remove, QStringLiteral("nobody"), this, removed);
     QTRY_COMPARE_WITH_TIMEOUT(removed->calls, 1, 5000);
     QCOMPARE(removed->result.status, Status::Ok);
 }
 
-void TestMemorySecretStore::readMissingIsNotFound()
+void tst_MemorySecretStore::readMissingIsNotFound()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto read = std::make_shared<Outcome>();
     start(store, Operation::Read, QStringLiteral("nobody"), this, read);
     QTRY_COMPARE_WITH_TIMEOUT(read->calls, 1, 5000);
@@ -183,9 +186,9 @@ void TestMemorySecretStore::readMissingIsNotFound()
     QVERIFY(read->secret.isEmpty());
 }
 
-void TestMemorySecretStore::accountsAreIsolated()
+void tst_MemorySecretStore::accountsAreIsolated()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto a = std::make_shared<Outcome>();
     auto b = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, a, "a-secret");
@@ -201,22 +204,22 @@ void TestMemorySecretStore::accountsAreIsolated()
     QVERIFY(store.contains(QStringLiteral("bob")));
 }
 
-void TestMemorySecretStore::completesLaterAndExactlyOnce_data()
+void tst_MemorySecretStore::completesLaterAndExactlyOnce_data()
 {
     QTest::addColumn<Operation>("operation");
     QTest::addColumn<bool>("injectFailure");
     for (Operation op : {Operation::Read, Operation::Write, Operation::Remove}) {
-        const char *name = QMetaEnum::fromType<Operation>().valueToKey(int(op));
+        const char *name = ScriptedSecretStore::name(op);
         QTest::addRow("%s-ok", name) << op << false;
         QTest::addRow("%s-failed", name) << op << true;
     }
 }
 
-void TestMemorySecretStore::completesLaterAndExactlyOnce()
+void tst_MemorySecretStore::completesLaterAndExactlyOnce()
 {
     QFETCH(Operation, operation);
     QFETCH(bool, injectFailure);
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     store.setTimeout(200ms);
     if (injectFailure)
         store.setFailure(operation, Status::Failed);
@@ -235,25 +238,25 @@ void TestMemorySecretStore::completesLaterAndExactlyOnce()
                                                     : Status::Ok);
 }
 
-void TestMemorySecretStore::injectedFailureIsReported_data()
+void tst_MemorySecretStore::injectedFailureIsReported_data()
 {
     QTest::addColumn<Operation>("operation");
     QTest::addColumn<Status>("status");
-    const QMetaEnum ops = QMetaEnum::fromType<Operation>();
     const QMetaEnum statuses = QMetaEnum::fromType<Status>();
     for (Operation op : {Operation::Read, Operation::Write, Operation::Remove}) {
         for (Status s : {Status::NotFound, Status::Unavailable, Status::Locked,
                          Status::AccessDenied, Status::TooLarge, Status::Timeout, Status::Failed}) {
-            QTest::addRow("%s-%s", ops.valueToKey(int(op)), statuses.valueToKey(int(s))) << op << s;
+            QTest::addRow("%s-%s", ScriptedSecretStore::name(op), statuses.valueToKey(int(s)))
+                    << op << s;
         }
     }
 }
 
-void TestMemorySecretStore::injectedFailureIsReported()
+void tst_MemorySecretStore::injectedFailureIsReported()
 {
     QFETCH(Operation, operation);
     QFETCH(Status, status);
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto seeded = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, seeded, "seed");
     QTRY_COMPARE_WITH_TIMEOUT(seeded->calls, 1, 5000);
@@ -282,9 +285,9 @@ void TestMemorySecretStore::injectedFailureIsReported()
     QCOMPARE(cleared->result.status, Status::Ok);
 }
 
-void TestMemorySecretStore::injectedFailureCountRunsOut()
+void tst_MemorySecretStore::injectedFailureCountRunsOut()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     store.setFailure(Operation::Write, Status::Locked, 2);
     QList<std::shared_ptr<Outcome>> outcomes;
     for (int i = 0; i < 3; ++i) {
@@ -298,9 +301,9 @@ void TestMemorySecretStore::injectedFailureCountRunsOut()
     QCOMPARE(store.writeCount(), 1);
 }
 
-void TestMemorySecretStore::failedWriteKeepsPreviousValue()
+void tst_MemorySecretStore::failedWriteKeepsPreviousValue()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto first = std::make_shared<Outcome>();
     start(store, Operation::Write, QStringLiteral("alice"), this, first, "old");
     store.setFailure(Operation::Write, Status::Failed, 1);
@@ -313,7 +316,7 @@ void TestMemorySecretStore::failedWriteKeepsPreviousValue()
     QCOMPARE(store.writeCount(), 1);
 }
 
-void TestMemorySecretStore::hangEndsInTimeout_data()
+void tst_MemorySecretStore::hangEndsInTimeout_data()
 {
     QTest::addColumn<Operation>("operation");
     QTest::newRow("read") << Operation::Read;
@@ -321,10 +324,10 @@ void TestMemorySecretStore::hangEndsInTimeout_data()
     QTest::newRow("remove") << Operation::Remove;
 }
 
-void TestMemorySecretStore::hangEndsInTimeout()
+void tst_MemorySecretStore::hangEndsInTimeout()
 {
     QFETCH(Operation, operation);
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     store.setTimeout(200ms);
     store.setHang(operation, true);
 
@@ -348,22 +351,22 @@ void TestMemorySecretStore::hangEndsInTimeout()
     QVERIFY(next->result.status != Status::Timeout);
 }
 
-void TestMemorySecretStore::destroyedContextIsNeverCalled_data()
+void tst_MemorySecretStore::destroyedContextIsNeverCalled_data()
 {
     QTest::addColumn<Operation>("operation");
     QTest::addColumn<bool>("hang");
     for (Operation op : {Operation::Read, Operation::Write, Operation::Remove}) {
-        const char *name = QMetaEnum::fromType<Operation>().valueToKey(int(op));
+        const char *name = ScriptedSecretStore::name(op);
         QTest::addRow("%s-answered", name) << op << false;
         QTest::addRow("%s-timed-out", name) << op << true;
     }
 }
 
-void TestMemorySecretStore::destroyedContextIsNeverCalled()
+void tst_MemorySecretStore::destroyedContextIsNeverCalled()
 {
     QFETCH(Operation, operation);
     QFETCH(bool, hang);
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     store.setTimeout(200ms);
     store.setHang(operation, hang);
 
@@ -381,18 +384,18 @@ void TestMemorySecretStore::destroyedContextIsNeverCalled()
     QCOMPARE(alive->calls, 1);
 }
 
-void TestMemorySecretStore::nullContextIsCalled()
+void tst_MemorySecretStore::nullContextIsCalled()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto outcome = std::make_shared<Outcome>();
     start(store, Operation::Read, QStringLiteral("alice"), nullptr, outcome);
     QTRY_COMPARE_WITH_TIMEOUT(outcome->calls, 1, 5000);
     QCOMPARE(outcome->result.status, Status::NotFound);
 }
 
-void TestMemorySecretStore::storeDestroyedBeforeDeliveryStillCompletes()
+void tst_MemorySecretStore::storeDestroyedBeforeDeliveryStillCompletes()
 {
-    auto store = std::make_unique<MemorySecretStore>();
+    auto store = std::make_unique<ScriptedSecretStore>();
     store->setTimeout(200ms);
     auto answered = std::make_shared<Outcome>();
     auto hung = std::make_shared<Outcome>();
@@ -406,9 +409,9 @@ void TestMemorySecretStore::storeDestroyedBeforeDeliveryStillCompletes()
     QCOMPARE(hung->result.status, Status::Timeout);
 }
 
-void TestMemorySecretStore::callbackMayStartAnotherCall()
+void tst_MemorySecretStore::callbackMayStartAnotherCall()
 {
-    MemorySecretStore store;
+    ScriptedSecretStore store;
     auto read = std::make_shared<Outcome>();
     store.write(QStringLiteral("alice"), SecretBytes(QByteArrayView("chained")), this,
                 [&store, this, read](SecretStore::Result result) {
@@ -421,7 +424,7 @@ void TestMemorySecretStore::callbackMayStartAnotherCall()
     QVERIFY(read->secret.equals(QByteArrayView("chained")));
 }
 
-void TestMemorySecretStore::toErrorMapsEveryStatus_data()
+void tst_MemorySecretStore::toErrorMapsEveryStatus_data()
 {
     QTest::addColumn<Status>("status");
     QTest::addColumn<Error>("error");
@@ -435,12 +438,12 @@ void TestMemorySecretStore::toErrorMapsEveryStatus_data()
     QTest::newRow("Failed") << Status::Failed << Error::StorageFailed;
 }
 
-void TestMemorySecretStore::toErrorMapsEveryStatus()
+void tst_MemorySecretStore::toErrorMapsEveryStatus()
 {
     QFETCH(Status, status);
     QFETCH(Error, error);
     QCOMPARE(SecretStore::toError(status), error);
 }
 
-QTEST_GUILESS_MAIN(TestMemorySecretStore)
+QTEST_GUILESS_MAIN(tst_MemorySecretStore)
 #include "tst_memorysecretstore.moc"

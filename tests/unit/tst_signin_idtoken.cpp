@@ -2,8 +2,8 @@
 // JWKS parsing, JWS signature checks and ID token validation, with keys made
 // here with OpenSSL (RS256 and ES256) and tokens signed by the test.
 
-#include "idtoken_p.h"
-#include "jwks_p.h"
+#include "signin/idtoken_p.h"
+#include "signin/jwks_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

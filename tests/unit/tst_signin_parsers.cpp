@@ -3,11 +3,11 @@
 // PKCE, discovery metadata, the loopback redirect request, device
 // authorization responses, Set-Cookie and the cookie envelope.
 
-#include "cookietransportparsing_p.h"
-#include "deviceflow_p.h"
-#include "discovery_p.h"
-#include "loopbackredirectlistener_p.h"
-#include "pkce_p.h"
+#include "signin/cookietransportparsing_p.h"
+#include "signin/deviceauthorization_p.h"
+#include "signin/providermetadata_p.h"
+#include "signin/redirectrequest_p.h"
+#include "signin/pkce_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

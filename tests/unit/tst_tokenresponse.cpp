@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Token-endpoint answers (RFC 6749 §5.1 / §5.2) and Retry-After (RFC 9110 §10.2.3).
-#include "tokenresponse_p.h"
+#include "core/httpgrammar.h"
+#include "session/tokenresponse_p.h"
 
 #include <QDebug>
 #include <QJsonArray>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // WWW-Authenticate parsing (RFC 9110 §11.6.1, §11.2; RFC 6750 §3).
-#include "wwwauthenticate_p.h"
+#include "network/wwwauthenticate_p.h"
 
 #include <QTest>
 

@@ -59,12 +59,6 @@ public:
     */
     static qsizetype defaultBackendEntryLimit();
     qsizetype backendEntryLimit() const { return m_entryLimit; }
-    /*!
-        Test hook: pretend the backend holds at most \a limit bytes per entry,
-        to exercise chunking on a backend without a small limit. Clamped to at
-        least 64 bytes.
-    */
-    void setBackendEntryLimitForTesting(qsizetype limit);
 
 private:
     Q_DISABLE_COPY_MOVE(KeychainSecretStore)

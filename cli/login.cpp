@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+// securetokens login: the password grant, --browser, --device or the cookie
+// transport; the configuration is remembered, the refresh token kept in
+// secure storage.
+#include "browseropener.h"
+#include "clicommon.h"
+#include "clisettings.h"
+#include "commands.h"
+#include "passwordprompt.h"
+
+#include <securetokens/session.h>
+
+#include <QCommandLineParser>
+#include <QDateTime>
+#include <QTextStream>
+
+#include <optional>
+
+using namespace SecureTokens;
+
+namespace Cli {
+
+namespace {
+
+enum class LoginMethod { Password, Browser, Device, Cookie };
+
+//! What `login` was asked to do.
+struct LoginRequest
+{
+    AccountSettings settings;
+    LoginMethod method = LoginMethod::Password;
+    QString username; //!< password grant and cookie login
+};
+
+void addLoginOptions(QCommandLineParser &parser)
+{
+    parser.addOptions({
+            {QStringLiteral("issuer"),
+             QStringLiteral("Issuer URL; endpoints come from its discovery document."),
+             QStringLiteral("URL")},
+            {QStringLiteral("token-endpoint"), QStringLiteral("Token endpoint URL."),
+             QStringLiteral("URL")},
+            {QStringLiteral("revocation-endpoint"),
+             QStringLiteral("RFC 7009 revocation endpoint URL (used by logout)."),
+             QStringLiteral("URL")},
+            {QStringLiteral("client-id"), QStringLiteral("OAuth client id (public client)."),
+             QStringLiteral("ID")},
+            {QStringLiteral("api-origin"),
+             QStringLiteral("Origin that receives the bearer token (repeatable; default: the "
+                            "issuer's or token endpoint's origin)."),
+             QStringLiteral("ORIGIN")},
+            {QStringLiteral("scope"), QStringLiteral("Space-separated scopes to request."),
+             QStringLiteral("SCOPES")},
+            {QStringLiteral("browser"),
+             QStringLiteral("Sign in in the browser (authorization code + PKCE, loopback "
+                            "redirect); uses $BROWSER, else xdg-open/open.")},
+            {QStringLiteral("device"),
+             QStringLiteral("Sign in on another device (RFC 8628): prints a code and a URL.")},
+            {QStringLiteral("transport"),
+             QStringLiteral("oauth (default) or cookie (a web-app backend: --auth-base)."),
+             QStringLiteral("oauth|cookie"), QStringLiteral("oauth")},
+            {QStringLiteral("auth-base"),
+             QStringLiteral("Cookie transport: base URL of login, refresh and logout "
+                            "(e.g. https://app.example/auth)."),
+             QStringLiteral("URL")},
+            {QStringLiteral("username"),
+             QStringLiteral("User name (default: $SECURETOKENS_USERNAME, else prompt)."),
+             QStringLiteral("U")},
+            {QStringLiteral("password-stdin"),
+             QStringLiteral("Read the password from the first line of stdin (otherwise "
+                            "$SECURETOKENS_PASSWORD, else a prompt; never from arguments).")},
+            {QStringLiteral("store"),
+             QStringLiteral("Where the refresh token goes: keychain (default) or memory."),
+             QStringLiteral("keychain|memory"), QStringLiteral("keychain")},
+            accountOption(),
+    });
+}
+
+//! The request the options describe; prints the problem and returns nothing on a usage error.
+std::optional<LoginRequest> requestFromOptions(const QCommandLineParser &parser)
+{
+    LoginRequest request;
+    AccountSettings &settings = request.settings;
+    settings.account = parser.value(accountOption());
+    settings.store = parser.value(QStringLiteral("store"));
+    if (settings.store != QLatin1String("keychain") && settings.store != QLatin1String("memory")) {
+        printError(QStringLiteral("--store must be keychain or memory"));
+        return {};
+    }
+    const QString transport = parser.value(QStringLiteral("transport"));
+    if (transport != QLatin1String("oauth") && transport != QLatin1String("cookie")) {
+        printError(QStringLiteral("--transport must be oauth or cookie"));
+        return {};
+    }
+    const bool cookie = transport == QLatin1String("cookie");
+    const bool browser = parser.isSet(QStringLiteral("browser"));
+    const bool device = parser.isSet(QStringLiteral("device"));
+    if (int(browser) + int(device) + int(cookie) > 1) {
+        printError(QStringLiteral("choose one of --browser, --device, --transport cookie"));
+        return {};
+    }
+    request.method = browser ? LoginMethod::Browser
+            : device         ? LoginMethod::Device
+            : cookie         ? LoginMethod::Cookie
+                             : LoginMethod::Password;
+
+    SessionConfig &config = settings.config;
+    if (cookie) {
+        config.transport = RefreshTransportKind::Cookie;
+        config.cookieAuthBase = QUrl(parser.value(QStringLiteral("auth-base")));
+        if (config.cookieAuthBase.isEmpty()) {
+            printError(QStringLiteral("--transport cookie needs --auth-base URL"));
+            return {};
+        }
+        // The bearer goes to the backend that issued it unless told otherwise.
+        config.apiOrigins.append(config.cookieAuthBase);
+    } else {
+        config.clientId = parser.value(QStringLiteral("client-id"));
+        if (config.clientId.isEmpty()) {
+            printError(QStringLiteral("--client-id is required"));
+            return {};
+        }
+        config.issuer = QUrl(parser.value(QStringLiteral("issuer")));
+        config.tokenEndpoint = QUrl(parser.value(QStringLiteral("token-endpoint")));
+        config.revocationEndpoint = QUrl(parser.value(QStringLiteral("revocation-endpoint")));
+        if (config.issuer.isEmpty() && config.tokenEndpoint.isEmpty()) {
+            printError(QStringLiteral("give --issuer or --token-endpoint"));
+            return {};
+        }
+        if ((browser || device) && config.issuer.isEmpty()) {
+            printError(QStringLiteral("--browser and --device need --issuer"));
+            return {};
+        }
+    }
+    QList<QUrl> explicitOrigins;
+    for (const QString &origin : parser.values(QStringLiteral("api-origin")))
+        explicitOrigins.append(QUrl(origin));
+    if (!explicitOrigins.isEmpty())
+        config.apiOrigins = explicitOrigins;
+    if (parser.isSet(QStringLiteral("scope")))
+        config.scopes
+                = parser.value(QStringLiteral("scope")).split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    config.storageService = storageService();
+    config.account = settings.account;
+    config.storagePolicy = settings.store == QLatin1String("memory") ? StoragePolicy::SessionOnly
+                                                                     : StoragePolicy::Required;
+    config.openBrowser = openInBrowser;
+    config.requestTimeout = requestTimeoutFromEnvironment(config.requestTimeout);
+
+    if (request.method == LoginMethod::Password || request.method == LoginMethod::Cookie) {
+        request.username = parser.value(QStringLiteral("username"));
+        if (request.username.isEmpty())
+            request.username = qEnvironmentVariable("SECURETOKENS_USERNAME");
+        if (request.username.isEmpty()) {
+            printError(QStringLiteral("--username is required"));
+            return {};
+        }
+    }
+    return request;
+}
+
+//! The password: --password-stdin, $SECURETOKENS_PASSWORD or a no-echo prompt, never argv.
+QString readPassword(const QCommandLineParser &parser, const QString &username)
+{
+    if (parser.isSet(QStringLiteral("password-stdin")))
+        return readLineFromStdin();
+    if (qEnvironmentVariableIsSet("SECURETOKENS_PASSWORD"))
+        return qEnvironmentVariable("SECURETOKENS_PASSWORD");
+    return promptPassword(QStringLiteral("Password for %1: ").arg(username));
+}
+
+/*!
+    The SDK's discovery (OpenID Connect Discovery / RFC 8414), validated
+    there: the issuer must match, endpoints must be https off loopback.
+    Returns ExitOk, or the exit code of the error it printed.
+*/
+int discover(Session &session)
+{
+    bool discovered = false;
+    bool failed = false;
+    QObject::connect(&session, &Session::endpointsDiscovered, &session, [&] { discovered = true; });
+    QObject::connect(&session, &Session::errorOccurred, &session, [&] { failed = true; });
+    session.discoverEndpoints();
+    waitFor(&session, [&] { return failed || discovered; });
+    if (discovered)
+        return ExitOk;
+    printError(session.lastError());
+    return exitCodeFor(session.lastError().code);
+}
+
+void printDeviceCode(const QString &userCode, const QUrl &uri, const QUrl &complete,
+                     const QDateTime &expiresAt)
+{
+    QTextStream out(stdout);
+    out << "To sign in, open " << uri.toString() << " and enter the code " << userCode << Qt::endl;
+    if (!complete.isEmpty())
+        out << "(or open " << complete.toString() << ")" << Qt::endl;
+    out << "The code expires at " << expiresAt.toLocalTime().toString(Qt::ISODate) << "."
+        << Qt::endl;
+}
+
+//! Runs the sign-in; ExitOk once signed in, else the exit code of the error it printed.
+int signIn(Session &session, const LoginRequest &request, QString password)
+{
+    bool failed = false;
+    QObject scope; // the connections below end with this function
+    QObject::connect(&session, &Session::errorOccurred, &scope, [&] { failed = true; });
+    QObject::connect(&session, &Session::deviceCodeReady, &scope, printDeviceCode);
+    switch (request.method) {
+    case LoginMethod::Browser:
+        session.signInWithBrowser();
+        break;
+    case LoginMethod::Device:
+        session.signInWithDeviceCode();
+        break;
+    case LoginMethod::Cookie:
+        session.signInWithCookieLogin(request.username, password);
+        break;
+    case LoginMethod::Password:
+        session.signInWithPassword(request.username, password);
+        break;
+    }
+    password.fill(QLatin1Char('\0'));
+    // A failed sign-in reports one error and goes back to SignedOut. The
+    // browser and device flows have their own time limits.
+    const auto signedIn = [&] {
+        return session.state() == Session::State::SignedIn;
+    };
+    waitFor(
+            &session, [&] { return failed || signedIn(); }, std::chrono::minutes(30));
+    if (signedIn())
+        return ExitOk;
+    const ErrorInfo error = session.lastError();
+    printError(error);
+    return error.isError() ? exitCodeFor(error.code) : ExitFailure;
+}
+
+//! Saves \a settings with what discovery found, so later commands need no round trip.
+void remember(AccountSettings settings, const Session &session, const QString &username)
+{
+    SessionConfig &config = settings.config;
+    const SessionConfig effective = session.config();
+    config.tokenEndpoint = effective.tokenEndpoint;
+    config.revocationEndpoint = effective.revocationEndpoint;
+    config.authorizationEndpoint = effective.authorizationEndpoint;
+    config.deviceAuthorizationEndpoint = effective.deviceAuthorizationEndpoint;
+    config.jwksUri = effective.jwksUri;
+    settings.user = session.idTokenClaims().value(QStringLiteral("email")).toString();
+    if (settings.user.isEmpty())
+        settings.user = session.subject().isEmpty() ? username : session.subject();
+    save(settings);
+    QTextStream(stdout) << "Signed in as " << settings.user << " (refresh token in "
+                        << session.storageBackend() << ")" << Qt::endl;
+}
+
+} // namespace
+
+int login(const QStringList &args)
+{
+    QCommandLineParser parser;
+    addLoginOptions(parser);
+    if (!parseArguments(parser, args,
+                        QStringLiteral("Sign in: password grant (default), --browser, --device, "
+                                       "or --transport cookie.")))
+        return ExitUsage;
+    const std::optional<LoginRequest> request = requestFromOptions(parser);
+    if (!request)
+        return ExitUsage;
+
+    QString password;
+    if (request->method == LoginMethod::Password || request->method == LoginMethod::Cookie) {
+        password = readPassword(parser, request->username);
+        if (password.isEmpty()) {
+            printError(
+                    QStringLiteral("no password: use --password-stdin or $SECURETOKENS_PASSWORD"));
+            return ExitUsage;
+        }
+    }
+
+    Session session(request->settings.config);
+    const SessionConfig &config = request->settings.config;
+    if (config.transport != RefreshTransportKind::Cookie && config.tokenEndpoint.isEmpty()) {
+        if (const int code = discover(session); code != ExitOk)
+            return code;
+    }
+    if (const int code = signIn(session, *request, std::move(password)); code != ExitOk)
+        return code;
+    remember(request->settings, session, request->username);
+    return ExitOk;
+}
+
+} // namespace Cli

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// securetokens status: whether an account is signed in, without a network round trip.
+#include "clicommon.h"
+#include "clisettings.h"
+#include "commands.h"
+
+#include <securetokens/keychainsecretstore.h>
+
+#include <QCommandLineParser>
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMetaEnum>
+#include <QTextStream>
+
+using namespace SecureTokens;
+
+namespace Cli {
+
+int status(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.addOptions({accountOption(), {QStringLiteral("json"), QStringLiteral("Print JSON.")}});
+    if (!parseArguments(parser, args, QStringLiteral("Show whether an account is signed in.")))
+        return ExitUsage;
+    const QString account = parser.value(accountOption());
+    const bool json = parser.isSet(QStringLiteral("json"));
+    const std::optional<AccountSettings> settings = load(account);
+
+    QJsonObject out {{QStringLiteral("account"), account}, {QStringLiteral("signed_in"), false}};
+    int code = ExitNotSignedIn;
+    QString text = QStringLiteral("%1: not signed in").arg(account);
+
+    if (settings && settings->store == QLatin1String("memory")) {
+        out.insert(QStringLiteral("storage"), QStringLiteral("memory"));
+        text += QStringLiteral(" (memory store: sessions end with the process)");
+    } else if (settings) {
+        KeychainSecretStore store(storageService());
+        out.insert(QStringLiteral("storage"), store.backendName());
+        out.insert(QStringLiteral("user"), settings->user);
+        out.insert(QStringLiteral("token_endpoint"), settings->config.tokenEndpoint.toString());
+        if (!settings->config.issuer.isEmpty())
+            out.insert(QStringLiteral("issuer"), settings->config.issuer.toString());
+        QJsonArray origins;
+        for (const QUrl &origin : settings->config.effectiveApiOrigins())
+            origins.append(originOf(origin));
+        out.insert(QStringLiteral("api_origins"), origins);
+
+        QEventLoop loop;
+        SecretStore::Result result;
+        bool found = false;
+        store.read(account, &loop, [&](SecretStore::Result r, SecretBytes secret) {
+            result = r;
+            found = r.ok() && !secret.isEmpty();
+            loop.quit();
+        });
+        loop.exec();
+        if (found) {
+            out.insert(QStringLiteral("signed_in"), true);
+            code = ExitOk;
+            text = QStringLiteral("%1: signed in as %2 (refresh token in %3)")
+                           .arg(account, settings->user, store.backendName());
+        } else if (result.status != SecretStore::Status::NotFound) {
+            code = exitCodeFor(SecretStore::toError(result.status));
+            out.insert(QStringLiteral("error"),
+                       QString::fromLatin1(QMetaEnum::fromType<Error>().valueToKey(
+                               int(SecretStore::toError(result.status)))));
+            text = QStringLiteral("%1: secure storage not available (%2)")
+                           .arg(account, result.message);
+        }
+    }
+    if (json)
+        QTextStream(stdout) << QJsonDocument(out).toJson(QJsonDocument::Compact) << Qt::endl;
+    else
+        QTextStream(stdout) << text << Qt::endl;
+    return code;
+}
+
+} // namespace Cli

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <securetokens/securetokens_export.h>
+
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+#include <QUrl>
+
+/*!
+    \namespace SecureTokens
+    Everything SecureTokens exports lives in this namespace.
+*/
+namespace SecureTokens {
+Q_NAMESPACE_EXPORT(SECURETOKENS_EXPORT)
+
+/*!
+    The one error enum of the SDK. Every failure, whatever part it comes from,
+    reaches the application as one of these values through a single
+    \c errorOccurred channel, together with an ErrorInfo.
+
+    Two questions are answered for every value, each by one function:
+    \list
+    \li endsSession(): the authorization server has said that the refresh
+        token is dead (InvalidGrant, InvalidClient). Only these end a session:
+        the stored token is removed and the session needs a new sign-in.
+        Every other error keeps the stored refresh token.
+    \li isTransient(): trying again later may succeed (network, timeout, 5xx,
+        429, a garbled answer, a keychain that is not ready yet). The session
+        retries in the background; the CLI exits 75.
+    \endlist
+    An error that is neither (e.g. InvalidRequest) keeps the session but
+    will not be mended by retrying: it is reported as a plain failure.
+*/
+enum class Error : quint8 {
+    NoError = 0,
+
+    // The authorization server said no (RFC 6749 §5.2). Not transient; of
+    // these only InvalidGrant and InvalidClient end the session (endsSession()).
+    InvalidGrant, //!< invalid_grant: credentials or refresh token rejected, revoked or reused
+    InvalidClient, //!< invalid_client: the client id is unknown or not allowed
+    InvalidRequest, //!< invalid_request
+    UnauthorizedClient, //!< unauthorized_client
+    UnsupportedGrantType, //!< unsupported_grant_type
+    InvalidScope, //!< invalid_scope
+    AccessDenied, //!< access_denied (e.g. the user declined in the browser)
+
+    // The server could not answer now. Transient: the session is kept.
+    ServerError, //!< 5xx or error=server_error
+    TemporarilyUnavailable, //!< 503 or error=temporarily_unavailable
+    RateLimited, //!< 429; retry after ErrorInfo::retryAfterSeconds
+    NetworkError, //!< connection refused, reset, DNS, TLS...
+    Timeout, //!< no answer within the configured time
+
+    // The server answered something we cannot accept. Transient (the stored
+    // token is kept and the refresh retried later); a sign-in fails.
+    MalformedResponse, //!< not JSON, missing or ill-typed fields, out-of-range values
+    ResponseTooLarge, //!< the body exceeds the configured limit
+    UnexpectedContentType, //!< not application/json
+    UnsupportedTokenType, //!< token_type is not Bearer
+
+    // Secure storage (see SecretStore::Status).
+    StorageUnavailable, //!< no secure storage backend (no D-Bus, no Secret Service...)
+    StorageLocked, //!< the keyring is locked
+    StorageAccessDenied, //!< the user or the OS refused access
+    StorageTooLarge, //!< the backend cannot hold a value that large
+    StorageTimeout, //!< the backend did not answer in time
+    StorageFailed, //!< any other storage failure
+
+    // Session and configuration.
+    NotSignedIn, //!< the call needs a session and there is none
+    ReauthenticationRequired, //!< the session ended server-side; sign in again
+    InvalidConfiguration, //!< a SessionConfig value is missing or wrong
+    InsecureTransport, //!< plain http to a non-loopback host, refused before sending
+    OperationInProgress, //!< a conflicting operation is running
+    Cancelled, //!< the application cancelled the operation
+
+    // Requests through AuthenticatedNetworkAccessManager.
+    /*!
+        A 401 was not retried because the request cannot be sent again safely:
+        its body is a sequential QIODevice or larger than the replay limit, or
+        its method is not idempotent without an opt-in. The rejected token is
+        renewed anyway; the application may resend.
+    */
+    RequestNotReplayable,
+
+    // Sign-in answers that fail a security check. Not transient: the sign-in fails.
+    /*!
+        The ID token failed validation (OpenID Connect Core §3.1.3.7): not a
+        JWS, an algorithm other than RS256/ES256, no matching key, a bad
+        signature, or a wrong iss, aud, azp, exp, iat or nonce. The message
+        names the failing check.
+    */
+    IdTokenRejected,
+    /*!
+        The authorization response names another issuer than the one the
+        request went to, or none although the provider promised one (RFC 9207:
+        a mix-up attack or a misconfiguration).
+    */
+    IssuerMismatch,
+};
+Q_ENUM_NS(Error)
+
+/*!
+    An Error together with what is known about it: a human-readable message,
+    the HTTP status and the RFC 6749 §5.2 fields when the server sent them.
+    Never holds a token.
+*/
+struct SECURETOKENS_EXPORT ErrorInfo
+{
+    Q_GADGET
+    Q_PROPERTY(SecureTokens::Error code MEMBER code FINAL)
+    Q_PROPERTY(QString message MEMBER message FINAL)
+    Q_PROPERTY(QString oauthError MEMBER oauthError FINAL)
+    Q_PROPERTY(QString oauthErrorDescription MEMBER oauthErrorDescription FINAL)
+    Q_PROPERTY(QUrl oauthErrorUri MEMBER oauthErrorUri FINAL)
+    Q_PROPERTY(int httpStatus MEMBER httpStatus FINAL)
+    Q_PROPERTY(int retryAfterSeconds MEMBER retryAfterSeconds FINAL)
+    Q_PROPERTY(bool transient READ isTransient FINAL)
+
+public:
+    Error code = Error::NoError;
+    QString message; //!< for developers and logs; never contains a secret
+    QString oauthError; //!< RFC 6749 §5.2 "error", when the server sent one
+    QString oauthErrorDescription; //!< RFC 6749 §5.2 "error_description"
+    QUrl oauthErrorUri; //!< RFC 6749 §5.2 "error_uri"
+    int httpStatus = 0; //!< 0 when no HTTP response was received
+    int retryAfterSeconds = -1; //!< from Retry-After; -1 when absent
+
+    bool isError() const { return code != Error::NoError; }
+    //! See SecureTokens::isTransient(): retrying later may succeed.
+    bool isTransient() const;
+    //! See SecureTokens::endsSession(): the refresh token is dead.
+    bool endsSession() const;
+
+    static ErrorInfo make(Error code, const QString &message)
+    {
+        ErrorInfo e;
+        e.code = code;
+        e.message = message;
+        return e;
+    }
+};
+
+/*!
+    True when trying again later may succeed: network errors, timeouts, 5xx,
+    429, answers that could not be understood, and secure storage that is not
+    ready (locked, unavailable, slow). The stored refresh token is kept.
+*/
+SECURETOKENS_EXPORT bool isTransient(Error error);
+
+/*!
+    True for the errors that end a session: the authorization server answered
+    with invalid_grant (the refresh token is invalid, expired, revoked or
+    reused) or invalid_client (RFC 6749 §5.2). The session removes the stored
+    refresh token before it reports the error and moves to
+    Session::State::ReauthenticationRequired. No other error deletes it.
+*/
+SECURETOKENS_EXPORT bool endsSession(Error error);
+
+//! A short English sentence for an error, meant for people, not for parsing.
+SECURETOKENS_EXPORT QString describe(Error error);
+
+} // namespace SecureTokens
+
+SECURETOKENS_EXPORT QDebug operator<<(QDebug debug, const SecureTokens::ErrorInfo &error);
+
+Q_DECLARE_METATYPE(SecureTokens::ErrorInfo)

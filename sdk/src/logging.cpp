@@ -1,7 +1,0 @@
-// SPDX-License-Identifier: MIT
-#include "logging_p.h"
-
-Q_LOGGING_CATEGORY(lcSession, "securetokens.session", QtWarningMsg)
-Q_LOGGING_CATEGORY(lcRefresh, "securetokens.refresh", QtWarningMsg)
-Q_LOGGING_CATEGORY(lcStorage, "securetokens.storage", QtWarningMsg)
-Q_LOGGING_CATEGORY(lcNetwork, "securetokens.network", QtWarningMsg)

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: MIT
+#include "authenticatedreply_p.h"
+
+#include "core/invokelater.h"
+#include "core/logging.h"
+#include "requestpolicy_p.h"
+#include "session/session_p.h"
+
+#include <securetokens/sessionconfig.h>
+
+#include <QBuffer>
+
+#include <algorithm>
+
+namespace SecureTokens {
+
+namespace {
+
+QNetworkAccessManager::Operation operationFor(const QByteArray &method, bool withBody)
+{
+    // Qt sends a body only with PUT, POST and custom verbs (sendCustomRequest).
+    if (withBody)
+        return method == "PUT"     ? QNetworkAccessManager::PutOperation
+                : method == "POST" ? QNetworkAccessManager::PostOperation
+                                   : QNetworkAccessManager::CustomOperation;
+    if (method == "GET")
+        return QNetworkAccessManager::GetOperation;
+    if (method == "HEAD")
+        return QNetworkAccessManager::HeadOperation;
+    if (method == "PUT")
+        return QNetworkAccessManager::PutOperation;
+    if (method == "POST")
+        return QNetworkAccessManager::PostOperation;
+    if (method == "DELETE")
+        return QNetworkAccessManager::DeleteOperation;
+    return QNetworkAccessManager::CustomOperation;
+}
+
+const QByteArray authorizationHeader = QByteArrayLiteral("Authorization");
+
+} // namespace
+
+AuthenticatedReply::AuthenticatedReply(AuthenticatedNetworkAccessManager *manager, Session *session,
+                                       QNetworkAccessManager::Operation op,
+                                       const QNetworkRequest &request, QIODevice *outgoingData,
+                                       const ReplyPolicy &policy)
+    : QNetworkReply(manager),
+      m_manager(manager),
+      m_session(session),
+      m_policy(policy),
+      m_original(request),
+      m_originalOrigin(originOf(request.url())),
+      m_method(methodOf(op, request)),
+      m_currentUrl(request.url())
+{
+    setRequest(request);
+    setUrl(request.url());
+    setOperation(op);
+    QIODevice::open(QIODevice::ReadOnly);
+
+    const QVariant policyAttribute = request.attribute(QNetworkRequest::RedirectPolicyAttribute);
+    m_redirectPolicy = policyAttribute.isValid()
+            ? QNetworkRequest::RedirectPolicy(policyAttribute.toInt())
+            : manager->redirectPolicy();
+    // Qt's default is 50 hops; the SDK follows at most 10 (fewer when the request asks).
+    m_maxRedirects = std::min(request.maximumRedirectsAllowed(), 10);
+
+    if (outgoingData) {
+        m_sendBody = true;
+        // post(QByteArray) hands over a QBuffer: seekable, size known. Such a
+        // body is copied (implicitly shared, no deep copy for QBuffer) so it
+        // can be sent again; anything else can be read only once.
+        const qint64 remaining = outgoingData->size() - outgoingData->pos();
+        if (outgoingData->isOpen() && outgoingData->isReadable() && !outgoingData->isSequential()
+            && remaining <= m_policy.maxReplayBodySize) {
+            m_body = outgoingData->readAll();
+        } else {
+            m_replayable = false;
+            m_oneShotBody = outgoingData;
+        }
+    }
+}
+
+AuthenticatedReply::~AuthenticatedReply()
+{
+    ++m_ticket;
+    detachInner(true);
+}
+
+SessionPrivate *AuthenticatedReply::sessionPrivate() const
+{
+    return AuthenticatedNetworkAccessManagerPrivate::sessionPrivate(m_session);
+}
+
+void AuthenticatedReply::start()
+{
+    if (isInsecureTransport(m_currentUrl)) {
+        // RFC 6750 §5.3, RFC 6749 §10.3: bearer tokens only over TLS. Refused
+        // here, before any DNS lookup or connection (loopback excepted).
+        failLater(ErrorInfo::make(Error::InsecureTransport,
+                                  QStringLiteral("A bearer token may not be sent over plain http "
+                                                 "to a host that is not a loopback address.")));
+        return;
+    }
+    if (!m_session) {
+        failLater(ErrorInfo::make(Error::NotSignedIn, QStringLiteral("The session is gone.")));
+        return;
+    }
+    sendWithToken(m_currentUrl);
+}
+
+void AuthenticatedReply::sendWithToken(const QUrl &url)
+{
+    SessionPrivate *d = sessionPrivate();
+    if (!d) {
+        failWith(ErrorInfo::make(Error::NotSignedIn, QStringLiteral("The session is gone.")));
+        return;
+    }
+    const quint64 ticket = ++m_ticket;
+    if (d->canSendNow()) {
+        // The common case goes out at once rather than one event-loop turn
+        // later: nothing here can fail synchronously (start() has checked the
+        // transport, the token is there), so the caller still sees every
+        // signal after createRequest() has returned.
+        sendAttempt(url, true);
+        return;
+    }
+    d->withUsableToken(this, [this, ticket, url](const ErrorInfo &error) {
+        if (ticket != m_ticket || m_done)
+            return;
+        if (error.isError()) {
+            // A renewal that failed transiently (5xx, network) does not make a
+            // token that is still valid useless: use it rather than fail.
+            SessionPrivate *d = sessionPrivate();
+            if (error.isTransient() && d && d->hasUsableAccessToken()) {
+                sendAttempt(url, true);
+                return;
+            }
+            failWith(error);
+            return;
+        }
+        sendAttempt(url, true);
+    });
+}
+
+void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
+{
+    if (m_done)
+        return;
+    if (!m_manager) {
+        failWith(ErrorInfo::make(Error::Cancelled, QStringLiteral("The manager is gone.")));
+        return;
+    }
+    QNetworkRequest request = m_original;
+    request.setUrl(url);
+    // The SDK follows redirects itself so that it decides where the token goes.
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute, false);
+    const QNetworkAccessManager::Operation op = operationFor(m_method, m_sendBody);
+    if (op == QNetworkAccessManager::CustomOperation)
+        request.setAttribute(QNetworkRequest::CustomVerbAttribute, m_method);
+    if (!m_sendBody) {
+        // After a 303 (or 301/302 for POST) the body and its description are gone.
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QVariant());
+        request.setHeader(QNetworkRequest::ContentLengthHeader, QVariant());
+    }
+    // Whatever Authorization the application put there, the SDK decides.
+    request.setRawHeader(authorizationHeader, QByteArray());
+    if (withBearer) {
+        SessionPrivate *d = sessionPrivate();
+        if (!d || d->accessToken().isEmpty()) {
+            failWith(ErrorInfo::make(Error::NotSignedIn,
+                                     QStringLiteral("There is no access token.")));
+            return;
+        }
+        if (isInsecureTransport(url)) {
+            failWith(ErrorInfo::make(Error::InsecureTransport,
+                                     QStringLiteral("A bearer token may not be sent over plain "
+                                                    "http to a non-loopback host.")));
+            return;
+        }
+        // Built at send time from the session's buffer; no copy is kept here.
+        // (Qt's request and HTTP stack hold theirs until the request is done.)
+        const QByteArrayView token = d->accessToken().view();
+        QByteArray value;
+        value.reserve(7 + token.size());
+        value.append("Bearer ").append(token);
+        request.setRawHeader(authorizationHeader, value);
+        m_sentGeneration = d->generation();
+    }
+
+    QIODevice *device = nullptr;
+    QBuffer *buffer = nullptr;
+    if (m_sendBody) {
+        if (m_replayable) {
+            buffer = new QBuffer;
+            buffer->setData(m_body);
+            buffer->open(QIODevice::ReadOnly);
+            device = buffer;
+        } else if (!m_oneShotUsed && m_oneShotBody) {
+            device = m_oneShotBody;
+            m_oneShotUsed = true;
+        } else {
+            finishNow(ContentReSendError, tr("The request body cannot be sent a second time."));
+            return;
+        }
+    }
+    QNetworkReply *inner = m_manager->createUnauthenticatedRequest(op, request, device);
+    if (buffer)
+        buffer->setParent(inner);
+    m_innerHadBearer = withBearer;
+    attach(inner);
+}
+
+void AuthenticatedReply::attach(QNetworkReply *inner)
+{
+    m_inner = inner;
+    m_disposition = Disposition::Undecided;
+    m_metaForwarded = false;
+    inner->setReadBufferSize(readBufferSize());
+#if QT_CONFIG(ssl)
+    if (m_sslConfiguration)
+        inner->setSslConfiguration(*m_sslConfiguration);
+    if (m_ignoreAllSslErrors)
+        inner->ignoreSslErrors();
+    if (!m_ignoredSslErrors.isEmpty())
+        inner->ignoreSslErrors(m_ignoredSslErrors);
+    connect(inner, &QNetworkReply::sslErrors, this,
+            [this](const QList<QSslError> &errors) { Q_EMIT sslErrors(errors); });
+    connect(inner, &QNetworkReply::encrypted, this, [this] { Q_EMIT encrypted(); });
+    connect(inner, &QNetworkReply::preSharedKeyAuthenticationRequired, this,
+            [this](QSslPreSharedKeyAuthenticator *authenticator) {
+                Q_EMIT preSharedKeyAuthenticationRequired(authenticator);
+            });
+#endif
+    connect(inner, &QNetworkReply::metaDataChanged, this,
+            &AuthenticatedReply::onInnerMetaDataChanged);
+    connect(inner, &QNetworkReply::readyRead, this, &AuthenticatedReply::onInnerReadyRead);
+    connect(inner, &QNetworkReply::finished, this, &AuthenticatedReply::onInnerFinished);
+    connect(inner, &QNetworkReply::uploadProgress, this,
+            [this](qint64 sent, qint64 total) { Q_EMIT uploadProgress(sent, total); });
+    connect(inner, &QNetworkReply::downloadProgress, this, [this](qint64 received, qint64 total) {
+        if (m_disposition == Disposition::Forward)
+            Q_EMIT downloadProgress(received, total);
+    });
+    connect(inner, &QNetworkReply::socketStartedConnecting, this,
+            [this] { Q_EMIT socketStartedConnecting(); });
+    connect(inner, &QNetworkReply::requestSent, this, [this] { Q_EMIT requestSent(); });
+}
+
+void AuthenticatedReply::detachInner(bool abortIt)
+{
+    QNetworkReply *inner = m_inner;
+    m_inner = nullptr;
+    if (!inner)
+        return;
+    inner->disconnect(this);
+    if (abortIt && !inner->isFinished())
+        inner->abort();
+    inner->deleteLater();
+}
+
+bool AuthenticatedReply::bodyReplayable() const
+{
+    return !m_sendBody || m_replayable;
+}
+
+bool AuthenticatedReply::methodAllowsReplay() const
+{
+    // RFC 9110 §9.2.2: only idempotent requests may be repeated automatically;
+    // an Idempotency-Key (draft-ietf-httpapi-idempotency-key-header) or an
+    // explicit opt-in makes a POST/PATCH safe to repeat.
+    return isIdempotentMethod(m_method) || m_original.hasRawHeader("Idempotency-Key")
+            || m_policy.retryNonIdempotent
+            || m_original.attribute(RetryNonIdempotentAttribute).toBool();
+}
+
+void AuthenticatedReply::decide()
+{
+    if (m_disposition != Disposition::Undecided || !m_inner)
+        return;
+    m_disposition = Disposition::Forward;
+    const int status = m_inner->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status == 0)
+        return; // no HTTP answer: a network error, shown as is
+
+    if (isFollowableRedirect(status) && m_redirectPolicy != QNetworkRequest::ManualRedirectPolicy
+        && m_inner->hasRawHeader("Location")) {
+        m_disposition = Disposition::FollowRedirect;
+        return;
+    }
+    if (status != 401)
+        return;
+    Unauthorized401 facts;
+    facts.sentWithToken = m_innerHadBearer;
+    facts.alreadyRetried = m_retried;
+    facts.wwwAuthenticate = m_inner->rawHeader("WWW-Authenticate");
+    facts.retryOnBare401 = m_policy.retryOnBare401;
+    facts.bodyReplayable = bodyReplayable();
+    facts.methodReplayable = methodAllowsReplay();
+    const Decision401 decision = decideOn401(facts, m_method);
+    switch (decision.action) {
+    case Decision401::Action::Deliver:
+        return;
+    case Decision401::Action::RenewAndDeliver:
+        // Not retried, but the token was rejected: renew it (shared, single
+        // flight) so that the application's own resend finds a fresh one.
+        if (SessionPrivate *d = sessionPrivate())
+            d->onUnauthorized(m_sentGeneration, m_session, [](const ErrorInfo &) {});
+        m_annotation = notReplayableError();
+        m_annotationText = decision.reason;
+        return;
+    case Decision401::Action::RefreshAndRetry:
+        m_disposition = Disposition::RetryAfter401;
+        return;
+    }
+}
+
+void AuthenticatedReply::onInnerMetaDataChanged()
+{
+    if (sender() != m_inner)
+        return;
+    decide();
+    if (m_disposition != Disposition::Forward)
+        return;
+    forwardMetaData();
+    Q_EMIT metaDataChanged();
+}
+
+void AuthenticatedReply::onInnerReadyRead()
+{
+    if (sender() != m_inner)
+        return;
+    decide();
+    if (m_disposition != Disposition::Forward)
+        return; // a held 401 or a redirect: its body stays in the inner reply
+    if (!m_metaForwarded) {
+        forwardMetaData();
+        Q_EMIT metaDataChanged();
+        if (m_done || !m_inner)
+            return;
+    }
+    Q_EMIT readyRead();
+}
+
+void AuthenticatedReply::onInnerFinished()
+{
+    if (sender() != m_inner)
+        return;
+    decide();
+    switch (m_disposition) {
+    case Disposition::FollowRedirect:
+        followRedirect();
+        return;
+    case Disposition::RetryAfter401:
+        retryAfter401();
+        return;
+    case Disposition::Undecided:
+    case Disposition::Forward:
+        break;
+    }
+    QNetworkReply *inner = m_inner;
+    if (!m_metaForwarded && inner->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid()) {
+        forwardMetaData();
+        Q_EMIT metaDataChanged();
+        if (m_done || !m_inner)
+            return;
+    }
+    QNetworkReply::NetworkError code = inner->error();
+    QString text = inner->errorString();
+    if (m_annotation != Error::NoError) {
+        setAttribute(ErrorAttribute, QVariant::fromValue(m_annotation));
+        text = errorStringFor(m_annotation, m_annotationText);
+    }
+    finishNow(code, text);
+}
+
+void AuthenticatedReply::followRedirect()
+{
+    QNetworkReply *inner = m_inner;
+    const int status = inner->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QUrl location = QUrl::fromEncoded(inner->rawHeader("Location"));
+    const QUrl from = inner->url();
+    const QUrl target = from.resolved(location);
+    detachInner(false);
+
+    const QString scheme = target.scheme().toLower();
+    if (!target.isValid()
+        || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))) {
+        finishNow(ProtocolUnknownError, tr("Redirect to an unsupported URL scheme."));
+        return;
+    }
+    if (++m_redirects > m_maxRedirects) {
+        finishNow(TooManyRedirectsError, tr("Too many redirects."));
+        return;
+    }
+    const bool sameOrigin = originOf(target) == m_originalOrigin;
+    switch (m_redirectPolicy) {
+    case QNetworkRequest::NoLessSafeRedirectPolicy:
+        if (from.scheme().toLower() == QLatin1String("https") && scheme == QLatin1String("http")) {
+            finishNow(InsecureRedirectError, tr("Redirect from https to http refused."));
+            return;
+        }
+        break;
+    case QNetworkRequest::SameOriginRedirectPolicy:
+        if (originOf(target) != originOf(from)) {
+            finishNow(InsecureRedirectError, tr("Redirect to another origin refused."));
+            return;
+        }
+        break;
+    case QNetworkRequest::ManualRedirectPolicy:
+    case QNetworkRequest::UserVerifiedRedirectPolicy:
+        break;
+    }
+
+    const RedirectRewrite rewrite = rewriteForRedirect(status, m_method);
+    if (rewrite.keepBody && m_sendBody && !m_replayable) {
+        finishNow(ContentReSendError,
+                  tr("The redirect needs the request body again, but it cannot be replayed."));
+        return;
+    }
+    m_method = rewrite.method;
+    if (!rewrite.keepBody)
+        m_sendBody = false;
+
+    // RFC 9700 §4.11 (open redirection), RFC 9110 §15.4: credentials never
+    // follow a redirect to another origin; once the chain has left the
+    // origin it stays token-free, even if a foreign server sends it back.
+    if (!sameOrigin) {
+        if (m_tokenMayFollow)
+            qCDebug(lcNetwork) << "cross-origin redirect: Authorization dropped";
+        m_tokenMayFollow = false;
+    }
+    const bool withBearer = m_tokenMayFollow;
+    m_currentUrl = target;
+    auto proceed = [this, target, withBearer] {
+        if (m_done)
+            return;
+        if (withBearer)
+            sendWithToken(target);
+        else
+            sendAttempt(target, false);
+    };
+    if (m_redirectPolicy == QNetworkRequest::UserVerifiedRedirectPolicy) {
+        // As in Qt: the application allows the hop by emitting redirectAllowed().
+        connect(this, &QNetworkReply::redirectAllowed, this, proceed, Qt::SingleShotConnection);
+        Q_EMIT redirected(target);
+        return;
+    }
+    Q_EMIT redirected(target);
+    proceed();
+}
+
+void AuthenticatedReply::retryAfter401()
+{
+    // The 401 stays held (unseen) in m_inner until the refresh has answered.
+    m_inner->disconnect(this);
+    m_retried = true;
+    SessionPrivate *d = sessionPrivate();
+    if (!d) {
+        deliverHeld401(ErrorInfo::make(Error::NotSignedIn, QStringLiteral("The session is gone.")));
+        return;
+    }
+    qCDebug(lcNetwork) << "access token rejected; retrying once after the shared refresh";
+    const quint64 ticket = ++m_ticket;
+    d->onUnauthorized(m_sentGeneration, this, [this, ticket](const ErrorInfo &error) {
+        if (ticket != m_ticket || m_done)
+            return;
+        if (error.isError()) {
+            deliverHeld401(error);
+            return;
+        }
+        detachInner(false);
+        sendAttempt(m_currentUrl, true);
+    });
+}
+
+void AuthenticatedReply::deliverHeld401(const ErrorInfo &error)
+{
+    m_disposition = Disposition::Forward;
+    if (!m_inner) {
+        failWith(error);
+        return;
+    }
+    forwardMetaData();
+    Q_EMIT metaDataChanged();
+    if (m_done || !m_inner)
+        return;
+    if (m_inner->bytesAvailable() > 0) {
+        Q_EMIT readyRead();
+        if (m_done)
+            return;
+    }
+    setAttribute(ErrorAttribute, QVariant::fromValue(error.code));
+    finishNow(networkErrorFor(error.code),
+              errorStringFor(error.code,
+                             QStringLiteral("The access token was rejected and could not be "
+                                            "renewed: ")
+                                     + error.message));
+}
+
+void AuthenticatedReply::failWith(const ErrorInfo &error)
+{
+    if (m_done)
+        return;
+    detachInner(true);
+    setAttribute(ErrorAttribute, QVariant::fromValue(error.code));
+    finishNow(networkErrorFor(error.code), errorStringFor(error.code, error.message));
+}
+
+void AuthenticatedReply::failLater(const ErrorInfo &error)
+{
+    // Outcomes are never signalled inside get()/post(): the caller connects first.
+    invokeLater(this, [this, error] { failWith(error); });
+}
+
+void AuthenticatedReply::finishNow(NetworkError code, const QString &text)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    ++m_ticket;
+    if (code != NoError)
+        setError(code, text);
+    setFinished(true);
+    if (code != NoError)
+        Q_EMIT errorOccurred(code);
+    Q_EMIT finished(); // last: a slot may delete this reply
+}
+
+void AuthenticatedReply::abort()
+{
+    if (m_done)
+        return;
+    detachInner(true);
+    QNetworkReply::close();
+    finishNow(OperationCanceledError, tr("Operation canceled"));
+}
+
+void AuthenticatedReply::close()
+{
+    if (!m_done) {
+        abort();
+        return;
+    }
+    QNetworkReply::close();
+}
+
+} // namespace SecureTokens

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#include "refreshtransport_p.h"
+
+#include "endpointcheck_p.h"
+
+namespace SecureTokens {
+
+RefreshTransport::~RefreshTransport() = default;
+
+OAuthRefreshTransport::OAuthRefreshTransport(TokenEndpointClient *client,
+                                             const SessionConfig *config)
+    : m_client(client), m_config(config)
+{ }
+
+ErrorInfo OAuthRefreshTransport::check() const
+{
+    ErrorInfo error = checkEndpoint(m_config->tokenEndpoint, u"token endpoint");
+    if (!error.isError() && m_config->clientId.isEmpty())
+        error = ErrorInfo::make(Error::InvalidConfiguration,
+                                QStringLiteral("The client id is not configured."));
+    return error;
+}
+
+QNetworkReply *OAuthRefreshTransport::refresh(const SecretBytes &credential, QObject *context,
+                                              TokenCallback done)
+{
+    // RFC 6749 §6: no scope, so the grant keeps the originally granted scope.
+    const QList<TokenEndpointClient::Field> fields {
+            {QByteArrayLiteral("grant_type"), QByteArrayLiteral("refresh_token"), nullptr},
+            {QByteArrayLiteral("refresh_token"), {}, &credential},
+            {QByteArrayLiteral("client_id"), m_config->clientId.toUtf8(), nullptr},
+    };
+    return m_client->requestToken(m_config->tokenEndpoint, fields, context, std::move(done));
+}
+
+bool OAuthRefreshTransport::canRevoke() const
+{
+    return m_config->revocationEndpoint.isValid() && !m_config->revocationEndpoint.isEmpty();
+}
+
+QNetworkReply *OAuthRefreshTransport::revoke(const SecretBytes &credential, QObject *context,
+                                             DoneCallback done)
+{
+    const ErrorInfo check = checkEndpoint(m_config->revocationEndpoint, u"revocation endpoint");
+    if (check.isError()) {
+        done(check);
+        return nullptr;
+    }
+    // RFC 7009 §2.1: token_type_hint helps the server find the token.
+    return m_client->revoke(m_config->revocationEndpoint, credential, "refresh_token", context,
+                            std::move(done));
+}
+
+} // namespace SecureTokens

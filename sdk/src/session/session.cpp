@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: MIT
+#include "session_p.h"
+
+#include "core/invokelater.h"
+#include "core/logging.h"
+#include "jwtclaims_p.h"
+#include "storage/crossprocesslock.h"
+#include "storage/unavailablesecretstore.h"
+
+#include <securetokens/encryptedfilesecretstore.h>
+#include <securetokens/keychainsecretstore.h>
+#include <securetokens/memorysecretstore.h>
+
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRandomGenerator>
+
+#include <algorithm>
+
+namespace SecureTokens {
+
+namespace {
+
+std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
+{
+    if (config.secretStore)
+        return config.secretStore;
+    switch (config.storagePolicy) {
+    case StoragePolicy::SessionOnly:
+        return std::make_shared<MemorySecretStore>();
+    case StoragePolicy::EncryptedFile: {
+        if (!config.encryptedFilePath.isEmpty() && config.encryptedFilePassphrase
+            && !config.encryptedFilePassphrase->isEmpty())
+            return std::make_shared<EncryptedFileSecretStore>(config.encryptedFilePath,
+                                                              config.encryptedFilePassphrase);
+        // Without a path or a passphrase this policy has no backend: report
+        // Unavailable rather than silently choosing another place.
+        return std::make_shared<Internal::UnavailableSecretStore>(
+                QStringLiteral("encrypted-file"),
+                QStringLiteral("StoragePolicy::EncryptedFile needs encryptedFilePath and "
+                               "encryptedFilePassphrase"));
+    }
+    case StoragePolicy::Required:
+        break;
+    }
+    return std::make_shared<KeychainSecretStore>(config.storageService);
+}
+
+} // namespace
+
+ErrorInfo SessionPrivate::storageError(const SecretStore::Result &result, const QString &what)
+{
+    ErrorInfo error = ErrorInfo::make(SecretStore::toError(result.status), what);
+    if (!result.message.isEmpty())
+        error.message += QStringLiteral(" (") + result.message + QLatin1Char(')');
+    return error;
+}
+
+SignInHost::Extension::~Extension() = default;
+
+SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config,
+                               RefreshTransportFactory transports)
+    : q_ptr(q),
+      m_config(config),
+      m_store(makeStore(config)),
+      m_nam(new QNetworkAccessManager(q)),
+      m_client(m_nam, &m_config),
+      m_transport(transports(m_nam, &m_client, &m_config))
+{
+    m_proactiveTimer.setSingleShot(true);
+    // Timers run on a monotonic clock: wall-clock jumps do not move them.
+    m_proactiveTimer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&m_proactiveTimer, &QTimer::timeout, q, [this] {
+        if ((m_state == Session::State::SignedIn) && !m_refreshInFlight) {
+            qCDebug(lcRefresh) << "proactive refresh before expiry";
+            startRefresh();
+        }
+    });
+    m_lock = std::make_unique<CrossProcessLock>(m_config.storageService, m_config.account);
+    m_retryTimer.setSingleShot(true);
+    m_retryTimer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&m_retryTimer, &QTimer::timeout, q, [this] {
+        if (m_state == Session::State::SignedIn && !m_refreshInFlight) {
+            qCDebug(lcRefresh) << "retrying refresh, attempt" << m_retryAttempt;
+            startRefresh();
+        }
+    });
+}
+
+SessionPrivate::~SessionPrivate() = default; // m_lock's destructor releases the lock
+
+void SessionPrivate::setState(Session::State state)
+{
+    Q_Q(Session);
+    if (m_state == state)
+        return;
+    qCDebug(lcSession) << "state" << m_state << "->" << state;
+    m_state = state;
+    Q_EMIT q->stateChanged(state);
+}
+
+void SessionPrivate::setOffline(bool offline)
+{
+    Q_Q(Session);
+    if (m_offline == offline)
+        return;
+    m_offline = offline;
+    Q_EMIT q->offlineChanged(offline);
+}
+
+void SessionPrivate::emitError(const ErrorInfo &error)
+{
+    Q_Q(Session);
+    qCInfo(lcSession) << "error" << error;
+    m_lastError = error;
+    Q_EMIT q->errorOccurred(error);
+}
+
+void SessionPrivate::emitErrorLater(const ErrorInfo &error)
+{
+    Q_Q(Session);
+    // Start-like calls never complete inside themselves (docs/conventions.md §4).
+    invokeLater(q, [this, error] { emitError(error); });
+}
+
+void SessionPrivate::abortInFlight()
+{
+    ++m_epoch;
+    m_signingOut = false;
+    if (m_inFlightReply) {
+        QNetworkReply *reply = m_inFlightReply;
+        m_inFlightReply = nullptr;
+        reply->abort();
+    }
+    m_refreshInFlight = false;
+    m_restoring = false;
+    m_lock->release();
+}
+
+void SessionPrivate::abandonSignIn()
+{
+    QPointer<QNetworkReply> reply = m_inFlightReply;
+    abortInFlight();
+    if (reply)
+        reply->abort();
+}
+
+void SessionPrivate::wipeTokens()
+{
+    Q_Q(Session);
+    m_proactiveTimer.stop();
+    resetBackoff();
+    const bool hadAccessToken = !m_accessToken.isEmpty();
+    m_accessToken.clear();
+    m_refreshToken.clear();
+    m_storeBehind = false;
+    m_accessDeadline = QDeadlineTimer(QDeadlineTimer::Forever);
+    m_accessExpiresAt = QDateTime();
+    ++m_generation;
+    if (hadAccessToken)
+        Q_EMIT q->accessTokenChanged();
+    if (!m_subject.isEmpty()) {
+        m_subject.clear();
+        Q_EMIT q->userChanged();
+    }
+}
+
+void SessionPrivate::installAccessToken(TokenResponse &response)
+{
+    Q_Q(Session);
+    m_accessToken = std::move(response.accessToken);
+    ++m_generation;
+    const qint64 lifetime = response.expiresIn;
+    if (lifetime > 0) {
+        // Expiry comes from expires_in, counted from when the answer arrived on
+        // this machine's monotonic clock, so client/server clock skew does not
+        // matter (the JWT's exp is never used).
+        m_accessDeadline = QDeadlineTimer(lifetime * 1000, Qt::PreciseTimer);
+        m_accessExpiresAt = QDateTime::currentDateTimeUtc().addSecs(lifetime);
+    } else {
+        m_accessDeadline = QDeadlineTimer(QDeadlineTimer::Forever);
+        m_accessExpiresAt = QDateTime();
+    }
+    scheduleProactiveRefresh(lifetime);
+
+    const QString subject = decodeJwtClaimsUnverified(m_accessToken.view())
+                                    .value(QLatin1String("sub"))
+                                    .toString();
+    if (!subject.isEmpty() && subject != m_subject) {
+        m_subject = subject;
+        Q_EMIT q->userChanged();
+    }
+    Q_EMIT q->accessTokenChanged();
+}
+
+void SessionPrivate::scheduleProactiveRefresh(qint64 lifetimeSeconds)
+{
+    m_proactiveTimer.stop();
+    if (lifetimeSeconds <= 0)
+        return;
+    const qint64 lifetimeMs = lifetimeSeconds * 1000;
+    qint64 leadMs = m_config.refreshLeadTime.count() > 0
+            ? qint64(m_config.refreshLeadTime.count())
+            : std::clamp<qint64>(lifetimeMs / 4, 5000, 300000);
+    // Never refresh more often than every half lifetime.
+    leadMs = std::min(leadMs, lifetimeMs / 2);
+    // A token is not sent in its last second, unless the lead is shorter: a
+    // short lead chosen to save renewals would otherwise be overruled by a
+    // 1 s renewal on the request path.
+    m_sendMarginMs = std::min<qint64>(1000, leadMs);
+    m_proactiveTimer.start(std::chrono::milliseconds(lifetimeMs - leadMs));
+}
+
+bool SessionPrivate::beginSignIn(const ErrorInfo &configError)
+{
+    if (m_state != Session::State::SignedOut
+        && m_state != Session::State::ReauthenticationRequired) {
+        emitErrorLater(ErrorInfo::make(Error::OperationInProgress,
+                                       QStringLiteral("Sign out before signing in again.")));
+        return false;
+    }
+    if (configError.isError()) {
+        emitErrorLater(configError);
+        return false;
+    }
+    setState(Session::State::SigningIn);
+    m_refreshInFlight = true;
+    return true;
+}
+
+void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response,
+                                  const QVariantMap &idTokenClaims)
+{
+    Q_Q(Session);
+    if (epoch != m_epoch)
+        return;
+    m_inFlightReply = nullptr;
+    if (!error.isError()) {
+        // The claims belong to this sign-in, verified by the flow that got them.
+        m_idTokenClaims = idTokenClaims;
+        if (!m_idTokenClaims.isEmpty())
+            Q_EMIT q->userChanged();
+    }
+    if (error.isError()) {
+        m_refreshInFlight = false;
+        emitError(error);
+        setState(Session::State::SignedOut);
+        releaseWaiters(error);
+        return;
+    }
+    if (response.refreshToken.isEmpty()) {
+        // No refresh token: a session that lasts as long as this access token.
+        qCInfo(lcSession) << "signed in without a refresh token";
+        m_refreshInFlight = false;
+        installAccessToken(response);
+        setState(Session::State::SignedIn);
+        releaseWaiters({});
+        return;
+    }
+    auto pending = std::make_shared<TokenResponse>(std::move(response));
+    // Store before use: the session only exists once the refresh token is safe.
+    m_store->write(
+            m_config.account, pending->refreshToken, q,
+            [this, epoch, pending](const SecretStore::Result &result) {
+                Q_Q(Session);
+                if (epoch != m_epoch)
+                    return;
+                m_refreshInFlight = false;
+                if (!result.ok()) {
+                    const ErrorInfo failure = storageError(
+                            result, QStringLiteral("The sign-in could not be stored securely."));
+                    // Do not leave a live refresh token behind on the server.
+                    if (m_transport->canRevoke())
+                        m_transport->revoke(pending->refreshToken, q, [](const ErrorInfo &) {});
+                    emitError(failure);
+                    setState(Session::State::SignedOut);
+                    releaseWaiters(failure);
+                    return;
+                }
+                m_refreshToken = std::move(pending->refreshToken);
+                m_storeBehind = false;
+                setOffline(false);
+                installAccessToken(*pending);
+                setState(Session::State::SignedIn);
+                releaseWaiters({});
+            });
+}
+
+void SessionPrivate::startSignOut()
+{
+    Q_Q(Session);
+    abortInFlight();
+    m_signingOut = true;
+    const quint64 epoch = m_epoch;
+    auto token = std::make_shared<SecretBytes>(std::move(m_refreshToken));
+    wipeTokens();
+    releaseWaiters(ErrorInfo::make(Error::NotSignedIn, QStringLiteral("Signed out.")));
+
+    struct Outcome
+    {
+        int pending = 2;
+        ErrorInfo storage;
+        ErrorInfo revocation;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    auto finishOne = [this, epoch, outcome] {
+        if (--outcome->pending > 0 || epoch != m_epoch)
+            return;
+        m_signingOut = false;
+        if (outcome->storage.isError())
+            emitError(outcome->storage);
+        else if (outcome->revocation.isError())
+            emitError(outcome->revocation);
+        setState(Session::State::SignedOut);
+        Q_EMIT q_ptr->signedOut();
+    };
+
+    auto revokeAndRemove = [this, q, token, outcome, finishOne] {
+        // The local wipe does not depend on the server (RFC 7009 is best effort).
+        m_store->remove(
+                m_config.account, q, [outcome, finishOne](const SecretStore::Result &result) {
+                    if (!result.ok())
+                        outcome->storage = storageError(
+                                result, QStringLiteral("The stored session could not be removed."));
+                    finishOne();
+                });
+        if (token->isEmpty() || !m_transport->canRevoke()) {
+            invokeLater(q, finishOne);
+            return;
+        }
+        m_transport->revoke(*token, q, [outcome, finishOne, token](const ErrorInfo &error) {
+            token->clear();
+            if (error.isError()) {
+                outcome->revocation = error;
+                outcome->revocation.message
+                        = QStringLiteral("Signed out on this device, but the server could not be "
+                                         "told: ")
+                        + error.message;
+            }
+            finishOne();
+        });
+    };
+
+    if (!token->isEmpty() || !m_transport->canRevoke()) {
+        revokeAndRemove();
+        return;
+    }
+    // Signing out without a restored session (e.g. `securetokens logout` in a
+    // new process): fetch the stored token so the server can revoke it too.
+    m_store->read(m_config.account, q,
+                  [token, revokeAndRemove](const SecretStore::Result &result, SecretBytes stored) {
+                      if (result.ok())
+                          *token = std::move(stored);
+                      revokeAndRemove();
+                  });
+}
+
+// --- Session -----------------------------------------------------------------
+
+Session::~Session()
+{
+    Q_D(Session);
+    d->abortInFlight();
+    d->releaseWaiters(
+            ErrorInfo::make(Error::Cancelled, QStringLiteral("The session was destroyed.")));
+    // Replies die before the private data they call back into.
+    delete d->m_nam;
+    d->m_nam = nullptr;
+}
+
+const SessionConfig &Session::config() const
+{
+    Q_D(const Session);
+    return d->m_config;
+}
+
+Session::State Session::state() const
+{
+    Q_D(const Session);
+    return d->m_state;
+}
+
+bool Session::isSignedIn() const
+{
+    Q_D(const Session);
+    return d->m_state == State::SignedIn || d->m_state == State::Refreshing;
+}
+
+bool Session::isRefreshing() const
+{
+    Q_D(const Session);
+    return d->m_state == State::Refreshing || d->m_state == State::Restoring;
+}
+
+bool Session::isOffline() const
+{
+    Q_D(const Session);
+    return d->m_offline;
+}
+
+QString Session::subject() const
+{
+    Q_D(const Session);
+    return d->m_subject;
+}
+
+QDateTime Session::accessTokenExpiresAt() const
+{
+    Q_D(const Session);
+    return d->m_accessExpiresAt;
+}
+
+QString Session::accessTokenFingerprint() const
+{
+    Q_D(const Session);
+    return d->m_accessToken.fingerprint();
+}
+
+int Session::refreshCount() const
+{
+    Q_D(const Session);
+    return d->m_refreshCount;
+}
+
+QString Session::storageBackend() const
+{
+    Q_D(const Session);
+    return d->m_store->backendName();
+}
+
+QVariantMap Session::idTokenClaims() const
+{
+    Q_D(const Session);
+    // Claims belong to the current sign-in: none once it has ended.
+    if (d->m_state == State::SignedOut || d->m_state == State::ReauthenticationRequired)
+        return {};
+    return d->m_idTokenClaims;
+}
+
+ErrorInfo Session::lastError() const
+{
+    Q_D(const Session);
+    return d->m_lastError;
+}
+
+SecretBytes Session::accessTokenForExternalUse() const
+{
+    Q_D(const Session);
+    if (!d->hasUsableAccessToken())
+        return {};
+    return d->m_accessToken.clone();
+}
+
+QNetworkAccessManager *Session::authorizationNetworkAccessManager() const
+{
+    Q_D(const Session);
+    return d->m_nam;
+}
+
+void Session::restore()
+{
+    Q_D(Session);
+    d->startRestore();
+}
+
+void Session::refresh()
+{
+    Q_D(Session);
+    if (!isSignedIn()) {
+        d->emitErrorLater(ErrorInfo::make(Error::NotSignedIn,
+                                          QStringLiteral("There is no session to refresh.")));
+        return;
+    }
+    d->startRefresh();
+}
+
+void Session::signOut()
+{
+    Q_D(Session);
+    d->startSignOut();
+}
+
+} // namespace SecureTokens

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "refreshtransport_p.h"
+#include "signinhost_p.h"
+#include "tokenclient_p.h"
+
+#include <securetokens/secretstore.h>
+#include <securetokens/session.h>
+
+#include <QDeadlineTimer>
+#include <QNetworkReply>
+#include <QPointer>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace SecureTokens {
+
+class CrossProcessLock;
+
+//! Makes the Session's refresh transport (the sign-in layer knows them all: signin/).
+using RefreshTransportFactory
+        = std::unique_ptr<RefreshTransport> (*)(QNetworkAccessManager *nam,
+                                                TokenEndpointClient *client, SessionConfig *config);
+
+/*!
+    \internal
+    The session's state machine and its single-flight refresh.
+
+    Invariants:
+    - at most one refresh (or sign-in) is on the wire per Session; every caller
+      that needs a token meanwhile is queued in m_waiters and released exactly
+      once with the refresh's outcome;
+    - generation increases each time a new access token is installed, so a 401
+      for a request sent with an older token can be retried without a refresh;
+    - a rotated refresh token is written to the store before the access token
+      that came with it is used (store before use).
+*/
+class SessionPrivate final : public SignInHost
+{
+    Q_DECLARE_PUBLIC(Session)
+
+public:
+    using TokenCallback = std::function<void(const ErrorInfo &error)>;
+
+    SessionPrivate(Session *q, const SessionConfig &config, RefreshTransportFactory transports);
+    ~SessionPrivate();
+    Q_DISABLE_COPY_MOVE(SessionPrivate)
+
+    // --- SignInHost: what the sign-in flows may do ----------------------------
+    SessionConfig &config() override { return m_config; }
+    QNetworkAccessManager *network() const override { return m_nam; }
+    TokenEndpointClient &tokenEndpoint() override { return m_client; }
+    RefreshTransport &refreshTransport() override { return *m_transport; }
+    Session *session() const override { return q_ptr; }
+    quint64 epoch() const override { return m_epoch; }
+    bool beginSignIn(const ErrorInfo &configError) override;
+    void setInFlightReply(QNetworkReply *reply) override { m_inFlightReply = reply; }
+    void finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response,
+                      const QVariantMap &idTokenClaims = {}) override;
+    void abandonSignIn() override;
+    void reportErrorLater(const ErrorInfo &error) override { emitErrorLater(error); }
+    void reportError(const ErrorInfo &error) override { emitError(error); }
+    std::unique_ptr<Extension> &signInExtension() override { return m_signIn; }
+
+    // --- used by AuthenticatedNetworkAccessManager -------------------------
+    //! Whether the in-memory access token can be sent now (present, not about to expire).
+    bool hasUsableAccessToken() const;
+    /*!
+        A request may carry the current access token right now: signed in, no
+        renewal under way, not signing out, and the token not about to expire
+        (the case in which withUsableToken() would answer "go ahead").
+    */
+    bool canSendNow() const;
+    quint64 generation() const { return m_generation; }
+    const SecretBytes &accessToken() const { return m_accessToken; }
+    /*!
+        Calls \a done (later, exactly once, unless \a context dies) when a usable
+        access token is available, refreshing first when needed; with an error
+        when none can be had.
+    */
+    void withUsableToken(QObject *context, TokenCallback done);
+    /*!
+        A request sent with the token of \a sentGeneration was answered 401.
+        If a newer token exists, \a done is released at once; otherwise one
+        refresh is started (or joined).
+    */
+    void onUnauthorized(quint64 sentGeneration, QObject *context, TokenCallback done);
+
+    // --- state machine -----------------------------------------------------
+    void setState(Session::State state);
+    void setOffline(bool offline);
+    void emitError(const ErrorInfo &error);
+    void emitErrorLater(const ErrorInfo &error);
+
+    void startRestore();
+    void startRefresh();
+    void startSignOut();
+
+    void refreshWith(SecretBytes refreshToken);
+    void onRefreshAnswer(const ErrorInfo &error, TokenResponse response);
+    void finishRefresh(const ErrorInfo &error);
+    void installAccessToken(TokenResponse &response);
+    void scheduleProactiveRefresh(qint64 lifetimeSeconds);
+    void wipeTokens();
+    void releaseWaiters(const ErrorInfo &error);
+    void abortInFlight();
+
+    Session *const q_ptr;
+    SessionConfig m_config;
+    std::shared_ptr<SecretStore> m_store;
+    QNetworkAccessManager *m_nam = nullptr;
+    TokenEndpointClient m_client;
+    //! Refresh and revocation; OAuth by default, replaceable (cookie transport).
+    std::unique_ptr<RefreshTransport> m_transport;
+    //! The sign-in layer's state (signin/signinflows_p.h), created there on first use.
+    std::unique_ptr<Extension> m_signIn;
+
+    Session::State m_state = Session::State::SignedOut;
+    bool m_offline = false;
+    ErrorInfo m_lastError;
+
+    SecretBytes m_accessToken;
+    QDeadlineTimer m_accessDeadline {QDeadlineTimer::Forever};
+    //! A token with less than this left is not sent (see hasUsableAccessToken()).
+    qint64 m_sendMarginMs = 1000;
+    QDateTime m_accessExpiresAt;
+    QString m_subject;
+    //! Verified ID token claims of the current sign-in (never the token).
+    QVariantMap m_idTokenClaims;
+    quint64 m_generation = 0;
+    int m_refreshCount = 0;
+
+    //! In-memory copy of the refresh token; the store is the source of truth.
+    SecretBytes m_refreshToken;
+    //! The last write of m_refreshToken to the store failed: memory is newer.
+    bool m_storeBehind = false;
+
+    bool m_refreshInFlight = false;
+    bool m_restoring = false;
+    bool m_signingOut = false;
+    QPointer<QNetworkReply> m_inFlightReply;
+    //! Bumped to invalidate callbacks of operations that were abandoned.
+    quint64 m_epoch = 0;
+
+    struct Waiter
+    {
+        QPointer<QObject> context;
+        TokenCallback done;
+    };
+    std::vector<Waiter> m_waiters;
+    QTimer m_proactiveTimer;
+
+    //! Background retries after a transient refresh failure (bounded backoff).
+    QTimer m_retryTimer;
+    int m_retryAttempt = 0;
+    //! The transient error that started the current backoff.
+    ErrorInfo m_backoffError;
+    //! A not-ready keychain at restore is retried once.
+    bool m_storageRetried = false;
+
+    //! A storage failure as an ErrorInfo: the status mapped, \a what and the backend's detail.
+    static ErrorInfo storageError(const SecretStore::Result &result, const QString &what);
+
+    void scheduleRetry(const ErrorInfo &error);
+    void resetBackoff();
+
+    /*!
+        Held across "read the stored token -> refresh -> store the rotated one"
+        so that two processes of one app never present the same refresh token
+        (with rotation, the second use would look like theft and end the session).
+    */
+    std::unique_ptr<CrossProcessLock> m_lock;
+    void readStoredTokenAndRefresh(quint64 epoch);
+};
+
+} // namespace SecureTokens

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+// The refresh side of the session state machine: single flight, the
+// cross-process lock with the stored token re-read under it, store before use,
+// the error classification and the bounded backoff (docs/architecture.md).
+#include "session_p.h"
+
+#include "core/invokelater.h"
+#include "core/logging.h"
+#include "storage/crossprocesslock.h"
+
+#include <QRandomGenerator>
+
+#include <algorithm>
+
+namespace SecureTokens {
+
+void SessionPrivate::scheduleRetry(const ErrorInfo &error)
+{
+    // Bounded exponential backoff with jitter: 1, 2, 4 ... 60 s, six attempts,
+    // each delay drawn from [d/2, d] so that many clients that lost the
+    // server at once do not come back in lockstep. A Retry-After from a 429
+    // or 503 (RFC 9110 §10.2.3) is honoured as the minimum.
+    constexpr int maxAttempts = 6;
+    m_backoffError = error;
+    if (m_retryAttempt >= maxAttempts) {
+        qCInfo(lcRefresh) << "giving up background retries; the next request tries again";
+        return;
+    }
+    const qint64 ceiling = std::min<qint64>(qint64(1000) << m_retryAttempt, 60000);
+    qint64 delay = ceiling / 2 + qint64(QRandomGenerator::global()->bounded(int(ceiling / 2) + 1));
+    if (error.retryAfterSeconds >= 0)
+        delay = std::max<qint64>(delay, std::min<qint64>(error.retryAfterSeconds, 300) * 1000);
+    ++m_retryAttempt;
+    m_retryTimer.start(std::chrono::milliseconds(delay));
+}
+
+void SessionPrivate::resetBackoff()
+{
+    m_retryTimer.stop();
+    m_retryAttempt = 0;
+    m_backoffError = {};
+}
+
+bool SessionPrivate::hasUsableAccessToken() const
+{
+    if (m_accessToken.isEmpty())
+        return false;
+    if (m_accessDeadline.isForever())
+        return true;
+    // Not a token that dies on its way to the server.
+    return m_accessDeadline.remainingTime() > m_sendMarginMs;
+}
+
+bool SessionPrivate::canSendNow() const
+{
+    return m_state == Session::State::SignedIn && !m_signingOut && !m_refreshInFlight
+            && hasUsableAccessToken();
+}
+
+void SessionPrivate::releaseWaiters(const ErrorInfo &error)
+{
+    std::vector<Waiter> waiters;
+    waiters.swap(m_waiters);
+    for (Waiter &waiter : waiters) {
+        if (waiter.context)
+            waiter.done(error);
+    }
+}
+
+void SessionPrivate::withUsableToken(QObject *context, TokenCallback done)
+{
+    const bool canRefresh = m_state == Session::State::SignedIn
+            || m_state == Session::State::Refreshing || m_state == Session::State::Restoring
+            || m_state == Session::State::SigningIn;
+    if (!canRefresh || m_signingOut) {
+        const ErrorInfo error = ErrorInfo::make(m_state == Session::State::ReauthenticationRequired
+                                                        ? Error::ReauthenticationRequired
+                                                        : Error::NotSignedIn,
+                                                QStringLiteral("There is no signed-in session."));
+        invokeLater(context, [done = std::move(done), error] { done(error); });
+        return;
+    }
+    if (canSendNow()) {
+        invokeLater(context, [done = std::move(done)] { done({}); });
+        return;
+    }
+    if (!m_refreshInFlight && m_retryTimer.isActive()) {
+        // Backing off after a transient failure: answer promptly with it
+        // instead of adding to the load on a struggling server.
+        const ErrorInfo error = m_backoffError;
+        invokeLater(context, [done = std::move(done), error] { done(error); });
+        return;
+    }
+    m_waiters.push_back({context, std::move(done)});
+    if (!m_refreshInFlight && m_state == Session::State::SignedIn)
+        startRefresh();
+}
+
+void SessionPrivate::onUnauthorized(quint64 sentGeneration, QObject *context, TokenCallback done)
+{
+    if (sentGeneration != m_generation || m_refreshInFlight) {
+        // A newer token exists or is being fetched: no new refresh for an old 401.
+        withUsableToken(context, std::move(done));
+        return;
+    }
+    if (m_state == Session::State::SignedIn && m_retryTimer.isActive()) {
+        // The current token was refused while renewal backs off after a
+        // transient failure: answer promptly with that failure instead of
+        // letting the caller replay a token the server has just refused.
+        const ErrorInfo error = m_backoffError;
+        invokeLater(context, [done = std::move(done), error] { done(error); });
+        return;
+    }
+    if (m_state != Session::State::SignedIn || m_retryTimer.isActive()) {
+        withUsableToken(context, std::move(done));
+        return;
+    }
+    qCDebug(lcRefresh) << "access token rejected, refreshing";
+    m_waiters.push_back({context, std::move(done)});
+    startRefresh();
+}
+
+void SessionPrivate::startRestore()
+{
+    if (m_state == Session::State::SignedIn || m_state == Session::State::Refreshing
+        || m_state == Session::State::Restoring)
+        return;
+    if (m_state == Session::State::SigningIn) {
+        emitErrorLater(ErrorInfo::make(Error::OperationInProgress,
+                                       QStringLiteral("A sign-in is under way.")));
+        return;
+    }
+    m_restoring = true;
+    m_storageRetried = false;
+    setState(Session::State::Restoring);
+    startRefresh();
+}
+
+void SessionPrivate::startRefresh()
+{
+    Q_Q(Session);
+    if (m_refreshInFlight || m_signingOut)
+        return;
+    m_refreshInFlight = true;
+    if (m_state == Session::State::SignedIn)
+        setState(Session::State::Refreshing);
+    const quint64 epoch = m_epoch;
+    // Waiting for another process's refresh takes at most its own deadline.
+    const auto lockTimeout = m_config.requestTimeout + std::chrono::seconds(10);
+    m_lock->acquire(lockTimeout, q, [this, epoch](bool acquired, const QString &why) {
+        if (epoch != m_epoch) {
+            m_lock->release();
+            return;
+        }
+        if (!acquired) {
+            qCInfo(lcRefresh) << "refresh lock not acquired:" << why;
+            finishRefresh(ErrorInfo::make(
+                    Error::Timeout,
+                    QStringLiteral("Another process of this application is still refreshing "
+                                   "the session.")));
+            return;
+        }
+        readStoredTokenAndRefresh(epoch);
+    });
+}
+
+void SessionPrivate::readStoredTokenAndRefresh(quint64 epoch)
+{
+    Q_Q(Session);
+    // Re-read under the lock: the store is the source of truth, and another
+    // process of the same app may have rotated the token since we last looked.
+    m_store->read(m_config.account, q,
+                  [this, epoch](const SecretStore::Result &result, SecretBytes stored) {
+                      if (epoch != m_epoch)
+                          return;
+                      if (result.ok()) {
+                          if (!m_storeBehind || m_refreshToken.isEmpty())
+                              m_refreshToken = std::move(stored);
+                          refreshWith(m_refreshToken.clone());
+                          return;
+                      }
+                      if (!m_refreshToken.isEmpty()
+                          && (result.status != SecretStore::Status::NotFound || m_storeBehind)) {
+                          // Storage hiccup (or it lags behind): the memory copy is current.
+                          qCInfo(lcStorage) << "reading the stored token failed, using memory:"
+                                            << result.status;
+                          refreshWith(m_refreshToken.clone());
+                          return;
+                      }
+                      if (result.status == SecretStore::Status::NotFound) {
+                          const bool wasRestoring = m_restoring;
+                          wipeTokens();
+                          if (wasRestoring) {
+                              // Nothing stored: a signed-out user, not an error.
+                              finishRefresh({});
+                              return;
+                          }
+                          finishRefresh(ErrorInfo::make(
+                                  Error::NotSignedIn,
+                                  QStringLiteral("The session was ended elsewhere.")));
+                          return;
+                      }
+                      if (m_restoring && !m_storageRetried
+                          && (result.status == SecretStore::Status::Unavailable
+                              || result.status == SecretStore::Status::Locked)) {
+                          // At login the keyring daemon may not be up or unlocked yet:
+                          // look once more before reporting it.
+                          m_storageRetried = true;
+                          m_refreshInFlight = false;
+                          m_lock->release();
+                          invokeLater(
+                                  q_ptr,
+                                  [this, epoch] {
+                                      if (epoch == m_epoch && m_restoring)
+                                          startRefresh();
+                                  },
+                                  std::chrono::milliseconds(1500));
+                          return;
+                      }
+                      finishRefresh(storageError(
+                              result, QStringLiteral("The stored session could not be read.")));
+                  });
+}
+
+void SessionPrivate::refreshWith(SecretBytes refreshToken)
+{
+    Q_Q(Session);
+    if (refreshToken.isEmpty()) {
+        wipeTokens();
+        setState(Session::State::ReauthenticationRequired);
+        finishRefresh(ErrorInfo::make(Error::ReauthenticationRequired,
+                                      QStringLiteral("The session has no refresh token.")));
+        return;
+    }
+    const ErrorInfo config = m_transport->check();
+    if (config.isError()) {
+        finishRefresh(config);
+        return;
+    }
+    const quint64 epoch = m_epoch;
+    auto token = std::make_shared<SecretBytes>(std::move(refreshToken));
+    qCDebug(lcRefresh) << "refresh grant";
+    m_inFlightReply = m_transport->refresh(
+            *token, q, [this, epoch, token](const ErrorInfo &error, TokenResponse response) {
+                token->clear();
+                if (epoch != m_epoch)
+                    return;
+                m_inFlightReply = nullptr;
+                onRefreshAnswer(error, std::move(response));
+            });
+}
+
+void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse response)
+{
+    Q_Q(Session);
+    if (error.isError()) {
+        if (endsSession(error.code)) {
+            qCInfo(lcRefresh) << "refresh token rejected; the session ends";
+            wipeTokens();
+            // The stored token is dead: remove it before reporting, so that a
+            // process that exits on the report does not leave it behind.
+            const quint64 epoch = m_epoch;
+            m_store->remove(m_config.account, q, [this, epoch, error](const SecretStore::Result &) {
+                if (epoch != m_epoch)
+                    return;
+                setState(Session::State::ReauthenticationRequired);
+                finishRefresh(error);
+            });
+            return;
+        }
+        setOffline(error.isTransient());
+        if (error.isTransient() && !m_refreshToken.isEmpty())
+            scheduleRetry(error);
+        finishRefresh(error);
+        return;
+    }
+
+    auto pending = std::make_shared<TokenResponse>(std::move(response));
+    if (pending->refreshToken.isEmpty()) {
+        // The server did not rotate (RFC 6749 §6 allows it): keep the old one.
+        ++m_refreshCount;
+        installAccessToken(*pending);
+        finishRefresh({});
+        return;
+    }
+
+    // Store before use: the rotated token is safe before its access token is handed out.
+    m_refreshToken = pending->refreshToken.clone();
+    m_storeBehind = true;
+    const quint64 epoch = m_epoch;
+    m_store->write(m_config.account, pending->refreshToken, q,
+                   [this, epoch, pending](const SecretStore::Result &result) {
+                       if (epoch != m_epoch)
+                           return;
+                       ErrorInfo storeError;
+                       if (result.ok()) {
+                           m_storeBehind = false;
+                       } else {
+                           // Keep working from memory; the next refresh retries the write.
+                           storeError = storageError(
+                                   result,
+                                   QStringLiteral("The renewed session could not be stored; "
+                                                  "it is kept in memory for now."));
+                       }
+                       pending->refreshToken.clear();
+                       ++m_refreshCount;
+                       installAccessToken(*pending);
+                       if (storeError.isError())
+                           emitError(storeError);
+                       finishRefresh({});
+                   });
+}
+
+void SessionPrivate::finishRefresh(const ErrorInfo &error)
+{
+    m_lock->release();
+    m_refreshInFlight = false;
+    m_restoring = false;
+    if (!error.isError()) {
+        setOffline(false);
+        resetBackoff();
+    }
+    if (error.isError())
+        emitError(error);
+    if (m_state == Session::State::Refreshing || m_state == Session::State::Restoring) {
+        // A kept refresh token keeps the session, also after a transient failure.
+        setState(m_refreshToken.isEmpty() && m_accessToken.isEmpty() ? Session::State::SignedOut
+                                                                     : Session::State::SignedIn);
+    }
+    releaseWaiters(error);
+}
+
+} // namespace SecureTokens

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "tokenresponse_p.h"
+
+#include <securetokens/error.h>
+#include <securetokens/secretbytes.h>
+#include <securetokens/sessionconfig.h>
+
+#include <QByteArray>
+#include <QList>
+#include <QNetworkRequest>
+#include <QPair>
+#include <QPointer>
+#include <QUrl>
+
+#include <functional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QObject;
+
+namespace SecureTokens {
+
+//! What collectReply() hands back once a reply has finished.
+struct CollectedReply
+{
+    //! Too large, timed out, no HTTP answer, or a redirect (never followed); httpStatus set.
+    ErrorInfo transportError;
+    int status = 0; //!< HTTP status, 0 without an answer
+    QByteArray contentType;
+    QByteArray body; //!< empty when too large; the receiver wipes it
+    QByteArray retryAfter; //!< the raw Retry-After header
+    QList<QPair<QByteArray, QByteArray>> rawHeaders; //!< all of them, e.g. for Set-Cookie
+};
+
+/*!
+    \internal
+    A request to a credential endpoint (token, revocation, cookie transport,
+    provider metadata) that asks for JSON and never follows a redirect (the
+    credentials would follow), never reads or writes a cache and carries no
+    cookie from a jar in either direction (RFC 6749 §5.1 no-store).
+*/
+QNetworkRequest credentialRequest(const QUrl &url);
+
+/*!
+    \internal
+    Collects the answer to \a reply with the transport rules every credential
+    request shares: a body of at most SessionConfig::maxResponseBytes, a hard
+    deadline of SessionConfig::requestTimeout (then the reply is aborted), and a
+    redirect counts as an error. \a finished runs once, when the reply has
+    finished, unless \a context is destroyed first (the body is wiped then).
+    The reply deletes itself afterwards.
+*/
+void collectReply(QNetworkReply *reply, const SessionConfig &config, QObject *context,
+                  std::function<void(CollectedReply &answer)> finished);
+
+/*!
+    \internal
+    Talks to the authorization server's token and revocation endpoints: builds
+    the form body (RFC 6749 Appendix B encoding), enforces the transport rules
+    (no plain http except loopback, no redirects, no cookies, no cache, a hard
+    deadline, a body-size cap) and hands the parsed answer back exactly once.
+*/
+class TokenEndpointClient
+{
+public:
+    //! A form field; values that are secrets are given as SecretBytes.
+    struct Field
+    {
+        QByteArray name;
+        QByteArray value; // for non-secret values
+        const SecretBytes *secret = nullptr; // for secret values (not owned)
+    };
+    using TokenCallback = std::function<void(ErrorInfo error, TokenResponse response)>;
+    using DoneCallback = std::function<void(ErrorInfo error)>;
+
+    TokenEndpointClient(QNetworkAccessManager *nam, const SessionConfig *config);
+
+    /*!
+        POSTs \a fields to \a endpoint and parses the RFC 6749 §5 answer.
+        \a done runs exactly once, later, unless \a context is destroyed first.
+        Returns the reply so the caller can abort it (abort still runs \a done with
+        Cancelled).
+    */
+    QNetworkReply *requestToken(const QUrl &endpoint, const QList<Field> &fields, QObject *context,
+                                TokenCallback done);
+
+    //! RFC 7009 revocation. Any 200 is success (unknown tokens included, §2.2).
+    QNetworkReply *revoke(const QUrl &endpoint, const SecretBytes &token,
+                          QByteArrayView tokenTypeHint, QObject *context, DoneCallback done);
+
+private:
+    QNetworkReply *post(const QUrl &endpoint, const QList<Field> &fields);
+
+    QNetworkAccessManager *m_nam;
+    const SessionConfig *m_config;
+};
+
+//! Maps a QNetworkReply transport error (no HTTP status) to the SDK's error.
+ErrorInfo errorFromNetworkReply(QNetworkReply *reply);
+
+} // namespace SecureTokens

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+// Browser sign-in: authorization code + PKCE through a loopback redirect.
+#include "browserflow_p.h"
+
+#include "discovery_p.h"
+#include "pkce_p.h"
+#include "signinflows_p.h"
+
+#include "core/invokelater.h"
+#include "core/logging.h"
+#include "session/endpointcheck_p.h"
+#include "session/signinhost_p.h"
+#include "session/tokenclient_p.h"
+
+#include <QUrlQuery>
+
+#include <openssl/crypto.h>
+
+namespace SecureTokens {
+
+namespace {
+
+std::function<void(QByteArray &)> &verifierHook()
+{
+    static std::function<void(QByteArray &)> hook;
+    return hook;
+}
+
+bool equalsSecret(QByteArrayView a, const SecretBytes &b)
+{
+    return a.size() == b.size() && !b.isEmpty()
+            && CRYPTO_memcmp(a.data(), b.view().data(), size_t(a.size())) == 0;
+}
+
+} // namespace
+
+void setCodeVerifierTestHook(std::function<void(QByteArray &verifier)> hook)
+{
+    verifierHook() = std::move(hook);
+}
+
+BrowserFlow::BrowserFlow(SignInHost *host, SignInFlows *flows) : InteractiveFlow(host, flows)
+{
+    m_timeout.setSingleShot(true);
+    connect(&m_timeout, &QTimer::timeout, this, [this] {
+        fail(ErrorInfo::make(Error::Timeout,
+                             QStringLiteral("The browser did not come back in time.")));
+    });
+}
+
+BrowserFlow::~BrowserFlow()
+{
+    m_listener.close();
+}
+
+void BrowserFlow::release()
+{
+    m_timeout.stop();
+    m_listener.close();
+    m_verifier.clear();
+    m_state.clear();
+    m_nonce.clear();
+}
+
+void BrowserFlow::begin()
+{
+    const SessionConfig &config = host()->config();
+    for (const auto &[url, what] :
+         {std::pair {config.authorizationEndpoint, u"authorization endpoint"},
+          std::pair {config.tokenEndpoint, u"token endpoint"}}) {
+        const ErrorInfo check = checkEndpoint(url, what);
+        if (check.isError()) {
+            fail(check);
+            return;
+        }
+    }
+    if (!config.openBrowser) {
+        fail(ErrorInfo::make(Error::InvalidConfiguration,
+                             QStringLiteral("SessionConfig::openBrowser is not set: there is no "
+                                            "way to open the browser.")));
+        return;
+    }
+    EndpointDiscovery *discovery = flows()->discovery();
+    if (discovery && discovery->succeeded()) {
+        m_expectedIss = discovery->metadata().issuer;
+        m_issRequired = discovery->metadata().issParameterSupported;
+    } else {
+        m_expectedIss = issuerString(config.issuer);
+    }
+
+    m_verifier = newCodeVerifier();
+    m_state = randomUrlSafeToken(32);
+    m_nonce = randomUrlSafeToken(32);
+    if (m_verifier.isEmpty() || m_state.isEmpty() || m_nonce.isEmpty()) {
+        fail(ErrorInfo::make(Error::InvalidConfiguration,
+                             QStringLiteral("The random number generator failed.")));
+        return;
+    }
+    QString listenError;
+    if (!m_listener.listen(config.redirectHost, &listenError)) {
+        fail(ErrorInfo::make(Error::NetworkError,
+                             QStringLiteral("Cannot listen on the loopback interface: ")
+                                     + listenError));
+        return;
+    }
+    m_listener.setHandler([this](const RedirectRequest &request) { return onCallback(request); });
+
+    // RFC 6749 §4.1.1 + RFC 7636 §4.3 + OIDC Core §3.1.2.1 (nonce).
+    QUrl url = config.authorizationEndpoint;
+    QUrlQuery query(url);
+    auto add = [&query](const QString &key, const QByteArray &value) {
+        query.addQueryItem(QString::fromLatin1(QUrl::toPercentEncoding(key)),
+                           QString::fromLatin1(QUrl::toPercentEncoding(QString::fromUtf8(value))));
+    };
+    add(QStringLiteral("response_type"), "code");
+    add(QStringLiteral("client_id"), config.clientId.toUtf8());
+    add(QStringLiteral("redirect_uri"), m_listener.redirectUri().toString().toUtf8());
+    if (!config.scopes.isEmpty())
+        add(QStringLiteral("scope"), config.scopes.join(QLatin1Char(' ')).toUtf8());
+    add(QStringLiteral("state"), m_state.view().toByteArray());
+    add(QStringLiteral("code_challenge"), codeChallengeS256(m_verifier.view()));
+    add(QStringLiteral("code_challenge_method"), "S256");
+    add(QStringLiteral("nonce"), m_nonce.view().toByteArray());
+    url.setQuery(query.query(QUrl::FullyEncoded), QUrl::StrictMode);
+
+    m_timeout.start(config.browserTimeout);
+    // The URL carries state, nonce and the PKCE challenge: it goes to the
+    // browser and nowhere else (never to a log line).
+    qCInfo(lcSession) << "opening the browser for sign-in";
+    if (!config.openBrowser(url)) {
+        fail(ErrorInfo::make(Error::InvalidConfiguration,
+                             QStringLiteral("The browser could not be opened.")));
+    }
+}
+
+LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest &request)
+{
+    using Verdict = LoopbackRedirectListener::Verdict;
+    if (stale())
+        return Verdict {true, false, tr("This sign-in is no longer in progress.")};
+    QByteArray state;
+    QByteArray code;
+    QByteArray iss;
+    QByteArray error;
+    QByteArray description;
+    bool hasIss = false;
+    for (const auto &[name, value] : request.params) {
+        if (name == "state")
+            state = value;
+        else if (name == "code")
+            code = value;
+        else if (name == "iss") {
+            iss = value;
+            hasIss = true;
+        } else if (name == "error")
+            error = value;
+        else if (name == "error_description")
+            description = value;
+    }
+    // RFC 6749 §10.12: only the response with our state belongs to this
+    // sign-in; anything else (a forged or stale redirect) is refused and the
+    // listener keeps waiting for the real one.
+    if (!equalsSecret(state, m_state)) {
+        secureWipe(code);
+        qCInfo(lcSession) << "redirect with a wrong or missing state refused";
+        return Verdict {false, false,
+                        tr("This response does not belong to the sign-in in progress.")};
+    }
+    m_timeout.stop();
+    ErrorInfo failure;
+    // RFC 9207 §2.4: when iss is present (or the provider promised it) it
+    // must name the issuer the request went to (mix-up defence).
+    if ((m_issRequired && !hasIss) || (hasIss && QString::fromUtf8(iss) != m_expectedIss)) {
+        failure = ErrorInfo::make(Error::IssuerMismatch,
+                                  hasIss ? QStringLiteral("The authorization response came from "
+                                                          "another issuer (RFC 9207).")
+                                         : QStringLiteral("The authorization response names no "
+                                                          "issuer, although the provider "
+                                                          "promised one (RFC 9207)."));
+    } else if (!error.isEmpty()) {
+        // RFC 6749 §4.1.2.1.
+        failure = ErrorInfo::make(errorFromOAuthCode(QString::fromUtf8(error), 400),
+                                  QStringLiteral("The authorization server refused the sign-in."));
+        failure.oauthError = QString::fromUtf8(error.left(64));
+        failure.oauthErrorDescription = QString::fromUtf8(description.left(512));
+    } else if (code.isEmpty()) {
+        failure = ErrorInfo::make(Error::MalformedResponse,
+                                  QStringLiteral("The authorization response has no code."));
+    }
+    if (failure.isError()) {
+        secureWipe(code);
+        invokeLater(this, [this, failure] { fail(failure); });
+        return Verdict {true, false,
+                        failure.code == Error::AccessDenied
+                                ? tr("The sign-in was declined. You can close this tab.")
+                                : tr("The sign-in failed. You can close this tab.")};
+    }
+    auto secret = std::make_shared<SecretBytes>(SecretBytes::adopt(code));
+    invokeLater(this, [this, secret] {
+        if (!stale())
+            exchange(std::move(*secret));
+    });
+    return Verdict {true, true, tr("You are signed in. You can close this tab.")};
+}
+
+void BrowserFlow::exchange(SecretBytes code)
+{
+    m_listener.close();
+    const SessionConfig &config = host()->config();
+    QByteArray verifierBytes = m_verifier.view().toByteArray();
+    if (verifierHook())
+        verifierHook()(verifierBytes);
+    const SecretBytes verifier = SecretBytes::adopt(verifierBytes);
+    // RFC 6749 §4.1.3 with the same redirect_uri, RFC 7636 §4.5 code_verifier.
+    const QList<TokenEndpointClient::Field> fields {
+            {QByteArrayLiteral("grant_type"), QByteArrayLiteral("authorization_code"), nullptr},
+            {QByteArrayLiteral("code"), {}, &code},
+            {QByteArrayLiteral("redirect_uri"), m_listener.redirectUri().toString().toUtf8(),
+             nullptr},
+            {QByteArrayLiteral("client_id"), config.clientId.toUtf8(), nullptr},
+            {QByteArrayLiteral("code_verifier"), {}, &verifier},
+    };
+    host()->setInFlightReply(host()->tokenEndpoint().requestToken(
+            config.tokenEndpoint, fields, this,
+            [this](const ErrorInfo &error, TokenResponse response) {
+                if (stale())
+                    return;
+                host()->setInFlightReply(nullptr);
+                if (error.isError()) {
+                    fail(error);
+                    return;
+                }
+                succeed(std::move(response), requestsOpenId(host()->config().scopes),
+                        m_nonce.view().toByteArray());
+            }));
+}
+
+} // namespace SecureTokens

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "interactiveflow_p.h"
+#include "loopbackredirectlistener_p.h"
+
+#include <securetokens/secretbytes.h>
+#include <securetokens/securetokens_export.h>
+
+#include <QTimer>
+
+#include <functional>
+
+namespace SecureTokens {
+
+/*!
+    \internal
+    Test hook: called with the PKCE code_verifier right before the code
+    exchange, so a test can tamper with it and see the server refuse. Not for
+    applications; pass an empty function to remove it.
+*/
+SECURETOKENS_EXPORT void setCodeVerifierTestHook(std::function<void(QByteArray &verifier)> hook);
+
+/*!
+    \internal
+    One browser sign-in (RFC 6749 §4.1 + RFC 7636 PKCE + RFC 8252 loopback
+    redirect + RFC 9207 iss check + OIDC ID token). Started by
+    Session::signInWithBrowser().
+*/
+class BrowserFlow final : public InteractiveFlow
+{
+    Q_OBJECT
+public:
+    BrowserFlow(SignInHost *host, SignInFlows *flows);
+    ~BrowserFlow() override;
+
+protected:
+    void begin() override;
+    void release() override;
+
+private:
+    Q_DISABLE_COPY_MOVE(BrowserFlow)
+
+    LoopbackRedirectListener::Verdict onCallback(const RedirectRequest &request);
+    void exchange(SecretBytes code);
+
+    LoopbackRedirectListener m_listener;
+    QTimer m_timeout;
+    SecretBytes m_verifier;
+    SecretBytes m_state;
+    SecretBytes m_nonce;
+    QString m_expectedIss;
+    bool m_issRequired = false;
+};
+
+} // namespace SecureTokens

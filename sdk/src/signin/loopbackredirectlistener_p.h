@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The loopback redirect listener of a native app (RFC 8252 §7.3): a tiny
+// HTTP/1.1 server on an ephemeral port of 127.0.0.1 or [::1] that receives
+// exactly one authorization response from the user's browser.
+
+#include "redirectrequest_p.h"
+
+#include <securetokens/sessionconfig.h>
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+#include <QObject>
+#include <QPair>
+#include <QUrl>
+
+#include <functional>
+
+class QTcpServer;
+class QTcpSocket;
+
+namespace SecureTokens {
+
+/*!
+    \internal
+    Listens on one loopback address for the browser's redirect. Each request
+    with the right path and Host is handed to the verdict callback, which
+    decides whether it is *the* authorization response (accept: a success or
+    provider-error page, then the listener closes) or something else (an error
+    page; the listener keeps waiting). Requests for other paths get 404.
+*/
+class LoopbackRedirectListener : public QObject
+{
+    Q_OBJECT
+public:
+    //! What the flow says about one callback request.
+    struct Verdict
+    {
+        bool accepted = false; //!< this was the response; close the listener
+        bool success = false; //!< show "you can close this tab" (else the error page)
+        QString message; //!< shown on the page (plain text, escaped)
+    };
+    using Handler = std::function<Verdict(const RedirectRequest &request)>;
+
+    explicit LoopbackRedirectListener(QObject *parent = nullptr);
+    ~LoopbackRedirectListener() override;
+
+    //! Binds an ephemeral port on \a host; false (with \a error) when impossible.
+    bool listen(LoopbackRedirectHost host, QString *error);
+    //! http://127.0.0.1:PORT/callback (or http://[::1]:PORT/callback).
+    QUrl redirectUri() const;
+    void setHandler(Handler handler) { m_handler = std::move(handler); }
+    //! Stops listening and drops every connection.
+    void close();
+    bool isListening() const;
+
+private:
+    Q_DISABLE_COPY_MOVE(LoopbackRedirectListener)
+
+    void onNewConnection();
+    void onReadyRead(QTcpSocket *socket);
+    void respond(QTcpSocket *socket, int status, const QString &title, const QString &message);
+
+    QTcpServer *m_server = nullptr;
+    Handler m_handler;
+    QByteArray m_expectedHost;
+    QUrl m_redirectUri;
+    bool m_done = false;
+};
+
+} // namespace SecureTokens

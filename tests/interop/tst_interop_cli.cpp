@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: MIT
+// Today's `securetokens` CLI against a third-party provider: node's
+// oidc-provider (tests/interop/provider.mjs), in real processes, over
+// loopback, with the real Secret Service and a scripted browser ($BROWSER).
+//
+// The first tests prove what works; gaps() runs the CLI against the other
+// profiles and pins why each one fails today (the SDK work that closes them
+// will turn its row's expected failure into an unexpected pass).
+
+#include "cliprocess.h"
+#include "interopprocess.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using Interop::InteropProvider;
+using Interop::InteropResourceServer;
+
+namespace {
+
+constexpr int kWait = 60000;
+using Run = CliProcess::Run;
+const QString kScope = QStringLiteral("openid offline_access profile email");
+const QString kApiA = QStringLiteral("https://api-a.interop.test/");
+const QString kApiB = QStringLiteral("https://api-b.interop.test/");
+
+QString readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
+}
+
+} // namespace
+
+class tst_InteropCli : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<QTemporaryDir> m_home;
+    std::unique_ptr<InteropProvider> m_provider;
+    std::vector<std::unique_ptr<InteropResourceServer>> m_apis;
+    QString m_service;
+    QByteArray m_output; // everything the CLI printed in this test, for the leak check
+
+    QString browserLog() const { return m_home->filePath(QStringLiteral("browser.log")); }
+    CliProcess cli() const
+    {
+        return CliProcess(QStringLiteral(SECURETOKENS_CLI_PATH), m_home->path(), m_service);
+    }
+    QProcessEnvironment browserEnv(const QString &action = QStringLiteral("allow")) const
+    {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("BROWSER"), Interop::browserCommand());
+        env.insert(QStringLiteral("INTEROP_BROWSER_LOG"), browserLog());
+        env.insert(QStringLiteral("INTEROP_BROWSER_ACTION"), action);
+        env.insert(QStringLiteral("SECURETOKENS_TIMEOUT"), QStringLiteral("10"));
+        return env;
+    }
+    Run run(const QStringList &args, const QProcessEnvironment &extra = {})
+    {
+        QProcessEnvironment env = extra;
+        env.insert(QStringLiteral("SECURETOKENS_TIMEOUT"), QStringLiteral("10"));
+        Run r = cli().run(args, {}, env, kWait);
+        m_output += r.out + r.err;
+        return r;
+    }
+    bool startProvider(const QString &profile, const QStringList &extra = {})
+    {
+        m_provider = std::make_unique<InteropProvider>();
+        return m_provider->start(profile, extra);
+    }
+    InteropResourceServer *startApi(const QString &audience, const QString &name)
+    {
+        auto api = std::make_unique<InteropResourceServer>();
+        if (!api->start(m_provider->issuer(), audience, name)) {
+            qWarning("%s", api->failureText().constData());
+            return nullptr;
+        }
+        m_apis.push_back(std::move(api));
+        return m_apis.back().get();
+    }
+    QStringList loginArgs(const QString &client, const QString &scope = kScope) const
+    {
+        return {QStringLiteral("login"),       QStringLiteral("--browser"),
+                QStringLiteral("--issuer"),    m_provider->issuer(),
+                QStringLiteral("--client-id"), client,
+                QStringLiteral("--scope"),     scope};
+    }
+    //! `login --browser`; a sign-in the provider refused in the browser never
+    //! reaches the CLI's listener, so the CLI is stopped once the browser is done.
+    Run browserLogin(const QStringList &args, const QString &action = QStringLiteral("allow"))
+    {
+        std::unique_ptr<QProcess> process = cli().start(args, {}, browserEnv(action));
+        QSignalSpy finished(process.get(), &QProcess::finished);
+        const auto browserDone = [&] {
+            return QFileInfo(browserLog()).size() > 0;
+        };
+        QDeadlineTimer deadline(kWait);
+        while (process->state() != QProcess::NotRunning && !browserDone() && !deadline.hasExpired())
+            finished.wait(200);
+        if (process->state() != QProcess::NotRunning && !finished.wait(2000)) {
+            process->kill();
+            process->waitForFinished();
+        }
+        Run r {process->exitStatus() == QProcess::NormalExit ? process->exitCode() : -1,
+               process->readAllStandardOutput(), process->readAllStandardError()};
+        m_output += r.out + r.err;
+        return r;
+    }
+    QJsonObject json(const QByteArray &out) const
+    {
+        return QJsonDocument::fromJson(out.trimmed().split('\n').last()).object();
+    }
+    //! The provider's own log lines for an event.
+    QList<QJsonObject> providerLog(const QString &event)
+    {
+        QList<QJsonObject> out;
+        for (const QJsonObject &line : m_provider->lines()) {
+            if (line.value(QLatin1String("event")).toString() == event)
+                out.append(line);
+        }
+        return out;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(qEnvironmentVariableIsSet("DBUS_SESSION_BUS_ADDRESS"),
+                 "run through scripts/with-keyring (ctest does)");
+        QVERIFY2(Interop::installed(),
+                 qPrintable(QStringLiteral("node packages missing in %1: ctest runs the "
+                                           "interop_npm_ci fixture first")
+                                    .arg(Interop::dir())));
+    }
+    void init()
+    {
+        m_home = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_home->isValid());
+        // One keyring entry per test and data row: nothing carries over.
+        m_service = QStringLiteral("org.securetokens.test.interop.%1.%2")
+                            .arg(QLatin1String(QTest::currentTestFunction()),
+                                 QString::fromUtf8(QTest::currentDataTag())
+                                         .replace(QRegularExpression(QStringLiteral("\\W")),
+                                                  QStringLiteral("_")));
+        m_output.clear();
+    }
+    void cleanup()
+    {
+        if (m_provider) {
+            // Nothing the CLI printed is a token or code the provider issued.
+            const QStringList leaks = m_provider->leaks(m_output);
+            QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join(QLatin1String(", "))));
+            QVERIFY2(m_provider->stop(), m_provider->standardError().constData());
+        }
+        for (auto &api : m_apis)
+            QVERIFY(api->stop());
+        m_apis.clear();
+        m_provider.reset();
+    }
+
+    void browserLoginCallRefreshLogout();
+    void browserDenied();
+    void deviceLogin();
+    void defaultAudienceApis();
+    void logoutWithoutRevocationEndpoint();
+    void loginWithoutRefreshToken();
+    void gaps_data();
+    void gaps();
+};
+
+void tst_InteropCli::browserLoginCallRefreshLogout()
+{
+    QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
+    const QString issuer = m_provider->issuer();
+
+    Run r = browserLogin(loginArgs(QStringLiteral("native-public")));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.out.contains("Signed in as"), r.out.constData());
+    // RFC 7636: S256 challenge; RFC 8252 §7.3: loopback redirect on an ephemeral port.
+    QVERIFY(r.err.contains("code_challenge_method=S256"));
+    QVERIFY(r.err.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"));
+    const QString page = readFile(browserLog());
+    QVERIFY2(page.contains(QLatin1String("answered HTTP 200")), qPrintable(page));
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 1);
+    // oidc-provider puts email in the ID token only when no access token for
+    // userinfo is issued (OIDC Core §5.4), and the access token is opaque:
+    // the SDK takes Session::subject() from a JWT access token only.
+    QEXPECT_FAIL("", "Session::subject() ignores the ID token's sub (opaque access token)",
+                 Continue);
+    QVERIFY2(r.out.contains("Signed in as interop-alice"), r.out.constData());
+
+    r = run({QStringLiteral("status"), QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(json(r.out).value(QLatin1String("signed_in")).toBool(), true);
+    QCOMPARE(json(r.out).value(QLatin1String("issuer")).toString(), issuer);
+
+    // A new process: restored from the keyring with one refresh (rotated).
+    r = run({QStringLiteral("call"), issuer + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+    QCOMPARE(json(r.out).value(QLatin1String("email")).toString(),
+             QStringLiteral("alice@interop.test"));
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:refresh_token")), 1);
+    QCOMPARE(m_provider->events(QStringLiteral("refresh_token.consumed")), 1);
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 1);
+
+    // The provider drops the access token between two calls of one process:
+    // userinfo answers 401 invalid_token, the SDK refreshes once and retries.
+    r = run({QStringLiteral("call"), issuer + QStringLiteral("/_interop/drop-access-tokens"),
+             issuer + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+    QCOMPARE(m_provider->events(QStringLiteral("userinfo.error:invalid_token")), 1);
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:refresh_token")), 3);
+    QCOMPARE(m_provider->events(QStringLiteral("refresh_token.consumed")), 3);
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 1);
+
+    // Logout revokes at the provider (RFC 7009): the grant and its tokens are gone.
+    r = run({QStringLiteral("logout")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(m_provider->events(QStringLiteral("grant.revoked")), 1);
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
+    QCOMPARE(m_provider->live(QStringLiteral("AccessToken")), 0);
+    QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
+    QCOMPARE(run({QStringLiteral("call"), issuer + QStringLiteral("/me")}).exitCode, 77);
+}
+
+void tst_InteropCli::browserDenied()
+{
+    QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
+    const Run r = browserLogin(loginArgs(QStringLiteral("native-public")), QStringLiteral("deny"));
+    QVERIFY(r.exitCode != 0);
+    QVERIFY2(r.err.contains("access_denied"), r.err.constData());
+    QCOMPARE(m_provider->events(QStringLiteral("interop.interaction_denied")), 1);
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 0);
+    QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
+}
+
+void tst_InteropCli::deviceLogin()
+{
+    QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("SECURETOKENS_TIMEOUT"), QStringLiteral("10"));
+    std::unique_ptr<QProcess> process = cli().start(
+            {QStringLiteral("login"), QStringLiteral("--device"), QStringLiteral("--issuer"),
+             m_provider->issuer(), QStringLiteral("--client-id"), QStringLiteral("device"),
+             QStringLiteral("--scope"), QStringLiteral("openid offline_access email")},
+            {}, env);
+    QByteArray out;
+    static const QRegularExpression instruction(
+            QStringLiteral("open (\\S+) and enter the code ([A-Z]{4}-[A-Z]{4})"));
+    QRegularExpressionMatch match;
+    QTRY_VERIFY_WITH_TIMEOUT((out += process->readAllStandardOutput(),
+                              match = instruction.match(QString::fromUtf8(out)), match.hasMatch()),
+                             kWait);
+    QCOMPARE(match.captured(1), m_provider->issuer() + QStringLiteral("/device"));
+
+    // The person enters the code in a browser on another device.
+    QProcess browser;
+    browser.setProcessEnvironment([&] {
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        e.insert(QStringLiteral("INTEROP_BROWSER_LOG"), browserLog());
+        return e;
+    }());
+    browser.start(Interop::node(),
+                  {Interop::script(QStringLiteral("browser.mjs")), QStringLiteral("--device"),
+                   match.captured(1), QStringLiteral("--code"), match.captured(2)});
+    QSignalSpy browserFinished(&browser, &QProcess::finished);
+    QVERIFY(browserFinished.wait(kWait));
+    QVERIFY2(browser.exitCode() == 0, qPrintable(readFile(browserLog())));
+    QVERIFY(readFile(browserLog()).contains(QLatin1String("provider final page: device")));
+
+    QSignalSpy finished(process.get(), &QProcess::finished);
+    QVERIFY(process->state() == QProcess::NotRunning || finished.wait(kWait));
+    out += process->readAllStandardOutput();
+    m_output += out + process->readAllStandardError();
+    QVERIFY2(process->exitCode() == 0, m_output.constData());
+    QVERIFY2(out.contains("Signed in as"), out.constData());
+    QCOMPARE(m_provider->events(
+                     QStringLiteral("grant.success:urn:ietf:params:oauth:grant-type:device_code")),
+             1);
+
+    const Run r = run({QStringLiteral("call"), m_provider->issuer() + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("email")).toString(),
+             QStringLiteral("alice@interop.test"));
+}
+
+void tst_InteropCli::defaultAudienceApis()
+{
+    // Auth0's "Default Audience": without a resource parameter the access
+    // tokens are JWTs for api-a (RFC 9068, aud = the resource indicator).
+    QVERIFY2(startProvider(QStringLiteral("default-audience")), m_provider->failureText());
+    InteropResourceServer *apiA = startApi(kApiA, QStringLiteral("api-a"));
+    InteropResourceServer *apiB = startApi(kApiB, QStringLiteral("api-b"));
+    QVERIFY(apiA && apiB);
+
+    Run r = browserLogin(
+            loginArgs(QStringLiteral("native-public"), kScope + QStringLiteral(" api:read"))
+            + QStringList {QStringLiteral("--api-origin"), apiA->origin(),
+                           QStringLiteral("--api-origin"), apiB->origin()});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    // No userinfo token here, so the ID token carries the email claim.
+    QVERIFY2(r.out.contains("Signed in as alice@interop.test"), r.out.constData());
+
+    r = run({QStringLiteral("call"), apiA->origin() + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("aud")).toString(), kApiA);
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+    QCOMPARE(json(r.out).value(QLatin1String("scope")).toString(), QStringLiteral("api:read"));
+    QCOMPARE(apiA->stats().value(QLatin1String("accepted")).toInt(), 1);
+
+    // api-b refuses api-a's token (aud), also after the SDK's refresh and retry.
+    r = run({QStringLiteral("call"), apiB->origin() + QStringLiteral("/me")});
+    QCOMPARE(r.exitCode, 22);
+    QCOMPARE(apiB->stats()
+                     .value(QLatin1String("rejected"))
+                     .toObject()
+                     .value(QLatin1String("invalid_token"))
+                     .toInt(),
+             2);
+    QCOMPARE(apiB->stats().value(QLatin1String("accepted")).toInt(), 0);
+}
+
+void tst_InteropCli::logoutWithoutRevocationEndpoint()
+{
+    // Entra ID publishes no revocation endpoint: sign-out can only be local.
+    QVERIFY2(startProvider(QStringLiteral("no-revocation")), m_provider->failureText());
+    const QJsonObject metadata = Interop::exchange(
+            m_provider->endpoint(QStringLiteral("/.well-known/openid-configuration")));
+    QVERIFY(metadata.contains(QLatin1String("token_endpoint")));
+    QVERIFY(!metadata.contains(QLatin1String("revocation_endpoint")));
+
+    Run r = browserLogin(loginArgs(QStringLiteral("native-public")));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    r = run({QStringLiteral("logout")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
+    // The refresh token stays valid at the provider until it expires.
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 1);
+    QCOMPARE(m_provider->events(QStringLiteral("grant.revoked")), 0);
+}
+
+void tst_InteropCli::loginWithoutRefreshToken()
+{
+    // Signed in at one provider (a refresh token in the keyring) ...
+    QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
+    Run r = browserLogin(loginArgs(QStringLiteral("native-public")));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(m_provider->leaks(m_output).isEmpty(), m_output.constData());
+    QVERIFY(m_provider->stop());
+
+    // ... then at one that issues no refresh token: oidc-provider ignores
+    // offline_access without prompt=consent (OIDC Core §11).
+    m_output.clear();
+    QFile::remove(browserLog());
+    QVERIFY2(startProvider(QStringLiteral("oidc-strict")), m_provider->failureText());
+    r = browserLogin(loginArgs(QStringLiteral("native-public")));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
+    QCOMPARE(m_provider->events(QStringLiteral("refresh_token.saved")), 0);
+    QEXPECT_FAIL("", "login claims a stored refresh token although none was issued", Continue);
+    QVERIFY2(!r.out.contains("refresh token in"), r.out.constData());
+
+    // The next process restores from the keyring: it must not find the first
+    // provider's refresh token and send it to the second one.
+    r = run({QStringLiteral("call"), m_provider->issuer() + QStringLiteral("/me")});
+    QCOMPARE(r.exitCode, 77);
+    QEXPECT_FAIL("",
+                 "a sign-in without a refresh token keeps the previous one in the keyring; the "
+                 "next restore sends it to the new provider's token endpoint",
+                 Continue);
+    QCOMPARE(m_provider->events(QStringLiteral("grant.error:invalid_grant")), 0);
+}
+
+void tst_InteropCli::gaps_data()
+{
+    // What today's CLI cannot do against a profile: where it stops, the
+    // evidence (in the CLI's stderr, the browser's report or the provider's
+    // log), and the SDK work that closes the gap.
+    QTest::addColumn<QString>("profile");
+    QTest::addColumn<QString>("client");
+    QTest::addColumn<QString>("audience"); // empty: call userinfo
+    QTest::addColumn<QString>("evidence");
+    QTest::addColumn<QString>("gap");
+
+    const auto row = [](const char *name, const char *profile, const char *client,
+                        const QString &audience, const char *evidence, const char *gap) {
+        QTest::addRow("%s", name) << QString::fromUtf8(profile) << QString::fromUtf8(client)
+                                  << audience << QString::fromUtf8(evidence)
+                                  << QString::fromUtf8(gap);
+    };
+    row("client_secret_post", "google-desktop", "desktop-secret-post", {},
+        "grant.error invalid_client",
+        "no client_secret for the code exchange (Google desktop clients)");
+    row("client_secret_basic", "google-desktop", "desktop-secret-basic", {},
+        "grant.error invalid_client", "no client_secret_basic authentication");
+    row("localhost redirect", "entra-localhost", "native-localhost", {},
+        "browser invalid_redirect_uri",
+        "the redirect URI is always http://127.0.0.1:PORT/callback (no localhost option)");
+    row("fixed port", "keycloak-fixed-port", "web-fixed-port", {}, "browser invalid_redirect_uri",
+        "no fixed redirect port or path option");
+    row("PAR required", "par-required", "native-par", {},
+        "authorization.error Pushed Authorization Request must be used",
+        "no pushed authorization requests (RFC 9126)");
+    row("DPoP required", "dpop", "native-dpop", kApiA, "grant.error DPoP proof JWT not provided",
+        "no DPoP proofs (RFC 9449)");
+    row("audience", "audience", "native-audience", kApiA, "api invalid_token",
+        "no resource/audience parameter (RFC 8707): the token is for userinfo");
+    row("offline_access needs prompt=consent", "oidc-strict", "native-public", {},
+        "cli not signed in",
+        "no prompt=consent with offline_access (OIDC Core 11): no refresh token, and login "
+        "still says it was stored");
+}
+
+void tst_InteropCli::gaps()
+{
+    QFETCH(QString, profile);
+    QFETCH(QString, client);
+    QFETCH(QString, audience);
+    QFETCH(QString, evidence);
+    QFETCH(QString, gap);
+
+    QVERIFY2(startProvider(profile), m_provider->failureText());
+    InteropResourceServer *api = nullptr;
+    QStringList args
+            = loginArgs(client, audience.isEmpty() ? kScope : kScope + QStringLiteral(" api:read"));
+    if (!audience.isEmpty()) {
+        QVERIFY((api = startApi(audience, QStringLiteral("api"))));
+        args << QStringLiteral("--api-origin") << api->origin();
+    }
+    const Run login = browserLogin(args);
+    Run call;
+    if (login.exitCode == 0) {
+        call = run({QStringLiteral("call"),
+                    api ? api->origin() + QStringLiteral("/me")
+                        : m_provider->issuer() + QStringLiteral("/me")});
+    }
+    const bool works = login.exitCode == 0 && call.exitCode == 0;
+
+    if (!works) {
+        // It fails for the reason this row names, not another one.
+        const QString where = evidence.section(QLatin1Char(' '), 0, 0);
+        const QString what = evidence.section(QLatin1Char(' '), 1);
+        QString seen;
+        if (where == QLatin1String("browser")) {
+            seen = readFile(browserLog());
+        } else if (where == QLatin1String("cli")) {
+            seen = QString::fromUtf8(call.err);
+        } else if (where == QLatin1String("api")) {
+            seen = QString::fromUtf8(QJsonDocument(api->stats()).toJson(QJsonDocument::Compact));
+            QCOMPARE(call.exitCode, 22);
+        } else {
+            for (const QJsonObject &line : providerLog(where))
+                seen += QString::fromUtf8(QJsonDocument(line).toJson(QJsonDocument::Compact));
+        }
+        QVERIFY2(seen.contains(what),
+                 qPrintable(QStringLiteral("expected \"") + what + QStringLiteral("\" in ") + where
+                            + QStringLiteral(": ") + seen + QStringLiteral(" | login exit ")
+                            + QString::number(login.exitCode) + QStringLiteral(": ")
+                            + QString::fromUtf8(login.err) + QStringLiteral(" | call exit ")
+                            + QString::number(call.exitCode) + QStringLiteral(": ")
+                            + QString::fromUtf8(call.err)));
+        qInfo("%s: login exit %d, call exit %d; %s", qPrintable(profile), login.exitCode,
+              call.exitCode, qPrintable(gap));
+    }
+    const QByteArray reason = gap.toUtf8();
+    QEXPECT_FAIL("", reason.constData(), Abort);
+    QVERIFY(works);
+}
+
+QTEST_GUILESS_MAIN(tst_InteropCli)
+#include "tst_interop_cli.moc"
