@@ -178,8 +178,12 @@ int discover(Session &session)
 {
     bool discovered = false;
     bool failed = false;
-    QObject::connect(&session, &Session::endpointsDiscovered, &session, [&] { discovered = true; });
-    QObject::connect(&session, &Session::errorOccurred, &session, [&] { failed = true; });
+    // The connections write to this function's locals: they must end with it.
+    // With &session as their context, a later error (a denied browser
+    // sign-in) wrote to a dead stack frame, signIn()'s by then.
+    QObject scope;
+    QObject::connect(&session, &Session::endpointsDiscovered, &scope, [&] { discovered = true; });
+    QObject::connect(&session, &Session::errorOccurred, &scope, [&] { failed = true; });
     session.discoverEndpoints();
     waitFor(&session, [&] { return failed || discovered; });
     if (discovered)

@@ -18,7 +18,7 @@ const QString invalidProof = QStringLiteral("invalid_dpop_proof");
 QList<QByteArray> MockAuthServerPrivate::dpopHeaders(const Request &request)
 {
     QList<QByteArray> values;
-    for (const auto &h : request.raw.headers()) {
+    for (const auto &h : request.headers()) {
         if (h.first.compare("DPoP", Qt::CaseInsensitive) != 0)
             continue;
         // A proof never holds a comma: a comma means two headers folded into one.

@@ -4,21 +4,11 @@
 #include "logging_p.h"
 
 #include <QDateTime>
-#include <QHttpServerResponder>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
-#include <QPointer>
-#include <QTcpServer>
-#include <QTcpSocket>
 #include <QTimer>
 #include <QUrl>
-
-#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
-#include <QHttpServerResponse>
-#endif
-
-#include <memory>
 
 namespace SecureTokens::Mock {
 
@@ -145,42 +135,10 @@ QByteArray methodName(QHttpServerRequest::Method method)
     }
 }
 
-#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
-void writeResponse(QHttpServerResponder &responder, const Response &r)
-{
-    responder.writeStatusLine(static_cast<QHttpServerResponder::StatusCode>(r.status));
-    for (const auto &h : r.headers)
-        responder.writeHeader(h.first, h.second);
-    responder.writeHeader("Content-Length", QByteArray::number(r.body.size()));
-    responder.writeBody(r.body);
-}
-#else
-void writeResponse(QHttpServerResponder &responder, const Response &r)
-{
-    QByteArray mime = r.header("Content-Type");
-    QHttpServerResponse response(mime.isEmpty() ? QByteArray("text/plain") : mime, r.body,
-                                 static_cast<QHttpServerResponder::StatusCode>(r.status));
-#if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
-    QHttpHeaders headers = response.headers();
-    for (const auto &h : r.headers) {
-        if (h.first.compare("Content-Type", Qt::CaseInsensitive) != 0)
-            headers.append(h.first, h.second);
-    }
-    response.setHeaders(std::move(headers));
-#else
-    for (const auto &h : r.headers) {
-        if (h.first.compare("Content-Type", Qt::CaseInsensitive) != 0)
-            response.addHeader(h.first, h.second);
-    }
-#endif
-    responder.sendResponse(response);
-}
-#endif
-
 } // namespace
 
 HttpFrontend::HttpFrontend(qint64 maxBodySize, Handler handler, QObject *parent)
-    : QAbstractHttpServer(parent), m_maxBodySize(maxBodySize), m_handler(std::move(handler))
+    : HttpServerCompat(parent), m_maxBodySize(maxBodySize), m_handler(std::move(handler))
 { }
 
 Response HttpFrontend::respond(const QHttpServerRequest &request) const
@@ -215,68 +173,19 @@ Response HttpFrontend::respond(const QHttpServerRequest &request) const
     return r;
 }
 
-#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
-
-bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+void HttpFrontend::handle(const QHttpServerRequest &request, const PendingAnswer &answer)
 {
     const Response r = respond(request);
-    auto responder = std::make_shared<QHttpServerResponder>(makeResponder(request, socket));
-    const QPointer<QTcpSocket> guard(socket);
-    auto deliver = [responder, guard, r]() {
-        // The client may have gone away during a delay: nothing to write to then.
-        if (!guard || guard->state() != QAbstractSocket::ConnectedState)
-            return;
-        if (r.drop) {
-            guard->abort();
-            return;
-        }
-        writeResponse(*responder, r);
+    auto deliver = [answer, r]() {
+        if (r.drop)
+            answer.abortConnection();
+        else
+            answer.send(r.status, r.headers, r.body);
     };
     if (r.delayMs > 0)
         QTimer::singleShot(r.delayMs, this, deliver);
     else
         deliver();
-    return true;
 }
-
-void HttpFrontend::missingHandler(const QHttpServerRequest &, QTcpSocket *)
-{
-    // Unreachable: handleRequest() answers every request (unknown paths get a 404).
-}
-
-#else
-
-bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder)
-{
-    const Response r = respond(request);
-    auto shared = std::make_shared<QHttpServerResponder>(std::move(responder));
-    // Newer Qt hides the socket behind the responder; find it by the peer's address and port.
-    const QHostAddress peer = request.remoteAddress();
-    const quint16 peerPort = request.remotePort();
-    const QPointer<HttpFrontend> self(const_cast<HttpFrontend *>(this));
-    auto deliver = [shared, r, peer, peerPort, self]() {
-        if (!self)
-            return;
-        if (r.drop) {
-            for (QTcpServer *server : self->servers()) {
-                for (QTcpSocket *socket : server->findChildren<QTcpSocket *>()) {
-                    if (socket->peerPort() == peerPort && socket->peerAddress() == peer)
-                        socket->abort();
-                }
-            }
-            return;
-        }
-        writeResponse(*shared, r);
-    };
-    if (r.delayMs > 0)
-        QTimer::singleShot(r.delayMs, this, deliver);
-    else
-        deliver();
-    return true;
-}
-
-void HttpFrontend::missingHandler(const QHttpServerRequest &, QHttpServerResponder &&) { }
-
-#endif
 
 } // namespace SecureTokens::Mock

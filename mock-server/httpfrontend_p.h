@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QAbstractHttpServer>
+#include "httpcompat_p.h"
+
 #include <QByteArray>
 #include <QHostAddress>
 #include <QHttpServerRequest>
@@ -13,10 +14,6 @@
 
 #include <functional>
 
-QT_BEGIN_NAMESPACE
-class QTcpSocket;
-QT_END_NAMESPACE
-
 namespace SecureTokens::Mock {
 
 //! What an endpoint sees of a request (a view over QHttpServerRequest).
@@ -27,6 +24,8 @@ struct Request
     QString path;
 
     QByteArray header(const QByteArray &name) const { return raw.value(name); }
+    //! Every header in the order received (names: see HttpServerCompat::requestHeaders()).
+    HeaderList headers() const { return HttpServerCompat::requestHeaders(raw); }
     QByteArray body() const { return raw.body(); }
     QHostAddress peer() const { return raw.remoteAddress(); }
     //! The media type of Content-Type, lower-cased, without parameters.
@@ -37,7 +36,7 @@ struct Request
 struct Response
 {
     int status = 200;
-    QList<QPair<QByteArray, QByteArray>> headers;
+    HeaderList headers;
     QByteArray body;
     bool drop = false; //!< close the connection without answering (fault injection)
     int delayMs = 0; //!< answer later, without blocking the event loop
@@ -56,11 +55,12 @@ struct Response
 };
 
 /*!
-    The HTTP side: a QAbstractHttpServer that hands every request to one
-    handler and writes its Response, with the headers every answer carries,
-    the body size limit, delayed answers and dropped connections.
+    The HTTP side: hands every request to one handler and writes its
+    Response, with the headers every answer carries, the body size limit,
+    delayed answers and dropped connections. What differs between Qt
+    versions is in HttpServerCompat (httpcompat_p.h).
 */
-class HttpFrontend : public QAbstractHttpServer
+class HttpFrontend : public HttpServerCompat
 {
     Q_OBJECT
 public:
@@ -69,14 +69,7 @@ public:
     HttpFrontend(qint64 maxBodySize, Handler handler, QObject *parent = nullptr);
 
 protected:
-#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
-    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
-    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
-#else
-    bool handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder) override;
-    void missingHandler(const QHttpServerRequest &request,
-                        QHttpServerResponder &&responder) override;
-#endif
+    void handle(const QHttpServerRequest &request, const PendingAnswer &answer) override;
 
 private:
     Response respond(const QHttpServerRequest &request) const;

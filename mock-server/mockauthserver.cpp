@@ -477,11 +477,13 @@ bool MockAuthServer::listen()
     }
     auto *http = new HttpFrontend(
             d->config.maxBodySize, [this](const Request &r) { return d->route(r); }, this);
-    const quint16 port = http->listen(d->config.bind, d->config.port);
+    QString why;
+    const quint16 port = http->listenOn(d->config.bind, d->config.port, &why);
     if (port == 0) {
-        d->errorString = QStringLiteral("cannot listen on %1 port %2")
+        d->errorString = QStringLiteral("cannot listen on %1 port %2: %3")
                                  .arg(d->config.bind.toString())
-                                 .arg(d->config.port);
+                                 .arg(d->config.port)
+                                 .arg(why);
         delete http;
         return false;
     }

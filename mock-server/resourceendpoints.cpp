@@ -288,7 +288,7 @@ Response MockAuthServerPrivate::resourceAnswer(const Request &request, const QBy
     if (request.path == QLatin1String("/api/echo")) {
         // Echoes everything, Authorization included: tests use it to see what was sent.
         QJsonObject headers;
-        for (const auto &h : request.raw.headers()) {
+        for (const auto &h : request.headers()) {
             const QString name = QString::fromLatin1(h.first);
             const QString value = QString::fromLatin1(h.second);
             headers.insert(name,

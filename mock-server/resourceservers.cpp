@@ -19,11 +19,13 @@ QUrl MockAuthServerPrivate::startApiListener(const ServerConfig::ApiListener &li
     auto *http = new HttpFrontend(
             config.maxBodySize, [this, server](const Request &r) { return routeApi(r, server); },
             q);
-    const quint16 apiPort = http->listen(listener.bind, listener.port);
+    QString why;
+    const quint16 apiPort = http->listenOn(listener.bind, listener.port, &why);
     if (apiPort == 0) {
-        errorString = QStringLiteral("cannot listen on %1 port %2")
+        errorString = QStringLiteral("cannot listen on %1 port %2: %3")
                               .arg(listener.bind.toString())
-                              .arg(listener.port);
+                              .arg(listener.port)
+                              .arg(why);
         delete http;
         return {};
     }

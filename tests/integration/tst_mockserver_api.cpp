@@ -7,6 +7,8 @@
 
 #include <QJsonArray>
 #include <QMessageAuthenticationCode>
+#include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <memory>
@@ -91,6 +93,7 @@ private Q_SLOTS:
     void bodySizeLimit();
     void securityHeaders_data();
     void securityHeaders();
+    void webSocketUpgradeIsAnswered();
 };
 
 void tst_MockServerApi::protectedResources()
@@ -147,6 +150,9 @@ void tst_MockServerApi::echoReturnsTheRequest()
         }
         QCOMPARE(authorization, QStringLiteral("Bearer ") + token);
         QCOMPARE(custom, QStringLiteral("42"));
+        // Spelled as sent, whichever Qt the server was built with (6.8 lower-cases names).
+        QVERIFY(seen.contains(QStringLiteral("Authorization")));
+        QVERIFY(seen.contains(QStringLiteral("X-Test")));
     }
 }
 
@@ -440,6 +446,26 @@ void tst_MockServerApi::securityHeaders()
     // Errors and pages are never cached; discovery may be.
     if (path != QLatin1String("/.well-known/openid-configuration"))
         QCOMPARE(r.header("Cache-Control"), QByteArray("no-store"));
+}
+
+void tst_MockServerApi::webSocketUpgradeIsAnswered()
+{
+    // The server speaks no WebSocket: a request asking to upgrade gets the
+    // ordinary answer (RFC 9110 §7.8: the server may ignore Upgrade), then
+    // Qt closes the connection. Qt 6.5+ hands such a request to
+    // missingHandler() rather than handleRequest().
+    auto server = startMockServer();
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, server->port());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write("GET /.well-known/openid-configuration HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    QSignalSpy disconnected(&socket, &QTcpSocket::disconnected);
+    QVERIFY(disconnected.wait(5000));
+    const QByteArray answer = socket.readAll();
+    QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.left(80).constData());
+    QVERIFY(answer.contains("\"token_endpoint\""));
 }
 
 QTEST_GUILESS_MAIN(tst_MockServerApi)
