@@ -54,12 +54,12 @@ LoopbackPeerOwner loopbackPeerOwner(const QHostAddress &peer, quint16 peerPort,
     }
     std::optional<quint32> owner;
     bool orphan = false;
-    char line[maxProcNetTcpLineBytes + 2];
+    std::array<char, maxProcNetTcpLineBytes + 2> line {};
     for (int n = 0; n < maxProcNetTcpLines; ++n) {
-        const qint64 length = table.readLine(line, sizeof line);
+        const qint64 length = table.readLine(line.data(), qint64(line.size()));
         if (length <= 0)
             break;
-        const auto entry = parseProcNetTcpLine(QByteArrayView(line, length));
+        const auto entry = parseProcNetTcpLine(QByteArrayView(line.data(), length));
         if (!entry || !sameEndpoint(entry->localAddress, entry->localPort, peer, peerPort)
             || !sameEndpoint(entry->remoteAddress, entry->remotePort, local, localPort))
             continue;

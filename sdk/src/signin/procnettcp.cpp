@@ -121,7 +121,8 @@ std::optional<ProcNetTcpEntry> parseProcNetTcpLine(QByteArrayView line)
     if (fields.size() < 10)
         return std::nullopt;
     // "sl:" — the row number (the header line has "sl" without a colon).
-    if (!fields[0].endsWith(':') || !parseDecimal(fields[0].chopped(1), 0xffffffffu))
+    if (!fields[0].endsWith(':')
+        || !parseDecimal(fields[0].chopped(1), std::numeric_limits<quint32>::max()))
         return std::nullopt;
     ProcNetTcpEntry entry;
     qsizetype localDigits = 0;
