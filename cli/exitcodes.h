@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <securetokens/error.h>
+
+namespace Cli {
+
+//! Exit codes (README's table and --help; sysexits.h values where one fits).
+enum ExitCode : int {
+    ExitOk = 0,
+    ExitFailure = 1, //!< anything not covered below
+    ExitUsage = 2, //!< bad arguments or configuration
+    ExitHttpError = 22, //!< the API answered >= 400 after the SDK's own retry
+    ExitStorageUnavailable = 69, //!< secure storage unavailable, locked or denied
+    ExitTransient = 75, //!< network, timeout, 5xx, 429: the session is kept
+    ExitNotSignedIn = 77, //!< not signed in, or re-authentication required
+};
+
+/*!
+    The exit code for an SDK error. Not SecureTokens::isTransient(): that says
+    whether the SDK keeps a session and retries (a garbled answer, a locked
+    keychain), while 75 promises a script that the same command may work
+    later because the network or the server was the problem.
+*/
+int exitCodeFor(SecureTokens::Error error);
+
+} // namespace Cli
