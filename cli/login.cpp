@@ -43,6 +43,16 @@ void addLoginOptions(QCommandLineParser &parser)
             {QStringLiteral("revocation-endpoint"),
              QStringLiteral("RFC 7009 revocation endpoint URL (used by logout)."),
              QStringLiteral("URL")},
+            {QStringLiteral("authorization-endpoint"),
+             QStringLiteral("Authorization endpoint URL (--browser without discovery)."),
+             QStringLiteral("URL")},
+            {QStringLiteral("device-authorization-endpoint"),
+             QStringLiteral("RFC 8628 device authorization endpoint URL (--device without "
+                            "discovery)."),
+             QStringLiteral("URL")},
+            {QStringLiteral("jwks-uri"),
+             QStringLiteral("The provider's JWK Set URL, to verify ID tokens without discovery."),
+             QStringLiteral("URL")},
             {QStringLiteral("client-id"), QStringLiteral("OAuth client id."), QStringLiteral("ID")},
             {QStringLiteral("client-auth-method"),
              QStringLiteral("With a client secret: client_secret_basic or client_secret_post "
@@ -147,8 +157,18 @@ std::optional<LoginRequest> requestFromOptions(const QCommandLineParser &parser)
             printError(QStringLiteral("give --issuer or --token-endpoint"));
             return {};
         }
-        if ((browser || device) && config.issuer.isEmpty()) {
-            printError(QStringLiteral("--browser and --device need --issuer"));
+        // Endpoints set here win over discovery (and are all there is without an issuer).
+        config.authorizationEndpoint = QUrl(parser.value(QStringLiteral("authorization-endpoint")));
+        config.deviceAuthorizationEndpoint
+                = QUrl(parser.value(QStringLiteral("device-authorization-endpoint")));
+        config.jwksUri = QUrl(parser.value(QStringLiteral("jwks-uri")));
+        if (browser && config.issuer.isEmpty() && config.authorizationEndpoint.isEmpty()) {
+            printError(QStringLiteral("--browser needs --issuer or --authorization-endpoint"));
+            return {};
+        }
+        if (device && config.issuer.isEmpty() && config.deviceAuthorizationEndpoint.isEmpty()) {
+            printError(
+                    QStringLiteral("--device needs --issuer or --device-authorization-endpoint"));
             return {};
         }
     }

@@ -13,7 +13,9 @@ const char usage[] = R"(Usage: securetokens <command> [options]
 Commands:
   login    Sign in and keep the refresh token in secure storage
              --issuer URL | --token-endpoint URL   --client-id ID
-             [--revocation-endpoint URL] [--api-origin ORIGIN]... [--scope SCOPES]
+             [--revocation-endpoint URL] [--authorization-endpoint URL]
+             [--device-authorization-endpoint URL] [--jwks-uri URL]
+             [--api-origin ORIGIN]... [--scope SCOPES]
              [--username U] [--password-stdin] [--store keychain|memory] [--account NAME]
              [--client-secret-stdin] [--client-auth-method client_secret_basic|post]
            How: the password grant (default); --browser (authorization code + PKCE

@@ -178,6 +178,7 @@ private Q_SLOTS:
     void defaultAudienceApis();
     void logoutWithoutRevocationEndpoint();
     void loginWithoutRefreshToken();
+    void browserLoginEndpointsByHand();
     void clientSecret_data();
     void clientSecret();
     void gaps_data();
@@ -383,6 +384,34 @@ void tst_InteropCli::loginWithoutRefreshToken()
     r = run({QStringLiteral("call"), m_provider->issuer() + QStringLiteral("/me")});
     QCOMPARE(r.exitCode, 77);
     QCOMPARE(m_provider->events(QStringLiteral("grant.error:invalid_grant")), 0);
+}
+
+void tst_InteropCli::browserLoginEndpointsByHand()
+{
+    // No --issuer, no discovery: every endpoint given on the command line.
+    // The provider's RFC 9207 iss then is the issuer the ID token must name.
+    QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
+    const QString issuer = m_provider->issuer();
+    Run r = browserLogin({QStringLiteral("login"), QStringLiteral("--browser"),
+                          QStringLiteral("--authorization-endpoint"),
+                          issuer + QStringLiteral("/auth"), QStringLiteral("--token-endpoint"),
+                          issuer + QStringLiteral("/token"), QStringLiteral("--jwks-uri"),
+                          issuer + QStringLiteral("/jwks"), QStringLiteral("--revocation-endpoint"),
+                          issuer + QStringLiteral("/token/revocation"),
+                          QStringLiteral("--client-id"), QStringLiteral("native-public"),
+                          QStringLiteral("--scope"), kScope});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.out.contains("Signed in as interop-alice"), r.out.constData());
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
+
+    r = run({QStringLiteral("call"), issuer + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+
+    r = run({QStringLiteral("logout")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(m_provider->events(QStringLiteral("grant.revoked")), 1);
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
 }
 
 void tst_InteropCli::clientSecret_data()
