@@ -7,6 +7,7 @@
 
 #include "interopprocess.h"
 
+#include <securetokens/memorysecretstore.h>
 #include <securetokens/session.h>
 #include <securetokens/sessionconfig.h>
 
@@ -71,6 +72,38 @@ private Q_SLOTS:
         QCOMPARE(session.idTokenClaims().value(QStringLiteral("sub")).toString(),
                  QStringLiteral("interop-alice"));
         QCOMPARE(provider.events(QStringLiteral("grant.success:authorization_code")), 1);
+        QVERIFY(provider.stop());
+    }
+
+    void identityAfterRestore()
+    {
+        // The verified ID-token claims live in the secure record: a later
+        // Session (a new process) has the user's identity without a sign-in,
+        // and subject() comes from those claims (the access token is opaque).
+        InteropProvider provider;
+        QVERIFY2(provider.start(QStringLiteral("public-native")), provider.failureText());
+        SessionConfig c = config();
+        c.issuer = QUrl(provider.issuer());
+        c.secretStore = std::make_shared<MemorySecretStore>();
+        {
+            Session session(c);
+            const ErrorInfo error = signIn(session);
+            QVERIFY2(!error.isError(), qPrintable(error.message));
+            QCOMPARE(session.subject(), QStringLiteral("interop-alice"));
+        }
+        c.openBrowser = nullptr;
+        Session later(c);
+        QSignalSpy errors(&later, &Session::errorOccurred);
+        later.restore();
+        QTRY_VERIFY_WITH_TIMEOUT(later.isSignedIn() || !errors.isEmpty(), 60000);
+        QVERIFY(errors.isEmpty());
+        QCOMPARE(later.subject(), QStringLiteral("interop-alice"));
+        QCOMPARE(later.idTokenClaims().value(QStringLiteral("sub")).toString(),
+                 QStringLiteral("interop-alice"));
+        QCOMPARE(later.idTokenClaims().value(QStringLiteral("iss")).toString(), provider.issuer());
+        // One refresh, no second authorization: the identity came from storage.
+        QCOMPARE(provider.events(QStringLiteral("grant.success:authorization_code")), 1);
+        QCOMPARE(provider.events(QStringLiteral("grant.success:refresh_token")), 1);
         QVERIFY(provider.stop());
     }
 
