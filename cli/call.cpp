@@ -99,7 +99,7 @@ int call(const QStringList &args)
             // refused with 400 is no network problem: README's 75 is not it).
             const QVariant sdkError = reply->attribute(ErrorAttribute);
             if (sdkError.isValid() && sdkError.value<Error>() != Error::NoError)
-                code = exitCodeFor(sdkError.value<Error>());
+                code = exitCodeForKeptSession(sdkError.value<Error>());
             else if (reply->error() == QNetworkReply::AuthenticationRequiredError)
                 code = ExitNotSignedIn;
             else

@@ -57,4 +57,10 @@ int exitCodeFor(Error error)
     return ExitFailure;
 }
 
+int exitCodeForKeptSession(Error error)
+{
+    const int code = exitCodeFor(error);
+    return code == ExitFailure && isTransient(error) ? ExitTransient : code;
+}
+
 } // namespace Cli

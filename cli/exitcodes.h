@@ -24,4 +24,13 @@ enum ExitCode : int {
 */
 int exitCodeFor(SecureTokens::Error error);
 
+/*!
+    The exit code for an error that left a session in place (a refresh for a
+    request or a restore failed, the stored token is kept): as exitCodeFor(),
+    except that an answer the SDK will retry (SecureTokens::isTransient(): a
+    garbled answer, a gateway's page instead of the server's verdict) is 75
+    too — the README's "transient failure; the session is kept".
+*/
+int exitCodeForKeptSession(SecureTokens::Error error);
+
 } // namespace Cli

@@ -22,6 +22,7 @@ private Q_SLOTS:
     void everyError_data();
     void everyError();
     void everyErrorHasARow();
+    void keptSession();
     void readmeTableLists();
 };
 
@@ -91,6 +92,19 @@ void tst_CliExitCodes::everyErrorHasARow()
 {
     // No stale rows either: the table and the enum list the same values.
     QCOMPARE(qsizetype(QMetaEnum::fromType<Error>().keyCount()), expected().size());
+}
+
+void tst_CliExitCodes::keptSession()
+{
+    // With the session kept, what the SDK retries is 75 as well; nothing else changes.
+    const QSet<Error> retried {Error::MalformedResponse, Error::ResponseTooLarge,
+                               Error::UnexpectedContentType, Error::UnsupportedTokenType};
+    const QMetaEnum errors = QMetaEnum::fromType<Error>();
+    for (int i = 0; i < errors.keyCount(); ++i) {
+        const auto error = Error(errors.value(i));
+        const int expectedCode = retried.contains(error) ? 75 : expected().value(error);
+        QVERIFY2(Cli::exitCodeForKeptSession(error) == expectedCode, errors.key(i));
+    }
 }
 
 void tst_CliExitCodes::readmeTableLists()
