@@ -3,6 +3,8 @@
 
 #include <QUrl>
 
+#include <array>
+
 namespace SecureTokens {
 
 // RFC 6749 Appendix B (application/x-www-form-urlencoded), as §2.3.1 asks
@@ -10,7 +12,8 @@ namespace SecureTokens {
 // buffer that holds the secret (the caller reserves).
 void appendFormEncoded(QByteArray &out, QByteArrayView value)
 {
-    static constexpr char hex[] = "0123456789ABCDEF";
+    static constexpr std::array<char, 16> hex
+            = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     for (const char c : value) {
         const auto u = static_cast<unsigned char>(c);
         if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-'
@@ -18,8 +21,8 @@ void appendFormEncoded(QByteArray &out, QByteArrayView value)
             out.append(c);
         } else {
             out.append('%');
-            out.append(hex[u >> 4]);
-            out.append(hex[u & 0xf]);
+            out.append(hex.at(u >> 4));
+            out.append(hex.at(u & 0xf));
         }
     }
 }
