@@ -111,9 +111,14 @@ int restoreOrFail(Session &session)
 {
     session.restore();
     waitFor(&session, [&] { return session.state() != Session::State::Restoring; });
-    if (session.state() == Session::State::SignedIn)
-        return ExitOk;
     const ErrorInfo error = session.lastError();
+    // Signed in from storage but its refresh failed (the session is kept, it
+    // has no access token): the command fails with that error's exit code, 1
+    // for an answer retrying cannot mend (a 400 without an error code), 75 for
+    // a transient one. It does not go on to send a request without a token.
+    if (session.state() == Session::State::SignedIn
+        && (!error.isError() || !session.accessTokenFingerprint().isEmpty()))
+        return ExitOk;
     if (error.isError()) {
         printError(error);
         return exitCodeFor(error.code);
