@@ -352,12 +352,17 @@ void reset()
 // Interposed on glibc's for the whole process (see freewatch.h).
 extern "C" {
 
+// While watching, each block handed out is cleared first (malloc() promises
+// no contents), so the bytes a block holds when it is freed were written
+// while it was allocated: never the leftovers of an earlier owner lying in
+// the slack beyond a short string.
 void *malloc(std::size_t size)
 {
     using namespace FreeWatch::detail;
     void *ptr = __libc_malloc(size);
-    if (size >= kMinRun && state().watching.load(std::memory_order_relaxed) && !t_inHook) {
+    if (ptr && size >= kMinRun && state().watching.load(std::memory_order_relaxed) && !t_inHook) {
         t_inHook = true;
+        std::memset(ptr, 0, malloc_usable_size(ptr));
         noteAllocation(ptr);
         t_inHook = false;
     }
@@ -399,6 +404,12 @@ void *realloc(void *ptr, std::size_t size)
         t_inHook = true;
         takeAllocation(ptr, nullptr);
         void *grown = __libc_realloc(ptr, size);
+        if (grown) {
+            // What lies beyond the old contents is an earlier owner's: clear it.
+            const std::size_t now = malloc_usable_size(grown);
+            if (now > old)
+                std::memset(static_cast<char *>(grown) + old, 0, now - old);
+        }
         noteAllocation(grown);
         t_inHook = false;
         return grown;
