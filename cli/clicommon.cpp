@@ -14,32 +14,6 @@ using namespace SecureTokens;
 
 namespace Cli {
 
-int exitCodeFor(Error error)
-{
-    switch (error) {
-    case Error::NoError:
-        return ExitOk;
-    case Error::StorageUnavailable:
-    case Error::StorageLocked:
-    case Error::StorageAccessDenied:
-    case Error::StorageTooLarge:
-    case Error::StorageTimeout:
-    case Error::StorageFailed:
-        return ExitStorageUnavailable;
-    case Error::NotSignedIn:
-    case Error::ReauthenticationRequired:
-    case Error::InvalidGrant:
-    case Error::AccessDenied:
-    case Error::AccountMismatch:
-        return ExitNotSignedIn;
-    case Error::InvalidConfiguration:
-    case Error::InsecureTransport:
-        return ExitUsage;
-    default:
-        return isTransient(error) ? ExitTransient : ExitFailure;
-    }
-}
-
 void printError(const QString &message)
 {
     QTextStream(stderr) << "securetokens: " << message << Qt::endl;
@@ -111,14 +85,9 @@ int restoreOrFail(Session &session)
 {
     session.restore();
     waitFor(&session, [&] { return session.state() != Session::State::Restoring; });
-    const ErrorInfo error = session.lastError();
-    // Signed in from storage but its refresh failed (the session is kept, it
-    // has no access token): the command fails with that error's exit code, 1
-    // for an answer retrying cannot mend (a 400 without an error code), 75 for
-    // a transient one. It does not go on to send a request without a token.
-    if (session.state() == Session::State::SignedIn
-        && (!error.isError() || !session.accessTokenFingerprint().isEmpty()))
+    if (session.state() == Session::State::SignedIn)
         return ExitOk;
+    const ErrorInfo error = session.lastError();
     if (error.isError()) {
         printError(error);
         return exitCodeFor(error.code);
