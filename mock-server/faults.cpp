@@ -122,6 +122,12 @@ bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString 
             f.status = o.value(QStringLiteral("status")).toInt(0);
             f.error = o.value(QStringLiteral("error")).toString();
             f.retryAfter = o.value(QStringLiteral("retry_after")).toInteger(-1);
+            f.body = o.value(QStringLiteral("body")).toString();
+            if (!f.body.isEmpty() && f.body != QLatin1String("html")
+                && f.body != QLatin1String("json")) {
+                *why = QStringLiteral("refresh_errors body must be \"html\" or \"json\"");
+                return false;
+            }
             if (!f.drop && !f.malformed && f.error.isEmpty()
                 && (f.status < 400 || f.status > 599)) {
                 *why = QStringLiteral("each refresh_errors entry needs drop, malformed, error or "
@@ -242,6 +248,8 @@ QJsonObject FaultPlan::toJson() const
             o.insert(QStringLiteral("malformed"), true);
         if (f.retryAfter >= 0)
             o.insert(QStringLiteral("retry_after"), f.retryAfter);
+        if (!f.body.isEmpty())
+            o.insert(QStringLiteral("body"), f.body);
         errors.append(o);
     }
     QJsonValue stepUpJson(QJsonValue::Null);

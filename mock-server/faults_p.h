@@ -15,6 +15,9 @@ struct RefreshFault
     qint64 retryAfter = -1; //!< Retry-After seconds (-1: none)
     bool drop = false; //!< close the connection without answering
     bool malformed = false; //!< answer 200 with a truncated JSON body
+    //! The body of the answer: "" the RFC 6749 §5.2 JSON error; "html" a
+    //! gateway's HTML page; "json" a JSON object without an "error" member.
+    QString body;
 };
 
 //! Immediate actions a POST /admin/faults asks for, carried out by the server.

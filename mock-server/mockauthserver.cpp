@@ -265,7 +265,11 @@ Response MockAuthServerPrivate::tokenResponse(const TokenFamily &family,
         const QByteArray idToken = issueIdToken(family, options.nonce);
         if (!idToken.isEmpty())
             body.insert(QStringLiteral("id_token"), QString::fromLatin1(idToken));
+        if (!idToken.isEmpty() && config.admin)
+            issuedIdTokens.append(idToken);
     }
+    if (config.admin && !issuedRefreshTokens.contains(refreshToken))
+        issuedRefreshTokens.append(refreshToken); // a reuse-grace answer repeats one
     return Response::json(body).noStore();
 }
 
@@ -434,8 +438,16 @@ QJsonObject MockAuthServerPrivate::tokens() const
     QJsonArray refresh;
     for (const QByteArray &t : refreshTokens.livePlaintexts())
         refresh.append(QString::fromLatin1(t));
+    QJsonArray issuedRefresh;
+    for (const QByteArray &t : issuedRefreshTokens)
+        issuedRefresh.append(QString::fromLatin1(t));
+    QJsonArray id;
+    for (const QByteArray &t : issuedIdTokens)
+        id.append(QString::fromLatin1(t));
     return QJsonObject {{QStringLiteral("access_tokens"), access},
-                        {QStringLiteral("refresh_tokens"), refresh}};
+                        {QStringLiteral("refresh_tokens"), refresh},
+                        {QStringLiteral("issued_refresh_tokens"), issuedRefresh},
+                        {QStringLiteral("id_tokens"), id}};
 }
 
 // ---------------------------------------------------------------------------

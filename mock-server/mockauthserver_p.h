@@ -314,6 +314,8 @@ public:
     QSet<QString> revokedAccessTokens; // jti
     QSet<QString> forcedExpiredAccessTokens; // jti (expire_access_tokens fault)
     QList<QByteArray> issuedAccessTokens; // plaintext, only with admin (leak scans)
+    QList<QByteArray> issuedRefreshTokens; // every one answered, rotated-away too (admin only)
+    QList<QByteArray> issuedIdTokens; // the same for ID tokens (admin only)
     QHash<QByteArray, AuthorizationCode> codes; // by SHA-256 of the code
     std::unique_ptr<IdTokenSigner> idSigner;
     bool idSignerTried = false;

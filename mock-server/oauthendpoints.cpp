@@ -245,7 +245,24 @@ bool MockAuthServerPrivate::takeRefreshFault(Response *response)
         response->noStore();
         return true;
     }
-    *response = Response::error(fault.status, fault.error, QStringLiteral("injected fault"));
+    if (fault.body == QLatin1String("html")) {
+        // A gateway or proxy in front of the server refusing the request with
+        // its own page: no RFC 6749 §5.2 body at all.
+        *response = Response::html(QStringLiteral("<html><head><title>%1</title></head><body>"
+                                                  "<h1>%1</h1><p>injected fault</p></body></html>")
+                                           .arg(fault.status),
+                                   fault.status);
+        if (fault.status == 401)
+            response->setHeader("WWW-Authenticate", "Basic realm=\"gateway\"");
+    } else if (fault.body == QLatin1String("json")) {
+        // JSON, but not an RFC 6749 error: no "error" member.
+        *response = Response::json(
+                QJsonObject {{QStringLiteral("message"), QStringLiteral("injected fault")}},
+                fault.status);
+        response->noStore();
+    } else {
+        *response = Response::error(fault.status, fault.error, QStringLiteral("injected fault"));
+    }
     if (fault.retryAfter >= 0)
         response->setHeader("Retry-After", QByteArray::number(fault.retryAfter));
     return true;

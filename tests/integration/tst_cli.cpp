@@ -286,6 +286,44 @@ private Q_SLOTS:
                  69);
     }
 
+    // Issue 19 item 7: a gateway's refusal in front of the token endpoint
+    // neither ends the session nor deletes the stored token.
+    void gatewayRefusalKeepsTheStoredSession()
+    {
+        QCOMPARE(login().exitCode, 0);
+        const QString me = url(QStringLiteral("/api/me"));
+        auto fault = [this](const char *json) {
+            m_server->setFaults(QJsonDocument::fromJson(json).object());
+        };
+        // Non-JSON 401 / 403 (an HTML page): transient, 75; the session is kept.
+        fault(R"({"refresh_errors":[{"status":401,"body":"html"}]})");
+        Run r = run({QStringLiteral("call"), me});
+        QVERIFY2(r.exitCode == 75, r.err.constData());
+        QVERIFY2(run({QStringLiteral("status")}).exitCode == 0, "the stored token survives");
+        fault(R"({"refresh_errors":[{"status":403,"body":"html"}]})");
+        QCOMPARE(run({QStringLiteral("call"), me}).exitCode, 75);
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 0);
+        // JSON, but no RFC 6749 "error": the same.
+        fault(R"({"refresh_errors":[{"status":401,"body":"json"}]})");
+        QCOMPARE(run({QStringLiteral("call"), me}).exitCode, 75);
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 0);
+        // A 400 without an error code: retrying cannot mend it, a plain failure (1);
+        // the session is kept all the same. (Twice: restore keeps the session,
+        // the request's own refresh meets the second.)
+        fault(R"({"refresh_errors":[{"status":400,"body":"json"},{"status":400,"body":"json"}]})");
+        QCOMPARE(run({QStringLiteral("call"), me}).exitCode, 1);
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 0);
+        // The stored refresh token still works: nothing was consumed or lost.
+        r = run({QStringLiteral("call"), me});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(stat("faults_applied"), 5);
+        QCOMPARE(stat("reuse_detected"), 0);
+        // Only the server's own JSON verdict ends the session.
+        fault(R"({"refresh_errors":[{"error":"invalid_grant"}]})");
+        QCOMPARE(run({QStringLiteral("call"), me}).exitCode, 77);
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
+    }
+
     void logoutSaysWhatTheServerWasNotTold()
     {
         // A server that demands client authentication for revocation (RFC

@@ -147,6 +147,9 @@ void tst_MockServerAdmin::tokensListsLiveTokens()
     QVERIFY(access.contains(rotated.jsonString("access_token")));
     const QJsonArray refreshTokens = tokens.value(QStringLiteral("refresh_tokens")).toArray();
     QCOMPARE(refreshTokens, QJsonArray {t1});
+    // Every one ever answered, for leak scans that look for rotated-away ones too.
+    QCOMPARE(tokens.value(QStringLiteral("issued_refresh_tokens")).toArray(),
+             (QJsonArray {t0, t1}));
 }
 
 void tst_MockServerAdmin::rejectAccessTokens()
@@ -179,6 +182,11 @@ void tst_MockServerAdmin::refreshErrors_data()
                                    << "invalid_grant" << QByteArray();
     QTest::addRow("429") << QByteArray(R"({"status": 429, "retry_after": 7})") << 429
                          << "temporarily_unavailable" << QByteArray("7");
+    // A gateway's own page, and JSON without an RFC 6749 error.
+    QTest::addRow("401 html") << QByteArray(R"({"status": 401, "body": "html"})") << 401 << ""
+                              << QByteArray();
+    QTest::addRow("400 json without error")
+            << QByteArray(R"({"status": 400, "body": "json"})") << 400 << "" << QByteArray();
 }
 
 void tst_MockServerAdmin::refreshErrors()
@@ -194,6 +202,10 @@ void tst_MockServerAdmin::refreshErrors()
     QCOMPARE(r.status, status);
     QCOMPARE(r.jsonString("error"), error);
     QCOMPARE(r.header("Retry-After"), retryAfter);
+    if (fault.contains("html")) {
+        QVERIFY(r.header("Content-Type").startsWith("text/html"));
+        QCOMPARE(r.header("WWW-Authenticate"), QByteArray("Basic realm=\"gateway\""));
+    }
     QCOMPARE(stat(*server, "faults_applied"), 1);
     QCOMPARE(stat(*server, "refresh_grants"), 0);
     // A faulted refresh consumed nothing: the same token rotates normally now.

@@ -350,6 +350,25 @@ private Q_SLOTS:
         QTest::addRow("malformed keeps") << json(200, "{]") << Error::MalformedResponse << true;
         QTest::addRow("invalid_request keeps")
                 << json(400, "{\"error\":\"invalid_request\"}") << Error::InvalidRequest << true;
+        // Issue 19 item 7: only a JSON invalid_grant / invalid_client ends the
+        // session. A gateway's own 401/403 page in front of the server says
+        // nothing about the grant: transient. A 400 without an error code
+        // keeps the session too, as a plain (not transient) failure.
+        const QByteArray page = "<html><body><h1>401 Authorization Required</h1></body></html>";
+        QTest::addRow("401 gateway html keeps")
+                << ScriptedHttpServer::json(401, page, "text/html",
+                                            "WWW-Authenticate: Basic realm=\"gw\"\r\n")
+                           .raw
+                << Error::MalformedResponse << true;
+        QTest::addRow("403 gateway html keeps")
+                << ScriptedHttpServer::json(403, page, "text/html").raw << Error::MalformedResponse
+                << true;
+        QTest::addRow("401 json without error keeps")
+                << json(401, "{\"message\":\"Unauthorized\"}") << Error::MalformedResponse << true;
+        QTest::addRow("401 unknown code keeps")
+                << json(401, "{\"error\":\"unauthorized\"}") << Error::MalformedResponse << true;
+        QTest::addRow("400 without error code keeps")
+                << json(400, "{\"message\":\"bad\"}") << Error::InvalidRequest << true;
         QTest::addRow("invalid_grant ends")
                 << json(400, "{\"error\":\"invalid_grant\"}") << Error::InvalidGrant << false;
         QTest::addRow("invalid_client ends")

@@ -423,8 +423,11 @@ void tst_TokenResponse::oauthError_data()
 
     // Unknown codes fall back to the status.
     QTest::addRow("unknown 400") << 400 << QStringLiteral("no_such_code") << Error::InvalidRequest;
-    QTest::addRow("unknown 401") << 401 << QStringLiteral("no_such_code") << Error::InvalidClient;
-    QTest::addRow("unknown 403") << 403 << QStringLiteral("no_such_code") << Error::InvalidRequest;
+    // Not a verdict on the grant: a gateway's or an unknown 401/403 is transient.
+    QTest::addRow("unknown 401") << 401 << QStringLiteral("no_such_code")
+                                 << Error::MalformedResponse;
+    QTest::addRow("unknown 403") << 403 << QStringLiteral("no_such_code")
+                                 << Error::MalformedResponse;
     QTest::addRow("unknown 429") << 429 << QStringLiteral("slow_down") << Error::RateLimited;
     QTest::addRow("unknown 500") << 500 << QStringLiteral("no_such_code") << Error::ServerError;
     QTest::addRow("unknown 503") << 503 << QStringLiteral("no_such_code")
@@ -479,7 +482,13 @@ void tst_TokenResponse::errorStatusWithoutJson_data()
     QTest::addRow("429 json without error")
             << 429 << json << QByteArray("{}") << Error::RateLimited;
     QTest::addRow("400 empty") << 400 << QByteArray() << QByteArray() << Error::InvalidRequest;
-    QTest::addRow("401 html") << 401 << QByteArray("text/html") << html << Error::InvalidClient;
+    // Issue 19 item 7: a gateway's 401/403 page is not invalid_client.
+    QTest::addRow("401 html") << 401 << QByteArray("text/html") << html << Error::MalformedResponse;
+    QTest::addRow("403 html") << 403 << QByteArray("text/html") << html << Error::MalformedResponse;
+    QTest::addRow("401 json without error")
+            << 401 << json << QByteArray(R"({"message":"Unauthorized"})")
+            << Error::MalformedResponse;
+    QTest::addRow("400 html") << 400 << QByteArray("text/html") << html << Error::InvalidRequest;
     QTest::addRow("400 json without error")
             << 400 << json << QByteArray(R"({"x":1})") << Error::InvalidRequest;
     QTest::addRow("400 json error is a number")

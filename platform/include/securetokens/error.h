@@ -55,7 +55,7 @@ enum class Error : quint8 {
 
     // The server answered something we cannot accept. Transient (the stored
     // token is kept and the refresh retried later); a sign-in fails.
-    MalformedResponse, //!< not JSON, missing or ill-typed fields, out-of-range values
+    MalformedResponse, //!< not JSON, missing or ill-typed fields, out-of-range values; a 401/403 without a JSON error code (a gateway's page)
     ResponseTooLarge, //!< the body exceeds the configured limit
     UnexpectedContentType, //!< not application/json
     UnsupportedTokenType, //!< token_type is not Bearer

@@ -252,6 +252,12 @@ FormatResult sealFile(const FileKey &key, const Entries &entries, QByteArray *fi
     if (entries.size() > maxEntries)
         return failed(QStringLiteral("Too many accounts in one encrypted file"));
     WipedBuffer plain;
+    // Its final size first: append() growing the buffer would free the
+    // smaller one, tokens and all, unwiped.
+    qsizetype size = 4;
+    for (const auto &[account, value] : entries)
+        size += 2 + account.toUtf8().size() + 4 + qsizetype(value.size());
+    plain.bytes.reserve(size);
     appendU32(plain.bytes, quint32(entries.size()));
     for (const auto &[account, value] : entries) {
         const QByteArray name = account.toUtf8();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "keychainentries_p.h"
 
+#include "core/wipedbuffers.h"
+
 #include "pendingcall_p.h"
 #include "storagelogging_p.h"
 #ifdef SECURETOKENS_SECRET_SERVICE
@@ -150,8 +152,13 @@ void readEntry(const QString &service, const QString &account, PendingCall *call
             next(status, job->errorString(), {});
             return;
         }
+        // binaryData() shares the job's own buffer, which QtKeychain would
+        // free unwiped: copy it out, then wipe that one buffer in place (the
+        // job has finished with it).
         QByteArray data = job->binaryData();
-        next(Status::Ok, {}, SecretBytes::adopt(data));
+        SecretBytes secret(data);
+        wipeShared(data);
+        next(Status::Ok, {}, std::move(secret));
     });
     job->start();
 }

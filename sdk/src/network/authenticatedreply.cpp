@@ -3,6 +3,7 @@
 
 #include "core/invokelater.h"
 #include "core/logging.h"
+#include "core/wipedbuffers.h"
 #include "requestpolicy_p.h"
 #include "session/session_p.h"
 
@@ -11,6 +12,7 @@
 #include <QBuffer>
 
 #include <algorithm>
+#include <memory>
 
 namespace SecureTokens {
 
@@ -167,6 +169,7 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
     }
     // Whatever Authorization the application put there, the SDK decides.
     request.setRawHeader(authorizationHeader, QByteArray());
+    std::shared_ptr<QByteArray> bearer;
     if (withBearer) {
         SessionPrivate *d = sessionPrivate();
         if (!d || d->accessToken().isEmpty()) {
@@ -180,13 +183,14 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
                                                     "http to a non-loopback host.")));
             return;
         }
-        // Built at send time from the session's buffer; no copy is kept here.
-        // (Qt's request and HTTP stack hold theirs until the request is done.)
+        // Built at send time from the session's buffer. Qt's request copies
+        // share this one buffer; it is wiped in place once the inner reply
+        // (and with it Qt's request) is being destroyed, before Qt frees it.
         const QByteArrayView token = d->accessToken().view();
-        QByteArray value;
-        value.reserve(7 + token.size());
-        value.append("Bearer ").append(token);
-        request.setRawHeader(authorizationHeader, value);
+        bearer = std::make_shared<QByteArray>();
+        bearer->reserve(7 + token.size());
+        bearer->append("Bearer ").append(token);
+        request.setRawHeader(authorizationHeader, *bearer);
         m_sentGeneration = d->generation();
     }
 
@@ -207,6 +211,9 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
         }
     }
     QNetworkReply *inner = m_manager->createUnauthenticatedRequest(op, request, device);
+    request = QNetworkRequest(); // our copy of the header goes; Qt's remain
+    if (bearer)
+        connect(inner, &QObject::destroyed, [bearer] { wipeShared(*bearer); });
     if (buffer)
         buffer->setParent(inner);
     m_innerHadBearer = withBearer;

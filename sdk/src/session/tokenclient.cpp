@@ -6,6 +6,7 @@
 #include "core/httpgrammar.h"
 #include "core/invokelater.h"
 #include "core/logging.h"
+#include "core/wipedbuffers.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -24,6 +25,20 @@ namespace SecureTokens {
 
 namespace {
 
+bool isUnreserved(unsigned char u)
+{
+    return (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-'
+            || u == '.' || u == '_' || u == '~';
+}
+
+qsizetype encodedSize(QByteArrayView value)
+{
+    qsizetype size = 0;
+    for (const char c : value)
+        size += isUnreserved(static_cast<unsigned char>(c)) ? 1 : 3;
+    return size;
+}
+
 // RFC 6749 Appendix B: application/x-www-form-urlencoded, UTF-8, with the
 // characters outside unreserved percent-encoded.
 void appendFormValue(QByteArray &body, QByteArrayView value)
@@ -32,8 +47,7 @@ void appendFormValue(QByteArray &body, QByteArrayView value)
             = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     for (const char c : value) {
         const auto u = static_cast<unsigned char>(c);
-        if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-'
-            || u == '.' || u == '_' || u == '~') {
+        if (isUnreserved(u)) {
             body.append(c);
         } else {
             body.append('%');
@@ -110,7 +124,15 @@ QNetworkReply *TokenEndpointClient::post(const QUrl &endpoint, QList<Field> fiel
 {
     QNetworkRequest request = credentialRequest(endpoint);
     authenticate(advertised, &request, &fields);
+    // The body holds a secret (a refresh token, a code, a password): it is
+    // built in a buffer of its final size, so no growth leaves a copy behind.
+    qsizetype size = 0;
+    for (const Field &field : fields) {
+        size += (size > 0 ? 1 : 0) + encodedSize(field.name) + 1
+                + encodedSize(field.secret ? field.secret->view() : QByteArrayView(field.value));
+    }
     QByteArray body;
+    body.reserve(size);
     for (const Field &field : fields) {
         if (!body.isEmpty())
             body.append('&');
@@ -122,10 +144,14 @@ QNetworkReply *TokenEndpointClient::post(const QUrl &endpoint, QList<Field> fiel
     request.setHeader(QNetworkRequest::ContentTypeHeader,
                       QByteArrayLiteral("application/x-www-form-urlencoded"));
 
-    QNetworkReply *reply = m_nam->post(request, body);
-    // QNAM shares the buffer until it is sent; secureWipe only wipes a buffer
-    // we own alone, so this is a no-op while it is shared and safe either way.
-    secureWipe(body);
+    Q_ASSERT(body.size() == size);
+
+    // QNAM reads a QBuffer in place and frees it with the reply; this one
+    // wipes the body then. (QNAM's post(QByteArray) would share the buffer
+    // with its own QBuffer, which frees it unwiped.)
+    auto *device = new WipingBuffer(std::move(body));
+    QNetworkReply *reply = m_nam->post(request, device);
+    device->setParent(reply);
     return reply;
 }
 
@@ -158,17 +184,22 @@ void collectReply(QNetworkReply *reply, const SessionConfig &config, QObject *co
     });
     deadline->start(config.requestTimeout);
 
+    // The body may hold tokens: read straight into one buffer, sized from
+    // Content-Length when there is one, grown by wiped steps otherwise (no
+    // readAll() temporaries, no append() leaving the old buffer unwiped).
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, state, maxBytes] {
+        const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
+        if (length > 0 && length <= maxBytes)
+            reserveWiped(state->body, qsizetype(length));
+    });
     QObject::connect(reply, &QIODevice::readyRead, reply, [reply, state, maxBytes] {
         if (state->tooLarge)
             return;
-        if (state->body.size() + reply->bytesAvailable() > maxBytes) {
+        if (!readWiped(reply, state->body, qsizetype(maxBytes))) {
             state->tooLarge = true;
-            secureWipe(state->body);
-            state->body.clear();
+            wipeShared(state->body);
             reply->abort();
-            return;
         }
-        state->body.append(reply->readAll());
     });
 
     QObject::connect(
@@ -178,12 +209,8 @@ void collectReply(QNetworkReply *reply, const SessionConfig &config, QObject *co
                     return;
                 state->done = true;
                 deadline->stop();
-                if (!state->tooLarge && reply->bytesAvailable() > 0) {
-                    if (state->body.size() + reply->bytesAvailable() > maxBytes)
-                        state->tooLarge = true;
-                    else
-                        state->body.append(reply->readAll());
-                }
+                if (!state->tooLarge && !readWiped(reply, state->body, qsizetype(maxBytes)))
+                    state->tooLarge = true;
                 reply->deleteLater();
                 if (!guard) {
                     secureWipe(state->body);

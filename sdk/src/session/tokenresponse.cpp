@@ -110,8 +110,13 @@ Error errorFromStatus(int httpStatus)
         return Error::ServerError;
     if (httpStatus == 429)
         return Error::RateLimited;
-    if (httpStatus == 401)
-        return Error::InvalidClient;
+    // A 401 or 403 without an RFC 6749 error code we know is no verdict on
+    // the grant: §5.2 has invalid_client / invalid_grant for that, in JSON. It
+    // is a gateway or proxy in front of the server refusing with its own page
+    // (issue 19 item 7). Only the server's JSON verdict may end a session and
+    // delete the stored token; this one is transient: retried later.
+    if (httpStatus == 401 || httpStatus == 403)
+        return Error::MalformedResponse;
     if (httpStatus >= 400 && httpStatus < 500)
         return Error::InvalidRequest;
     return Error::MalformedResponse;
