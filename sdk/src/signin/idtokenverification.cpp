@@ -48,6 +48,7 @@ void verifyIdToken(SignInHost *host, SignInFlows *flows, const TokenResponse &re
     expected.issuer = discovery && discovery->succeeded() ? discovery->metadata().issuer
                                                           : issuerString(config.issuer);
     expected.clientId = config.clientId;
+    expected.trustedAudiences = config.trustedAudiences;
     expected.nonce = nonce;
     expected.skew = qint64(config.idTokenClockSkew.count());
     const QUrl jwksUri = config.jwksUri;
