@@ -35,6 +35,8 @@ int exitCodeFor(Error error)
     case Error::InvalidConfiguration:
     case Error::InsecureTransport:
         return ExitUsage;
+    case Error::LockDirectoryUnsafe:
+        return ExitLockDirectoryUnsafe;
     default:
         return isTransient(error) ? ExitTransient : ExitFailure;
     }

@@ -42,6 +42,8 @@ Exit codes:
    2  usage or configuration error
   22  the API answered an HTTP status >= 400 (after the SDK's own retry)
   69  secure storage unavailable, locked or denied
+  73  the refresh lock's directory is not private to you (another user's, open
+      to others, or a symlink): not retried; set XDG_RUNTIME_DIR or remove it
   75  transient failure (network, timeout, 5xx, 429): the session is kept
   77  not signed in, or re-authentication required
    1  any other failure

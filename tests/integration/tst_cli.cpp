@@ -17,6 +17,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace SecureTokens;
 using Mock::MockAuthServer;
 
@@ -255,11 +258,31 @@ private Q_SLOTS:
                  69);
     }
 
+    // The refresh lock's directory is not private (security review, finding 4):
+    // its own exit code, not 75 ("try again") forever.
+    void unsafeLockDirectoryHasItsOwnExitCode()
+    {
+        QCOMPARE(login().exitCode, 0);
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const QString dir = tmp.filePath(QStringLiteral("securetokens-%1").arg(::geteuid()));
+        QVERIFY(QDir().mkdir(dir));
+        QVERIFY(QFile::setPermissions(dir, QFileDevice::Permissions(0x7777))); // 0777
+        QProcessEnvironment noRuntimeDir;
+        noRuntimeDir.insert(QStringLiteral("TMPDIR"), tmp.path());
+        noRuntimeDir.insert(QStringLiteral("XDG_RUNTIME_DIR"), QString());
+        const Run r
+                = run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}, {}, noRuntimeDir);
+        QVERIFY2(r.exitCode == 73, r.err.constData());
+        QVERIFY2(r.err.contains(dir.toUtf8()), r.err.constData());
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 0); // session kept
+    }
+
     void helpDocumentsExitCodes()
     {
         const Run r = run({QStringLiteral("--help")});
         QCOMPARE(r.exitCode, 0);
-        for (const char *code : {"22", "69", "75", "77"})
+        for (const char *code : {"22", "69", "73", "75", "77"})
             QVERIFY(r.out.contains(code));
         QVERIFY(r.out.contains("never from the command line"));
     }
