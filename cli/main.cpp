@@ -2,6 +2,7 @@
 // securetokens: a command-line client of the SecureTokens SDK, and its headless demo.
 #include "clicommon.h"
 #include "commands.h"
+#include "passwordprompt.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -57,6 +58,9 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(QStringLiteral("securetokens"));
     QCoreApplication::setOrganizationName(QStringLiteral("SecureTokens"));
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+
+    // Before anything can start a child process.
+    Cli::takePasswordFromEnvironment();
 
     QStringList args = QCoreApplication::arguments();
     if (args.size() < 2 || args.at(1) == QLatin1String("--help")

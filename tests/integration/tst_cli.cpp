@@ -278,6 +278,28 @@ private Q_SLOTS:
         QCOMPARE(run({QStringLiteral("status")}).exitCode, 0); // session kept
     }
 
+    // cli.ini holds the user's e-mail address: owner-only, also when an older
+    // release left it 0644 (security review, finding 11).
+    void settingsFileIsOwnerOnly()
+    {
+        const QString path = m_home.filePath(QStringLiteral(".config/securetokens/cli.ini"));
+        QVERIFY(QDir().mkpath(QFileInfo(path).absolutePath()));
+        QFile old(path);
+        QVERIFY(old.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        old.close();
+        QVERIFY(QFile::setPermissions(path, QFileDevice::Permissions(0x6644))); // 0644
+        QCOMPARE(login().exitCode, 0);
+        struct stat st = {};
+        QCOMPARE(::stat(QFile::encodeName(path).constData(), &st), 0);
+        QCOMPARE(st.st_mode & 0777, mode_t(0600));
+        QVERIFY(QFileInfo(path).size() > 0);
+        // A new file, too.
+        QVERIFY(QFile::remove(path));
+        QCOMPARE(login().exitCode, 0);
+        QCOMPARE(::stat(QFile::encodeName(path).constData(), &st), 0);
+        QCOMPARE(st.st_mode & 0777, mode_t(0600));
+    }
+
     void helpDocumentsExitCodes()
     {
         const Run r = run({QStringLiteral("--help")});
