@@ -4,12 +4,16 @@
 #include "commands.h"
 #include "passwordprompt.h"
 
+#include <securetokens/version.h>
+
 #include <QCoreApplication>
 #include <QTextStream>
 
 namespace {
 
 const char usage[] = R"(Usage: securetokens <command> [options]
+
+       securetokens --version | --help
 
 Commands:
   login    Sign in and keep the refresh token in secure storage
@@ -57,7 +61,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("securetokens"));
     QCoreApplication::setOrganizationName(QStringLiteral("SecureTokens"));
-    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SECURETOKENS_VERSION_STR));
 
     // Before anything can start a child process.
     Cli::takePasswordFromEnvironment();
