@@ -50,7 +50,7 @@ QString privateLockDirectory()
 #ifdef Q_OS_WIN
     return QDir::tempPath(); // %TEMP% is in the user's profile, not shared
 #else
-    const QString runtime = qEnvironmentVariable("XDG_RUNTIME_DIR");
+    QString runtime = qEnvironmentVariable("XDG_RUNTIME_DIR"); // not const: returned
     if (!runtime.isEmpty() && isPrivateDirectory(runtime))
         return runtime;
     return QDir::tempPath() + QStringLiteral("/securetokens-") + QString::number(::geteuid());
