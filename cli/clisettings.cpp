@@ -2,6 +2,7 @@
 #include "clisettings.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QSettings>
 #include <QStandardPaths>
@@ -35,6 +36,23 @@ QString group(const QString &account)
             + QString(account).replace(QLatin1Char('/'), QLatin1Char('_'));
 }
 
+/*!
+    The file names the signed-in user (an e-mail address, often): owner-only.
+    Made 0600 before QSettings writes to it, because QSettings replaces the
+    file atomically with a copy that keeps the old file's mode; a file an
+    older release left 0644 is corrected the same way (security review,
+    finding 11).
+*/
+void makeOwnerOnly(const QString &path)
+{
+    const QFileDevice::Permissions ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+    QFile file(path);
+    if (!file.exists() && !file.open(QIODevice::WriteOnly | QIODevice::NewOnly, ownerOnly))
+        return; // QSettings reports nothing either; the next save tries again
+    file.close();
+    file.setPermissions(ownerOnly);
+}
+
 } // namespace
 
 QString storageService()
@@ -55,6 +73,7 @@ QString settingsPath()
 void save(const AccountSettings &s)
 {
     QDir().mkpath(QFileInfo(settingsPath()).absolutePath());
+    makeOwnerOnly(settingsPath());
     QSettings settings(settingsPath(), QSettings::IniFormat);
     settings.beginGroup(group(s.account));
     settings.setValue(QStringLiteral("issuer"), s.config.issuer.toString());
@@ -82,6 +101,7 @@ void save(const AccountSettings &s)
     settings.setValue(QStringLiteral("user"), s.user);
     settings.endGroup();
     settings.sync();
+    makeOwnerOnly(settingsPath()); // also if QSettings made the file anew
 }
 
 std::optional<AccountSettings> load(const QString &account)

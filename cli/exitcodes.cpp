@@ -36,6 +36,8 @@ int exitCodeFor(Error error)
     case Error::InvalidConfiguration:
     case Error::InsecureTransport:
         return ExitUsage;
+    case Error::LockDirectoryUnsafe:
+        return ExitLockDirectoryUnsafe;
     case Error::InvalidClient:
     case Error::InvalidRequest:
     case Error::UnauthorizedClient:

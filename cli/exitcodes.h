@@ -12,6 +12,7 @@ enum ExitCode : int {
     ExitUsage = 2, //!< bad arguments or configuration
     ExitHttpError = 22, //!< the API answered >= 400 after the SDK's own retry
     ExitStorageUnavailable = 69, //!< secure storage unavailable, locked or denied
+    ExitLockDirectoryUnsafe = 73, //!< the refresh lock's directory is not private to the user
     ExitTransient = 75, //!< network, timeout, 5xx, 429: the session is kept
     ExitNotSignedIn = 77, //!< not signed in, or re-authentication required
 };

@@ -225,8 +225,9 @@ QString readPassword(const QCommandLineParser &parser, const QString &username)
 {
     if (parser.isSet(QStringLiteral("password-stdin")))
         return readLineFromStdin();
-    if (qEnvironmentVariableIsSet("SECURETOKENS_PASSWORD"))
-        return qEnvironmentVariable("SECURETOKENS_PASSWORD");
+    // Taken out of the environment at start-up (main.cpp), so $BROWSER never inherits it.
+    if (std::optional<QString> fromEnvironment = passwordFromEnvironment())
+        return *std::move(fromEnvironment);
     return promptPassword(QStringLiteral("Password for %1: ").arg(username));
 }
 

@@ -2,6 +2,7 @@
 // securetokens: a command-line client of the SecureTokens SDK, and its headless demo.
 #include "clicommon.h"
 #include "commands.h"
+#include "passwordprompt.h"
 
 #include <securetokens/version.h>
 
@@ -50,6 +51,8 @@ Exit codes:
    2  usage or configuration error
   22  the API answered an HTTP status >= 400 (after the SDK's own retry)
   69  secure storage unavailable, locked or denied
+  73  the refresh lock's directory is not private to you (another user's, open
+      to others, or a symlink): not retried; set XDG_RUNTIME_DIR or remove it
   75  transient failure (network, timeout, 5xx, 429): the session is kept
   77  not signed in, or re-authentication required
    1  any other failure
@@ -63,6 +66,9 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(QStringLiteral("securetokens"));
     QCoreApplication::setOrganizationName(QStringLiteral("SecureTokens"));
     QCoreApplication::setApplicationVersion(QStringLiteral(SECURETOKENS_VERSION_STR));
+
+    // Before anything can start a child process.
+    Cli::takePasswordFromEnvironment();
 
     QStringList args = QCoreApplication::arguments();
     if (args.size() < 2 || args.at(1) == QLatin1String("--help")

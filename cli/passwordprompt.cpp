@@ -42,4 +42,32 @@ QString promptPassword(const QString &prompt)
     return password;
 }
 
+namespace {
+
+std::optional<QString> &takenPassword()
+{
+    static std::optional<QString> password;
+    return password;
+}
+
+} // namespace
+
+void takePasswordFromEnvironment()
+{
+    if (!qEnvironmentVariableIsSet("SECURETOKENS_PASSWORD"))
+        return;
+    takenPassword() = qEnvironmentVariable("SECURETOKENS_PASSWORD");
+    // Children get the environment as it is when they start: from here on it
+    // no longer has the password. (The process's own /proc/PID/environ keeps
+    // the initial block; only the same user and root can read that.)
+    qunsetenv("SECURETOKENS_PASSWORD");
+}
+
+std::optional<QString> passwordFromEnvironment()
+{
+    std::optional<QString> password = std::move(takenPassword());
+    takenPassword().reset();
+    return password;
+}
+
 } // namespace Cli

@@ -18,6 +18,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace SecureTokens;
 using Mock::MockAuthServer;
 
@@ -324,6 +327,48 @@ private Q_SLOTS:
         QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
     }
 
+    // The refresh lock's directory is not private (security review, finding 4):
+    // its own exit code, not 75 ("try again") forever.
+    void unsafeLockDirectoryHasItsOwnExitCode()
+    {
+        QCOMPARE(login().exitCode, 0);
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const QString dir = tmp.filePath(QStringLiteral("securetokens-%1").arg(::geteuid()));
+        QVERIFY(QDir().mkdir(dir));
+        QVERIFY(QFile::setPermissions(dir, QFileDevice::Permissions(0x7777))); // 0777
+        QProcessEnvironment noRuntimeDir;
+        noRuntimeDir.insert(QStringLiteral("TMPDIR"), tmp.path());
+        noRuntimeDir.insert(QStringLiteral("XDG_RUNTIME_DIR"), QString());
+        const Run r
+                = run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}, {}, noRuntimeDir);
+        QVERIFY2(r.exitCode == 73, r.err.constData());
+        QVERIFY2(r.err.contains(dir.toUtf8()), r.err.constData());
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 0); // session kept
+    }
+
+    // cli.ini holds the user's e-mail address: owner-only, also when an older
+    // release left it 0644 (security review, finding 11).
+    void settingsFileIsOwnerOnly()
+    {
+        const QString path = m_home.filePath(QStringLiteral(".config/securetokens/cli.ini"));
+        QVERIFY(QDir().mkpath(QFileInfo(path).absolutePath()));
+        QFile old(path);
+        QVERIFY(old.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        old.close();
+        QVERIFY(QFile::setPermissions(path, QFileDevice::Permissions(0x6644))); // 0644
+        QCOMPARE(login().exitCode, 0);
+        struct stat st = {};
+        QCOMPARE(::stat(QFile::encodeName(path).constData(), &st), 0);
+        QCOMPARE(st.st_mode & 0777, mode_t(0600));
+        QVERIFY(QFileInfo(path).size() > 0);
+        // A new file, too.
+        QVERIFY(QFile::remove(path));
+        QCOMPARE(login().exitCode, 0);
+        QCOMPARE(::stat(QFile::encodeName(path).constData(), &st), 0);
+        QCOMPARE(st.st_mode & 0777, mode_t(0600));
+    }
+
     void logoutSaysWhatTheServerWasNotTold()
     {
         // A server that demands client authentication for revocation (RFC
@@ -360,7 +405,7 @@ private Q_SLOTS:
     {
         const Run r = run({QStringLiteral("--help")});
         QCOMPARE(r.exitCode, 0);
-        for (const char *code : {"22", "69", "75", "77"})
+        for (const char *code : {"22", "69", "73", "75", "77"})
             QVERIFY(r.out.contains(code));
         QVERIFY(r.out.contains("never from the command line"));
     }

@@ -96,7 +96,44 @@ private Q_SLOTS:
     void deviceLogin();
     void cookieTransport();
     void usageErrors();
+    void browserDoesNotInheritThePassword();
 };
+
+// $SECURETOKENS_PASSWORD is read once and removed from the environment, so the
+// $BROWSER child (and anything it starts) never sees it (security review,
+// finding 11). The browser here dumps its environment, then signs in.
+void tst_SignInCli::browserDoesNotInheritThePassword()
+{
+    const QString dump = m_home.filePath(QStringLiteral("browser-env.txt"));
+    const QString script = m_home.filePath(QStringLiteral("env-dumping-browser.sh"));
+    {
+        QFile file(script);
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write("#!/bin/sh\nenv > \"$DUMP_ENV\"\nexec \"$REAL_BROWSER\" \"$@\"\n");
+        file.close();
+        QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner
+                                    | QFileDevice::ExeOwner));
+    }
+    const QString log = m_home.filePath(QStringLiteral("env-browser.log"));
+    QProcessEnvironment env = browserEnv(log);
+    env.insert(QStringLiteral("BROWSER"), script);
+    env.insert(QStringLiteral("REAL_BROWSER"), QStringLiteral(SIGNIN_BROWSER_SCRIPT));
+    env.insert(QStringLiteral("DUMP_ENV"), dump);
+    const QByteArray password = "pw-that-must-not-leak-7f3a";
+    env.insert(QStringLiteral("SECURETOKENS_PASSWORD"), QString::fromLatin1(password));
+    const Run r
+            = run({QStringLiteral("login"), QStringLiteral("--browser"), QStringLiteral("--issuer"),
+                   url(), QStringLiteral("--client-id"), QStringLiteral("demo"),
+                   QStringLiteral("--scope"), QStringLiteral("openid email")},
+                  {}, env);
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QFile file(dump);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray seen = file.readAll();
+    QVERIFY2(seen.contains("REAL_BROWSER="), seen.constData()); // the dump worked
+    QVERIFY2(!seen.contains("SECURETOKENS_PASSWORD"), "the browser inherited the password");
+    QVERIFY(!seen.contains(password));
+}
 
 void tst_SignInCli::browserLoginCallLogout()
 {

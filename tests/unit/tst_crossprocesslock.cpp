@@ -5,10 +5,15 @@
 
 #include "storage/crossprocesslock.h"
 
+#include <securetokens/error.h>
+
+#include <QCryptographicHash>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QUuid>
@@ -18,6 +23,7 @@
 
 #ifndef Q_OS_WIN
 #include <sys/stat.h>
+#include <unistd.h>
 #endif
 
 using namespace SecureTokens;
@@ -26,6 +32,19 @@ using namespace std::chrono_literals;
 namespace {
 
 const char holdLockArgument[] = "--hold-lock";
+const char tryLockArgument[] = "--try-lock";
+//! The attacker of the tests below: another user of the machine.
+constexpr int otherUid = 65534; // nobody
+
+//! An ErrorInfo (or, before it had one, a message) as "code message" for the parent.
+QByteArray describeFailure(const ErrorInfo &error)
+{
+    return QByteArray::number(int(error.code)) + ' ' + error.message.toUtf8();
+}
+QByteArray describeFailure(const QString &message)
+{
+    return "- " + message.toUtf8();
+}
 
 struct Outcome
 {
@@ -34,14 +53,23 @@ struct Outcome
     QString error;
 };
 
+QString messageOf(const ErrorInfo &error)
+{
+    return error.message;
+}
+QString messageOf(const QString &message)
+{
+    return message;
+}
+
 std::shared_ptr<Outcome> startAcquire(CrossProcessLock &lock, std::chrono::milliseconds timeout,
                                       QObject *context)
 {
     auto outcome = std::make_shared<Outcome>();
-    lock.acquire(timeout, context, [outcome](bool acquired, QString error) {
+    lock.acquire(timeout, context, [outcome](bool acquired, const auto &error) {
         ++outcome->calls;
         outcome->acquired = acquired;
-        outcome->error = error;
+        outcome->error = messageOf(error);
     });
     return outcome;
 }
@@ -77,7 +105,7 @@ int holdLock(const QString &service, const QString &account)
 {
     CrossProcessLock lock(service, account);
     int rc = 3;
-    lock.acquire(10s, nullptr, [&rc](bool acquired, QString) {
+    lock.acquire(10s, nullptr, [&rc](bool acquired, const auto &) {
         if (acquired) {
             std::fputs("locked\n", stdout);
             std::fflush(stdout);
@@ -91,6 +119,39 @@ int holdLock(const QString &service, const QString &account)
     // The lock stays held by this process until it dies (or stdin closes).
     while (std::fgetc(stdin) != EOF) { }
     return 0;
+}
+
+// Child side: try the lock once and print "acquired", or "failed <code> <message>".
+int tryLock(const QString &service, const QString &account, int timeoutMs)
+{
+    CrossProcessLock lock(service, account);
+    QByteArray line;
+    lock.acquire(std::chrono::milliseconds(timeoutMs), nullptr,
+                 [&line](bool acquired, const auto &why) {
+                     line = acquired ? QByteArray("acquired") : "failed " + describeFailure(why);
+                     QCoreApplication::exit(0);
+                 });
+    QCoreApplication::exec();
+    std::fputs(line.constData(), stdout);
+    std::fputs("\n", stdout);
+    return 0;
+}
+
+//! Runs \a command as another user (setpriv, as root can: CI runs the tests as root).
+bool runAsOtherUser(const QStringList &command, QProcess *process = nullptr)
+{
+    QProcess local;
+    QProcess *p = process ? process : &local;
+    p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    p->start(QStringLiteral("setpriv"),
+             QStringList {QStringLiteral("--reuid=%1").arg(otherUid),
+                          QStringLiteral("--regid=%1").arg(otherUid),
+                          QStringLiteral("--clear-groups")}
+                     + command);
+    if (process)
+        return p->waitForStarted(10000);
+    return p->waitForFinished(10000) && p->exitStatus() == QProcess::NormalExit
+            && p->exitCode() == 0;
 }
 
 } // namespace
@@ -113,9 +174,16 @@ private Q_SLOTS:
     void secondAcquireWhilePendingFails();
     void anotherProcessHoldsItUntilKilled();
     void anotherProcessMakesUsTimeOut();
+    void anotherUserCannotBlockTheTempFallback();
+    void anotherUsersLockDirectoryIsRefused_data();
+    void anotherUsersLockDirectoryIsRefused();
 
 private:
     QProcess *startHolder();
+    //! A sticky, world-writable directory like /tmp, private to the test, for $TMPDIR.
+    bool makeSharedTemp(QTemporaryDir *dir);
+    //! The victim: this executable with $XDG_RUNTIME_DIR unset and $TMPDIR = \a tmp.
+    QByteArray tryLockInChild(const QString &tmp, int timeoutMs);
 
     QString m_service;
     QString m_account;
@@ -375,11 +443,126 @@ void tst_CrossProcessLock::anotherProcessMakesUsTimeOut()
     QVERIFY(again->acquired);
 }
 
+bool tst_CrossProcessLock::makeSharedTemp(QTemporaryDir *dir)
+{
+    return dir->isValid()
+            && ::chmod(QFile::encodeName(dir->path()).constData(), S_ISVTX | 0777) == 0;
+}
+
+QByteArray tst_CrossProcessLock::tryLockInChild(const QString &tmp, int timeoutMs)
+{
+    QProcess child;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    // ssh without logind, cron, containers: no runtime directory.
+    env.remove(QStringLiteral("XDG_RUNTIME_DIR"));
+    env.insert(QStringLiteral("TMPDIR"), tmp);
+    child.setProcessEnvironment(env);
+    child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    child.start(QCoreApplication::applicationFilePath(),
+                {QLatin1String(tryLockArgument), m_service, m_account, QString::number(timeoutMs)});
+    if (!child.waitForFinished(timeoutMs + 10000))
+        return "child did not finish";
+    return child.readAllStandardOutput().trimmed();
+}
+
+void tst_CrossProcessLock::anotherUserCannotBlockTheTempFallback()
+{
+    if (::geteuid() != 0)
+        QSKIP("needs root to act as another user (setpriv); CI runs the tests as root");
+    QTemporaryDir tmp;
+    QVERIFY(makeSharedTemp(&tmp));
+    // The demonstrated attack (security review, finding 4): with
+    // XDG_RUNTIME_DIR unset, the other user creates the directory Qt would
+    // use as the runtime directory, which Qt then refuses, and the lock file
+    // in the shared temp directory that the fallback named, and holds a lock
+    // on it. Every refresh of the victim failed, as "another process is
+    // still refreshing", forever.
+    const QString user = qEnvironmentVariable("USER", QStringLiteral("root"));
+    const QString runtime = tmp.filePath(QStringLiteral("runtime-") + user);
+    QVERIFY(runAsOtherUser(
+            {QStringLiteral("mkdir"), QStringLiteral("-m"), QStringLiteral("0755"), runtime}));
+    QByteArray key = m_service.toUtf8();
+    key.append('\0');
+    key.append(m_account.toUtf8());
+    const QString name
+            = QStringLiteral("/securetokens-")
+            + QString::fromLatin1(
+                      QCryptographicHash::hash(key, QCryptographicHash::Sha256).left(16).toHex())
+            + QStringLiteral(".lock");
+    QProcess holders[2];
+    int i = 0;
+    for (const QString &planted : {tmp.path() + name, runtime + name}) {
+        // flock(1) creates the file (0644, the other user's) and holds it
+        // until it is killed; its child (-o: without the lock) ends when its
+        // stdin closes.
+        QVERIFY(runAsOtherUser({QStringLiteral("flock"), QStringLiteral("-o"),
+                                QStringLiteral("-x"), planted, QStringLiteral("cat")},
+                               &holders[i++]));
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(planted), 5000);
+    }
+    const QByteArray outcome = tryLockInChild(tmp.path(), 1000);
+    for (QProcess &holder : holders) {
+        holder.kill();
+        holder.waitForFinished(5000);
+    }
+    QCOMPARE(outcome, QByteArray("acquired"));
+}
+
+void tst_CrossProcessLock::anotherUsersLockDirectoryIsRefused_data()
+{
+    QTest::addColumn<QString>("plant");
+    QTest::addRow("another user's directory") << QStringLiteral("dir");
+    QTest::addRow("a symlink to another user's directory") << QStringLiteral("symlink");
+    QTest::addRow("our directory, open to others") << QStringLiteral("open");
+}
+
+void tst_CrossProcessLock::anotherUsersLockDirectoryIsRefused()
+{
+    if (::geteuid() != 0)
+        QSKIP("needs root to act as another user (setpriv); CI runs the tests as root");
+    QFETCH(QString, plant);
+    QTemporaryDir tmp;
+    QVERIFY(makeSharedTemp(&tmp));
+    // The per-user directory of the temp fallback, planted before first use.
+    const QString dir = tmp.filePath(QStringLiteral("securetokens-%1").arg(::geteuid()));
+    const QString target = tmp.filePath(QStringLiteral("elsewhere"));
+    if (plant == QLatin1String("dir")) {
+        QVERIFY(runAsOtherUser(
+                {QStringLiteral("mkdir"), QStringLiteral("-m"), QStringLiteral("0700"), dir}));
+    } else if (plant == QLatin1String("symlink")) {
+        QVERIFY(runAsOtherUser(
+                {QStringLiteral("mkdir"), QStringLiteral("-m"), QStringLiteral("0777"), target}));
+        QVERIFY(runAsOtherUser({QStringLiteral("ln"), QStringLiteral("-s"), target, dir}));
+    } else {
+        QVERIFY(QDir().mkdir(dir));
+        QVERIFY(::chmod(QFile::encodeName(dir).constData(), 0777) == 0);
+    }
+    QElapsedTimer elapsed;
+    elapsed.start();
+    const QByteArray outcome = tryLockInChild(tmp.path(), 5000);
+    // Its own error, at once, and not a transient one: waiting cannot mend it.
+    QVERIFY2(outcome.startsWith("failed "), outcome.constData());
+    const int code = outcome.split(' ').value(1).toInt();
+    QCOMPARE(Error(code), Error::LockDirectoryUnsafe);
+    QVERIFY(!isTransient(Error(code)));
+    QVERIFY(!endsSession(Error(code)));
+    QVERIFY2(elapsed.elapsed() < 4000, qPrintable(QString::number(elapsed.elapsed())));
+    // Nothing was created in a directory that is not private to us (root
+    // could: it overrides file permissions).
+    const QString watched = plant == QLatin1String("symlink") ? target : dir;
+    QVERIFY(QDir(watched)
+                    .entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::Hidden)
+                    .isEmpty());
+}
+
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     if (argc == 4 && qstrcmp(argv[1], holdLockArgument) == 0)
         return holdLock(QString::fromLocal8Bit(argv[2]), QString::fromLocal8Bit(argv[3]));
+    if (argc == 5 && qstrcmp(argv[1], tryLockArgument) == 0)
+        return tryLock(QString::fromLocal8Bit(argv[2]), QString::fromLocal8Bit(argv[3]),
+                       QByteArray(argv[4]).toInt());
     tst_CrossProcessLock test;
     QTEST_SET_MAIN_SOURCE_PATH
     return QTest::qExec(&test, argc, argv);

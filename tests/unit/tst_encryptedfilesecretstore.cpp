@@ -291,9 +291,14 @@ void tst_EncryptedFileSecretStore::fileIsOwnerOnly()
     // The directory the store created is private as well.
     QCOMPARE(::stat(QFile::encodeName(QFileInfo(m_path).absolutePath()).constData(), &st), 0);
     QCOMPARE(st.st_mode & 0777, mode_t(0700));
-    // No temporary file (QSaveFile) left next to it.
-    QCOMPARE(QDir(QFileInfo(m_path).absolutePath()).entryList(QDir::Files | QDir::Hidden),
-             QStringList {QStringLiteral("tokens.bin")});
+    // No temporary file (QSaveFile) left next to it; only the lock file of
+    // the read-modify-write lock (security review, finding 5), empty and 0600.
+    QCOMPARE(QDir(QFileInfo(m_path).absolutePath())
+                     .entryList(QDir::Files | QDir::Hidden, QDir::Name),
+             (QStringList {QStringLiteral("tokens.bin"), QStringLiteral("tokens.bin.lock")}));
+    QCOMPARE(::stat(QFile::encodeName(m_path + QStringLiteral(".lock")).constData(), &st), 0);
+    QCOMPARE(st.st_mode & 0777, mode_t(0600));
+    QCOMPARE(st.st_size, off_t(0));
 #endif
 }
 

@@ -53,6 +53,8 @@ const QHash<Error, bool> &expectedTransience()
             {Error::IssuerMismatch, false},
             // Someone else's record does not become ours by waiting.
             {Error::AccountMismatch, false},
+            // Another user's lock directory stays theirs however long we wait.
+            {Error::LockDirectoryUnsafe, false},
     };
     return table;
 }

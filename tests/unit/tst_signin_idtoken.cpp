@@ -184,7 +184,15 @@ void tst_SignInIdToken::idTokenValid()
                   QJsonArray {QStringLiteral("api"), QStringLiteral("demo")});
     claims.insert(QStringLiteral("azp"), QStringLiteral("demo"));
     claims.insert(QStringLiteral("iat"), kNow + 100);
-    QVERIFY(!validateIdToken(key.sign(claims), keys, expectations()).error.isError());
+    IdTokenExpectations trustingApi = expectations();
+    trustingApi.trustedAudiences = {QStringLiteral("api")};
+    QVERIFY(!validateIdToken(key.sign(claims), keys, trustingApi).error.isError());
+    // The same token without "api" among the trusted audiences: rejected
+    // (OIDC Core §3.1.3.7 item 3; the default trusts no other audience).
+    const IdTokenResult untrusted = validateIdToken(key.sign(claims), keys, expectations());
+    QCOMPARE(untrusted.error.code, Error::IdTokenRejected);
+    QVERIFY2(untrusted.error.message.contains(QStringLiteral("audience")),
+             qPrintable(untrusted.error.message));
     // No kid, one key of the type: used.
     QJsonObject noKid {
             {QStringLiteral("alg"), ec ? QStringLiteral("ES256") : QStringLiteral("RS256")},
@@ -241,6 +249,19 @@ void tst_SignInIdToken::idTokenRejected_data()
     QTest::addRow("several aud, no azp") << rsa.sign(with(
             good, QStringLiteral("aud"), QJsonArray {QStringLiteral("demo"), QStringLiteral("x")}))
                                          << false;
+    // OIDC Core §3.1.3.7 item 3: an audience that is neither us nor trusted is
+    // rejected, even when azp names us (security review, finding 8).
+    QTest::addRow("extra untrusted aud, azp us")
+            << rsa.sign(with(with(good, QStringLiteral("aud"),
+                                  QJsonArray {QStringLiteral("demo"), QStringLiteral("evil")}),
+                             QStringLiteral("azp"), QStringLiteral("demo")))
+            << false;
+    QTest::addRow("extra aud beside a trusted one, azp us")
+            << rsa.sign(with(with(good, QStringLiteral("aud"),
+                                  QJsonArray {QStringLiteral("demo"), QStringLiteral("api"),
+                                              QStringLiteral("evil")}),
+                             QStringLiteral("azp"), QStringLiteral("demo")))
+            << false;
     QTest::addRow("azp other") << rsa.sign(with(good, QStringLiteral("azp"), QStringLiteral("x")))
                                << false;
     QTest::addRow("expired") << rsa.sign(with(good, QStringLiteral("exp"), kNow - 121)) << false;
@@ -273,7 +294,11 @@ void tst_SignInIdToken::idTokenRejected()
     QFETCH(bool, unknownKey);
     const QList<Jwk> keys
             = keysOf({TestKey::rsa(QStringLiteral("k1")), TestKey::p256(QStringLiteral("e1"))});
-    const IdTokenResult r = validateIdToken(token, keys, expectations());
+    // "api" is trusted here, so the rows with an extra audience show that one
+    // untrusted entry is enough to reject the token.
+    IdTokenExpectations expected = expectations();
+    expected.trustedAudiences = {QStringLiteral("api")};
+    const IdTokenResult r = validateIdToken(token, keys, expected);
     QCOMPARE(r.error.code, Error::IdTokenRejected);
     QCOMPARE(r.unknownKey, unknownKey);
     QVERIFY(r.claims.isEmpty());

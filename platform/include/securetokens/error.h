@@ -107,6 +107,17 @@ enum class Error : quint8 {
         never deleted; sign in for this configuration. The message names both.
     */
     AccountMismatch,
+
+    /*!
+        The directory of the cross-process refresh lock is not private to this
+        user: owned by someone else, open to other users, or a symbolic link
+        (e.g. another user created it first in a shared temp directory when
+        \c XDG_RUNTIME_DIR is unset). Nothing is created or locked there. Not
+        transient (waiting does not mend it) and the session is kept; the
+        message names the directory. Set \c XDG_RUNTIME_DIR, or remove the
+        directory.
+    */
+    LockDirectoryUnsafe,
 };
 Q_ENUM_NS(Error)
 

@@ -119,6 +119,10 @@ QString describe(Error error)
     case Error::AccountMismatch:
         return QStringLiteral("The stored sign-in belongs to another application or server; "
                               "it was not used. Please sign in.");
+    case Error::LockDirectoryUnsafe:
+        return QStringLiteral("The directory for this application's sign-in lock is not "
+                              "private to you; nothing was changed. Set XDG_RUNTIME_DIR or "
+                              "remove that directory.");
     }
     return QStringLiteral("Unknown error.");
 }

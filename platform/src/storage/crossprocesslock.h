@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <securetokens/error.h>
 #include <securetokens/securetokens_export.h>
 
 #include <QDeadlineTimer>
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 
 namespace SecureTokens {
 
@@ -28,6 +30,15 @@ namespace SecureTokens {
     flock() locks belong to an open file description, so two CrossProcessLock
     objects in one process exclude each other as well.
 
+    The lock file lives in a directory private to the user: $XDG_RUNTIME_DIR
+    when it is set and private, else "securetokens-<uid>" in the temp
+    directory, created 0700. Before a lock file is opened, the directory is
+    opened without following a symbolic link and checked: owned by this user,
+    no access for group or others. Anything else fails with
+    Error::LockDirectoryUnsafe and nothing is created there: in a shared temp
+    directory another user may have made the name first (security review,
+    finding 4), and a shared lock directory would let him hold our lock.
+
     acquire() never blocks the calling thread: it polls a non-blocking try-lock
     from a QTimer (5 ms, growing to 50 ms). Like SecretStore calls it completes
     later (never inside the call), exactly once, also on timeout, and not at all
@@ -41,15 +52,28 @@ class SECURETOKENS_EXPORT CrossProcessLock : public QObject
     Q_OBJECT
 
 public:
-    using Callback = std::function<void(bool acquired, QString error)>;
+    /*!
+        \a error is NoError when \a acquired; else Timeout (held elsewhere for
+        too long), LockDirectoryUnsafe (see above) or StorageFailed (the OS
+        refused the lock file for another reason).
+    */
+    using Callback = std::function<void(bool acquired, const ErrorInfo &error)>;
 
     CrossProcessLock(const QString &service, const QString &account, QObject *parent = nullptr);
+    /*!
+        A lock on the file \a lockFile itself (created 0600 if absent, never a
+        symbolic link), for data that lives elsewhere than the runtime
+        directory: EncryptedFileSecretStore locks a file beside its own. The
+        directory is the caller's choice and is not checked.
+    */
+    static std::unique_ptr<CrossProcessLock> onFile(const QString &lockFile,
+                                                    QObject *parent = nullptr);
     //! Releases the lock if held; a pending acquire() is dropped without a callback.
     ~CrossProcessLock() override;
 
     /*!
         Takes the lock, waiting at most \a timeout. \a done runs exactly once,
-        from the event loop: (true, {}) when the lock is held, (false, reason)
+        from the event loop: (true, {}) when the lock is held, (false, error)
         on timeout or when the lock file cannot be opened. Calling acquire()
         while holding the lock completes with true; while another acquire() is
         pending, the new one completes with false.
@@ -58,19 +82,25 @@ public:
     //! Releases the lock (no-op when not held). Does not cancel a pending acquire().
     void release();
     bool isHeld() const { return m_held; }
-    //! The lock file: under the runtime directory, named by SHA-256(service, account).
+    /*!
+        The lock file: in the private lock directory (see above), named by
+        SHA-256(service, account); or the file given to onFile().
+    */
     QString lockFilePath() const { return m_path; }
 
 private:
     Q_DISABLE_COPY_MOVE(CrossProcessLock)
 
+    explicit CrossProcessLock(QObject *parent);
     enum class Attempt { Acquired, Busy, Error };
     void poll();
-    Attempt tryLock(QString *error);
+    Attempt tryLock(ErrorInfo *error);
     void closeHandle();
-    void finish(bool acquired, const QString &error);
+    void finish(bool acquired, const ErrorInfo &error);
 
     QString m_path;
+    //! The directory checked before the lock file is opened; empty for onFile().
+    QString m_privateDir;
     bool m_held = false;
 #ifdef Q_OS_WIN
     void *m_handle = nullptr; // HANDLE

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <securetokens/encryptedfilesecretstore.h>
 
+#include "crossprocesslock.h"
 #include "encryptedfilesecretstore_p.h"
 #include "pendingcall_p.h"
 #include "storagelogging_p.h"
@@ -59,10 +60,15 @@ class EncryptedFileSecretStore::Private
 public:
     Private(EncryptedFileSecretStore *q, QString path,
             std::shared_ptr<const SecretBytes> passphrase)
-        : q(q), path(std::move(path)), passphrase(std::move(passphrase)), calls(new CallQueue(q))
+        : q(q),
+          path(std::move(path)),
+          passphrase(std::move(passphrase)),
+          calls(new CallQueue(q)),
+          fileLock(CrossProcessLock::onFile(this->path + QStringLiteral(".lock")))
     { }
 
     void start(PendingCall *call, std::shared_ptr<Request> request);
+    void lockThenRun(PendingCall *call, const std::shared_ptr<Request> &request);
     void run(PendingCall *call, const std::shared_ptr<Request> &request);
     void deriveThenRun(PendingCall *call, const std::shared_ptr<Request> &request,
                        const QByteArray &salt, ScryptParams params);
@@ -74,6 +80,15 @@ public:
     const QString path;
     const std::shared_ptr<const SecretBytes> passphrase;
     CallQueue *const calls; // child QObject of q
+    /*!
+        Held across each read-modify-write of the file, so that processes
+        writing different accounts of one file do not lose each other's
+        writes (security review, finding 5: one of two processes × 200 writes
+        lost its last one). flock() on "<file>.lock", beside the file: the
+        data file itself is replaced on every write, so a lock on it would be
+        on an inode that is gone.
+    */
+    const std::unique_ptr<CrossProcessLock> fileLock;
     //! The key for the file's current salt, kept for the store's lifetime.
     std::shared_ptr<const FileKey> key;
     //! Calls not yet finished, so the destructor can complete them.
@@ -94,8 +109,52 @@ void EncryptedFileSecretStore::Private::start(PendingCall *call, std::shared_ptr
     inFlight.emplace_back(call);
     calls->enqueue(call, [this, call, request = std::move(request)] {
         qCDebug(lcKeychain) << "encrypted-file" << operationName(request->operation) << "started";
-        run(call, request);
+        lockThenRun(call, request);
     });
+}
+
+/*!
+    run() under the file lock, which is released as soon as run() returns:
+    run() reads, changes and writes the file without returning to the event
+    loop, unless it needs a key first, and then it comes back here.
+*/
+void EncryptedFileSecretStore::Private::lockThenRun(PendingCall *call,
+                                                    const std::shared_ptr<Request> &request)
+{
+    if (call->isFinished())
+        return;
+    const QFileInfo file(path);
+    if (!file.absoluteDir().exists()) {
+        // No file can be there: a read or remove needs no lock (run() answers
+        // NotFound or Ok); a write creates the directory first, owner-only,
+        // so that the lock file has a place.
+        if (request->operation != Operation::Write) {
+            run(call, request);
+            return;
+        }
+        if (!QDir().mkpath(file.absolutePath())) {
+            finish(call, request, Status::Failed,
+                   QStringLiteral("Cannot create the encrypted file's directory"));
+            return;
+        }
+        QFile::setPermissions(file.absolutePath(),
+                              QFileDevice::ReadOwner | QFileDevice::WriteOwner
+                                      | QFileDevice::ExeOwner);
+    }
+    QPointer<PendingCall> guard(call);
+    fileLock->acquire(
+            call->remaining(), call, [this, guard, request](bool acquired, const ErrorInfo &error) {
+                if (!guard)
+                    return;
+                if (!acquired) {
+                    finish(guard, request,
+                           error.code == Error::Timeout ? Status::Timeout : Status::Failed,
+                           QStringLiteral("Cannot lock the encrypted file: %1").arg(error.message));
+                    return;
+                }
+                run(guard, request);
+                fileLock->release();
+            });
 }
 
 void EncryptedFileSecretStore::Private::finish(PendingCall *call,
@@ -245,7 +304,7 @@ void EncryptedFileSecretStore::Private::deriveThenRun(PendingCall *call,
         if (!derived->result.ok())
             finish(guard, request, derived->result.status, derived->result.message);
         else
-            run(guard, request);
+            lockThenRun(guard, request); // the file may have changed meanwhile
     });
     QObject::connect(worker, &QThread::finished, worker, &QObject::deleteLater);
     worker->start();

@@ -2,7 +2,7 @@
 #include "keychainentries_p.h"
 
 #include "core/wipedbuffers.h"
-
+#include "keychainentryname.h"
 #include "pendingcall_p.h"
 #include "storagelogging_p.h"
 #ifdef SECURETOKENS_SECRET_SERVICE
@@ -98,13 +98,13 @@ Status mapKeychainError(QKeychain::Error error, const QString &message)
 /*!
     The QtKeychain key for an account. On Windows QtKeychain uses the key
     alone as the credential's TargetName (keychain_win.cpp), so two services
-    with the same account name would share one entry: qualify it there.
-    Elsewhere the backend keeps service and key apart itself.
+    with the same account name would share one entry: qualify it there
+    (flatEntryName()). Elsewhere the backend keeps service and key apart itself.
 */
 QString storageKey(const QString &service, const QString &account)
 {
 #if defined(Q_OS_WIN)
-    return service + QLatin1Char('/') + account;
+    return flatEntryName(service, account);
 #else
     Q_UNUSED(service)
     return account;

@@ -163,6 +163,15 @@ struct SECURETOKENS_EXPORT SessionConfig
     std::chrono::seconds browserTimeout {300};
     //! Allowed difference between this machine's clock and the provider's for ID tokens.
     std::chrono::seconds idTokenClockSkew {120};
+    /*!
+        Audiences besides clientId that an ID token's "aud" may name. Empty
+        (the default): an ID token whose aud holds anything but clientId is
+        rejected with IdTokenRejected, whatever its azp says (OpenID Connect
+        Core §3.1.3.7 item 3: reject a token with additional audiences the
+        client does not trust). List here, for example, the provider's own
+        API's client id when the provider adds it.
+    */
+    QStringList trustedAudiences;
 
     //! OAuth (default) or a cookie-based web-app backend.
     RefreshTransportKind transport = RefreshTransportKind::OAuth;

@@ -142,6 +142,7 @@ QNetworkReply::NetworkError networkErrorFor(Error error)
     case Error::StorageTimeout:
     case Error::StorageFailed:
     case Error::OperationInProgress:
+    case Error::LockDirectoryUnsafe:
         break;
     }
     return QNetworkReply::UnknownNetworkError;

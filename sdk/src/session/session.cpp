@@ -10,6 +10,7 @@
 #include <securetokens/keychainsecretstore.h>
 #include <securetokens/memorysecretstore.h>
 
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -47,6 +48,22 @@ std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
     return std::make_shared<KeychainSecretStore>(config.effectiveStorageService());
 }
 
+/*!
+    What the refresh lock is keyed by, with the account: where the stored
+    token lives. For the keychain that is the storage service; an encrypted
+    file keys its entries by account alone, so every configuration that uses
+    the file (whatever its storage service) refreshes under one lock per file
+    and account (security review, finding 5).
+*/
+QString refreshLockNamespace(const SessionConfig &config)
+{
+    if (!config.secretStore && config.storagePolicy == StoragePolicy::EncryptedFile
+        && !config.encryptedFilePath.isEmpty())
+        return QStringLiteral("encrypted-file:")
+                + QFileInfo(config.encryptedFilePath).absoluteFilePath();
+    return config.effectiveStorageService();
+}
+
 } // namespace
 
 ErrorInfo SessionPrivate::storageError(const SecretStore::Result &result, const QString &what)
@@ -77,8 +94,7 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config,
             startRefresh();
         }
     });
-    m_lock = std::make_unique<CrossProcessLock>(m_config.effectiveStorageService(),
-                                                m_config.account);
+    m_lock = std::make_unique<CrossProcessLock>(refreshLockNamespace(m_config), m_config.account);
     m_retryTimer.setSingleShot(true);
     m_retryTimer.setTimerType(Qt::PreciseTimer);
     QObject::connect(&m_retryTimer, &QTimer::timeout, q, [this] {

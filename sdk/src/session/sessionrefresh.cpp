@@ -147,17 +147,21 @@ void SessionPrivate::startRefresh()
     const quint64 epoch = m_epoch;
     // Waiting for another process's refresh takes at most its own deadline.
     const auto lockTimeout = m_config.requestTimeout + std::chrono::seconds(10);
-    m_lock->acquire(lockTimeout, q, [this, epoch](bool acquired, const QString &why) {
+    m_lock->acquire(lockTimeout, q, [this, epoch](bool acquired, const ErrorInfo &why) {
         if (epoch != m_epoch) {
             m_lock->release();
             return;
         }
         if (!acquired) {
             qCInfo(lcRefresh) << "refresh lock not acquired:" << why;
-            finishRefresh(ErrorInfo::make(
-                    Error::Timeout,
-                    QStringLiteral("Another process of this application is still refreshing "
-                                   "the session.")));
+            // Waiting longer may help only when someone holds the lock; a lock
+            // directory that is not ours is its own, lasting error (finding 4).
+            finishRefresh(why.code == Error::Timeout
+                                  ? ErrorInfo::make(Error::Timeout,
+                                                    QStringLiteral("Another process of this "
+                                                                   "application is still "
+                                                                   "refreshing the session."))
+                                  : why);
             return;
         }
         readStoredTokenAndRefresh(epoch);

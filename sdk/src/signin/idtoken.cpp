@@ -71,9 +71,10 @@ const Jwk *signingKey(const QList<Jwk> &keys, const QJsonValue &kid, const QStri
     return key;
 }
 
-//! Why aud and azp do not name \a clientId as they must; empty when they do.
-QString audienceProblem(const QJsonObject &claims, const QString &clientId)
+//! Why aud and azp do not name the client as they must; empty when they do.
+QString audienceProblem(const QJsonObject &claims, const IdTokenExpectations &expected)
 {
+    const QString &clientId = expected.clientId;
     const QJsonValue aud = claims.value(QLatin1String("aud"));
     QStringList audiences;
     if (aud.isString()) {
@@ -87,6 +88,13 @@ QString audienceProblem(const QJsonObject &claims, const QString &clientId)
     }
     if (!audiences.contains(clientId))
         return QStringLiteral("not issued to this client.");
+    // OIDC Core §3.1.3.7 item 3: the token must be rejected if it "contains
+    // additional audiences not trusted by the Client". azp = us does not make
+    // the others trusted (security review, finding 8): only the configured list.
+    for (const QString &audience : std::as_const(audiences)) {
+        if (audience != clientId && !expected.trustedAudiences.contains(audience))
+            return QStringLiteral("untrusted additional audience.");
+    }
     const QJsonValue azp = claims.value(QLatin1String("azp"));
     // OIDC Core §3.1.3.7 items 4–5: with several audiences the authorized
     // party must be present, and when present it must be this client.
@@ -141,7 +149,7 @@ IdTokenResult validateIdToken(QByteArrayView token, const QList<Jwk> &keys,
         return rejected(QStringLiteral("wrong issuer \"%1\" (expected \"%2\").")
                                 .arg(claims.value(QLatin1String("iss")).toString().left(200),
                                      expected.issuer));
-    const QString audience = audienceProblem(claims, expected.clientId);
+    const QString audience = audienceProblem(claims, expected);
     if (!audience.isEmpty())
         return rejected(audience);
 

@@ -14,6 +14,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace SecureTokens {
 
@@ -22,6 +23,8 @@ struct IdTokenExpectations
 {
     QString issuer; //!< exact "iss"
     QString clientId; //!< must be in "aud"; "azp" must equal it when present
+    //! Other entries "aud" may hold (SessionConfig::trustedAudiences); any other is rejected
+    QStringList trustedAudiences;
     QByteArray nonce; //!< exact "nonce" when non-empty (browser flow); ignored when empty
     qint64 now = 0; //!< seconds since the epoch
     qint64 skew = 120; //!< allowed clock difference, seconds

@@ -54,6 +54,7 @@ void verifyIdToken(SignInHost *host, SignInFlows *flows, const TokenResponse &re
     if (expected.issuer.isEmpty())
         expected.issuer = issuerHint;
     expected.clientId = config.clientId;
+    expected.trustedAudiences = config.trustedAudiences;
     expected.nonce = nonce;
     expected.skew = qint64(config.idTokenClockSkew.count());
     const QUrl jwksUri = config.jwksUri;
