@@ -66,6 +66,7 @@ const QHash<Error, int> &expected()
             {Error::RequestNotReplayable, 1},
             {Error::IdTokenRejected, 1},
             {Error::IssuerMismatch, 1},
+            {Error::LockDirectoryUnsafe, 73},
     };
     return table;
 }
