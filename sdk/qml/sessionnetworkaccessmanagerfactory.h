@@ -33,6 +33,7 @@ namespace SecureTokens::Qml {
 class SessionNetworkAccessManagerFactory : public QQmlNetworkAccessManagerFactory
 {
 public:
+    //! Managers for \a session, which it does not own (null once it is destroyed).
     explicit SessionNetworkAccessManagerFactory(Session *session);
     ~SessionNetworkAccessManagerFactory() override;
 
