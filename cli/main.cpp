@@ -3,12 +3,16 @@
 #include "clicommon.h"
 #include "commands.h"
 
+#include <securetokens/version.h>
+
 #include <QCoreApplication>
 #include <QTextStream>
 
 namespace {
 
 const char usage[] = R"(Usage: securetokens <command> [options]
+
+       securetokens --version | --help
 
 Commands:
   login    Sign in and keep the refresh token in secure storage
@@ -54,7 +58,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("securetokens"));
     QCoreApplication::setOrganizationName(QStringLiteral("SecureTokens"));
-    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SECURETOKENS_VERSION_STR));
 
     QStringList args = QCoreApplication::arguments();
     if (args.size() < 2 || args.at(1) == QLatin1String("--help")

@@ -8,6 +8,7 @@
 
 #include <mockauthserver.h>
 #include <securetokens/keychainsecretstore.h>
+#include <securetokens/version.h>
 
 #include <QDirIterator>
 #include <QJsonArray>
@@ -262,6 +263,16 @@ private Q_SLOTS:
         for (const char *code : {"22", "69", "75", "77"})
             QVERIFY(r.out.contains(code));
         QVERIFY(r.out.contains("never from the command line"));
+    }
+
+    // The version comes from project(SecureTokens VERSION ...) through
+    // <securetokens/version.h>; SECURETOKENS_PROJECT_VERSION is CMake's own.
+    void versionIsTheProjectVersion()
+    {
+        const Run r = run({QStringLiteral("--version")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray("securetokens " SECURETOKENS_PROJECT_VERSION "\n"));
+        QCOMPARE(QByteArray(SECURETOKENS_VERSION_STR), QByteArray(SECURETOKENS_PROJECT_VERSION));
     }
 };
 
