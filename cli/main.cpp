@@ -17,14 +17,18 @@ const char usage[] = R"(Usage: securetokens <command> [options]
 Commands:
   login    Sign in and keep the refresh token in secure storage
              --issuer URL | --token-endpoint URL   --client-id ID
-             [--revocation-endpoint URL] [--api-origin ORIGIN]... [--scope SCOPES]
+             [--revocation-endpoint URL] [--authorization-endpoint URL]
+             [--device-authorization-endpoint URL] [--jwks-uri URL]
+             [--api-origin ORIGIN]... [--scope SCOPES]
              [--username U] [--password-stdin] [--store keychain|memory] [--account NAME]
+             [--client-secret-stdin] [--client-auth-method client_secret_basic|post]
            How: the password grant (default); --browser (authorization code + PKCE
            in $BROWSER, else xdg-open/open; the URL is also printed); --device (prints
            a code to enter at a URL on another device); --transport cookie
            --auth-base URL (a web-app backend with a refresh cookie and CSRF header).
            The password is read from stdin (--password-stdin), $SECURETOKENS_PASSWORD
-           or a prompt; never from the command line.
+           or a prompt; a client secret from stdin's first line (--client-secret-stdin)
+           or $SECURETOKENS_CLIENT_SECRET: never from the command line.
   status   Whether an account is signed in, as whom, and where the token is kept
              [--account NAME] [--json]
   call     Restore the session and send authenticated requests; prints each body

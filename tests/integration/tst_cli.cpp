@@ -235,6 +235,36 @@ private Q_SLOTS:
         QCOMPARE(run({QStringLiteral("status")}).exitCode, 0); // session kept
         QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 0);
 
+        // README: 75 is network, timeout, 5xx or 429 only. A token endpoint
+        // that refuses the refresh as a bad request (400 invalid_request) is
+        // none of them: exit 1, and the session is kept (not invalid_grant).
+        // (Twice: restore keeps a session whose refresh failed this way, and
+        // the request's own refresh meets the second refusal.)
+        m_server->setFaults(
+                QJsonDocument::fromJson("{\"refresh_errors\":[{\"status\":400,\"error\":"
+                                        "\"invalid_request\"},{\"status\":400,\"error\":"
+                                        "\"invalid_request\"}]}")
+                        .object());
+        Run refused = run({QStringLiteral("call"), url(QStringLiteral("/api/me"))});
+        QVERIFY2(refused.exitCode == 1,
+                 qPrintable(QString::number(refused.exitCode) + QLatin1Char(' ')
+                            + QString::fromUtf8(refused.err.right(600))));
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 0);
+        QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 0);
+
+        // Discovery metadata answering 403 is no transient failure either (exit 1).
+        ScriptedHttpServer forbidden;
+        QVERIFY(forbidden.listen());
+        forbidden.enqueue(ScriptedHttpServer::json(403, "{\"error\":\"forbidden\"}"));
+        refused = run({QStringLiteral("login"), QStringLiteral("--device"),
+                       QStringLiteral("--issuer"), forbidden.url(QString()).toString(),
+                       QStringLiteral("--client-id"), QStringLiteral("demo"),
+                       QStringLiteral("--account"), QStringLiteral("other")});
+        QVERIFY2(refused.exitCode == 1,
+                 qPrintable(QString::number(refused.exitCode) + QLatin1Char(' ')
+                            + QString::fromUtf8(refused.err.right(600))));
+        QVERIFY2(refused.err.contains("HTTP 403"), refused.err.constData());
+
         // An API server that never answers ends the call (transient), not hangs it.
         ScriptedHttpServer silent;
         QVERIFY(silent.listen());
@@ -254,6 +284,38 @@ private Q_SLOTS:
         QCOMPARE(run({QStringLiteral("status")}, {}, noBus).exitCode, 69);
         QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}, {}, noBus).exitCode,
                  69);
+    }
+
+    void logoutSaysWhatTheServerWasNotTold()
+    {
+        // A server that demands client authentication for revocation (RFC
+        // 7009 §2.1) refuses a public client: its own message, not "malformed".
+        Mock::ServerConfig config;
+        config.admin = true;
+        config.revocationAuth = Mock::ServerConfig::RevocationAuth::Required;
+        m_server = std::make_unique<MockAuthServer>(config);
+        QVERIFY(m_server->listen());
+        QCOMPARE(login().exitCode, 0);
+        Run r = run({QStringLiteral("logout")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("requires client authentication"), r.err.constData());
+        QVERIFY2(!r.err.contains("malformed"), r.err.constData());
+        QVERIFY2(r.out.contains("signed out on this device only"), r.out.constData());
+        QCOMPARE(stat("revocations"), 0);
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
+
+        // No revocation endpoint at all: the sign-out is local, and says so.
+        QCOMPARE(run({QStringLiteral("login"), QStringLiteral("--token-endpoint"),
+                      url(QStringLiteral("/oauth/token")), QStringLiteral("--client-id"),
+                      QStringLiteral("demo"), QStringLiteral("--username"), QStringLiteral("alice"),
+                      QStringLiteral("--password-stdin")},
+                     QByteArrayLiteral("wonderland\n"))
+                         .exitCode,
+                 0);
+        r = run({QStringLiteral("logout")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("the server was not told"), r.out.constData());
+        QCOMPARE(stat("revocations"), 0);
     }
 
     void helpDocumentsExitCodes()
