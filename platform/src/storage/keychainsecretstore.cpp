@@ -234,12 +234,16 @@ void finishReserved(PendingCall *call, const char *operation)
 
 namespace {
 // Only ever set by tests (keychaintesting.h).
-qsizetype entryLimitForTesting = 0;
+qsizetype &entryLimitForTesting()
+{
+    static qsizetype limit = 0;
+    return limit;
+}
 } // namespace
 
 void Internal::setKeychainEntryLimitForTesting(qsizetype limit)
 {
-    entryLimitForTesting = limit > 0 ? qMax<qsizetype>(limit, 64) : 0;
+    entryLimitForTesting() = limit > 0 ? qMax<qsizetype>(limit, 64) : 0;
 }
 
 qsizetype KeychainSecretStore::defaultBackendEntryLimit()
@@ -256,7 +260,8 @@ qsizetype KeychainSecretStore::defaultBackendEntryLimit()
 KeychainSecretStore::KeychainSecretStore(QString service, QObject *parent)
     : SecretStore(parent),
       m_service(std::move(service)),
-      m_entryLimit(entryLimitForTesting > 0 ? entryLimitForTesting : defaultBackendEntryLimit()),
+      m_entryLimit(entryLimitForTesting() > 0 ? entryLimitForTesting()
+                                              : defaultBackendEntryLimit()),
       m_calls(new Internal::CallQueue(this))
 { }
 

@@ -9,19 +9,23 @@ UnavailableSecretStore::UnavailableSecretStore(QString backend, QString why, QOb
     : SecretStore(parent), m_backend(std::move(backend)), m_why(std::move(why))
 { }
 
-void UnavailableSecretStore::read(const QString &, QObject *context, ReadCallback done)
+void UnavailableSecretStore::read(const QString &account, QObject *context, ReadCallback done)
 {
+    Q_UNUSED(account)
     PendingCall::create(context, timeout(), std::move(done))->finish(Status::Unavailable, m_why);
 }
 
-void UnavailableSecretStore::write(const QString &, const SecretBytes &, QObject *context,
-                                   Callback done)
+void UnavailableSecretStore::write(const QString &account, const SecretBytes &secret,
+                                   QObject *context, Callback done)
 {
+    Q_UNUSED(account)
+    Q_UNUSED(secret)
     PendingCall::create(context, timeout(), std::move(done))->finish(Status::Unavailable, m_why);
 }
 
-void UnavailableSecretStore::remove(const QString &, QObject *context, Callback done)
+void UnavailableSecretStore::remove(const QString &account, QObject *context, Callback done)
 {
+    Q_UNUSED(account)
     PendingCall::create(context, timeout(), std::move(done))->finish(Status::Unavailable, m_why);
 }
 

@@ -10,6 +10,7 @@
 #include <QtEndian>
 
 #include <array>
+#include <bitset>
 #include <cstring>
 
 namespace SecureTokens {
@@ -94,7 +95,7 @@ SecretBytes encodeAccountRecord(const AccountRecord &record)
 
     struct Field
     {
-        Tag tag;
+        Tag tag = TagCount;
         QByteArrayView bytes;
     };
     const std::array<Field, 13> fields = {{
@@ -163,19 +164,19 @@ ErrorInfo decodeAccountRecord(QByteArrayView stored, AccountRecord *out)
                                        .arg(version));
     }
     AccountRecord record;
-    std::array<bool, TagCount> seen {};
+    std::bitset<TagCount> seen;
     qsizetype i = headerSize;
     while (i < stored.size()) {
         if (stored.size() - i < fieldOverhead)
             return damaged(QStringLiteral("a field is cut short."));
         const auto tag = quint8(stored[i]);
-        const quint32 length = qFromBigEndian<quint32>(stored.data() + i + 1);
+        const auto length = qFromBigEndian<quint32>(stored.data() + i + 1);
         i += fieldOverhead;
         if (tag == 0 || tag >= TagCount)
             return damaged(QStringLiteral("it has an unknown field (%1).").arg(tag));
-        if (seen[tag])
+        if (seen.test(tag))
             return damaged(QStringLiteral("a field appears twice (%1).").arg(tag));
-        seen[tag] = true;
+        seen.set(tag);
         if (length == 0 || length > quint32(stored.size() - i))
             return damaged(QStringLiteral("a field's length is wrong (%1).").arg(tag));
         const QByteArrayView bytes = stored.sliced(i, qsizetype(length));

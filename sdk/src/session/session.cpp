@@ -141,10 +141,7 @@ void SessionPrivate::abortInFlight()
 
 void SessionPrivate::abandonSignIn()
 {
-    QPointer<QNetworkReply> reply = m_inFlightReply;
     abortInFlight();
-    if (reply)
-        reply->abort();
 }
 
 void SessionPrivate::wipeTokens()

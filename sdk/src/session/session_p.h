@@ -48,7 +48,7 @@ public:
     using TokenCallback = std::function<void(const ErrorInfo &error)>;
 
     SessionPrivate(Session *q, const SessionConfig &config, RefreshTransportFactory transports);
-    ~SessionPrivate();
+    ~SessionPrivate() override;
     Q_DISABLE_COPY_MOVE(SessionPrivate)
 
     // --- SignInHost: what the sign-in flows may do ----------------------------
@@ -60,6 +60,7 @@ public:
     quint64 epoch() const override { return m_epoch; }
     bool beginSignIn(const ErrorInfo &configError) override;
     void setInFlightReply(QNetworkReply *reply) override { m_inFlightReply = reply; }
+    QNetworkReply *inFlightReply() const override { return m_inFlightReply.data(); }
     void finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response,
                       const QVariantMap &idTokenClaims = {}) override;
     void abandonSignIn() override;

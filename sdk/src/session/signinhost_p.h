@@ -32,6 +32,8 @@ class TokenEndpointClient;
 class SignInHost
 {
 public:
+    virtual ~SignInHost() = default;
+
     //! The Session's own configuration; discovery fills its empty endpoints.
     virtual SessionConfig &config() = 0;
     //! Talks to the authorization server (never the application's manager).
@@ -52,6 +54,7 @@ public:
     virtual bool beginSignIn(const ErrorInfo &configError) = 0;
     //! The request now on the wire for the sign-in (aborted when it is abandoned).
     virtual void setInFlightReply(QNetworkReply *reply) = 0;
+    virtual QNetworkReply *inFlightReply() const = 0;
     /*!
         Common exit of every sign-in: stores the refresh credential (store
         before use; a storage failure fails the sign-in and revokes it),
@@ -71,14 +74,15 @@ public:
     class Extension
     {
     public:
+        Extension() = default;
         virtual ~Extension();
+        Q_DISABLE_COPY_MOVE(Extension)
     };
     //! Where the sign-in layer keeps its Extension (empty until it creates one).
     virtual std::unique_ptr<Extension> &signInExtension() = 0;
 
 protected:
     SignInHost() = default;
-    ~SignInHost() = default;
     Q_DISABLE_COPY_MOVE(SignInHost)
 };
 

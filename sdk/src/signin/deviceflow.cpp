@@ -35,6 +35,8 @@ DeviceFlow::DeviceFlow(SignInHost *host, SignInFlows *flows) : InteractiveFlow(h
     connect(&m_pollTimer, &QTimer::timeout, this, &DeviceFlow::poll);
 }
 
+DeviceFlow::~DeviceFlow() = default;
+
 void DeviceFlow::release()
 {
     m_pollTimer.stop();

@@ -23,6 +23,7 @@ class DeviceFlow final : public InteractiveFlow
     Q_OBJECT
 public:
     DeviceFlow(SignInHost *host, SignInFlows *flows);
+    ~DeviceFlow() override;
 
 protected:
     void begin() override;

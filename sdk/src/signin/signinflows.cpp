@@ -44,7 +44,8 @@ SignInFlows *SignInFlows::of(SignInHost *host)
     std::unique_ptr<SignInHost::Extension> &extension = host->signInExtension();
     if (!extension)
         extension = std::make_unique<SignInFlows>(host);
-    return static_cast<SignInFlows *>(extension.get());
+    // Only this layer creates the extension, and always as SignInFlows.
+    return dynamic_cast<SignInFlows *>(extension.get());
 }
 
 EndpointDiscovery *SignInFlows::discovery() const
@@ -79,10 +80,13 @@ void SignInFlows::cancel()
 {
     if (m_host->session()->state() != Session::State::SigningIn || !m_running)
         return;
-    // The flow reports Cancelled; then nothing that was on the wire may
-    // complete the abandoned sign-in.
+    // The flow reports Cancelled (which forgets the request on the wire); then
+    // nothing that was on the wire may complete the abandoned sign-in.
+    const QPointer<QNetworkReply> reply(m_host->inFlightReply());
     m_running->cancel();
     m_host->abandonSignIn();
+    if (reply)
+        reply->abort();
 }
 
 void SignInFlows::startPasswordGrant(const QString &username, const QString &password)
