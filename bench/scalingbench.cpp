@@ -13,6 +13,7 @@
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QNetworkAccessManager>
+#include <QSet>
 
 #include <cstdio>
 #include <vector>
@@ -50,6 +51,7 @@ Burst burst(int count, const std::function<QNetworkReply *()> &send)
     const qint64 atStart = heapInUse();
     qint64 peak = atStart;
     int finished = 0;
+    QSet<QNetworkReply *> open(replies.begin(), replies.end());
     for (QNetworkReply *reply : replies) {
         QObject::connect(reply, &QNetworkReply::finished, reply, [&, reply] {
             peak = std::max(peak, heapInUse());
@@ -58,19 +60,21 @@ Burst burst(int count, const std::function<QNetworkReply *()> &send)
             if (status == 200 && reply->error() == QNetworkReply::NoError)
                 ++b.ok;
             ++finished;
+            open.remove(reply);
             reply->deleteLater();
         });
     }
-    const bool done = waitUntil([&] { return finished == count; }, 180000);
+    const bool done = waitUntil([&] { return finished == count; }, 300000);
     b.ms = double(clock.nsecsElapsed()) / 1e6;
     if (!done) {
-        for (QNetworkReply *reply : replies) {
-            if (!reply->isFinished()) {
-                reply->disconnect();
-                reply->abort();
-                reply->deleteLater();
-            }
+        // Only the unfinished ones: the others may be deleted already.
+        for (QNetworkReply *reply : std::as_const(open)) {
+            reply->disconnect();
+            reply->abort();
+            reply->deleteLater();
         }
+        std::fprintf(stderr, "bench: a burst of %d timed out with %d unfinished\n", count,
+                     int(open.size()));
     }
     b.failed = count - b.ok;
     b.heapAtStartPerRequest = double(atStart - before) / count;
@@ -101,8 +105,9 @@ QJsonArray inFlightScaling(const QUrl &base, QList<QStringList> *rows)
 
     QJsonArray out;
     for (const int level : {1, 64, 1000, 10000}) {
-        // Enough bursts that each level sends at least 1 000 requests per side.
-        const int bursts = std::max(1, 1000 / level);
+        std::fprintf(stderr, "scaling: %d in flight\n", level);
+        // Enough bursts for a median at the small levels; bounded in time at the large ones.
+        const int bursts = level < 64 ? 200 : std::max(1, 2000 / level);
         Burst s, p;
         QList<double> sdkHeap, plainHeap, sdkPeak, plainPeak;
         for (int i = 0; i < bursts; ++i) {
@@ -205,9 +210,11 @@ QJsonObject runScaling(const Options &options, MockServerProcess &server)
                rows);
     printNote(QStringLiteral("heap: growth with the whole burst created, before any answer, "
                              "per request (median of the bursts)."));
+    std::fflush(stdout);
 
     QJsonObject out {{QStringLiteral("in_flight"), levels}};
     const int stormSize = 10000;
+    std::fprintf(stderr, "scaling: storm of %d\n", stormSize);
     const QJsonObject storm = sdkStormAt(server, stormSize);
     if (!storm.isEmpty()) {
         out.insert(QStringLiteral("storm_10000"), storm);
@@ -228,6 +235,7 @@ QJsonObject runScaling(const Options &options, MockServerProcess &server)
     QJsonArray accountRows;
     QList<QStringList> table;
     for (const int count : {1, 10, 100}) {
+        std::fprintf(stderr, "scaling: %d accounts\n", count);
         const QJsonObject a = accounts(server.baseUrl(), count);
         if (a.isEmpty()) {
             std::fprintf(stderr, "bench: scaling with %d accounts could not run\n", count);
