@@ -95,8 +95,15 @@ int call(const QStringList &args)
         } else if (status == 0 || reply->error() != QNetworkReply::NoError) {
             printError(QStringLiteral("%1: %2").arg(reply->url().toString(QUrl::RemoveQuery),
                                                     reply->errorString()));
-            code = reply->error() == QNetworkReply::AuthenticationRequiredError ? ExitNotSignedIn
-                                                                                : ExitTransient;
+            // The SDK's reason when it has one (a refresh the token endpoint
+            // refused with 400 is no network problem: README's 75 is not it).
+            const QVariant sdkError = reply->attribute(ErrorAttribute);
+            if (sdkError.isValid() && sdkError.value<Error>() != Error::NoError)
+                code = exitCodeForKeptSession(sdkError.value<Error>());
+            else if (reply->error() == QNetworkReply::AuthenticationRequiredError)
+                code = ExitNotSignedIn;
+            else
+                code = ExitTransient; // no HTTP answer from the API: network or timeout
             if (!session.isSignedIn())
                 code = ExitNotSignedIn;
         }

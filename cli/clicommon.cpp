@@ -14,32 +14,6 @@ using namespace SecureTokens;
 
 namespace Cli {
 
-int exitCodeFor(Error error)
-{
-    switch (error) {
-    case Error::NoError:
-        return ExitOk;
-    case Error::StorageUnavailable:
-    case Error::StorageLocked:
-    case Error::StorageAccessDenied:
-    case Error::StorageTooLarge:
-    case Error::StorageTimeout:
-    case Error::StorageFailed:
-        return ExitStorageUnavailable;
-    case Error::NotSignedIn:
-    case Error::ReauthenticationRequired:
-    case Error::InvalidGrant:
-    case Error::AccessDenied:
-    case Error::AccountMismatch:
-        return ExitNotSignedIn;
-    case Error::InvalidConfiguration:
-    case Error::InsecureTransport:
-        return ExitUsage;
-    default:
-        return isTransient(error) ? ExitTransient : ExitFailure;
-    }
-}
-
 void printError(const QString &message)
 {
     QTextStream(stderr) << "securetokens: " << message << Qt::endl;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "exitcodes.h"
+
 #include <securetokens/error.h>
 #include <securetokens/session.h>
 
@@ -14,20 +16,6 @@ class QCommandLineParser;
 class QObject;
 
 namespace Cli {
-
-//! Exit codes (documented in --help; sysexits.h values where one fits).
-enum ExitCode : int {
-    ExitOk = 0,
-    ExitFailure = 1, //!< anything not covered below
-    ExitUsage = 2, //!< bad arguments or configuration
-    ExitHttpError = 22, //!< the API answered >= 400 after the SDK's own retry
-    ExitStorageUnavailable = 69, //!< secure storage unavailable, locked or denied
-    ExitTransient = 75, //!< network, timeout, 5xx, 429: the session is kept
-    ExitNotSignedIn = 77, //!< not signed in, or re-authentication required
-};
-
-//! The exit code for an SDK error.
-int exitCodeFor(SecureTokens::Error error);
 
 //! Prints "securetokens: <message>" to stderr.
 void printError(const QString &message);

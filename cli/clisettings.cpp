@@ -66,6 +66,11 @@ void save(const AccountSettings &s)
     settings.setValue(QStringLiteral("device_authorization_endpoint"),
                       s.config.deviceAuthorizationEndpoint.toString());
     settings.setValue(QStringLiteral("jwks_uri"), s.config.jwksUri.toString());
+    // The client secret itself is in the secure record, never here.
+    settings.setValue(QStringLiteral("token_endpoint_auth_methods"),
+                      s.config.tokenEndpointAuthMethods);
+    settings.setValue(QStringLiteral("revocation_endpoint_auth_methods"),
+                      s.config.revocationEndpointAuthMethods);
     settings.setValue(QStringLiteral("transport"),
                       s.config.transport == RefreshTransportKind::Cookie ? QStringLiteral("cookie")
                                                                          : QStringLiteral("oauth"));
@@ -96,6 +101,10 @@ std::optional<AccountSettings> load(const QString &account)
     s.config.deviceAuthorizationEndpoint
             = QUrl(settings.value(QStringLiteral("device_authorization_endpoint")).toString());
     s.config.jwksUri = QUrl(settings.value(QStringLiteral("jwks_uri")).toString());
+    s.config.tokenEndpointAuthMethods
+            = settings.value(QStringLiteral("token_endpoint_auth_methods")).toStringList();
+    s.config.revocationEndpointAuthMethods
+            = settings.value(QStringLiteral("revocation_endpoint_auth_methods")).toStringList();
     if (settings.value(QStringLiteral("transport")).toString() == QLatin1String("cookie"))
         s.config.transport = RefreshTransportKind::Cookie;
     s.config.cookieAuthBase = QUrl(settings.value(QStringLiteral("cookie_auth_base")).toString());

@@ -43,8 +43,25 @@ void addLoginOptions(QCommandLineParser &parser)
             {QStringLiteral("revocation-endpoint"),
              QStringLiteral("RFC 7009 revocation endpoint URL (used by logout)."),
              QStringLiteral("URL")},
-            {QStringLiteral("client-id"), QStringLiteral("OAuth client id (public client)."),
-             QStringLiteral("ID")},
+            {QStringLiteral("authorization-endpoint"),
+             QStringLiteral("Authorization endpoint URL (--browser without discovery)."),
+             QStringLiteral("URL")},
+            {QStringLiteral("device-authorization-endpoint"),
+             QStringLiteral("RFC 8628 device authorization endpoint URL (--device without "
+                            "discovery)."),
+             QStringLiteral("URL")},
+            {QStringLiteral("jwks-uri"),
+             QStringLiteral("The provider's JWK Set URL, to verify ID tokens without discovery."),
+             QStringLiteral("URL")},
+            {QStringLiteral("client-id"), QStringLiteral("OAuth client id."), QStringLiteral("ID")},
+            {QStringLiteral("client-auth-method"),
+             QStringLiteral("With a client secret: client_secret_basic or client_secret_post "
+                            "(default: from the provider's metadata, else basic)."),
+             QStringLiteral("METHOD")},
+            {QStringLiteral("client-secret-stdin"),
+             QStringLiteral("Read a client secret (e.g. a Google desktop client's) from the "
+                            "first line of stdin (otherwise $SECURETOKENS_CLIENT_SECRET; never "
+                            "from arguments). Kept in secure storage with the refresh token.")},
             {QStringLiteral("api-origin"),
              QStringLiteral("Origin that receives the bearer token (repeatable; default: the "
                             "issuer's or token endpoint's origin)."),
@@ -123,12 +140,35 @@ std::optional<LoginRequest> requestFromOptions(const QCommandLineParser &parser)
         config.issuer = QUrl(parser.value(QStringLiteral("issuer")));
         config.tokenEndpoint = QUrl(parser.value(QStringLiteral("token-endpoint")));
         config.revocationEndpoint = QUrl(parser.value(QStringLiteral("revocation-endpoint")));
+        if (parser.isSet(QStringLiteral("client-auth-method"))) {
+            const QString method = parser.value(QStringLiteral("client-auth-method"));
+            if (method != QLatin1String("client_secret_basic")
+                && method != QLatin1String("client_secret_post")) {
+                printError(QStringLiteral(
+                        "--client-auth-method must be client_secret_basic or client_secret_post"));
+                return {};
+            }
+            // A client is registered for one method (RFC 7591 §2): at the
+            // token endpoint and, unless told otherwise, at revocation too.
+            config.tokenEndpointAuthMethods = {method};
+            config.revocationEndpointAuthMethods = {method};
+        }
         if (config.issuer.isEmpty() && config.tokenEndpoint.isEmpty()) {
             printError(QStringLiteral("give --issuer or --token-endpoint"));
             return {};
         }
-        if ((browser || device) && config.issuer.isEmpty()) {
-            printError(QStringLiteral("--browser and --device need --issuer"));
+        // Endpoints set here win over discovery (and are all there is without an issuer).
+        config.authorizationEndpoint = QUrl(parser.value(QStringLiteral("authorization-endpoint")));
+        config.deviceAuthorizationEndpoint
+                = QUrl(parser.value(QStringLiteral("device-authorization-endpoint")));
+        config.jwksUri = QUrl(parser.value(QStringLiteral("jwks-uri")));
+        if (browser && config.issuer.isEmpty() && config.authorizationEndpoint.isEmpty()) {
+            printError(QStringLiteral("--browser needs --issuer or --authorization-endpoint"));
+            return {};
+        }
+        if (device && config.issuer.isEmpty() && config.deviceAuthorizationEndpoint.isEmpty()) {
+            printError(
+                    QStringLiteral("--device needs --issuer or --device-authorization-endpoint"));
             return {};
         }
     }
@@ -157,6 +197,27 @@ std::optional<LoginRequest> requestFromOptions(const QCommandLineParser &parser)
         }
     }
     return request;
+}
+
+/*!
+    The client secret: --client-secret-stdin (the first line of stdin, before
+    a --password-stdin line) or $SECURETOKENS_CLIENT_SECRET, which is unset
+    once read so that no child process (the browser) inherits it. Never argv.
+*/
+std::shared_ptr<const SecretBytes> readClientSecret(const QCommandLineParser &parser)
+{
+    QByteArray secret;
+    if (parser.isSet(QStringLiteral("client-secret-stdin"))) {
+        QString line = readLineFromStdin();
+        secret = line.toUtf8();
+        line.fill(QLatin1Char('\0'));
+    } else if (qEnvironmentVariableIsSet("SECURETOKENS_CLIENT_SECRET")) {
+        secret = qgetenv("SECURETOKENS_CLIENT_SECRET");
+        qunsetenv("SECURETOKENS_CLIENT_SECRET");
+    }
+    if (secret.isEmpty())
+        return nullptr;
+    return std::make_shared<const SecretBytes>(SecretBytes::adopt(secret));
 }
 
 //! The password: --password-stdin, $SECURETOKENS_PASSWORD or a no-echo prompt, never argv.
@@ -249,6 +310,8 @@ void remember(AccountSettings settings, const Session &session, const QString &u
     config.authorizationEndpoint = effective.authorizationEndpoint;
     config.deviceAuthorizationEndpoint = effective.deviceAuthorizationEndpoint;
     config.jwksUri = effective.jwksUri;
+    config.tokenEndpointAuthMethods = effective.tokenEndpointAuthMethods;
+    config.revocationEndpointAuthMethods = effective.revocationEndpointAuthMethods;
     settings.user = session.idTokenClaims().value(QStringLiteral("email")).toString();
     if (settings.user.isEmpty())
         settings.user = session.subject().isEmpty() ? username : session.subject();
@@ -259,6 +322,17 @@ void remember(AccountSettings settings, const Session &session, const QString &u
         out << " (refresh token in " << session.storageBackend() << ")" << Qt::endl;
     else
         out << " (no refresh token: the session ends when its access token expires)" << Qt::endl;
+    // Said now, not at logout: the provider's metadata (RFC 8414 §2) tells
+    // that it will not take a revocation from a client without a secret.
+    const QStringList &revocationMethods = effective.revocationEndpointAuthMethods;
+    if (session.isRefreshable() && !effective.revocationEndpoint.isEmpty()
+        && !effective.clientSecret && !revocationMethods.isEmpty()
+        && !revocationMethods.contains(QLatin1String("none"))) {
+        out << "Note: the server's revocation endpoint requires client authentication, which "
+               "this client has none of: `securetokens logout` will sign out on this device "
+               "only, and the refresh token stays valid at the server until it expires."
+            << Qt::endl;
+    }
 }
 
 } // namespace
@@ -271,10 +345,11 @@ int login(const QStringList &args)
                         QStringLiteral("Sign in: password grant (default), --browser, --device, "
                                        "or --transport cookie.")))
         return ExitUsage;
-    const std::optional<LoginRequest> request = requestFromOptions(parser);
+    std::optional<LoginRequest> request = requestFromOptions(parser);
     if (!request)
         return ExitUsage;
 
+    request->settings.config.clientSecret = readClientSecret(parser);
     QString password;
     if (request->method == LoginMethod::Password || request->method == LoginMethod::Cookie) {
         password = readPassword(parser, request->username);

@@ -36,13 +36,25 @@ int logout(const QStringList &args)
     waitFor(&session, [&] { return done; });
     forget(account);
     const ErrorInfo error = session.lastError();
-    if (error.isError() && !isTransient(error.code)) {
+    QTextStream out(stdout);
+    if (error.isError()) {
+        // The local wipe happened; the message says what the server was not told.
         printError(error);
-        return exitCodeFor(error.code);
+        out << account << ": signed out on this device only" << Qt::endl;
+        return isTransient(error.code) ? ExitOk : exitCodeFor(error.code);
     }
-    if (error.isError())
-        printError(error); // revocation could not reach the server: still signed out here
-    QTextStream(stdout) << account << ": signed out" << Qt::endl;
+    const SessionConfig &effective = session.config();
+    if (settings && effective.transport == RefreshTransportKind::OAuth
+        && effective.revocationEndpoint.isEmpty()) {
+        // RFC 7009 needs an endpoint: without one (Entra ID publishes none)
+        // nothing reached the server, and the user should know.
+        out << account
+            << ": signed out on this device only; the server was not told (it has no "
+               "revocation endpoint), so its refresh token stays valid there until it expires"
+            << Qt::endl;
+        return ExitOk;
+    }
+    out << account << ": signed out" << Qt::endl;
     return ExitOk;
 }
 

@@ -3,6 +3,8 @@
 #include "clicommon.h"
 #include "commands.h"
 
+#include <securetokens/version.h>
+
 #include <QCoreApplication>
 #include <QTextStream>
 
@@ -10,17 +12,23 @@ namespace {
 
 const char usage[] = R"(Usage: securetokens <command> [options]
 
+       securetokens --version | --help
+
 Commands:
   login    Sign in and keep the refresh token in secure storage
              --issuer URL | --token-endpoint URL   --client-id ID
-             [--revocation-endpoint URL] [--api-origin ORIGIN]... [--scope SCOPES]
+             [--revocation-endpoint URL] [--authorization-endpoint URL]
+             [--device-authorization-endpoint URL] [--jwks-uri URL]
+             [--api-origin ORIGIN]... [--scope SCOPES]
              [--username U] [--password-stdin] [--store keychain|memory] [--account NAME]
+             [--client-secret-stdin] [--client-auth-method client_secret_basic|post]
            How: the password grant (default); --browser (authorization code + PKCE
            in $BROWSER, else xdg-open/open; the URL is also printed); --device (prints
            a code to enter at a URL on another device); --transport cookie
            --auth-base URL (a web-app backend with a refresh cookie and CSRF header).
            The password is read from stdin (--password-stdin), $SECURETOKENS_PASSWORD
-           or a prompt; never from the command line.
+           or a prompt; a client secret from stdin's first line (--client-secret-stdin)
+           or $SECURETOKENS_CLIENT_SECRET: never from the command line.
   status   Whether an account is signed in, as whom, and where the token is kept
              [--account NAME] [--json]
   call     Restore the session and send authenticated requests; prints each body
@@ -54,7 +62,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("securetokens"));
     QCoreApplication::setOrganizationName(QStringLiteral("SecureTokens"));
-    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SECURETOKENS_VERSION_STR));
 
     QStringList args = QCoreApplication::arguments();
     if (args.size() < 2 || args.at(1) == QLatin1String("--help")

@@ -3,8 +3,8 @@
 #include "democonfig.h"
 #include "screenshotdriver.h"
 
-#include <sessioncontroller.h>
-#include <sessionnetworkaccessmanagerfactory.h>
+#include <securetokens/qml/sessioncontroller.h>
+#include <securetokens/qml/sessionnetworkaccessmanagerfactory.h>
 
 #include <securetokens/session.h>
 
@@ -18,8 +18,8 @@
 
 #include <cstring>
 
-// The two QML modules are static plugins linked into this executable.
-Q_IMPORT_QML_PLUGIN(SecureTokensPlugin)
+// The demo's own QML module is a static plugin linked into this executable; the
+// SecureTokens module's types come with the linked libsecuretokensqml.
 Q_IMPORT_QML_PLUGIN(SecureTokensDemoPlugin)
 
 namespace {

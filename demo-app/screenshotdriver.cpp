@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "screenshotdriver.h"
 
-#include <sessioncontroller.h>
+#include <securetokens/qml/sessioncontroller.h>
 
 #include <QCoreApplication>
 #include <QFileInfo>

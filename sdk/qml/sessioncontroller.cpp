@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "sessioncontroller.h"
+#include <securetokens/qml/sessioncontroller.h>
+#include <securetokens/qml/sessionnetworkaccessmanagerfactory.h> // complete for unique_ptr
 
 #include <QMetaEnum>
 
@@ -28,22 +29,26 @@ SessionController::State toQml(Session::State state)
 
 } // namespace
 
-SessionController::SessionController(Session *session, QObject *parent)
-    : QObject(parent), m_session(session)
+SessionController::SessionController(Session *session, QObject *parent) : QObject(parent)
 {
     Q_ASSERT(session);
+    follow(session);
+}
+
+void SessionController::follow(Session *session)
+{
+    m_session = session;
     connect(session, &Session::stateChanged, this, &SessionController::sync);
     connect(session, &Session::accessTokenChanged, this, &SessionController::sync);
     connect(session, &Session::userChanged, this, &SessionController::sync);
     connect(session, &Session::offlineChanged, this, &SessionController::sync);
     connect(session, &Session::errorOccurred, this, &SessionController::onError);
     connect(session, &Session::signedOut, this, &SessionController::signedOut);
+    connect(session, &Session::deviceCodeReady, this, &SessionController::onDeviceCode);
     connect(session, &QObject::destroyed, this, &SessionController::sync);
     sync();
     m_lastError = session->lastError().code;
 }
-
-SessionController::~SessionController() = default;
 
 SessionController::State SessionController::state() const
 {
@@ -128,6 +133,26 @@ bool SessionController::isBrowserSignInAvailable() const
     return m_session && bool(m_session->config().openBrowser);
 }
 
+QString SessionController::deviceUserCode() const
+{
+    return m_deviceUserCode;
+}
+
+QUrl SessionController::deviceVerificationUri() const
+{
+    return m_deviceVerificationUri;
+}
+
+QUrl SessionController::deviceVerificationUriComplete() const
+{
+    return m_deviceVerificationUriComplete;
+}
+
+QDateTime SessionController::deviceCodeExpiresAt() const
+{
+    return m_deviceCodeExpiresAt;
+}
+
 Session *SessionController::session() const
 {
     return m_session;
@@ -136,39 +161,46 @@ Session *SessionController::session() const
 void SessionController::signIn(const QString &username, const QString &password)
 {
     clearError();
-    if (m_session)
-        m_session->signInWithPassword(username, password);
+    if (Session *s = ensureSession())
+        s->signInWithPassword(username, password);
 }
 
 void SessionController::signInWithBrowser()
 {
     clearError();
-    if (m_session)
-        m_session->signInWithBrowser();
+    if (Session *s = ensureSession())
+        s->signInWithBrowser();
+}
+
+void SessionController::signInWithDeviceCode()
+{
+    clearError();
+    if (Session *s = ensureSession())
+        s->signInWithDeviceCode();
 }
 
 void SessionController::cancelSignIn()
 {
-    if (m_session)
-        m_session->cancelSignIn();
+    if (Session *s = ensureSession())
+        s->cancelSignIn();
 }
 
 void SessionController::restore()
 {
-    if (m_session)
-        m_session->restore();
+    if (Session *s = ensureSession())
+        s->restore();
 }
 
 void SessionController::refresh()
 {
-    if (m_session)
-        m_session->refresh();
+    if (Session *s = ensureSession())
+        s->refresh();
 }
 
 void SessionController::signOut()
 {
-    if (m_session)
-        m_session->signOut();
+    if (Session *s = ensureSession())
+        s->signOut();
 }
 
 void SessionController::clearError()
@@ -228,6 +260,9 @@ void SessionController::sync()
         Q_EMIT accessTokenFingerprintChanged();
     if (countDiff)
         Q_EMIT refreshCountChanged();
+    // The code is shown while the device sign-in waits for the user, not after.
+    if (state != State::SigningIn)
+        clearDeviceCode();
 }
 
 void SessionController::onError(const ErrorInfo &error)
@@ -237,6 +272,29 @@ void SessionController::onError(const ErrorInfo &error)
     m_lastError = error.code;
     Q_EMIT lastErrorChanged();
     Q_EMIT errorOccurred(lastErrorCode(), lastErrorMessage(), lastErrorTransient());
+}
+
+void SessionController::onDeviceCode(const QString &userCode, const QUrl &verificationUri,
+                                     const QUrl &verificationUriComplete,
+                                     const QDateTime &expiresAt)
+{
+    m_deviceUserCode = userCode;
+    m_deviceVerificationUri = verificationUri;
+    m_deviceVerificationUriComplete = verificationUriComplete;
+    m_deviceCodeExpiresAt = expiresAt;
+    Q_EMIT deviceCodeChanged();
+    Q_EMIT deviceCodeReady(userCode, verificationUri, verificationUriComplete, expiresAt);
+}
+
+void SessionController::clearDeviceCode()
+{
+    if (m_deviceUserCode.isEmpty() && m_deviceVerificationUri.isEmpty())
+        return;
+    m_deviceUserCode.clear();
+    m_deviceVerificationUri.clear();
+    m_deviceVerificationUriComplete.clear();
+    m_deviceCodeExpiresAt = QDateTime();
+    Q_EMIT deviceCodeChanged();
 }
 
 } // namespace SecureTokens::Qml

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "sessionnetworkaccessmanagerfactory.h"
+#include <securetokens/qml/sessionnetworkaccessmanagerfactory.h>
 
 #include <securetokens/authenticatednetworkaccessmanager.h>
 #include <securetokens/session.h>

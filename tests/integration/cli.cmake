@@ -8,6 +8,7 @@ if(TARGET securetokens)
         KEYRING
         TIMEOUT 300)
     target_compile_definitions(tst_cli PRIVATE
-        SECURETOKENS_CLI_PATH="$<TARGET_FILE:securetokens>")
+        SECURETOKENS_CLI_PATH="$<TARGET_FILE:securetokens>"
+        SECURETOKENS_PROJECT_VERSION="${PROJECT_VERSION}")
     add_dependencies(tst_cli securetokens)
 endif()

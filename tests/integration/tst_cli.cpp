@@ -8,6 +8,7 @@
 
 #include <mockauthserver.h>
 #include <securetokens/keychainsecretstore.h>
+#include <securetokens/version.h>
 
 #include <QDirIterator>
 #include <QJsonArray>
@@ -234,6 +235,36 @@ private Q_SLOTS:
         QCOMPARE(run({QStringLiteral("status")}).exitCode, 0); // session kept
         QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 0);
 
+        // README: 75 is network, timeout, 5xx or 429 only. A token endpoint
+        // that refuses the refresh as a bad request (400 invalid_request) is
+        // none of them: exit 1, and the session is kept (not invalid_grant).
+        // (Twice: restore keeps a session whose refresh failed this way, and
+        // the request's own refresh meets the second refusal.)
+        m_server->setFaults(
+                QJsonDocument::fromJson("{\"refresh_errors\":[{\"status\":400,\"error\":"
+                                        "\"invalid_request\"},{\"status\":400,\"error\":"
+                                        "\"invalid_request\"}]}")
+                        .object());
+        Run refused = run({QStringLiteral("call"), url(QStringLiteral("/api/me"))});
+        QVERIFY2(refused.exitCode == 1,
+                 qPrintable(QString::number(refused.exitCode) + QLatin1Char(' ')
+                            + QString::fromUtf8(refused.err.right(600))));
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 0);
+        QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 0);
+
+        // Discovery metadata answering 403 is no transient failure either (exit 1).
+        ScriptedHttpServer forbidden;
+        QVERIFY(forbidden.listen());
+        forbidden.enqueue(ScriptedHttpServer::json(403, "{\"error\":\"forbidden\"}"));
+        refused = run({QStringLiteral("login"), QStringLiteral("--device"),
+                       QStringLiteral("--issuer"), forbidden.url(QString()).toString(),
+                       QStringLiteral("--client-id"), QStringLiteral("demo"),
+                       QStringLiteral("--account"), QStringLiteral("other")});
+        QVERIFY2(refused.exitCode == 1,
+                 qPrintable(QString::number(refused.exitCode) + QLatin1Char(' ')
+                            + QString::fromUtf8(refused.err.right(600))));
+        QVERIFY2(refused.err.contains("HTTP 403"), refused.err.constData());
+
         // An API server that never answers ends the call (transient), not hangs it.
         ScriptedHttpServer silent;
         QVERIFY(silent.listen());
@@ -255,6 +286,38 @@ private Q_SLOTS:
                  69);
     }
 
+    void logoutSaysWhatTheServerWasNotTold()
+    {
+        // A server that demands client authentication for revocation (RFC
+        // 7009 §2.1) refuses a public client: its own message, not "malformed".
+        Mock::ServerConfig config;
+        config.admin = true;
+        config.revocationAuth = Mock::ServerConfig::RevocationAuth::Required;
+        m_server = std::make_unique<MockAuthServer>(config);
+        QVERIFY(m_server->listen());
+        QCOMPARE(login().exitCode, 0);
+        Run r = run({QStringLiteral("logout")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("requires client authentication"), r.err.constData());
+        QVERIFY2(!r.err.contains("malformed"), r.err.constData());
+        QVERIFY2(r.out.contains("signed out on this device only"), r.out.constData());
+        QCOMPARE(stat("revocations"), 0);
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
+
+        // No revocation endpoint at all: the sign-out is local, and says so.
+        QCOMPARE(run({QStringLiteral("login"), QStringLiteral("--token-endpoint"),
+                      url(QStringLiteral("/oauth/token")), QStringLiteral("--client-id"),
+                      QStringLiteral("demo"), QStringLiteral("--username"), QStringLiteral("alice"),
+                      QStringLiteral("--password-stdin")},
+                     QByteArrayLiteral("wonderland\n"))
+                         .exitCode,
+                 0);
+        r = run({QStringLiteral("logout")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("the server was not told"), r.out.constData());
+        QCOMPARE(stat("revocations"), 0);
+    }
+
     void helpDocumentsExitCodes()
     {
         const Run r = run({QStringLiteral("--help")});
@@ -262,6 +325,16 @@ private Q_SLOTS:
         for (const char *code : {"22", "69", "75", "77"})
             QVERIFY(r.out.contains(code));
         QVERIFY(r.out.contains("never from the command line"));
+    }
+
+    // The version comes from project(SecureTokens VERSION ...) through
+    // <securetokens/version.h>; SECURETOKENS_PROJECT_VERSION is CMake's own.
+    void versionIsTheProjectVersion()
+    {
+        const Run r = run({QStringLiteral("--version")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray("securetokens " SECURETOKENS_PROJECT_VERSION "\n"));
+        QCOMPARE(QByteArray(SECURETOKENS_VERSION_STR), QByteArray(SECURETOKENS_PROJECT_VERSION));
     }
 };
 

@@ -238,7 +238,7 @@ void tst_SignInBrowser::wrongIssuerParameter_data()
     QTest::addColumn<QString>("iss");
     QTest::addColumn<QString>("reason");
     QTest::addRow("another issuer")
-            << QStringLiteral("https://evil.example") << QStringLiteral("another issuer");
+            << QStringLiteral("https://evil.example") << QStringLiteral("\"https://evil.example\"");
     // The mock server's metadata says authorization_response_iss_parameter_supported.
     QTest::addRow("no iss although promised") << QString() << QStringLiteral("names no issuer");
 }
@@ -274,6 +274,9 @@ void tst_SignInBrowser::wrongIssuerParameter()
     QCOMPARE(lastError(errors).code, Error::IssuerMismatch);
     QVERIFY(lastError(errors).message.contains(QStringLiteral("9207")));
     QVERIFY2(lastError(errors).message.contains(reason), qPrintable(lastError(errors).message));
+    // The message names the issuer the request went to as well.
+    QVERIFY2(lastError(errors).message.contains(server->baseUrl().toString()),
+             qPrintable(lastError(errors).message));
     QCOMPARE(server->stats().value(QStringLiteral("authorization_code_grants")).toInt(), 0);
 }
 

@@ -11,6 +11,7 @@
 #include "interopprocess.h"
 
 #include <QFile>
+#include <QDirIterator>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -97,9 +98,13 @@ class tst_InteropCli : public QObject
     }
     //! `login --browser`; a sign-in the provider refused in the browser never
     //! reaches the CLI's listener, so the CLI is stopped once the browser is done.
-    Run browserLogin(const QStringList &args, const QString &action = QStringLiteral("allow"))
+    Run browserLogin(const QStringList &args, const QString &action = QStringLiteral("allow"),
+                     const QByteArray &input = {}, const QProcessEnvironment &extra = {})
     {
-        std::unique_ptr<QProcess> process = cli().start(args, {}, browserEnv(action));
+        QProcessEnvironment env = browserEnv(action);
+        for (const QString &key : extra.keys())
+            env.insert(key, extra.value(key));
+        std::unique_ptr<QProcess> process = cli().start(args, input, env);
         QSignalSpy finished(process.get(), &QProcess::finished);
         const auto browserDone = [&] {
             return QFileInfo(browserLog()).size() > 0;
@@ -173,6 +178,9 @@ private Q_SLOTS:
     void defaultAudienceApis();
     void logoutWithoutRevocationEndpoint();
     void loginWithoutRefreshToken();
+    void browserLoginEndpointsByHand();
+    void clientSecret_data();
+    void clientSecret();
     void gaps_data();
     void gaps();
 };
@@ -343,6 +351,7 @@ void tst_InteropCli::logoutWithoutRevocationEndpoint()
     QVERIFY2(r.exitCode == 0, r.err.constData());
     r = run({QStringLiteral("logout")});
     QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("the server was not told"), r.out.constData());
     QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
     // The refresh token stays valid at the provider until it expires.
     QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 1);
@@ -377,6 +386,104 @@ void tst_InteropCli::loginWithoutRefreshToken()
     QCOMPARE(m_provider->events(QStringLiteral("grant.error:invalid_grant")), 0);
 }
 
+void tst_InteropCli::browserLoginEndpointsByHand()
+{
+    // No --issuer, no discovery: every endpoint given on the command line.
+    // The provider's RFC 9207 iss then is the issuer the ID token must name.
+    QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
+    const QString issuer = m_provider->issuer();
+    Run r = browserLogin({QStringLiteral("login"), QStringLiteral("--browser"),
+                          QStringLiteral("--authorization-endpoint"),
+                          issuer + QStringLiteral("/auth"), QStringLiteral("--token-endpoint"),
+                          issuer + QStringLiteral("/token"), QStringLiteral("--jwks-uri"),
+                          issuer + QStringLiteral("/jwks"), QStringLiteral("--revocation-endpoint"),
+                          issuer + QStringLiteral("/token/revocation"),
+                          QStringLiteral("--client-id"), QStringLiteral("native-public"),
+                          QStringLiteral("--scope"), kScope});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.out.contains("Signed in as interop-alice"), r.out.constData());
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
+
+    r = run({QStringLiteral("call"), issuer + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+
+    r = run({QStringLiteral("logout")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(m_provider->events(QStringLiteral("grant.revoked")), 1);
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
+}
+
+void tst_InteropCli::clientSecret_data()
+{
+    // Google desktop style: a client secret that is not secret, with PKCE.
+    QTest::addColumn<QString>("client");
+    QTest::addColumn<QByteArray>("secret");
+    QTest::addColumn<QStringList>("extraArgs");
+    QTest::addColumn<bool>("fromStdin");
+    // oidc-provider registers one method per client; its metadata lists
+    // client_secret_basic first, so the post client says which it uses.
+    QTest::addRow("client_secret_post, stdin")
+            << QStringLiteral("desktop-secret-post") << QByteArray("desktop-secret-post-not-secret")
+            << QStringList {QStringLiteral("--client-auth-method"),
+                            QStringLiteral("client_secret_post"),
+                            QStringLiteral("--client-secret-stdin")}
+            << true;
+    QTest::addRow("client_secret_basic from discovery, environment")
+            << QStringLiteral("desktop-secret-basic")
+            << QByteArray("desktop-secret-basic-not-secret") << QStringList() << false;
+}
+
+void tst_InteropCli::clientSecret()
+{
+    QFETCH(QString, client);
+    QFETCH(QByteArray, secret);
+    QFETCH(QStringList, extraArgs);
+    QFETCH(bool, fromStdin);
+    QVERIFY2(startProvider(QStringLiteral("google-desktop")), m_provider->failureText());
+
+    // Without the secret the provider refuses the code exchange.
+    Run r = browserLogin(loginArgs(client));
+    QVERIFY(r.exitCode != 0);
+    QCOMPARE(m_provider->events(QStringLiteral("grant.error:invalid_client")), 1);
+    QFile::remove(browserLog());
+
+    QProcessEnvironment env;
+    if (!fromStdin)
+        env.insert(QStringLiteral("SECURETOKENS_CLIENT_SECRET"), QString::fromUtf8(secret));
+    // Every logging category on: the secret must not be in any of it.
+    env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("*.debug=true"));
+    r = browserLogin(loginArgs(client) + extraArgs, QStringLiteral("allow"),
+                     fromStdin ? secret + '\n' : QByteArray(), env);
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
+
+    // A new process: restored and refreshed with the secret from the secure
+    // record; nothing on its command line or in its environment carries it.
+    QProcessEnvironment debug;
+    debug.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("*.debug=true"));
+    r = run({QStringLiteral("call"), m_provider->issuer() + QStringLiteral("/me")}, debug);
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:refresh_token")), 1);
+
+    // Revocation authenticates the same way (RFC 7009 §2.1).
+    r = run({QStringLiteral("logout")}, debug);
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(m_provider->events(QStringLiteral("grant.revoked")), 1);
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
+
+    // The secret is in no output, no log, no file the CLI or the browser wrote.
+    QVERIFY(!m_output.contains(secret));
+    QVERIFY(!readFile(browserLog()).contains(QString::fromUtf8(secret)));
+    QDirIterator files(m_home->path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (files.hasNext()) {
+        QFile file(files.next());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY2(!file.readAll().contains(secret), qPrintable(file.fileName()));
+    }
+}
+
 void tst_InteropCli::gaps_data()
 {
     // What today's CLI cannot do against a profile: where it stops, the
@@ -394,11 +501,6 @@ void tst_InteropCli::gaps_data()
                                   << audience << QString::fromUtf8(evidence)
                                   << QString::fromUtf8(gap);
     };
-    row("client_secret_post", "google-desktop", "desktop-secret-post", {},
-        "grant.error invalid_client",
-        "no client_secret for the code exchange (Google desktop clients)");
-    row("client_secret_basic", "google-desktop", "desktop-secret-basic", {},
-        "grant.error invalid_client", "no client_secret_basic authentication");
     row("localhost redirect", "entra-localhost", "native-localhost", {},
         "browser invalid_redirect_uri",
         "the redirect URI is always http://127.0.0.1:PORT/callback (no localhost option)");

@@ -6,8 +6,8 @@
 #include "mockauthserver.h"
 #include "tst_signin_helpers.h" // SignInTest::FakeBrowser: fills in the server's sign-in form
 
-#include <sessioncontroller.h>
-#include <sessionnetworkaccessmanagerfactory.h>
+#include <securetokens/qml/sessioncontroller.h>
+#include <securetokens/qml/sessionnetworkaccessmanagerfactory.h>
 
 #include <securetokens/session.h>
 
@@ -20,7 +20,6 @@
 
 #include <memory>
 
-Q_IMPORT_QML_PLUGIN(SecureTokensPlugin)
 Q_IMPORT_QML_PLUGIN(SecureTokensDemoPlugin)
 
 using namespace SecureTokens;

@@ -9,8 +9,8 @@
 #include "mockadmin.h"
 #include "mockauthserver.h"
 
-#include <sessioncontroller.h>
-#include <sessionnetworkaccessmanagerfactory.h>
+#include <securetokens/qml/sessioncontroller.h>
+#include <securetokens/qml/sessionnetworkaccessmanagerfactory.h>
 
 #include <securetokens/session.h>
 

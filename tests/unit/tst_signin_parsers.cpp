@@ -3,6 +3,7 @@
 // PKCE, discovery metadata, the loopback redirect request, device
 // authorization responses, Set-Cookie and the cookie envelope.
 
+#include "session/clientauth_p.h"
 #include "signin/cookietransportparsing_p.h"
 #include "signin/deviceauthorization_p.h"
 #include "signin/providermetadata_p.h"
@@ -63,6 +64,7 @@ private Q_SLOTS:
     void setCookie_data();
     void setCookie();
     void cookieEnvelope();
+    void clientAuthentication();
 };
 
 void tst_SignInParsers::pkce()
@@ -367,6 +369,43 @@ void tst_SignInParsers::cookieEnvelope()
     QVERIFY(!parseCookieEnvelope(makeCookieEnvelope("", "c").view(), &cookie, &csrf));
     QVERIFY(!parseCookieEnvelope("stc1\n!!\nYg", &cookie, &csrf));
     QCOMPARE(cookie, QByteArray("cookie-value_1")); // untouched on failure
+}
+
+void tst_SignInParsers::clientAuthentication()
+{
+    // RFC 8414 §2: without the list the default is client_secret_basic.
+    QCOMPARE(chooseClientAuth({}, true), ClientAuthMethod::SecretBasic);
+    QCOMPARE(chooseClientAuth({}, false), ClientAuthMethod::None);
+    QCOMPARE(chooseClientAuth({QStringLiteral("none"), QStringLiteral("client_secret_post")}, true),
+             ClientAuthMethod::SecretPost);
+    QCOMPARE(chooseClientAuth(
+                     {QStringLiteral("client_secret_post"), QStringLiteral("client_secret_basic")},
+                     true),
+             ClientAuthMethod::SecretBasic);
+    QCOMPARE(chooseClientAuth({QStringLiteral("client_secret_post")}, false),
+             ClientAuthMethod::None);
+    QVERIFY(acceptsPublicClients({}));
+    QVERIFY(acceptsPublicClients({QStringLiteral("client_secret_basic"), QStringLiteral("none")}));
+    QVERIFY(!acceptsPublicClients({QStringLiteral("client_secret_basic")}));
+
+    // RFC 6749 §2.3.1: both halves form-encoded before base64 (":" and "+" too).
+    const QByteArray header
+            = basicAuthorization(QStringLiteral("my app"), SecretBytes(QByteArrayView("a+b:c%")));
+    QVERIFY(header.startsWith("Basic "));
+    QCOMPARE(QByteArray::fromBase64(header.mid(6)), QByteArray("my%20app:a%2Bb%3Ac%25"));
+
+    // The metadata lists reach ProviderMetadata.
+    ProviderMetadata m;
+    QJsonObject doc = QJsonDocument::fromJson(metadata()).object();
+    doc.insert(QStringLiteral("token_endpoint_auth_methods_supported"),
+               QJsonArray {QStringLiteral("client_secret_post")});
+    doc.insert(QStringLiteral("revocation_endpoint_auth_methods_supported"),
+               QJsonArray {QStringLiteral("client_secret_basic")});
+    QVERIFY(!parseProviderMetadata(QJsonDocument(doc).toJson(),
+                                   QStringLiteral("https://id.example"), &m)
+                     .isError());
+    QCOMPARE(m.tokenEndpointAuthMethods, QStringList {QStringLiteral("client_secret_post")});
+    QCOMPARE(m.revocationEndpointAuthMethods, QStringList {QStringLiteral("client_secret_basic")});
 }
 
 QTEST_GUILESS_MAIN(tst_SignInParsers)

@@ -74,8 +74,34 @@ struct SECURETOKENS_EXPORT SessionConfig
     //! The provider's JWK Set (RFC 7517), used to verify OpenID Connect ID tokens.
     QUrl jwksUri;
 
-    //! The public client's id (RFC 6749 §2.2). No client secret: native apps are public clients.
+    //! The client's id (RFC 6749 §2.2).
     QString clientId;
+    /*!
+        A client secret, for providers that issue one to native apps although
+        an app cannot keep it secret (Google's "Desktop app" clients; RFC 8252
+        §8.5) and refuse the app without it. Empty (the default): a public
+        client. Sent on token, revocation and device-authorization requests
+        with client_secret_basic or client_secret_post (RFC 6749 §2.3.1),
+        chosen from tokenEndpointAuthMethods. Kept with the refresh token in
+        the account's secure record at sign-in, so a later restore() needs it
+        no more; never logged, never in a property.
+    */
+    std::shared_ptr<const SecretBytes> clientSecret;
+    /*!
+        The provider's token_endpoint_auth_methods_supported (RFC 8414 §2),
+        filled from discovery when empty. With a clientSecret the SDK uses
+        client_secret_basic when listed or when the list is empty (the RFC
+        8414 default), else client_secret_post. Also used for the device
+        authorization endpoint (RFC 8628 §3.1).
+    */
+    QStringList tokenEndpointAuthMethods;
+    /*!
+        revocation_endpoint_auth_methods_supported (RFC 8414 §2), filled from
+        discovery when empty; empty: as tokenEndpointAuthMethods. When it
+        lacks "none" and there is no clientSecret, signOut() does not send the
+        refresh token (the server would refuse it) and reports InvalidClient.
+    */
+    QStringList revocationEndpointAuthMethods;
     //! Requested scopes; sent space-separated (RFC 6749 §3.3). Empty: the server's default.
     QStringList scopes;
 

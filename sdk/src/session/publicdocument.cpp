@@ -18,7 +18,7 @@ namespace SecureTokens {
 QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, qint64 maxBytes,
                                    std::chrono::milliseconds timeout, QObject *context,
                                    std::function<void(ErrorInfo error, QByteArray body)> done,
-                                   const QByteArray *form)
+                                   const QByteArray *form, const QByteArray &authorization)
 {
     QPointer<QObject> guard(context);
     const ErrorInfo check = checkEndpoint(url, u"provider endpoint");
@@ -29,6 +29,8 @@ QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, 
     // Metadata decides where credentials go: it must come from exactly this
     // URL (no redirect to another host), fresh, without cookies.
     QNetworkRequest request = credentialRequest(url);
+    if (!authorization.isEmpty())
+        request.setRawHeader(QByteArrayLiteral("Authorization"), authorization);
     QNetworkReply *reply = nullptr;
     if (form) {
         request.setHeader(QNetworkRequest::ContentTypeHeader,
@@ -87,7 +89,12 @@ QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, 
         } else if (status == 0) {
             error = errorFromNetworkReply(reply);
         } else if (status != 200) {
-            error = ErrorInfo::make(status >= 500 ? Error::ServerError : Error::MalformedResponse,
+            // A 4xx (403 from a JWKS or metadata URL, say) will not pass by
+            // itself: MalformedResponse, which the CLI reports with exit 1;
+            // only 5xx and 429 are the server's passing trouble.
+            error = ErrorInfo::make(status >= 500           ? Error::ServerError
+                                            : status == 429 ? Error::RateLimited
+                                                            : Error::MalformedResponse,
                                     QStringLiteral("%1%2 answered HTTP %3.")
                                             .arg(url.host(), url.path())
                                             .arg(status));

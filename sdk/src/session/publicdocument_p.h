@@ -25,11 +25,14 @@ namespace SecureTokens {
     httpStatus set); its body is handed over too, for RFC 6749 §5.2 errors.
 
     With a non-null \a form the request is a POST of that
-    application/x-www-form-urlencoded body instead of a GET.
+    application/x-www-form-urlencoded body instead of a GET; a non-empty
+    \a authorization is sent as the Authorization header (client_secret_basic
+    at the device authorization endpoint).
 */
 QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, qint64 maxBytes,
                                    std::chrono::milliseconds timeout, QObject *context,
                                    std::function<void(ErrorInfo error, QByteArray body)> done,
-                                   const QByteArray *form = nullptr);
+                                   const QByteArray *form = nullptr,
+                                   const QByteArray &authorization = {});
 
 } // namespace SecureTokens

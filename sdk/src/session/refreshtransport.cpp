@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "refreshtransport_p.h"
 
+#include "clientauth_p.h"
 #include "endpointcheck_p.h"
+
+#include "core/invokelater.h"
 
 namespace SecureTokens {
 
@@ -44,6 +47,20 @@ QNetworkReply *OAuthRefreshTransport::revoke(const SecretBytes &credential, QObj
     const ErrorInfo check = checkEndpoint(m_config->revocationEndpoint, u"revocation endpoint");
     if (check.isError()) {
         done(check);
+        return nullptr;
+    }
+    // The provider said in advance (RFC 8414 §2) that it takes no
+    // revocation from a public client: the token is not sent to be refused.
+    const QStringList &methods = m_config->revocationEndpointAuthMethods;
+    if (!m_client->clientSecret() && !acceptsPublicClients(methods)) {
+        ErrorInfo error = ErrorInfo::make(
+                Error::InvalidClient,
+                QStringLiteral("The revocation endpoint requires client authentication "
+                               "(revocation_endpoint_auth_methods_supported: %1), and this "
+                               "client has no secret: the refresh token was not sent, and it "
+                               "stays valid at the server until it expires.")
+                        .arg(methods.join(QLatin1String(", ")).left(200)));
+        invokeLater(context, [done = std::move(done), error] { done(error); });
         return nullptr;
     }
     // RFC 7009 §2.1: token_type_hint helps the server find the token.

@@ -164,6 +164,8 @@ void SessionPrivate::adoptRecord(AccountRecord record)
 {
     Q_Q(Session);
     m_record = std::move(record);
+    if (!m_record.clientSecret.isEmpty())
+        m_client.setStoredClientSecret(m_record.clientSecret.clone());
     QVariantMap claims;
     if (!m_record.claimsJson.isEmpty())
         claims = QJsonDocument::fromJson(m_record.claimsJson).object().toVariantMap();
@@ -267,6 +269,10 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
     auto pending = std::make_shared<std::pair<AccountRecord, TokenResponse>>();
     AccountRecord &record = pending->first;
     bindAccountRecord(&record, m_config);
+    // The client secret goes with the refresh token it obtained, so that a
+    // restore in a later process needs it no more.
+    if (const SecretBytes *secret = m_client.clientSecret())
+        record.clientSecret = secret->clone();
     record.refreshToken = std::move(response.refreshToken);
     record.idToken = std::move(response.idToken);
     if (!idTokenClaims.isEmpty())
@@ -344,6 +350,7 @@ void SessionPrivate::startSignOut()
         if (--outcome->pending > 0 || epoch != m_epoch)
             return;
         m_signingOut = false;
+        m_client.setStoredClientSecret({}); // the record it came from is gone
         if (outcome->storage.isError())
             emitError(outcome->storage);
         else if (outcome->revocation.isError())
@@ -400,8 +407,11 @@ void SessionPrivate::startSignOut()
                     return;
                 }
                 const bool ours = !checkAccountBinding(record, m_config).isError();
-                if (ours && m_transport->canRevoke())
+                if (ours && m_transport->canRevoke()) {
                     *token = std::move(record.refreshToken);
+                    if (!record.clientSecret.isEmpty()) // RFC 7009 §2.1 authenticates
+                        m_client.setStoredClientSecret(std::move(record.clientSecret));
+                }
                 revokeAndRemove(ours);
             });
 }

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "tokenclient_p.h"
 
+#include "clientauth_p.h"
+
 #include "core/httpgrammar.h"
 #include "core/invokelater.h"
 #include "core/logging.h"
 
 #include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMetaEnum>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -73,8 +77,39 @@ TokenEndpointClient::TokenEndpointClient(QNetworkAccessManager *nam, const Sessi
     : m_nam(nam), m_config(config)
 { }
 
-QNetworkReply *TokenEndpointClient::post(const QUrl &endpoint, const QList<Field> &fields)
+const SecretBytes *TokenEndpointClient::clientSecret() const
 {
+    if (m_config->clientSecret && !m_config->clientSecret->isEmpty())
+        return m_config->clientSecret.get();
+    return m_storedSecret.isEmpty() ? nullptr : &m_storedSecret;
+}
+
+void TokenEndpointClient::authenticate(const QStringList &advertised, QNetworkRequest *request,
+                                       QList<Field> *fields) const
+{
+    const SecretBytes *secret = clientSecret();
+    switch (chooseClientAuth(advertised, secret != nullptr)) {
+    case ClientAuthMethod::None:
+        return;
+    case ClientAuthMethod::SecretBasic: {
+        QByteArray header = basicAuthorization(m_config->clientId, *secret);
+        request->setRawHeader(QByteArrayLiteral("Authorization"), header);
+        secureWipe(header);
+        // RFC 6749 §4.1.3: client_id is for clients that do not authenticate.
+        fields->removeIf([](const Field &field) { return field.name == "client_id"; });
+        return;
+    }
+    case ClientAuthMethod::SecretPost:
+        fields->append({QByteArrayLiteral("client_secret"), {}, secret});
+        return;
+    }
+}
+
+QNetworkReply *TokenEndpointClient::post(const QUrl &endpoint, QList<Field> fields,
+                                         const QStringList &advertised)
+{
+    QNetworkRequest request = credentialRequest(endpoint);
+    authenticate(advertised, &request, &fields);
     QByteArray body;
     for (const Field &field : fields) {
         if (!body.isEmpty())
@@ -84,7 +119,6 @@ QNetworkReply *TokenEndpointClient::post(const QUrl &endpoint, const QList<Field
         appendFormValue(body, field.secret ? field.secret->view() : QByteArrayView(field.value));
     }
 
-    QNetworkRequest request = credentialRequest(endpoint);
     request.setHeader(QNetworkRequest::ContentTypeHeader,
                       QByteArrayLiteral("application/x-www-form-urlencoded"));
 
@@ -171,7 +205,7 @@ void collectReply(QNetworkReply *reply, const SessionConfig &config, QObject *co
 QNetworkReply *TokenEndpointClient::requestToken(const QUrl &endpoint, const QList<Field> &fields,
                                                  QObject *context, TokenCallback done)
 {
-    QNetworkReply *reply = post(endpoint, fields);
+    QNetworkReply *reply = post(endpoint, fields, m_config->tokenEndpointAuthMethods);
     collectReply(reply, *m_config, context, [done = std::move(done)](CollectedReply &answer) {
         TokenResponse response;
         ErrorInfo error = answer.transportError;
@@ -199,24 +233,57 @@ QNetworkReply *TokenEndpointClient::revoke(const QUrl &endpoint, const SecretByt
     fields.append({QByteArrayLiteral("token"), {}, &token});
     fields.append({QByteArrayLiteral("token_type_hint"), tokenTypeHint.toByteArray(), nullptr});
     fields.append({QByteArrayLiteral("client_id"), m_config->clientId.toUtf8(), nullptr});
-    QNetworkReply *reply = post(endpoint, fields);
-    collectReply(reply, *m_config, context, [done = std::move(done)](CollectedReply &answer) {
-        secureWipe(answer.body);
-        if (answer.transportError.isError()) {
-            done(answer.transportError);
-            return;
-        }
-        // RFC 7009 §2.2: 200 for revoked and for unknown tokens alike.
-        if (answer.status == 200) {
-            done({});
-            return;
-        }
-        ErrorInfo error = ErrorInfo::make(
-                answer.status >= 500 ? Error::ServerError : Error::InvalidRequest,
-                QStringLiteral("Revocation failed with HTTP %1.").arg(answer.status));
-        error.httpStatus = answer.status;
-        done(error);
-    });
+    // RFC 7009 §2.1: the client authenticates as at the token endpoint.
+    QNetworkReply *reply = post(endpoint, fields,
+                                m_config->revocationEndpointAuthMethods.isEmpty()
+                                        ? m_config->tokenEndpointAuthMethods
+                                        : m_config->revocationEndpointAuthMethods);
+    const bool hasSecret = clientSecret() != nullptr;
+    collectReply(
+            reply, *m_config, context, [hasSecret, done = std::move(done)](CollectedReply &answer) {
+                const bool invalidClient = answer.status == 401
+                        || (answer.status == 400
+                            && QJsonDocument::fromJson(answer.body)
+                                            .object()
+                                            .value(QLatin1String("error"))
+                                            .toString()
+                                    == QLatin1String("invalid_client"));
+                secureWipe(answer.body);
+                if (answer.transportError.isError()) {
+                    done(answer.transportError);
+                    return;
+                }
+                // RFC 7009 §2.2: 200 for revoked and for unknown tokens alike.
+                if (answer.status == 200) {
+                    done({});
+                    return;
+                }
+                // RFC 7009 §2.1 + RFC 6749 §5.2: the client did not authenticate (a
+                // public client at a server that demands it) — not a malformed request.
+                if (invalidClient) {
+                    ErrorInfo error = ErrorInfo::make(
+                            Error::InvalidClient,
+                            (hasSecret ? QStringLiteral(
+                                     "The revocation endpoint refused the client's "
+                                     "authentication (HTTP %1 invalid_client)")
+                                       : QStringLiteral("The revocation endpoint requires client "
+                                                        "authentication, and this client has no "
+                                                        "secret (HTTP %1 invalid_client)"))
+                                            .arg(answer.status)
+                                    + QStringLiteral(
+                                            ": the refresh token stays valid at the server "
+                                            "until it expires."));
+                    error.oauthError = QStringLiteral("invalid_client");
+                    error.httpStatus = answer.status;
+                    done(error);
+                    return;
+                }
+                ErrorInfo error = ErrorInfo::make(
+                        answer.status >= 500 ? Error::ServerError : Error::InvalidRequest,
+                        QStringLiteral("Revocation failed with HTTP %1.").arg(answer.status));
+                error.httpStatus = answer.status;
+                done(error);
+            });
     return reply;
 }
 

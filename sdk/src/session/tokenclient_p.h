@@ -90,11 +90,31 @@ public:
     QNetworkReply *revoke(const QUrl &endpoint, const SecretBytes &token,
                           QByteArrayView tokenTypeHint, QObject *context, DoneCallback done);
 
+    /*!
+        The client secret in use: SessionConfig::clientSecret, else the one
+        the account's record brought (setStoredClientSecret()); null for a
+        public client. Valid until either changes.
+    */
+    const SecretBytes *clientSecret() const;
+    //! The secret a restored record holds (wiped on replacement); empty: none.
+    void setStoredClientSecret(SecretBytes secret) { m_storedSecret = std::move(secret); }
+
+    /*!
+        Adds client authentication to a request for an endpoint advertising
+        \a advertised methods (clientauth_p.h): an Authorization header on
+        \a request (and no client_id field left in \a fields), or a
+        client_secret field in \a fields (pointing at the secret, which
+        outlives the request's construction). Nothing for a public client.
+    */
+    void authenticate(const QStringList &advertised, QNetworkRequest *request,
+                      QList<Field> *fields) const;
+
 private:
-    QNetworkReply *post(const QUrl &endpoint, const QList<Field> &fields);
+    QNetworkReply *post(const QUrl &endpoint, QList<Field> fields, const QStringList &advertised);
 
     QNetworkAccessManager *m_nam;
     const SessionConfig *m_config;
+    SecretBytes m_storedSecret;
 };
 
 //! Maps a QNetworkReply transport error (no HTTP status) to the SDK's error.

@@ -169,14 +169,20 @@ LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest 
     m_timeout.stop();
     ErrorInfo failure;
     // RFC 9207 §2.4: when iss is present (or the provider promised it) it
-    // must name the issuer the request went to (mix-up defence).
-    if ((m_issRequired && !hasIss) || (hasIss && QString::fromUtf8(iss) != m_expectedIss)) {
-        failure = ErrorInfo::make(Error::IssuerMismatch,
-                                  hasIss ? QStringLiteral("The authorization response came from "
-                                                          "another issuer (RFC 9207).")
-                                         : QStringLiteral("The authorization response names no "
-                                                          "issuer, although the provider "
-                                                          "promised one (RFC 9207)."));
+    // must name the issuer the request went to (mix-up defence). With
+    // endpoints set by hand and no issuer there is nothing to compare it
+    // with: it is kept, and the ID token must name the same issuer.
+    const QString responseIss = QString::fromUtf8(iss);
+    if ((m_issRequired && !hasIss)
+        || (hasIss && !m_expectedIss.isEmpty() && responseIss != m_expectedIss)) {
+        failure = ErrorInfo::make(
+                Error::IssuerMismatch,
+                hasIss ? QStringLiteral("The authorization response names the issuer \"%1\", "
+                                        "but the request went to \"%2\" (RFC 9207).")
+                                 .arg(responseIss.left(200), m_expectedIss)
+                       : QStringLiteral("The authorization response names no issuer, although "
+                                        "\"%1\" promised one (RFC 9207).")
+                                 .arg(m_expectedIss));
     } else if (!error.isEmpty()) {
         // RFC 6749 §4.1.2.1.
         failure = ErrorInfo::make(errorFromOAuthCode(QString::fromUtf8(error), 400),
@@ -195,6 +201,8 @@ LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest 
                                 ? tr("The sign-in was declined. You can close this tab.")
                                 : tr("The sign-in failed. You can close this tab.")};
     }
+    if (m_expectedIss.isEmpty())
+        m_responseIss = responseIss;
     auto secret = std::make_shared<SecretBytes>(SecretBytes::adopt(code));
     invokeLater(this, [this, secret] {
         if (!stale())
@@ -231,7 +239,8 @@ void BrowserFlow::exchange(SecretBytes code)
                     return;
                 }
                 succeed(std::move(response), requestsOpenId(host()->config().scopes),
-                        m_nonce.view().toByteArray());
+                        m_nonce.view().toByteArray(),
+                        m_expectedIss.isEmpty() ? m_responseIss : m_expectedIss);
             }));
 }
 

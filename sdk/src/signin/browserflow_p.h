@@ -50,6 +50,7 @@ private:
     SecretBytes m_state;
     SecretBytes m_nonce;
     QString m_expectedIss;
+    QString m_responseIss; //!< RFC 9207 iss when no issuer is known (endpoints by hand)
     bool m_issRequired = false;
 };
 

@@ -4,6 +4,7 @@
 #include "deviceauthorization_p.h"
 
 #include "core/logging.h"
+#include "session/clientauth_p.h"
 #include "session/endpointcheck_p.h"
 #include "session/publicdocument_p.h"
 #include "session/signinhost_p.h"
@@ -17,12 +18,18 @@ namespace {
 
 QByteArray formEncode(const QList<QPair<QByteArray, QByteArray>> &fields)
 {
+    // Sized once: a client_secret among the fields leaves no reallocated copy.
+    qsizetype size = 0;
+    for (const auto &[name, value] : fields)
+        size += 3 * (name.size() + value.size()) + 2;
     QByteArray body;
+    body.reserve(size);
     for (const auto &[name, value] : fields) {
         if (!body.isEmpty())
             body += '&';
-        body += QUrl::toPercentEncoding(QString::fromUtf8(name)) + '='
-                + QUrl::toPercentEncoding(QString::fromUtf8(value));
+        appendFormEncoded(body, name);
+        body += '=';
+        appendFormEncoded(body, value);
     }
     return body;
 }
@@ -55,11 +62,22 @@ void DeviceFlow::begin()
             return;
         }
     }
-    // RFC 8628 §3.1: client_id and scope.
+    // RFC 8628 §3.1: client_id and scope, and client authentication as at
+    // the token endpoint when the client has a secret.
     QList<QPair<QByteArray, QByteArray>> fields {{"client_id", config.clientId.toUtf8()}};
     if (!config.scopes.isEmpty())
         fields.append({"scope", config.scopes.join(QLatin1Char(' ')).toUtf8()});
-    const QByteArray form = formEncode(fields);
+    QNetworkRequest auth;
+    QList<TokenEndpointClient::Field> secretFields;
+    host()->tokenEndpoint().authenticate(config.tokenEndpointAuthMethods, &auth, &secretFields);
+    QByteArray authorization = auth.rawHeader(QByteArrayLiteral("Authorization"));
+    if (!authorization.isEmpty()) // RFC 6749 §2.3.1: Basic names the client
+        fields.removeFirst();
+    for (const TokenEndpointClient::Field &field : secretFields)
+        fields.append({field.name, field.secret->view().toByteArray()});
+    QByteArray form = formEncode(fields);
+    for (auto &field : fields)
+        secureWipe(field.second);
     host()->setInFlightReply(fetchPublicDocument(
             host()->network(), config.deviceAuthorizationEndpoint, maxDeviceAuthorizationBytes,
             config.requestTimeout, this,
@@ -95,7 +113,10 @@ void DeviceFlow::begin()
                         authorization.verificationUriComplete, m_expiresAt);
                 schedulePoll();
             },
-            &form));
+            &form, authorization));
+    // QNAM may still share these buffers (then this is a no-op; see tokenclient.cpp).
+    secureWipe(form);
+    secureWipe(authorization);
 }
 
 void DeviceFlow::schedulePoll()

@@ -133,9 +133,14 @@ IdTokenResult validateIdToken(QByteArrayView token, const QList<Jwk> &keys,
         return rejected(QStringLiteral("malformed claims."));
     const QJsonObject claims = payload.object();
 
+    if (expected.issuer.isEmpty())
+        return rejected(
+                QStringLiteral("no issuer to compare iss with (set SessionConfig::issuer)."));
     if (claims.value(QLatin1String("iss")).toString() != expected.issuer
         || !claims.value(QLatin1String("iss")).isString())
-        return rejected(QStringLiteral("wrong issuer."));
+        return rejected(QStringLiteral("wrong issuer \"%1\" (expected \"%2\").")
+                                .arg(claims.value(QLatin1String("iss")).toString().left(200),
+                                     expected.issuer));
     const QString audience = audienceProblem(claims, expected.clientId);
     if (!audience.isEmpty())
         return rejected(audience);

@@ -17,7 +17,8 @@ namespace SecureTokens {
 
 void verifyIdToken(SignInHost *host, SignInFlows *flows, const TokenResponse &response,
                    bool required, const QByteArray &nonce, QObject *context,
-                   std::function<void(const ErrorInfo &error, const QVariantMap &claims)> done)
+                   std::function<void(const ErrorInfo &error, const QVariantMap &claims)> done,
+                   const QString &issuerHint)
 {
     if (response.idToken.isEmpty()) {
         const ErrorInfo error = required
@@ -39,7 +40,8 @@ void verifyIdToken(SignInHost *host, SignInFlows *flows, const TokenResponse &re
                 done(error, {});
                 return;
             }
-            verifyIdToken(host, flows, *copy, required, nonce, context, std::move(done));
+            verifyIdToken(host, flows, *copy, required, nonce, context, std::move(done),
+                          issuerHint);
         });
         return;
     }
@@ -47,6 +49,10 @@ void verifyIdToken(SignInHost *host, SignInFlows *flows, const TokenResponse &re
     IdTokenExpectations expected;
     expected.issuer = discovery && discovery->succeeded() ? discovery->metadata().issuer
                                                           : issuerString(config.issuer);
+    // Endpoints set by hand, no issuer: the one the authorization response
+    // named (RFC 9207) is the only issuer this sign-in knows of.
+    if (expected.issuer.isEmpty())
+        expected.issuer = issuerHint;
     expected.clientId = config.clientId;
     expected.nonce = nonce;
     expected.skew = qint64(config.idTokenClockSkew.count());

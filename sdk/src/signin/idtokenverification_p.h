@@ -21,7 +21,9 @@ class SignInHost;
     \internal
     Verifies the ID token in \a response (OpenID Connect Core §3.1.3.7)
     against the provider's JWKS, fetching the set again once for a key id it
-    does not know (key rotation): issuer (discovered, else configured), audience
+    does not know (key rotation): issuer (discovered, else configured, else
+    \a issuerHint: the RFC 9207 iss of this sign-in's authorization response
+    when no issuer is known, so that the ID token must name the same one), audience
     and azp (our client), exp and iat with the configured skew, \a nonce when
     not empty. A response without an ID token passes unless \a required (then
     MalformedResponse). \a done gets the verified claims for display — not the
@@ -30,6 +32,7 @@ class SignInHost;
 */
 void verifyIdToken(SignInHost *host, SignInFlows *flows, const TokenResponse &response,
                    bool required, const QByteArray &nonce, QObject *context,
-                   std::function<void(const ErrorInfo &error, const QVariantMap &claims)> done);
+                   std::function<void(const ErrorInfo &error, const QVariantMap &claims)> done,
+                   const QString &issuerHint = {});
 
 } // namespace SecureTokens

@@ -80,18 +80,21 @@ void InteractiveFlow::end(const ErrorInfo &error, TokenResponse response, const 
     host->finishSignIn(epoch, error, std::move(response), claims);
 }
 
-void InteractiveFlow::succeed(TokenResponse response, bool openIdRequested, const QByteArray &nonce)
+void InteractiveFlow::succeed(TokenResponse response, bool openIdRequested, const QByteArray &nonce,
+                              const QString &issuerHint)
 {
     auto pending = std::make_shared<TokenResponse>(std::move(response));
-    verifyIdToken(m_host, m_flows, *pending, openIdRequested, nonce, this,
-                  [this, pending](const ErrorInfo &error, const QVariantMap &claims) {
-                      if (stale())
-                          return;
-                      if (error.isError())
-                          fail(error);
-                      else
-                          end({}, std::move(*pending), claims);
-                  });
+    verifyIdToken(
+            m_host, m_flows, *pending, openIdRequested, nonce, this,
+            [this, pending](const ErrorInfo &error, const QVariantMap &claims) {
+                if (stale())
+                    return;
+                if (error.isError())
+                    fail(error);
+                else
+                    end({}, std::move(*pending), claims);
+            },
+            issuerHint);
 }
 
 } // namespace SecureTokens

@@ -57,7 +57,8 @@ protected:
         against the provider's keys, then ends the flow: signed in with the
         verified claims, or failed with why.
     */
-    void succeed(TokenResponse response, bool openIdRequested, const QByteArray &nonce);
+    void succeed(TokenResponse response, bool openIdRequested, const QByteArray &nonce,
+                 const QString &issuerHint = {});
 
     SignInHost *host() const { return m_host; }
     SignInFlows *flows() const { return m_flows; }

@@ -73,9 +73,12 @@ ErrorInfo parseProviderMetadata(QByteArrayView body, const QString &expectedIssu
     // document could redirect the client's credentials elsewhere (mix-up).
     const QJsonValue issuer = doc.value(QLatin1String("issuer"));
     if (!issuer.isString() || issuer.toString() != expectedIssuer) {
+        // Both names, never more than a line of the untrusted one: issuers are
+        // public identifiers, and which one differs is what the user must fix.
         return ErrorInfo::make(Error::InvalidConfiguration,
-                               QStringLiteral("The provider metadata names a different issuer "
-                                              "than the one configured."));
+                               QStringLiteral("The provider metadata names the issuer \"%1\", "
+                                              "not the configured \"%2\".")
+                                       .arg(issuer.toString().left(200), expectedIssuer));
     }
     ProviderMetadata metadata;
     metadata.issuer = issuer.toString();
@@ -97,6 +100,10 @@ ErrorInfo parseProviderMetadata(QByteArrayView body, const QString &expectedIssu
             = stringList(doc.value(QLatin1String("code_challenge_methods_supported")));
     metadata.idTokenSigningAlgs
             = stringList(doc.value(QLatin1String("id_token_signing_alg_values_supported")));
+    metadata.tokenEndpointAuthMethods
+            = stringList(doc.value(QLatin1String("token_endpoint_auth_methods_supported")));
+    metadata.revocationEndpointAuthMethods
+            = stringList(doc.value(QLatin1String("revocation_endpoint_auth_methods_supported")));
     metadata.issParameterSupported
             = doc.value(QLatin1String("authorization_response_iss_parameter_supported")).toBool();
     *out = std::move(metadata);

@@ -30,6 +30,8 @@ struct ProviderMetadata
     QUrl jwksUri;
     QStringList codeChallengeMethods; //!< empty: not advertised
     QStringList idTokenSigningAlgs; //!< empty: not advertised
+    QStringList tokenEndpointAuthMethods; //!< RFC 8414 §2; empty: not advertised
+    QStringList revocationEndpointAuthMethods; //!< RFC 8414 §2; empty: not advertised
     //! RFC 9207 §3: the provider adds "iss" to authorization responses.
     bool issParameterSupported = false;
 };

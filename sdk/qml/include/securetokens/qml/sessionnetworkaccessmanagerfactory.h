@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <securetokens/qml/securetokensqml_export.h>
+
 #include <QPointer>
 #include <QQmlNetworkAccessManagerFactory>
 
@@ -30,7 +32,8 @@ namespace SecureTokens::Qml {
     on other threads (e.g. for asynchronous image loading) are plain
     QNetworkAccessManagers: they never carry the token.
 */
-class SessionNetworkAccessManagerFactory : public QQmlNetworkAccessManagerFactory
+class SECURETOKENSQML_EXPORT SessionNetworkAccessManagerFactory
+    : public QQmlNetworkAccessManagerFactory
 {
 public:
     explicit SessionNetworkAccessManagerFactory(Session *session);

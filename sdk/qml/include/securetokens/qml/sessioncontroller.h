@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <securetokens/error.h>
+#include <securetokens/qml/securetokensqml_export.h>
+#include <securetokens/session.h>
+
+#include <QDateTime>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QQmlEngine>
+#include <QQmlParserStatus>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+#include <QtQml/qqmlregistration.h>
+
+#include <memory>
+
+namespace SecureTokens::Qml {
+
+class SessionNetworkAccessManagerFactory;
+
+/*!
+    The QML face of a SecureTokens::Session (`import SecureTokens`).
+
+    It mirrors the session's state, never its secrets: every property and every
+    signal argument is state (who, until when, how many refreshes, where the
+    refresh token is kept, what went wrong in words, the code a device sign-in
+    shows the user). The access token is shown only as its fingerprint. A test
+    walks this meta-object against the tokens the mock server issued
+    (tests/qml/tst_qmlnotokens.cpp).
+
+    Two ways to get one:
+
+    - Created in QML and configured there (a QML-only app): the configuration
+      properties (issuer, clientId, scopes, apiOrigins, storageService...) are
+      read when the component completes, which creates the session; after that
+      they are fixed. Such a controller also makes its engine's
+      XMLHttpRequest authenticated (SessionNetworkAccessManagerFactory), unless
+      the app set a network access manager factory of its own.
+      \code
+      import SecureTokens
+      SessionController {
+          id: session
+          issuer: "https://auth.example.com"
+          clientId: "my-native-app"
+          scopes: ["openid", "offline_access"]
+          Component.onCompleted: restore()
+      }
+      \endcode
+    - Created in C++ around an application-owned Session and handed to QML (an
+      initial property or a context property); the configuration properties
+      then show the session's configuration and cannot be written.
+      \code
+      SecureTokens::Session session(config);
+      SecureTokens::Qml::SessionController controller(&session);
+      SecureTokens::Qml::SessionNetworkAccessManagerFactory factory(&session);
+      QQmlApplicationEngine engine;
+      engine.setNetworkAccessManagerFactory(&factory); // XMLHttpRequest is authenticated
+      engine.setInitialProperties({{"controller", QVariant::fromValue(&controller)}});
+      \endcode
+*/
+class SECURETOKENSQML_EXPORT SessionController : public QObject, public QQmlParserStatus
+{
+    Q_OBJECT
+    Q_INTERFACES(QQmlParserStatus)
+    QML_NAMED_ELEMENT(SessionController)
+
+    // Configuration (SessionConfig's fields of the same names), for a controller made in QML.
+    Q_PROPERTY(QUrl issuer READ issuer WRITE setIssuer NOTIFY configurationChanged FINAL)
+    Q_PROPERTY(QUrl tokenEndpoint READ tokenEndpoint WRITE setTokenEndpoint NOTIFY
+                       configurationChanged FINAL)
+    Q_PROPERTY(QUrl revocationEndpoint READ revocationEndpoint WRITE setRevocationEndpoint NOTIFY
+                       configurationChanged FINAL)
+    Q_PROPERTY(QUrl authorizationEndpoint READ authorizationEndpoint WRITE setAuthorizationEndpoint
+                       NOTIFY configurationChanged FINAL)
+    Q_PROPERTY(QUrl deviceAuthorizationEndpoint READ deviceAuthorizationEndpoint WRITE
+                       setDeviceAuthorizationEndpoint NOTIFY configurationChanged FINAL)
+    Q_PROPERTY(QString clientId READ clientId WRITE setClientId NOTIFY configurationChanged FINAL)
+    Q_PROPERTY(QStringList scopes READ scopes WRITE setScopes NOTIFY configurationChanged FINAL)
+    Q_PROPERTY(QList<QUrl> apiOrigins READ apiOrigins WRITE setApiOrigins NOTIFY
+                       configurationChanged FINAL)
+    Q_PROPERTY(QString storageService READ storageService WRITE setStorageService NOTIFY
+                       configurationChanged FINAL)
+    Q_PROPERTY(QString account READ account WRITE setAccount NOTIFY configurationChanged FINAL)
+    Q_PROPERTY(StoragePolicy storagePolicy READ storagePolicy WRITE setStoragePolicy NOTIFY
+                       configurationChanged FINAL)
+
+    Q_PROPERTY(State state READ state NOTIFY stateChanged FINAL)
+    Q_PROPERTY(QString stateName READ stateName NOTIFY stateChanged FINAL)
+    Q_PROPERTY(bool signedIn READ isSignedIn NOTIFY signedInChanged FINAL)
+    Q_PROPERTY(bool refreshing READ isRefreshing NOTIFY refreshingChanged FINAL)
+    Q_PROPERTY(bool busy READ isBusy NOTIFY busyChanged FINAL)
+    Q_PROPERTY(bool offline READ isOffline NOTIFY offlineChanged FINAL)
+    Q_PROPERTY(QString subject READ subject NOTIFY subjectChanged FINAL)
+    Q_PROPERTY(QDateTime accessTokenExpiresAt READ accessTokenExpiresAt NOTIFY
+                       accessTokenExpiresAtChanged FINAL)
+    Q_PROPERTY(QString accessTokenFingerprint READ accessTokenFingerprint NOTIFY
+                       accessTokenFingerprintChanged FINAL)
+    Q_PROPERTY(int refreshCount READ refreshCount NOTIFY refreshCountChanged FINAL)
+    Q_PROPERTY(QString storageBackend READ storageBackend NOTIFY configurationChanged FINAL)
+    Q_PROPERTY(bool hasError READ hasError NOTIFY lastErrorChanged FINAL)
+    Q_PROPERTY(QString lastErrorCode READ lastErrorCode NOTIFY lastErrorChanged FINAL)
+    Q_PROPERTY(QString lastErrorMessage READ lastErrorMessage NOTIFY lastErrorChanged FINAL)
+    Q_PROPERTY(bool lastErrorTransient READ lastErrorTransient NOTIFY lastErrorChanged FINAL)
+    Q_PROPERTY(bool browserSignInAvailable READ isBrowserSignInAvailable NOTIFY configurationChanged
+                       FINAL)
+    // A device sign-in under way (RFC 8628 §3.3): what to show the user. Empty otherwise.
+    Q_PROPERTY(QString deviceUserCode READ deviceUserCode NOTIFY deviceCodeChanged FINAL)
+    Q_PROPERTY(QUrl deviceVerificationUri READ deviceVerificationUri NOTIFY deviceCodeChanged FINAL)
+    Q_PROPERTY(QUrl deviceVerificationUriComplete READ deviceVerificationUriComplete NOTIFY
+                       deviceCodeChanged FINAL)
+    Q_PROPERTY(
+            QDateTime deviceCodeExpiresAt READ deviceCodeExpiresAt NOTIFY deviceCodeChanged FINAL)
+
+public:
+    //! Session::State, for QML (SessionController.SignedIn...).
+    enum class State : quint8 {
+        SignedOut,
+        Restoring,
+        SigningIn,
+        SignedIn,
+        Refreshing,
+        ReauthenticationRequired,
+    };
+    Q_ENUM(State)
+
+    /*!
+        SecureTokens::StoragePolicy, for QML. EncryptedFile can be read here
+        but not set from QML: its passphrase belongs in a C++ SessionConfig.
+    */
+    enum class StoragePolicy : quint8 {
+        Required, //!< platform secure storage (the default); no silent downgrade
+        SessionOnly, //!< memory only: the user signs in again next start
+        EncryptedFile, //!< an encrypted file (C++ configuration only)
+    };
+    Q_ENUM(StoragePolicy)
+
+    //! For QML: configured by its properties, the session is created when the component completes.
+    explicit SessionController(QObject *parent = nullptr);
+    //! Follows \a session, which must outlive this object or be destroyed with it.
+    explicit SessionController(Session *session, QObject *parent = nullptr);
+    ~SessionController() override;
+
+    QUrl issuer() const;
+    void setIssuer(const QUrl &issuer);
+    QUrl tokenEndpoint() const;
+    void setTokenEndpoint(const QUrl &url);
+    QUrl revocationEndpoint() const;
+    void setRevocationEndpoint(const QUrl &url);
+    QUrl authorizationEndpoint() const;
+    void setAuthorizationEndpoint(const QUrl &url);
+    QUrl deviceAuthorizationEndpoint() const;
+    void setDeviceAuthorizationEndpoint(const QUrl &url);
+    QString clientId() const;
+    void setClientId(const QString &clientId);
+    QStringList scopes() const;
+    void setScopes(const QStringList &scopes);
+    //! The origins that receive the bearer token (SessionConfig::apiOrigins).
+    QList<QUrl> apiOrigins() const;
+    void setApiOrigins(const QList<QUrl> &origins);
+    QString storageService() const;
+    void setStorageService(const QString &service);
+    QString account() const;
+    void setAccount(const QString &account);
+    StoragePolicy storagePolicy() const;
+    void setStoragePolicy(StoragePolicy policy);
+
+    State state() const;
+    QString stateName() const;
+    bool isSignedIn() const;
+    bool isRefreshing() const;
+    //! Restoring, signing in or refreshing: an operation is under way.
+    bool isBusy() const;
+    bool isOffline() const;
+    QString subject() const;
+    QDateTime accessTokenExpiresAt() const;
+    QString accessTokenFingerprint() const;
+    int refreshCount() const;
+    QString storageBackend() const;
+    bool hasError() const;
+    //! The SecureTokens::Error key, e.g. "InvalidGrant"; empty when there is no error.
+    QString lastErrorCode() const;
+    //! SecureTokens::describe() of the last error: a sentence for people.
+    QString lastErrorMessage() const;
+    bool lastErrorTransient() const;
+    //! Whether browser sign-in can start: SessionConfig::openBrowser is set (always, made in QML).
+    bool isBrowserSignInAvailable() const;
+    QString deviceUserCode() const;
+    QUrl deviceVerificationUri() const;
+    //! The verification URI with the code in it (may be empty), e.g. for a QR code.
+    QUrl deviceVerificationUriComplete() const;
+    QDateTime deviceCodeExpiresAt() const;
+
+    //! The session followed (C++ only); null for one made in QML until it completes.
+    Session *session() const;
+
+    void classBegin() override;
+    void componentComplete() override;
+
+Q_SIGNALS:
+    void stateChanged();
+    void signedInChanged();
+    void refreshingChanged();
+    void busyChanged();
+    void offlineChanged();
+    void subjectChanged();
+    void accessTokenExpiresAtChanged();
+    void accessTokenFingerprintChanged();
+    void refreshCountChanged();
+    void lastErrorChanged();
+    //! A configuration property changed, or the session was created.
+    void configurationChanged();
+    void deviceCodeChanged();
+    /*!
+        A device sign-in started: show \a userCode and \a verificationUri
+        (Session::deviceCodeReady()). These are meant to be shown; none is a token.
+    */
+    void deviceCodeReady(const QString &userCode, const QUrl &verificationUri,
+                         const QUrl &verificationUriComplete, const QDateTime &expiresAt);
+    /*!
+        An operation failed; \a code is the Error key, \a message is
+        describe(code), \a isTransient whether a retry may succeed. (Not named
+        `transient`: a reserved word in QML's JavaScript, so a handler using
+        it would not compile.)
+    */
+    void errorOccurred(const QString &code, const QString &message, bool isTransient);
+    //! signOut() completed (local copies wiped).
+    void signedOut();
+
+public Q_SLOTS:
+    //! Password grant. The password is handed to the session and not kept here.
+    void signIn(const QString &username, const QString &password);
+    //! Browser sign-in (authorization code + PKCE, RFC 8252), when isBrowserSignInAvailable().
+    void signInWithBrowser();
+    //! Device authorization grant (RFC 8628): deviceCodeReady(), then SignedIn or an error.
+    void signInWithDeviceCode();
+    //! Stops a browser or device sign-in that waits for the user (reported as Cancelled).
+    void cancelSignIn();
+    void restore();
+    void refresh();
+    void signOut();
+    //! Forgets the last error (e.g. when the user dismisses the message).
+    void clearError();
+
+private:
+    Q_DISABLE_COPY_MOVE(SessionController)
+
+    void follow(Session *session);
+    Session *ensureSession();
+    const SessionConfig &currentConfig() const;
+    template<typename T> void setConfigValue(T SessionConfig::*field, const T &value);
+    void sync();
+    void onError(const ErrorInfo &error);
+    void onDeviceCode(const QString &userCode, const QUrl &verificationUri,
+                      const QUrl &verificationUriComplete, const QDateTime &expiresAt);
+    void clearDeviceCode();
+
+    QPointer<Session> m_session;
+    // Made in QML: the configuration until completion, then the session it made.
+    SessionConfig m_config;
+    std::unique_ptr<Session> m_ownedSession;
+    std::unique_ptr<SessionNetworkAccessManagerFactory> m_networkFactory;
+    QPointer<QQmlEngine> m_engine;
+    bool m_madeInQml = false;
+    bool m_completed = false;
+    // Last values seen, so each property notifies only when it changes.
+    State m_state = State::SignedOut;
+    bool m_signedIn = false;
+    bool m_refreshing = false;
+    bool m_busy = false;
+    bool m_offline = false;
+    QString m_subject;
+    QDateTime m_expiresAt;
+    QString m_fingerprint;
+    int m_refreshCount = 0;
+    Error m_lastError = Error::NoError;
+    QString m_deviceUserCode;
+    QUrl m_deviceVerificationUri;
+    QUrl m_deviceVerificationUriComplete;
+    QDateTime m_deviceCodeExpiresAt;
+};
+
+} // namespace SecureTokens::Qml
