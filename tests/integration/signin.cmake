@@ -9,6 +9,17 @@ foreach(_st_name browser device cookie discovery clientsecret)
         TIMEOUT 180)
     target_link_libraries(tst_signin_${_st_name} PRIVATE SecureTokens::Internal)
 endforeach()
+# The loopback listener against other users of the machine (security review
+# findings 1 and 2): the attacks run as uid 65534 through setpriv, so the test
+# needs root (as in CI) and fails without it.
+securetokens_add_test(NAME tst_signin_otheruser
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_signin_otheruser.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/tst_signin_helpers.h
+    LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
+    LABELS integration
+    TIMEOUT 120)
+target_compile_definitions(tst_signin_otheruser PRIVATE
+    SIGNIN_BROWSER_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/signin-browser.sh")
 # `securetokens login --browser` with a scripted $BROWSER, and the other new
 # login flags, in real processes with the real Secret Service (like tst_cli).
 if(TARGET securetokens)

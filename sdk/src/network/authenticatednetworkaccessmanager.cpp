@@ -5,7 +5,10 @@
 #include "core/logging.h"
 #include "session/session_p.h"
 
+#include <securetokens/secretbytes.h>
 #include <securetokens/sessionconfig.h>
+
+#include <algorithm>
 
 namespace SecureTokens {
 
@@ -21,11 +24,56 @@ AuthenticatedNetworkAccessManagerPrivate::AuthenticatedNetworkAccessManagerPriva
     }
 }
 
-bool AuthenticatedNetworkAccessManagerPrivate::isAllowListed(const QUrl &url) const
+AuthenticatedNetworkAccessManagerPrivate::~AuthenticatedNetworkAccessManagerPrivate()
 {
-    if (!url.isValid() || url.host().isEmpty())
-        return false;
-    return allowedOrigins.contains(originOf(url));
+    wipeBearer();
+}
+
+const QByteArray &AuthenticatedNetworkAccessManagerPrivate::bearerValue(const SessionPrivate *d)
+{
+    // Generation 0 is "never had a token": a signed-in session is past it.
+    if (m_bearer.isEmpty() || m_bearerGeneration != d->generation()) {
+        wipeBearer();
+        const QByteArrayView token = d->accessToken().view();
+        m_bearer.reserve(7 + token.size());
+        m_bearer.append("Bearer ").append(token);
+        m_bearerGeneration = d->generation();
+    }
+    return m_bearer;
+}
+
+void AuthenticatedNetworkAccessManagerPrivate::wipeBearer()
+{
+    innerRequestCache = {}; // shares the value: let go of it first
+    secureWipe(m_bearer); // only when no request shares it: wiping a shared one would detach
+    m_bearer = QByteArray();
+}
+
+const OriginFacts &AuthenticatedNetworkAccessManagerPrivate::factsFor(const QUrl &url)
+{
+    if (!url.isValid())
+        return m_notAnOrigin;
+    QString scheme = url.scheme();
+    QString host = url.host();
+    if (host.isEmpty())
+        return m_notAnOrigin;
+    const int port = url.port();
+    for (auto it = m_origins.begin(); it != m_origins.end(); ++it) {
+        if (it->port == port && it->host == host && it->scheme == scheme) {
+            if (it != m_origins.begin())
+                std::rotate(m_origins.begin(), it, it + 1);
+            return m_origins.front().facts;
+        }
+    }
+    constexpr std::size_t maxOrigins = 16;
+    if (m_origins.size() >= maxOrigins)
+        m_origins.pop_back();
+    CachedOrigin entry {std::move(scheme), std::move(host), port, {}};
+    entry.facts.origin = originOf(url);
+    entry.facts.allowListed = allowedOrigins.contains(entry.facts.origin);
+    entry.facts.insecure = isInsecureTransport(url);
+    m_origins.insert(m_origins.begin(), std::move(entry));
+    return m_origins.front().facts;
 }
 
 SessionPrivate *AuthenticatedNetworkAccessManagerPrivate::sessionPrivate(Session *session)
@@ -37,7 +85,13 @@ AuthenticatedNetworkAccessManager::AuthenticatedNetworkAccessManager(Session *se
                                                                      QObject *parent)
     : QNetworkAccessManager(parent),
       d_ptr(std::make_unique<AuthenticatedNetworkAccessManagerPrivate>(session))
-{ }
+{
+    // The cached Authorization value goes as soon as its token does (sign-out, refresh).
+    if (session) {
+        AuthenticatedNetworkAccessManagerPrivate *d = d_ptr.get();
+        connect(session, &Session::accessTokenChanged, this, [d] { d->wipeBearer(); });
+    }
+}
 
 AuthenticatedNetworkAccessManager::~AuthenticatedNetworkAccessManager()
 {
@@ -48,6 +102,9 @@ AuthenticatedNetworkAccessManager::~AuthenticatedNetworkAccessManager()
     const QList<AuthenticatedReply *> replies
             = findChildren<AuthenticatedReply *>(Qt::FindDirectChildrenOnly);
     qDeleteAll(replies);
+    // d_ptr goes before QObject's own teardown: no token change may reach it.
+    if (d_ptr->session)
+        disconnect(d_ptr->session, nullptr, this, nullptr);
 }
 
 Session *AuthenticatedNetworkAccessManager::session() const
@@ -99,11 +156,13 @@ QNetworkReply *AuthenticatedNetworkAccessManager::createRequest(Operation op,
     Q_D(AuthenticatedNetworkAccessManager);
     // Bearer only for allow-listed origins (RFC 6750 §5.3, RFC 9700 §2.3/§4.9):
     // anything else goes out exactly as the application built it.
-    if (!d->isAllowListed(request.url()))
+    const OriginFacts &facts = d->factsFor(request.url());
+    if (!facts.allowListed)
         return QNetworkAccessManager::createRequest(op, request, outgoingData);
 
     qCDebug(lcNetwork) << "authorized request to an allow-listed origin";
-    auto *reply = new AuthenticatedReply(this, d->session, op, request, outgoingData, d->policy);
+    auto *reply
+            = new AuthenticatedReply(this, d->session, op, request, outgoingData, d->policy, facts);
     reply->start();
     return reply;
 }

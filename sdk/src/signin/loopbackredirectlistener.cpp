@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "loopbackredirectlistener_p.h"
 
+#include "loopbackpeer_p.h"
+
 #include "core/logging.h"
 
 #include <QHostAddress>
@@ -13,12 +15,30 @@ namespace SecureTokens {
 
 namespace {
 
+// Connections read at once. A browser needs one or two (plus speculative
+// preconnects); the rest is somebody else's.
 constexpr int maxConnections = 16;
+// Same-user connections waiting for a place; beyond this the newest is refused.
+constexpr int maxWaiting = 64;
 constexpr int connectionTimeoutMs = 10000;
+// A browser sends its request line at once; a connection that sent none in
+// this time may be evicted when another one needs its place (finding 2).
+constexpr int idleGraceMs = 1000;
+
+bool sentRequestLine(const QTcpSocket *socket)
+{
+    return socket->property("answered").toBool()
+            || socket->property("buffer").toByteArray().contains('\n');
+}
 
 } // namespace
 
-LoopbackRedirectListener::LoopbackRedirectListener(QObject *parent) : QObject(parent) { }
+LoopbackRedirectListener::LoopbackRedirectListener(QObject *parent)
+    : QObject(parent), m_admitTimer(new QTimer(this))
+{
+    m_admitTimer->setSingleShot(true);
+    connect(m_admitTimer, &QTimer::timeout, this, &LoopbackRedirectListener::admitWaiting);
+}
 
 LoopbackRedirectListener::~LoopbackRedirectListener() = default;
 
@@ -27,7 +47,6 @@ bool LoopbackRedirectListener::listen(LoopbackRedirectHost host, QString *error)
     close();
     m_done = false;
     m_server = new QTcpServer(this);
-    m_server->setMaxPendingConnections(maxConnections);
     const QHostAddress address(host == LoopbackRedirectHost::IPv6 ? QHostAddress::LocalHostIPv6
                                                                   : QHostAddress::LocalHost);
     // RFC 8252 §7.3: an ephemeral port on the loopback interface only, never
@@ -61,6 +80,9 @@ bool LoopbackRedirectListener::isListening() const
 
 void LoopbackRedirectListener::close()
 {
+    m_admitTimer->stop();
+    m_reading.clear();
+    m_waiting.clear();
     if (!m_server)
         return;
     m_server->close();
@@ -74,9 +96,18 @@ void LoopbackRedirectListener::onNewConnection()
     while (m_server && m_server->hasPendingConnections()) {
         QTcpSocket *socket = m_server->nextPendingConnection();
         // The peer must be this machine (the bind address already ensures it;
-        // checked again because the answer carries the authorization code).
-        if (!socket->peerAddress().isLoopback()
-            || m_server->findChildren<QTcpSocket *>().size() > maxConnections) {
+        // checked again because the answer carries the authorization code),
+        // and a process of our own user: another user of the machine can read
+        // the authorization URL from the browser's command line and would
+        // otherwise deliver his own code with our state (login CSRF, finding
+        // 1). Dropped unanswered, at once, so it holds no place either.
+        const LoopbackPeerOwner owner = socket->peerAddress().isLoopback()
+                ? loopbackPeerOwner(socket->peerAddress(), socket->peerPort(),
+                                    socket->localAddress(), socket->localPort())
+                : LoopbackPeerOwner::OtherUser;
+        if (owner == LoopbackPeerOwner::OtherUser
+            || (owner == LoopbackPeerOwner::Unknown && loopbackPeerOwnerSupported())) {
+            qCInfo(lcSession) << "redirect listener: connection not from this user dropped";
             socket->abort();
             socket->deleteLater();
             continue;
@@ -86,9 +117,80 @@ void LoopbackRedirectListener::onNewConnection()
         timeout->setSingleShot(true);
         connect(timeout, &QTimer::timeout, socket, [socket] { socket->abort(); });
         timeout->start(connectionTimeoutMs);
-        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        // A place may have come free: look again once this signal is done.
+        connect(socket, &QTcpSocket::disconnected, this, &LoopbackRedirectListener::admitWaiting,
+                Qt::QueuedConnection);
+        m_waiting.append(socket);
     }
+    admitWaiting();
+}
+
+void LoopbackRedirectListener::admitWaiting()
+{
+    m_reading.removeIf([](const Reading &r) {
+        return !r.socket || r.socket->state() != QAbstractSocket::ConnectedState
+                || r.socket->property("answered").toBool();
+    });
+    m_waiting.removeIf([](const QPointer<QTcpSocket> &s) {
+        return !s || s->state() != QAbstractSocket::ConnectedState;
+    });
+    while (!m_waiting.isEmpty() && (m_reading.size() < maxConnections || evictOldestIdle()))
+        startReading(m_waiting.takeFirst());
+    // Rather than refusing the newest connection while idle ones hold every
+    // place, the newest waits; only a flood beyond maxWaiting is refused.
+    while (m_waiting.size() > maxWaiting) {
+        QPointer<QTcpSocket> newest = m_waiting.takeLast();
+        if (newest)
+            newest->abort();
+    }
+    if (m_waiting.isEmpty()) {
+        m_admitTimer->stop();
+        return;
+    }
+    // Wake up when the oldest idle connection's grace ends.
+    qint64 wait = idleGraceMs;
+    for (const Reading &r : std::as_const(m_reading)) {
+        if (!sentRequestLine(r.socket)) {
+            wait = qMax<qint64>(0, idleGraceMs - r.since.elapsed());
+            break;
+        }
+    }
+    m_admitTimer->start(int(wait) + 1);
+}
+
+bool LoopbackRedirectListener::evictOldestIdle()
+{
+    for (qsizetype i = 0; i < m_reading.size(); ++i) {
+        QTcpSocket *socket = m_reading.at(i).socket;
+        if (socket && !sentRequestLine(socket) && m_reading.at(i).since.elapsed() >= idleGraceMs) {
+            qCInfo(lcSession) << "redirect listener: idle connection evicted";
+            m_reading.removeAt(i);
+            socket->abort();
+            return true;
+        }
+    }
+    return false;
+}
+
+void LoopbackRedirectListener::startReading(QTcpSocket *socket)
+{
+    if (!socket)
+        return;
+    Reading reading;
+    reading.socket = socket;
+    reading.since.start();
+    m_reading.append(reading);
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
+    // What arrived while it waited is not announced again.
+    if (socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(
+                this,
+                [this, s = QPointer<QTcpSocket>(socket)] {
+                    if (s)
+                        onReadyRead(s);
+                },
+                Qt::QueuedConnection);
 }
 
 void LoopbackRedirectListener::onReadyRead(QTcpSocket *socket)

@@ -11,15 +11,18 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
 #include <QPair>
+#include <QPointer>
 #include <QUrl>
 
 #include <functional>
 
 class QTcpServer;
 class QTcpSocket;
+class QTimer;
 
 namespace SecureTokens {
 
@@ -30,6 +33,13 @@ namespace SecureTokens {
     decides whether it is *the* authorization response (accept: a success or
     provider-error page, then the listener closes) or something else (an error
     page; the listener keeps waiting). Requests for other paths get 404.
+
+    Only processes of the user this process runs as are served (security
+    review, finding 1): another user's connection is closed unanswered as soon
+    as it is accepted (loopbackPeerOwner()). At most 16 connections are read at
+    once; a further one waits for a place, and gets it by evicting the oldest
+    connection that sent no request line within a second (finding 2), so idle
+    connections cannot keep the browser's callback out.
 */
 class LoopbackRedirectListener : public QObject
 {
@@ -59,11 +69,24 @@ public:
 private:
     Q_DISABLE_COPY_MOVE(LoopbackRedirectListener)
 
+    //! A connection being read, and since when.
+    struct Reading
+    {
+        QPointer<QTcpSocket> socket;
+        QElapsedTimer since;
+    };
+
     void onNewConnection();
+    void admitWaiting();
+    bool evictOldestIdle();
+    void startReading(QTcpSocket *socket);
     void onReadyRead(QTcpSocket *socket);
     void respond(QTcpSocket *socket, int status, const QString &title, const QString &message);
 
     QTcpServer *m_server = nullptr;
+    QTimer *m_admitTimer = nullptr; //!< when the oldest idle connection may be evicted
+    QList<Reading> m_reading; //!< oldest first
+    QList<QPointer<QTcpSocket>> m_waiting; //!< accepted, same user, no place yet; oldest first
     Handler m_handler;
     QByteArray m_expectedHost;
     QUrl m_redirectUri;
