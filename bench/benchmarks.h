@@ -18,10 +18,16 @@ QJsonObject runOverhead(const Options &options, MockServerProcess &server);
 //! Re-runs this program under callgrind for both clients: instructions per request.
 QJsonObject runCallgrind(const Options &options);
 //! The client side of one callgrind measurement (--callgrind-sdk / --callgrind-plain).
-int callgrindChild(const Options &options, bool sdk, int requests);
+int callgrindChild(const Options &options, bool sdk, int requests, int inFlight);
 
 //! 1000 rejected requests in flight: SDK vs QtNetworkAuth wired as an app would.
 QJsonObject runStorm(const Options &options, MockServerProcess &server);
+
+//! The SDK side of the 401 storm with \a size requests in flight (the JSON of runStorm()).
+QJsonObject sdkStormAt(MockServerProcess &server, int size);
+
+//! How cost grows: heap per request in flight, a storm of 10 000, 1/10/100 stored accounts.
+QJsonObject runScaling(const Options &options, MockServerProcess &server);
 
 //! A fixed request rate against 5 s access tokens.
 QJsonObject runSteady(const Options &options);

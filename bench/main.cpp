@@ -21,7 +21,8 @@ namespace {
 
 const QStringList benchmarkNames {QStringLiteral("overhead"),   QStringLiteral("callgrind"),
                                   QStringLiteral("storm"),      QStringLiteral("steady"),
-                                  QStringLiteral("cold_start"), QStringLiteral("memory")};
+                                  QStringLiteral("cold_start"), QStringLiteral("memory"),
+                                  QStringLiteral("scaling")};
 
 QString defaultServerProgram()
 {
@@ -74,8 +75,12 @@ int main(int argc, char **argv)
             QStringLiteral("requests"),
             QStringLiteral("Requests measured by --callgrind-sdk/--callgrind-plain."),
             QStringLiteral("N"), QStringLiteral("500"));
+    const QCommandLineOption inFlightOption(
+            QStringLiteral("in-flight"),
+            QStringLiteral("Requests in flight for --callgrind-sdk/--callgrind-plain."),
+            QStringLiteral("N"), QStringLiteral("1"));
     parser.addOptions({quickOption, jsonOption, onlyOption, serverOption, cgSdkOption,
-                       cgPlainOption, requestsOption});
+                       cgPlainOption, requestsOption, inFlightOption});
     parser.process(app);
 
     Bench::Options options;
@@ -92,7 +97,8 @@ int main(int argc, char **argv)
     }
     if (parser.isSet(cgSdkOption) || parser.isSet(cgPlainOption))
         return Bench::callgrindChild(options, parser.isSet(cgSdkOption),
-                                     std::max(1, parser.value(requestsOption).toInt()));
+                                     std::max(1, parser.value(requestsOption).toInt()),
+                                     std::max(1, parser.value(inFlightOption).toInt()));
 
     const QJsonObject machine = Bench::machineInfo();
     std::printf("# securetokens-bench%s — %s\n", options.quick ? " --quick" : "",
@@ -147,6 +153,8 @@ int main(int argc, char **argv)
         record(QStringLiteral("cold_start"), Bench::runColdStart(options, server));
     if (wanted(QStringLiteral("memory")))
         record(QStringLiteral("memory"), Bench::runMemory(options, server));
+    if (wanted(QStringLiteral("scaling")))
+        record(QStringLiteral("scaling"), Bench::runScaling(options, server));
     results.insert(QStringLiteral("wall_seconds"), double(clock.elapsed()) / 1000.0);
     std::printf("\nwall time: %.1f s\n", double(clock.elapsed()) / 1000.0);
 

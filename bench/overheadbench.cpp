@@ -167,7 +167,7 @@ QJsonObject runOverhead(const Options &options, MockServerProcess &server)
     };
 }
 
-int callgrindChild(const Options &options, bool sdkSide, int requests)
+int callgrindChild(const Options &options, bool sdkSide, int requests, int inFlight)
 {
     MockServerProcess server;
     QString error;
@@ -182,12 +182,13 @@ int callgrindChild(const Options &options, bool sdkSide, int requests)
     if (!makeClients(server.baseUrl(), &clients))
         return 2;
     auto send = sender(clients, sdkSide);
-    runClosedLoop(200, callgrindInFlight, send); // warm-up, not instrumented
+    // Warm-up, not instrumented: connections open, caches settled.
+    runClosedLoop(200, std::min(inFlight, 64), send);
 #ifdef SECURETOKENS_BENCH_HAVE_CALLGRIND
     CALLGRIND_ZERO_STATS;
     CALLGRIND_START_INSTRUMENTATION;
 #endif
-    const LoadResult result = runClosedLoop(requests, callgrindInFlight, send, 1800000);
+    const LoadResult result = runClosedLoop(requests, inFlight, send, 1800000);
 #ifdef SECURETOKENS_BENCH_HAVE_CALLGRIND
     CALLGRIND_STOP_INSTRUMENTATION;
 #endif
@@ -215,6 +216,73 @@ qint64 callgrindTotal(const QString &path)
 
 } // namespace
 
+namespace {
+
+//! One in-flight level under callgrind: the median Ir per request of each side.
+struct Level
+{
+    int inFlight = 1;
+    int requests = 0;
+    int runs = 1;
+};
+
+QJsonObject callgrindLevel(const Options &options, const QString &valgrind, const Level &level,
+                           QTemporaryDir &dir, std::array<qint64, 2> *perRequest)
+{
+    QJsonObject out {{QStringLiteral("in_flight"), level.inFlight},
+                     {QStringLiteral("requests"), level.requests},
+                     {QStringLiteral("runs"), level.runs}};
+    std::array<QList<qint64>, 2> samples;
+    for (int run = 0; run < level.runs; ++run) {
+        for (int side = 0; side < 2; ++side) {
+            const QString name = side == 0 ? QStringLiteral("sdk") : QStringLiteral("plain");
+            const QString file = dir.filePath(QStringLiteral("callgrind.out.%1.%2.%3")
+                                                      .arg(name)
+                                                      .arg(level.inFlight)
+                                                      .arg(run));
+            QProcess child;
+            child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            child.start(valgrind,
+                        {QStringLiteral("-q"), QStringLiteral("--tool=callgrind"),
+                         QStringLiteral("--instr-atstart=no"),
+                         QStringLiteral("--callgrind-out-file=") + file, options.selfProgram,
+                         QStringLiteral("--callgrind-") + name, QStringLiteral("--requests"),
+                         QString::number(level.requests), QStringLiteral("--in-flight"),
+                         QString::number(level.inFlight), QStringLiteral("--server-program"),
+                         options.serverProgram});
+            // Bounded: callgrind slows the client some 50x; 15 minutes is far beyond that.
+            if (!child.waitForFinished(15 * 60 * 1000) || child.exitCode() != 0) {
+                std::fprintf(stderr, "bench: callgrind run (%s, %d in flight) failed: %s\n",
+                             qPrintable(name), level.inFlight,
+                             child.readAllStandardOutput().constData());
+                child.kill();
+                child.waitForFinished();
+                return {};
+            }
+            const qint64 total = callgrindTotal(file);
+            if (total <= 0) {
+                std::fprintf(stderr, "bench: no totals in the callgrind output\n");
+                return {};
+            }
+            samples.at(side).append(total / level.requests);
+        }
+    }
+    for (int side = 0; side < 2; ++side) {
+        QList<qint64> &values = samples.at(side);
+        std::sort(values.begin(), values.end());
+        perRequest->at(side) = values.at(values.size() / 2);
+        const QString name = side == 0 ? QStringLiteral("sdk") : QStringLiteral("plain");
+        out.insert(name + QStringLiteral("_instructions_per_request"), perRequest->at(side));
+        out.insert(name + QStringLiteral("_instructions_min"), values.first());
+        out.insert(name + QStringLiteral("_instructions_max"), values.last());
+    }
+    out.insert(QStringLiteral("instructions_ratio"),
+               ratio(double(perRequest->at(0)), double(perRequest->at(1))));
+    return out;
+}
+
+} // namespace
+
 QJsonObject runCallgrind(const Options &options)
 {
 #ifndef SECURETOKENS_BENCH_HAVE_CALLGRIND
@@ -226,66 +294,47 @@ QJsonObject runCallgrind(const Options &options)
         std::fprintf(stderr, "bench: valgrind not found; callgrind skipped\n");
         return {};
     }
-    const int requests = options.quick ? 200 : 500;
-    // Several runs per side, alternating, and the median of each side, as a
-    // guard against one odd run; identical runs now agree within ~0.3% (the
-    // 5-10% once seen here came from a wait loop that spun, fixed in dc09485).
-    const int runs = options.quick ? 1 : 3;
+    // The headline is one request at a time (see callgrindInFlight), several
+    // runs per side, alternating, the median of each side; identical runs
+    // agree within ~0.3%. Then the same at more requests in flight, to see
+    // how the cost per request grows with the work (one run each: the
+    // in-flight levels cost minutes under callgrind; 10 000 in the full run only).
+    QList<Level> levels {{callgrindInFlight, options.quick ? 200 : 500, options.quick ? 1 : 3},
+                         {64, options.quick ? 256 : 640, 1},
+                         {1000, 1000, 1}};
+    if (!options.quick)
+        levels.append({10000, 10000, 1});
     QTemporaryDir dir;
-    QJsonObject out {{QStringLiteral("requests"), requests}, {QStringLiteral("runs"), runs}};
-    std::array<QList<qint64>, 2> samples;
-    for (int run = 0; run < runs; ++run) {
-        for (int side = 0; side < 2; ++side) {
-            const QString name = side == 0 ? QStringLiteral("sdk") : QStringLiteral("plain");
-            const QString file
-                    = dir.filePath(QStringLiteral("callgrind.out.%1.%2").arg(name).arg(run));
-            QProcess child;
-            child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-            child.start(valgrind,
-                        {QStringLiteral("-q"), QStringLiteral("--tool=callgrind"),
-                         QStringLiteral("--instr-atstart=no"),
-                         QStringLiteral("--callgrind-out-file=") + file, options.selfProgram,
-                         QStringLiteral("--callgrind-") + name, QStringLiteral("--requests"),
-                         QString::number(requests), QStringLiteral("--server-program"),
-                         options.serverProgram});
-            // Bounded: callgrind slows the client some 50x; 15 minutes is far beyond that.
-            if (!child.waitForFinished(15 * 60 * 1000) || child.exitCode() != 0) {
-                std::fprintf(stderr, "bench: callgrind run (%s) failed: %s\n", qPrintable(name),
-                             child.readAllStandardOutput().constData());
-                child.kill();
-                child.waitForFinished();
-                return {};
-            }
-            const qint64 total = callgrindTotal(file);
-            if (total <= 0) {
-                std::fprintf(stderr, "bench: no totals in the callgrind output\n");
-                return {};
-            }
-            samples.at(side).append(total / requests);
+    QJsonObject out;
+    QJsonObject byLevel;
+    QList<QStringList> rows;
+    std::array<qint64, 2> headline {};
+    for (const Level &level : std::as_const(levels)) {
+        std::array<qint64, 2> perRequest {};
+        const QJsonObject section = callgrindLevel(options, valgrind, level, dir, &perRequest);
+        if (section.isEmpty())
+            return {};
+        byLevel.insert(QString::number(level.inFlight), section);
+        const double r = section.value(QStringLiteral("instructions_ratio")).toDouble();
+        out.insert(QStringLiteral("instructions_ratio_in_flight_%1").arg(level.inFlight), r);
+        rows.append({QString::number(level.inFlight), QString::number(level.requests),
+                     QString::number(level.runs), QString::number(perRequest.at(0)),
+                     QString::number(perRequest.at(1)), fixed(r, 3)});
+        if (level.inFlight == callgrindInFlight) {
+            headline = perRequest;
+            for (auto it = section.begin(); it != section.end(); ++it)
+                out.insert(it.key(), it.value());
         }
     }
-    std::array<qint64, 2> perRequest {};
-    for (int side = 0; side < 2; ++side) {
-        QList<qint64> &values = samples.at(side);
-        std::sort(values.begin(), values.end());
-        perRequest.at(side) = values.at(values.size() / 2);
-        const QString name = side == 0 ? QStringLiteral("sdk") : QStringLiteral("plain");
-        out.insert(name + QStringLiteral("_instructions_per_request"), perRequest.at(side));
-        out.insert(name + QStringLiteral("_instructions_min"), values.first());
-        out.insert(name + QStringLiteral("_instructions_max"), values.last());
-    }
-    const double r = ratio(double(perRequest.at(0)), double(perRequest.at(1)));
+    out.insert(QStringLiteral("by_in_flight"), byLevel);
+    const double r = ratio(double(headline.at(0)), double(headline.at(1)));
     out.insert(QStringLiteral("instructions_ratio"), r);
-    printTable(QStringLiteral("Instructions per request (callgrind, client process only, %1 "
-                              "requests, %2 in flight, median of %3 runs)")
-                       .arg(requests)
-                       .arg(callgrindInFlight)
-                       .arg(runs),
-               {QStringLiteral("client"), QStringLiteral("Ir / request")},
-               {{QStringLiteral("AuthenticatedNetworkAccessManager"),
-                 QString::number(perRequest.at(0))},
-                {QStringLiteral("plain QNAM + hand-set header"), QString::number(perRequest.at(1))},
-                {QStringLiteral("ratio SDK / plain"), fixed(r, 3)}});
+    printTable(QStringLiteral("Instructions per request (callgrind, client process only; median "
+                              "of the runs)"),
+               {QStringLiteral("in flight"), QStringLiteral("requests"), QStringLiteral("runs"),
+                QStringLiteral("SDK Ir / request"), QStringLiteral("plain Ir / request"),
+                QStringLiteral("ratio SDK / plain")},
+               rows);
     return out;
 #endif
 }

@@ -22,6 +22,7 @@ constexpr int stormSize = 1000;
 struct Row
 {
     QString client;
+    int requests = stormSize;
     int ok = 0;
     int failed = 0;
     int hung = 0;
@@ -39,7 +40,7 @@ struct Row
     double idealMs() const { return 2 * baselineMs + refreshMs; }
     QJsonObject json() const
     {
-        return {{QStringLiteral("requests"), stormSize},
+        return {{QStringLiteral("requests"), requests},
                 {QStringLiteral("ok"), ok},
                 {QStringLiteral("failed"), failed + hung},
                 {QStringLiteral("hung"), hung},
@@ -72,8 +73,9 @@ qint64 refreshAttempts(const QJsonObject &before, const QJsonObject &after)
             + MockServerProcess::delta(before, after, QStringLiteral("token_errors"));
 }
 
-bool sdkStorm(MockServerProcess &server, Row *row)
+bool sdkStorm(MockServerProcess &server, Row *row, int size = stormSize)
 {
+    row->requests = size;
     row->client = QStringLiteral("SecureTokens AuthenticatedNetworkAccessManager");
     auto session = signedInSession(sessionConfig(server.baseUrl()));
     if (!session)
@@ -97,11 +99,11 @@ bool sdkStorm(MockServerProcess &server, Row *row)
         rtts.append(double(clock.nsecsElapsed()) / 1e6);
     }
     row->refreshMs = median(rtts);
-    row->baselineMs = runClosedLoop(stormSize, stormSize, send).elapsedMs;
+    row->baselineMs = runClosedLoop(size, size, send).elapsedMs;
 
     const QJsonObject before = server.stats();
-    server.setFaults({{QStringLiteral("reject_access_tokens"), stormSize}});
-    const LoadResult r = runClosedLoop(stormSize, stormSize, send, 120000);
+    server.setFaults({{QStringLiteral("reject_access_tokens"), size}});
+    const LoadResult r = runClosedLoop(size, size, send, 120000);
     const QJsonObject after = server.stats();
     server.clearFaults();
     row->ok = r.ok;
@@ -160,6 +162,14 @@ bool qtNetworkAuthStorm(MockServerProcess &server, Row *row, QString *note)
 }
 
 } // namespace
+
+QJsonObject sdkStormAt(MockServerProcess &server, int size)
+{
+    Row row;
+    if (!sdkStorm(server, &row, size))
+        return {};
+    return row.json();
+}
 
 QJsonObject runStorm(const Options &, MockServerProcess &server)
 {

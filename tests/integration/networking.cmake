@@ -1,5 +1,5 @@
 # AuthenticatedNetworkAccessManager against the in-process mock server (loopback only).
-foreach(suite retry failures origins)
+foreach(suite retry failures origins relays)
     securetokens_add_test(NAME tst_authenticatedrequests_${suite}
         SOURCES tst_authenticatedrequests_${suite}.cpp tst_authenticatedrequests_fixture.h
         LABELS integration

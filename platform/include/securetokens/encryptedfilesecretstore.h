@@ -54,6 +54,7 @@ public:
                              QObject *parent = nullptr);
     ~EncryptedFileSecretStore() override;
 
+    //! The file this store reads and writes.
     QString path() const;
 
     void read(const QString &account, QObject *context, ReadCallback done) override;

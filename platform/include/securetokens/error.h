@@ -129,6 +129,7 @@ Q_ENUM_NS(Error)
 struct SECURETOKENS_EXPORT ErrorInfo
 {
     Q_GADGET
+    //! The code member, for QML and other meta-object readers.
     Q_PROPERTY(SecureTokens::Error code MEMBER code FINAL)
     Q_PROPERTY(QString message MEMBER message FINAL)
     Q_PROPERTY(QString oauthError MEMBER oauthError FINAL)
@@ -136,10 +137,11 @@ struct SECURETOKENS_EXPORT ErrorInfo
     Q_PROPERTY(QUrl oauthErrorUri MEMBER oauthErrorUri FINAL)
     Q_PROPERTY(int httpStatus MEMBER httpStatus FINAL)
     Q_PROPERTY(int retryAfterSeconds MEMBER retryAfterSeconds FINAL)
+    //! isTransient(), for QML and other meta-object readers.
     Q_PROPERTY(bool transient READ isTransient FINAL)
 
 public:
-    Error code = Error::NoError;
+    Error code = Error::NoError; //!< what failed; NoError when nothing did
     QString message; //!< for developers and logs; never contains a secret
     QString oauthError; //!< RFC 6749 §5.2 "error", when the server sent one
     QString oauthErrorDescription; //!< RFC 6749 §5.2 "error_description"
@@ -147,12 +149,14 @@ public:
     int httpStatus = 0; //!< 0 when no HTTP response was received
     int retryAfterSeconds = -1; //!< from Retry-After; -1 when absent
 
+    //! True unless code is NoError.
     bool isError() const { return code != Error::NoError; }
     //! See SecureTokens::isTransient(): retrying later may succeed.
     bool isTransient() const;
     //! See SecureTokens::endsSession(): the refresh token is dead.
     bool endsSession() const;
 
+    //! An ErrorInfo with only \a code and \a message set (no HTTP or OAuth details).
     static ErrorInfo make(Error code, const QString &message)
     {
         ErrorInfo e;

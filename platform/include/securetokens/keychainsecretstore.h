@@ -34,9 +34,15 @@ class SECURETOKENS_EXPORT KeychainSecretStore : public SecretStore
     Q_OBJECT
 
 public:
+    /*!
+        A store for the entries of \a service (the application's storage
+        namespace, e.g. "com.example.myapp"), with the platform's
+        defaultBackendEntryLimit().
+    */
     explicit KeychainSecretStore(QString service, QObject *parent = nullptr);
     ~KeychainSecretStore() override;
 
+    //! The service name the entries are stored under.
     QString service() const;
 
     void read(const QString &account, QObject *context, ReadCallback done) override;
@@ -58,6 +64,7 @@ public:
         block; unverified), maxValueSize elsewhere (no small limit known).
     */
     static qsizetype defaultBackendEntryLimit();
+    //! Where this store splits values: defaultBackendEntryLimit(), unless a test set another.
     qsizetype backendEntryLimit() const { return m_entryLimit; }
 
 private:

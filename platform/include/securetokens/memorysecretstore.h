@@ -17,6 +17,7 @@ class SECURETOKENS_EXPORT MemorySecretStore : public SecretStore
     Q_OBJECT
 
 public:
+    //! An empty store; its secrets are wiped when it is destroyed.
     explicit MemorySecretStore(QObject *parent = nullptr);
     ~MemorySecretStore() override;
 

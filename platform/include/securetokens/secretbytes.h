@@ -37,7 +37,9 @@ public:
     explicit SecretBytes(QByteArrayView bytes);
     ~SecretBytes();
 
+    //! Takes \a other's buffer; \a other is left empty.
     SecretBytes(SecretBytes &&other) noexcept;
+    //! Wipes this value's bytes, then takes \a other's buffer; \a other is left empty.
     SecretBytes &operator=(SecretBytes &&other) noexcept;
     SecretBytes(const SecretBytes &) = delete;
     SecretBytes &operator=(const SecretBytes &) = delete;
@@ -52,7 +54,9 @@ public:
     //! An explicit second copy (wiped independently).
     SecretBytes clone() const;
 
+    //! True when no bytes are held (also after clear() and after being moved from).
     bool isEmpty() const noexcept { return m_size == 0; }
+    //! The number of bytes held.
     std::size_t size() const noexcept { return m_size; }
 
     //! A view of the bytes, valid until this object changes. Do not store it.
@@ -72,6 +76,7 @@ public:
 
     //! Constant-time comparison (CRYPTO_memcmp) of equal-length values.
     bool equals(const SecretBytes &other) const noexcept;
+    //! Constant-time comparison with bytes that are not (yet) a SecretBytes.
     bool equals(QByteArrayView other) const noexcept;
 
 private:

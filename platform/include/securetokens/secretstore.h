@@ -35,8 +35,9 @@ class SECURETOKENS_EXPORT SecretStore : public QObject
     Q_OBJECT
 
 public:
+    //! How a read(), write() or remove() call ended.
     enum class Status : quint8 {
-        Ok,
+        Ok, //!< done (for remove(): also when there was nothing to remove)
         NotFound, //!< nothing stored under that account (read), or nothing to remove
         Unavailable, //!< no backend: no D-Bus session, no Secret Service, no keychain
         Locked, //!< the backend is there but locked (e.g. a locked login keyring)
@@ -47,16 +48,21 @@ public:
     };
     Q_ENUM(Status)
 
+    //! The outcome of one call: a Status and, on failure, what went wrong.
     struct Result
     {
-        Status status = Status::Ok;
+        Status status = Status::Ok; //!< how the call ended
         QString message; //!< human-readable detail; never contains the secret
+        //! True when status is Ok.
         bool ok() const { return status == Status::Ok; }
     };
 
+    //! Completion of read(): the secret is empty unless the result is Ok.
     using ReadCallback = std::function<void(Result result, SecretBytes secret)>;
+    //! Completion of write() and remove().
     using Callback = std::function<void(Result result)>;
 
+    //! For backends: a store with the default timeout(), used from \a parent's thread.
     explicit SecretStore(QObject *parent = nullptr);
     ~SecretStore() override;
 
@@ -78,6 +84,7 @@ public:
 
     //! How long one call may take before it completes with Timeout. Default 10 s.
     std::chrono::milliseconds timeout() const { return m_timeout; }
+    //! Sets timeout() for the calls made from now on.
     void setTimeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
 
     //! Maps a storage status to the SDK's error enum (Ok maps to NoError).

@@ -73,6 +73,12 @@ class SECURETOKENS_EXPORT AuthenticatedNetworkAccessManager : public QNetworkAcc
     Q_OBJECT
 
 public:
+    /*!
+        A manager that authorizes requests for \a session's API origins
+        (SessionConfig::apiOrigins) with its access token. It does not own
+        \a session; once the session is destroyed, requests for those origins
+        fail with Error::NotSignedIn.
+    */
     explicit AuthenticatedNetworkAccessManager(Session *session, QObject *parent = nullptr);
     ~AuthenticatedNetworkAccessManager() override;
 
@@ -90,13 +96,20 @@ public:
         challenges are all of another scheme (e.g. Basic) never does.
     */
     bool retryOnBare401() const;
+    //! Sets retryOnBare401(); applies to requests created afterwards.
     void setRetryOnBare401(bool retry);
 
     //! Whether POST, PATCH and custom verbs are retried after a 401 (default false).
     bool retryNonIdempotent() const;
+    //! Sets retryNonIdempotent(); applies to requests created afterwards.
     void setRetryNonIdempotent(bool retry);
 
 protected:
+    /*!
+        Applies the rules above: attaches the token to requests for an
+        allow-listed origin and returns a reply that absorbs one 401; every
+        other request is QNetworkAccessManager's own.
+    */
     QNetworkReply *createRequest(Operation op, const QNetworkRequest &request,
                                  QIODevice *outgoingData = nullptr) override;
 

@@ -40,23 +40,37 @@ class SecretStore;
 class SECURETOKENS_EXPORT Session : public QObject
 {
     Q_OBJECT
+    //! state(); stateChanged() tells of every change.
     Q_PROPERTY(SecureTokens::Session::State state READ state NOTIFY stateChanged FINAL)
+    //! isSignedIn(): SignedIn or Refreshing.
     Q_PROPERTY(bool signedIn READ isSignedIn NOTIFY stateChanged FINAL)
+    //! isRefreshing(): a restore or a refresh is under way.
     Q_PROPERTY(bool refreshing READ isRefreshing NOTIFY stateChanged FINAL)
+    //! isOffline(): the authorization server could not be reached last time.
     Q_PROPERTY(bool offline READ isOffline NOTIFY offlineChanged FINAL)
+    //! subject(): the verified "sub" claim.
     Q_PROPERTY(QString subject READ subject NOTIFY userChanged FINAL)
+    //! accessTokenExpiresAt(): when the in-memory access token expires.
     Q_PROPERTY(QDateTime accessTokenExpiresAt READ accessTokenExpiresAt NOTIFY accessTokenChanged
                        FINAL)
+    //! accessTokenFingerprint(): safe to show; not the token.
     Q_PROPERTY(QString accessTokenFingerprint READ accessTokenFingerprint NOTIFY accessTokenChanged
                        FINAL)
+    //! refreshCount(): successful refresh grants so far.
     Q_PROPERTY(int refreshCount READ refreshCount NOTIFY accessTokenChanged FINAL)
+    //! storageBackend(): the SecretStore backend's name.
     Q_PROPERTY(QString storageBackend READ storageBackend CONSTANT FINAL)
+    //! lastError(): what the last errorOccurred() reported.
     Q_PROPERTY(SecureTokens::ErrorInfo lastError READ lastError NOTIFY errorOccurred FINAL)
+    //! idTokenClaims(): the verified ID token's identity claims.
     Q_PROPERTY(QVariantMap idTokenClaims READ idTokenClaims NOTIFY userChanged FINAL)
+    //! grantedScopes(): the scopes the server granted.
     Q_PROPERTY(QStringList grantedScopes READ grantedScopes NOTIFY grantedScopesChanged FINAL)
+    //! isRefreshable(): a refresh token is held.
     Q_PROPERTY(bool refreshable READ isRefreshable NOTIFY stateChanged FINAL)
 
 public:
+    //! Where the session is in its life; the value of the state property.
     enum class State : quint8 {
         SignedOut, //!< no session
         Restoring, //!< restore() is reading secure storage / refreshing
@@ -67,13 +81,22 @@ public:
     };
     Q_ENUM(State)
 
+    /*!
+        A signed-out session for \a config. Nothing is read or sent yet: call
+        restore() to pick up a stored session, or one of the signIn...() slots.
+        A missing or wrong setting is reported by the operation that needs it
+        (InvalidConfiguration, InsecureTransport), through errorOccurred().
+    */
     explicit Session(const SessionConfig &config, QObject *parent = nullptr);
     ~Session() override;
 
+    //! The configuration, with the endpoints that discovery filled in.
     const SessionConfig &config() const;
 
+    //! The current state; stateChanged() tells of every change.
     State state() const;
     bool isSignedIn() const; //!< SignedIn or Refreshing
+    //! True in the Restoring and Refreshing states.
     bool isRefreshing() const;
     /*!
         True while the last attempt to reach the authorization server failed
@@ -101,6 +124,7 @@ public:
     int refreshCount() const;
     //! SecretStore::backendName() of the store in use.
     QString storageBackend() const;
+    //! The error errorOccurred() reported last; a NoError ErrorInfo before the first.
     ErrorInfo lastError() const;
 
     /*!
@@ -134,12 +158,24 @@ public:
     QNetworkAccessManager *authorizationNetworkAccessManager() const;
 
 Q_SIGNALS:
+    //! The state changed to \a state.
     void stateChanged(SecureTokens::Session::State state);
+    /*!
+        An operation failed: \a error says what and whether it is transient
+        or ended the session. Once per failed operation; never carries a token.
+    */
     void errorOccurred(const SecureTokens::ErrorInfo &error);
+    /*!
+        The in-memory access token was replaced or dropped (a sign-in, a
+        refresh, sign-out): accessTokenExpiresAt(), accessTokenFingerprint()
+        and refreshCount() may have changed. The token itself is not passed.
+    */
     void accessTokenChanged();
+    //! The verified identity changed: subject() and idTokenClaims().
     void userChanged();
     //! grantedScopes() changed (a sign-in, a restore, a refresh that narrowed it).
     void grantedScopesChanged();
+    //! isOffline() changed to \a offline.
     void offlineChanged(bool offline);
     /*!
         signOut() has completed: the local copies are wiped and the server was

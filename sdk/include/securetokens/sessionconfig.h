@@ -122,6 +122,7 @@ struct SECURETOKENS_EXPORT SessionConfig
     QString storageService;
     //! Account name inside storageService; one stored session per account.
     QString account = QStringLiteral("default");
+    //! Where the refresh token is kept; platform secure storage unless the app opts out.
     StoragePolicy storagePolicy = StoragePolicy::Required;
     /*!
         A store to use instead of the one storagePolicy selects (tests, custom
@@ -181,9 +182,9 @@ struct SECURETOKENS_EXPORT SessionConfig
         URLs below, when set, override the defaults derived from it.
     */
     QUrl cookieAuthBase;
-    QUrl cookieLoginUrl; //!< POST JSON {username, password}; default <cookieAuthBase>/login
-    QUrl cookieRefreshUrl; //!< POST with the cookie and the CSRF header; default <base>/refresh
-    QUrl cookieLogoutUrl; //!< POST with the cookie and the CSRF header; default <base>/logout
+    QUrl cookieLoginUrl; //!< POST JSON {username, password}; default cookieAuthBase/login
+    QUrl cookieRefreshUrl; //!< POST with cookie and CSRF header; default cookieAuthBase/refresh
+    QUrl cookieLogoutUrl; //!< POST with cookie and CSRF header; default cookieAuthBase/logout
     //! The header that carries the CSRF token on refresh and logout.
     QByteArray csrfHeaderName = QByteArrayLiteral("X-CSRF-Token");
     //! The name of the refresh cookie the backend sets.

@@ -3,9 +3,13 @@
 
 #include "authenticatedreply_p.h"
 #include "core/logging.h"
+#include "core/wipedbuffers.h"
 #include "session/session_p.h"
 
+#include <securetokens/secretbytes.h>
 #include <securetokens/sessionconfig.h>
+
+#include <algorithm>
 
 namespace SecureTokens {
 
@@ -21,11 +25,66 @@ AuthenticatedNetworkAccessManagerPrivate::AuthenticatedNetworkAccessManagerPriva
     }
 }
 
-bool AuthenticatedNetworkAccessManagerPrivate::isAllowListed(const QUrl &url) const
+AuthenticatedNetworkAccessManagerPrivate::~AuthenticatedNetworkAccessManagerPrivate()
 {
-    if (!url.isValid() || url.host().isEmpty())
-        return false;
-    return allowedOrigins.contains(originOf(url));
+    wipeBearer();
+}
+
+std::shared_ptr<const QByteArray>
+AuthenticatedNetworkAccessManagerPrivate::bearerValue(const SessionPrivate *d)
+{
+    // Generation 0 is "never had a token": a signed-in session is past it.
+    if (!m_bearer || m_bearerGeneration != d->generation()) {
+        wipeBearer();
+        // One value per token, shared by every request that carries it. Its
+        // last owner (this manager when the token changes or goes, or the last
+        // inner reply still carrying it) wipes the bytes in place before they
+        // are freed: Qt's copies of the request share this very buffer, so a
+        // copy-and-wipe would leave the original in freed heap (issue 19, item 6).
+        auto value = std::shared_ptr<QByteArray>(new QByteArray, [](QByteArray *bytes) {
+            wipeShared(*bytes);
+            delete bytes;
+        });
+        const QByteArrayView token = d->accessToken().view();
+        value->reserve(7 + token.size());
+        value->append("Bearer ").append(token);
+        m_bearer = std::move(value);
+        m_bearerGeneration = d->generation();
+    }
+    return m_bearer;
+}
+
+void AuthenticatedNetworkAccessManagerPrivate::wipeBearer()
+{
+    innerRequestCache = {}; // shares the value: let go of it first
+    m_bearer.reset(); // wiped now, or by the last request still carrying it
+}
+
+const OriginFacts &AuthenticatedNetworkAccessManagerPrivate::factsFor(const QUrl &url)
+{
+    if (!url.isValid())
+        return m_notAnOrigin;
+    QString scheme = url.scheme();
+    QString host = url.host();
+    if (host.isEmpty())
+        return m_notAnOrigin;
+    const int port = url.port();
+    for (auto it = m_origins.begin(); it != m_origins.end(); ++it) {
+        if (it->port == port && it->host == host && it->scheme == scheme) {
+            if (it != m_origins.begin())
+                std::rotate(m_origins.begin(), it, it + 1);
+            return m_origins.front().facts;
+        }
+    }
+    constexpr std::size_t maxOrigins = 16;
+    if (m_origins.size() >= maxOrigins)
+        m_origins.pop_back();
+    CachedOrigin entry {std::move(scheme), std::move(host), port, {}};
+    entry.facts.origin = originOf(url);
+    entry.facts.allowListed = allowedOrigins.contains(entry.facts.origin);
+    entry.facts.insecure = isInsecureTransport(url);
+    m_origins.insert(m_origins.begin(), std::move(entry));
+    return m_origins.front().facts;
 }
 
 SessionPrivate *AuthenticatedNetworkAccessManagerPrivate::sessionPrivate(Session *session)
@@ -37,7 +96,13 @@ AuthenticatedNetworkAccessManager::AuthenticatedNetworkAccessManager(Session *se
                                                                      QObject *parent)
     : QNetworkAccessManager(parent),
       d_ptr(std::make_unique<AuthenticatedNetworkAccessManagerPrivate>(session))
-{ }
+{
+    // The cached Authorization value goes as soon as its token does (sign-out, refresh).
+    if (session) {
+        AuthenticatedNetworkAccessManagerPrivate *d = d_ptr.get();
+        connect(session, &Session::accessTokenChanged, this, [d] { d->wipeBearer(); });
+    }
+}
 
 AuthenticatedNetworkAccessManager::~AuthenticatedNetworkAccessManager()
 {
@@ -48,6 +113,9 @@ AuthenticatedNetworkAccessManager::~AuthenticatedNetworkAccessManager()
     const QList<AuthenticatedReply *> replies
             = findChildren<AuthenticatedReply *>(Qt::FindDirectChildrenOnly);
     qDeleteAll(replies);
+    // d_ptr goes before QObject's own teardown: no token change may reach it.
+    if (d_ptr->session)
+        disconnect(d_ptr->session, nullptr, this, nullptr);
 }
 
 Session *AuthenticatedNetworkAccessManager::session() const
@@ -99,11 +167,13 @@ QNetworkReply *AuthenticatedNetworkAccessManager::createRequest(Operation op,
     Q_D(AuthenticatedNetworkAccessManager);
     // Bearer only for allow-listed origins (RFC 6750 §5.3, RFC 9700 §2.3/§4.9):
     // anything else goes out exactly as the application built it.
-    if (!d->isAllowListed(request.url()))
+    const OriginFacts &facts = d->factsFor(request.url());
+    if (!facts.allowListed)
         return QNetworkAccessManager::createRequest(op, request, outgoingData);
 
     qCDebug(lcNetwork) << "authorized request to an allow-listed origin";
-    auto *reply = new AuthenticatedReply(this, d->session, op, request, outgoingData, d->policy);
+    auto *reply
+            = new AuthenticatedReply(this, d->session, op, request, outgoingData, d->policy, facts);
     reply->start();
     return reply;
 }

@@ -4,9 +4,14 @@
 #include <securetokens/authenticatednetworkaccessmanager.h>
 #include <securetokens/session.h>
 
+#include <QNetworkRequest>
 #include <QPointer>
 #include <QSet>
 #include <QString>
+#include <QUrl>
+
+#include <memory>
+#include <vector>
 
 namespace SecureTokens {
 
@@ -20,13 +25,65 @@ struct ReplyPolicy
     bool retryNonIdempotent = false;
 };
 
+//! \internal What the manager decided about one origin, kept for its next request there.
+struct OriginFacts
+{
+    QString origin; //!< originOf(): "scheme://host:port"
+    bool allowListed = false; //!< the bearer token may go there (the session's API origins)
+    bool insecure = true; //!< isInsecureTransport(): plain http to a non-loopback host
+};
+
+/*!
+    \internal The inner request of the manager's last first attempt with the
+    token, and what it was built from (AuthenticatedReply::sendAttempt()).
+    It holds the Authorization value, so it goes with the token (wipeBearer()).
+*/
+struct InnerRequestCache
+{
+    QNetworkRequest app; //!< the application's request
+    QNetworkRequest inner; //!< what was sent for it
+    QByteArray method;
+    quint64 generation = 0; //!< of the token in it
+    bool sendBody = false;
+    bool noAutoDelete = false;
+    bool valid = false;
+
+    bool matches(const QNetworkRequest &request, const QByteArray &m, bool body, bool noAuto,
+                 quint64 gen) const
+    {
+        // QNetworkRequest::operator== is a pointer comparison for a shared copy.
+        return valid && generation == gen && sendBody == body && noAutoDelete == noAuto
+                && method == m && app == request;
+    }
+};
+
 class AuthenticatedNetworkAccessManagerPrivate
 {
 public:
     explicit AuthenticatedNetworkAccessManagerPrivate(Session *session);
+    ~AuthenticatedNetworkAccessManagerPrivate();
+    Q_DISABLE_COPY_MOVE(AuthenticatedNetworkAccessManagerPrivate)
 
-    //! True when \a url's origin (scheme, host, port) is one the bearer token may go to.
-    bool isAllowListed(const QUrl &url) const;
+    /*!
+        The origin facts of \a url, decided once per origin: originOf() and the
+        loopback check cost a few thousand instructions (string building, an
+        address parse), which every request to the same API would repeat. The
+        key is the URL's own scheme, host and port, compared as stored; the
+        decision itself is made by the one rule (originOf(), isInsecureTransport()).
+    */
+    const OriginFacts &factsFor(const QUrl &url);
+
+    /*!
+        "Bearer <token>" for the session's current access token (RFC 6750
+        §2.1), built once per token rather than once per request: requests
+        share it (QByteArray is implicitly shared). A new token (generation)
+        replaces it; wipeBearer() runs when the token changes or goes. Every
+        attempt that sent the value holds it until its inner reply is
+        destroyed, and the last owner wipes the bytes in place before they are
+        freed (Qt's request copies share them). \a d must be non-null.
+    */
+    std::shared_ptr<const QByteArray> bearerValue(const SessionPrivate *d);
+    void wipeBearer();
     //! Session grants this class (a friend) access to its private part; replies go through here.
     static SessionPrivate *sessionPrivate(Session *session);
 
@@ -34,6 +91,21 @@ public:
     //! originOf() of the allow-listed origins, taken once: SessionConfig is const after construction.
     QSet<QString> allowedOrigins;
     ReplyPolicy policy;
+    InnerRequestCache innerRequestCache;
+
+private:
+    struct CachedOrigin
+    {
+        QString scheme;
+        QString host;
+        int port = -1;
+        OriginFacts facts;
+    };
+    //! Most recently used first; a handful of origins per app, bounded all the same.
+    std::vector<CachedOrigin> m_origins;
+    OriginFacts m_notAnOrigin; //!< for URLs without a host
+    std::shared_ptr<QByteArray> m_bearer; //!< bearerValue(), for m_bearerGeneration
+    quint64 m_bearerGeneration = 0;
 };
 
 } // namespace SecureTokens

@@ -45,19 +45,25 @@ const QByteArray authorizationHeader = QByteArrayLiteral("Authorization");
 AuthenticatedReply::AuthenticatedReply(AuthenticatedNetworkAccessManager *manager, Session *session,
                                        QNetworkAccessManager::Operation op,
                                        const QNetworkRequest &request, QIODevice *outgoingData,
-                                       const ReplyPolicy &policy)
+                                       const ReplyPolicy &policy, const OriginFacts &origin)
     : QNetworkReply(manager),
       m_manager(manager),
       m_session(session),
       m_policy(policy),
       m_original(request),
-      m_originalOrigin(originOf(request.url())),
+      m_originalOrigin(origin.origin),
+      m_originalInsecure(origin.insecure),
       m_method(methodOf(op, request)),
       m_currentUrl(request.url())
 {
     setRequest(request);
     setUrl(request.url());
     setOperation(op);
+    m_appSetBodyHeaders
+            = request.hasRawHeader("Content-Type") || request.hasRawHeader("Content-Length");
+    m_appSetAuthorization = request.hasRawHeader(authorizationHeader);
+    m_appSetAutoDelete
+            = request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).isValid();
     QIODevice::open(QIODevice::ReadOnly);
 
     const QVariant policyAttribute = request.attribute(QNetworkRequest::RedirectPolicyAttribute);
@@ -86,7 +92,22 @@ AuthenticatedReply::AuthenticatedReply(AuthenticatedNetworkAccessManager *manage
 AuthenticatedReply::~AuthenticatedReply()
 {
     ++m_ticket;
-    detachInner(true);
+    QNetworkReply *inner = m_inner;
+    if (!inner || !inner->isFinished()) {
+        detachInner(true); // abort() emits finished(): disconnect first
+        return;
+    }
+    // A finished inner reply emits nothing more, and QObject's destructor
+    // cuts this reply's connections anyway: no disconnect() (a walk over all
+    // of the inner reply's connections). It is deleted at once, saving a
+    // posted event, unless this destructor runs inside a signal of an inner
+    // reply (the application deleted this reply in a slot instead of calling
+    // deleteLater()): Qt's reply may still touch itself after emitting.
+    m_inner = nullptr;
+    if (InnerSignalScope::active())
+        inner->deleteLater();
+    else
+        delete inner;
 }
 
 SessionPrivate *AuthenticatedReply::sessionPrivate() const
@@ -94,9 +115,16 @@ SessionPrivate *AuthenticatedReply::sessionPrivate() const
     return AuthenticatedNetworkAccessManagerPrivate::sessionPrivate(m_session);
 }
 
+bool AuthenticatedReply::insecureTransportTo(const QUrl &url) const
+{
+    if (m_redirects == 0)
+        return m_originalInsecure; // url is the original one
+    return m_manager->d_func()->factsFor(url).insecure;
+}
+
 void AuthenticatedReply::start()
 {
-    if (isInsecureTransport(m_currentUrl)) {
+    if (m_originalInsecure) {
         // RFC 6750 §5.3, RFC 6749 §10.3: bearer tokens only over TLS. Refused
         // here, before any DNS lookup or connection (loopback excepted).
         failLater(ErrorInfo::make(Error::InsecureTransport,
@@ -145,6 +173,37 @@ void AuthenticatedReply::sendWithToken(const QUrl &url)
     });
 }
 
+QNetworkRequest AuthenticatedReply::innerRequest(const QUrl &url, const QByteArray &bearer,
+                                                 QNetworkAccessManager::Operation op,
+                                                 bool noAutoDelete) const
+{
+    // Only what differs from the application's request is changed: each
+    // setter on a copied QNetworkRequest costs a lookup or a detach.
+    QNetworkRequest request = m_original;
+    if (m_redirects != 0)
+        request.setUrl(url);
+    // The SDK follows redirects itself so that it decides where the token goes.
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
+    // This reply deletes its inner replies; Qt must not (the application's
+    // attribute, or the manager's setting, would otherwise apply to them).
+    if (noAutoDelete)
+        request.setAttribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute, false);
+    if (op == QNetworkAccessManager::CustomOperation)
+        request.setAttribute(QNetworkRequest::CustomVerbAttribute, m_method);
+    if (!m_sendBody && m_appSetBodyHeaders) {
+        // After a 303 (or 301/302 for POST) the body and its description are gone.
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QVariant());
+        request.setHeader(QNetworkRequest::ContentLengthHeader, QVariant());
+    }
+    // Whatever Authorization the application put there, the SDK decides.
+    if (!bearer.isEmpty())
+        request.setRawHeader(authorizationHeader, bearer);
+    else if (m_appSetAuthorization)
+        request.setRawHeader(authorizationHeader, QByteArray());
+    return request;
+}
+
 void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
 {
     if (m_done)
@@ -153,23 +212,8 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
         failWith(ErrorInfo::make(Error::Cancelled, QStringLiteral("The manager is gone.")));
         return;
     }
-    QNetworkRequest request = m_original;
-    request.setUrl(url);
-    // The SDK follows redirects itself so that it decides where the token goes.
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::ManualRedirectPolicy);
-    request.setAttribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute, false);
-    const QNetworkAccessManager::Operation op = operationFor(m_method, m_sendBody);
-    if (op == QNetworkAccessManager::CustomOperation)
-        request.setAttribute(QNetworkRequest::CustomVerbAttribute, m_method);
-    if (!m_sendBody) {
-        // After a 303 (or 301/302 for POST) the body and its description are gone.
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QVariant());
-        request.setHeader(QNetworkRequest::ContentLengthHeader, QVariant());
-    }
-    // Whatever Authorization the application put there, the SDK decides.
-    request.setRawHeader(authorizationHeader, QByteArray());
-    std::shared_ptr<QByteArray> bearer;
+    AuthenticatedNetworkAccessManagerPrivate *md = m_manager->d_func();
+    std::shared_ptr<const QByteArray> bearer;
     if (withBearer) {
         SessionPrivate *d = sessionPrivate();
         if (!d || d->accessToken().isEmpty()) {
@@ -177,21 +221,35 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
                                      QStringLiteral("There is no access token.")));
             return;
         }
-        if (isInsecureTransport(url)) {
+        if (insecureTransportTo(url)) {
             failWith(ErrorInfo::make(Error::InsecureTransport,
                                      QStringLiteral("A bearer token may not be sent over plain "
                                                     "http to a non-loopback host.")));
             return;
         }
-        // Built at send time from the session's buffer. Qt's request copies
-        // share this one buffer; it is wiped in place once the inner reply
-        // (and with it Qt's request) is being destroyed, before Qt frees it.
-        const QByteArrayView token = d->accessToken().view();
-        bearer = std::make_shared<QByteArray>();
-        bearer->reserve(7 + token.size());
-        bearer->append("Bearer ").append(token);
-        request.setRawHeader(authorizationHeader, *bearer);
+        // The manager's value for this token, shared rather than built again
+        // (Qt's request and HTTP stack hold a reference until the request is
+        // done). This attempt keeps it alive until its inner reply is
+        // destroyed; the last owner wipes it in place (bearerValue()).
+        bearer = md->bearerValue(d);
         m_sentGeneration = d->generation();
+    }
+    const QNetworkAccessManager::Operation op = operationFor(m_method, m_sendBody);
+    const bool noAutoDelete = m_appSetAutoDelete || m_manager->autoDeleteReplies();
+    // A first attempt like the manager's previous one (typically the same
+    // QNetworkRequest again, which compares as one pointer) shares that one's
+    // inner request instead of building it again.
+    InnerRequestCache &cache = md->innerRequestCache;
+    const bool cacheable = withBearer && m_redirects == 0;
+    QNetworkRequest request;
+    if (cacheable
+        && cache.matches(m_original, m_method, m_sendBody, noAutoDelete, m_sentGeneration)) {
+        request = cache.inner;
+    } else {
+        request = innerRequest(url, bearer ? *bearer : QByteArray(), op, noAutoDelete);
+        if (cacheable)
+            cache = {m_original, request,      m_method, m_sentGeneration,
+                     m_sendBody, noAutoDelete, true};
     }
 
     QIODevice *device = nullptr;
@@ -212,48 +270,15 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
     }
     QNetworkReply *inner = m_manager->createUnauthenticatedRequest(op, request, device);
     request = QNetworkRequest(); // our copy of the header goes; Qt's remain
-    if (bearer)
-        connect(inner, &QObject::destroyed, [bearer] { wipeShared(*bearer); });
+    if (bearer) {
+        // Released when the inner reply goes (with it Qt's copy of the
+        // request), before Qt frees that copy: see bearerValue().
+        connect(inner, &QObject::destroyed, [bearer] { Q_UNUSED(bearer) });
+    }
     if (buffer)
         buffer->setParent(inner);
     m_innerHadBearer = withBearer;
     attach(inner);
-}
-
-void AuthenticatedReply::attach(QNetworkReply *inner)
-{
-    m_inner = inner;
-    m_disposition = Disposition::Undecided;
-    m_metaForwarded = false;
-    inner->setReadBufferSize(readBufferSize());
-#if QT_CONFIG(ssl)
-    if (m_sslConfiguration)
-        inner->setSslConfiguration(*m_sslConfiguration);
-    if (m_ignoreAllSslErrors)
-        inner->ignoreSslErrors();
-    if (!m_ignoredSslErrors.isEmpty())
-        inner->ignoreSslErrors(m_ignoredSslErrors);
-    connect(inner, &QNetworkReply::sslErrors, this,
-            [this](const QList<QSslError> &errors) { Q_EMIT sslErrors(errors); });
-    connect(inner, &QNetworkReply::encrypted, this, [this] { Q_EMIT encrypted(); });
-    connect(inner, &QNetworkReply::preSharedKeyAuthenticationRequired, this,
-            [this](QSslPreSharedKeyAuthenticator *authenticator) {
-                Q_EMIT preSharedKeyAuthenticationRequired(authenticator);
-            });
-#endif
-    connect(inner, &QNetworkReply::metaDataChanged, this,
-            &AuthenticatedReply::onInnerMetaDataChanged);
-    connect(inner, &QNetworkReply::readyRead, this, &AuthenticatedReply::onInnerReadyRead);
-    connect(inner, &QNetworkReply::finished, this, &AuthenticatedReply::onInnerFinished);
-    connect(inner, &QNetworkReply::uploadProgress, this,
-            [this](qint64 sent, qint64 total) { Q_EMIT uploadProgress(sent, total); });
-    connect(inner, &QNetworkReply::downloadProgress, this, [this](qint64 received, qint64 total) {
-        if (m_disposition == Disposition::Forward)
-            Q_EMIT downloadProgress(received, total);
-    });
-    connect(inner, &QNetworkReply::socketStartedConnecting, this,
-            [this] { Q_EMIT socketStartedConnecting(); });
-    connect(inner, &QNetworkReply::requestSent, this, [this] { Q_EMIT requestSent(); });
 }
 
 void AuthenticatedReply::detachInner(bool abortIt)
@@ -328,6 +353,7 @@ void AuthenticatedReply::onInnerMetaDataChanged()
 {
     if (sender() != m_inner)
         return;
+    const InnerSignalScope scope;
     decide();
     if (m_disposition != Disposition::Forward)
         return;
@@ -339,6 +365,7 @@ void AuthenticatedReply::onInnerReadyRead()
 {
     if (sender() != m_inner)
         return;
+    const InnerSignalScope scope;
     decide();
     if (m_disposition != Disposition::Forward)
         return; // a held 401 or a redirect: its body stays in the inner reply
@@ -355,6 +382,7 @@ void AuthenticatedReply::onInnerFinished()
 {
     if (sender() != m_inner)
         return;
+    const InnerSignalScope scope;
     decide();
     switch (m_disposition) {
     case Disposition::FollowRedirect:
@@ -402,7 +430,8 @@ void AuthenticatedReply::followRedirect()
         finishNow(TooManyRedirectsError, tr("Too many redirects."));
         return;
     }
-    const bool sameOrigin = originOf(target) == m_originalOrigin;
+    const bool sameOrigin
+            = m_manager && m_manager->d_func()->factsFor(target).origin == m_originalOrigin;
     switch (m_redirectPolicy) {
     case QNetworkRequest::NoLessSafeRedirectPolicy:
         if (from.scheme().toLower() == QLatin1String("https") && scheme == QLatin1String("http")) {

@@ -22,6 +22,26 @@ class SessionPrivate;
 
 /*!
     \internal
+    Marks the handling of an inner reply's signal on this thread (see
+    ~AuthenticatedReply(), which deletes a finished inner reply at once
+    unless one is being handled). A counter
+    per thread rather than per reply: the reply may be deleted inside the
+    scope, and leaving the scope must not touch it.
+*/
+class InnerSignalScope
+{
+public:
+    InnerSignalScope() { ++s_depth; }
+    ~InnerSignalScope() { --s_depth; }
+    Q_DISABLE_COPY_MOVE(InnerSignalScope)
+    static bool active() { return s_depth > 0; }
+
+private:
+    static thread_local int s_depth;
+};
+
+/*!
+    \internal
     The reply an application gets for a request to an allow-listed origin.
 
     It stands in front of one or more inner replies that the manager's base
@@ -44,7 +64,8 @@ class AuthenticatedReply : public QNetworkReply
 public:
     AuthenticatedReply(AuthenticatedNetworkAccessManager *manager, Session *session,
                        QNetworkAccessManager::Operation op, const QNetworkRequest &request,
-                       QIODevice *outgoingData, const ReplyPolicy &policy);
+                       QIODevice *outgoingData, const ReplyPolicy &policy,
+                       const OriginFacts &origin);
     ~AuthenticatedReply() override;
 
     //! Begins the exchange; every outcome is signalled later, never inside this call.
@@ -64,11 +85,27 @@ protected:
     void sslConfigurationImplementation(QSslConfiguration &configuration) const override;
 #endif
 
+    //! Wires the inner reply's optional signals only once someone listens to this reply's.
+    void connectNotify(const QMetaMethod &signal) override;
+
 public Q_SLOTS:
     void ignoreSslErrors() override;
 
 private:
     Q_DISABLE_COPY_MOVE(AuthenticatedReply)
+
+    //! The inner reply's signals that are forwarded only when this reply's have a listener.
+    enum Relay : quint16 {
+        RelayMetaData = 0x01,
+        RelayUploadProgress = 0x02,
+        RelayDownloadProgress = 0x04,
+        RelaySocketStartedConnecting = 0x08,
+        RelayRequestSent = 0x10,
+        RelaySslErrors = 0x20,
+        RelayEncrypted = 0x40,
+        RelayPreSharedKey = 0x80,
+        RelayReadyRead = 0x100,
+    };
 
     enum class Disposition : quint8 {
         Undecided, //!< no status seen yet
@@ -78,9 +115,15 @@ private:
     };
 
     SessionPrivate *sessionPrivate() const;
+    //! The manager's per-origin facts for \a url (the manager must be alive).
+    bool insecureTransportTo(const QUrl &url) const;
     void sendWithToken(const QUrl &url);
     void sendAttempt(const QUrl &url, bool withBearer);
+    //! The request of an attempt: the application's, with what the SDK decides.
+    QNetworkRequest innerRequest(const QUrl &url, const QByteArray &bearer,
+                                 QNetworkAccessManager::Operation op, bool noAutoDelete) const;
     void attach(QNetworkReply *inner);
+    void wire(quint16 relays);
     void detachInner(bool abortIt);
     void decide();
     bool bodyReplayable() const;
@@ -104,7 +147,12 @@ private:
     //! The application's request; the token is never added to it (request() shows it).
     const QNetworkRequest m_original;
     const QString m_originalOrigin;
+    const bool m_originalInsecure; //!< isInsecureTransport() of the original URL
     QByteArray m_method;
+    //! What sendAttempt() must undo in the application's request (looked up once).
+    bool m_appSetBodyHeaders = false; //!< Content-Type or Content-Length
+    bool m_appSetAuthorization = false;
+    bool m_appSetAutoDelete = false; //!< AutoDeleteReplyOnFinishAttribute
     QUrl m_currentUrl;
     QNetworkRequest::RedirectPolicy m_redirectPolicy;
     int m_maxRedirects = 10;
@@ -117,6 +165,9 @@ private:
     bool m_oneShotUsed = false;
 
     QPointer<QNetworkReply> m_inner;
+    quint16 m_relaysWanted = 0; //!< Relay bits someone listens to (connectNotify())
+    quint16 m_relaysWired = 0; //!< Relay bits connected on m_inner
+    bool m_innerTls = false; //!< m_inner is an https attempt (TLS signals possible)
     Disposition m_disposition = Disposition::Undecided;
     bool m_innerHadBearer = false;
     bool m_metaForwarded = false;

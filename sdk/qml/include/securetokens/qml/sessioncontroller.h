@@ -69,49 +69,80 @@ class SECURETOKENSQML_EXPORT SessionController : public QObject, public QQmlPars
     QML_NAMED_ELEMENT(SessionController)
 
     // Configuration (SessionConfig's fields of the same names), for a controller made in QML.
+    //! SessionConfig::issuer (configuration; for a controller made in QML).
     Q_PROPERTY(QUrl issuer READ issuer WRITE setIssuer NOTIFY configurationChanged FINAL)
+    //! SessionConfig::tokenEndpoint (configuration; for a controller made in QML).
     Q_PROPERTY(QUrl tokenEndpoint READ tokenEndpoint WRITE setTokenEndpoint NOTIFY
                        configurationChanged FINAL)
+    //! SessionConfig::revocationEndpoint (configuration; for a controller made in QML).
     Q_PROPERTY(QUrl revocationEndpoint READ revocationEndpoint WRITE setRevocationEndpoint NOTIFY
                        configurationChanged FINAL)
+    //! SessionConfig::authorizationEndpoint (configuration; for a controller made in QML).
     Q_PROPERTY(QUrl authorizationEndpoint READ authorizationEndpoint WRITE setAuthorizationEndpoint
                        NOTIFY configurationChanged FINAL)
+    //! SessionConfig::deviceAuthorizationEndpoint (configuration; for a controller made in QML).
     Q_PROPERTY(QUrl deviceAuthorizationEndpoint READ deviceAuthorizationEndpoint WRITE
                        setDeviceAuthorizationEndpoint NOTIFY configurationChanged FINAL)
+    //! SessionConfig::clientId (configuration; for a controller made in QML).
     Q_PROPERTY(QString clientId READ clientId WRITE setClientId NOTIFY configurationChanged FINAL)
+    //! SessionConfig::scopes (configuration; for a controller made in QML).
     Q_PROPERTY(QStringList scopes READ scopes WRITE setScopes NOTIFY configurationChanged FINAL)
+    //! SessionConfig::apiOrigins (configuration; for a controller made in QML).
     Q_PROPERTY(QList<QUrl> apiOrigins READ apiOrigins WRITE setApiOrigins NOTIFY
                        configurationChanged FINAL)
+    //! SessionConfig::storageService (configuration; for a controller made in QML).
     Q_PROPERTY(QString storageService READ storageService WRITE setStorageService NOTIFY
                        configurationChanged FINAL)
+    //! SessionConfig::account (configuration; for a controller made in QML).
     Q_PROPERTY(QString account READ account WRITE setAccount NOTIFY configurationChanged FINAL)
+    //! SessionConfig::storagePolicy (configuration; for a controller made in QML).
     Q_PROPERTY(StoragePolicy storagePolicy READ storagePolicy WRITE setStoragePolicy NOTIFY
                        configurationChanged FINAL)
 
+    //! Session::State, as SessionController.State.
     Q_PROPERTY(State state READ state NOTIFY stateChanged FINAL)
+    //! The state's name, e.g. "SignedIn".
     Q_PROPERTY(QString stateName READ stateName NOTIFY stateChanged FINAL)
+    //! SignedIn or Refreshing.
     Q_PROPERTY(bool signedIn READ isSignedIn NOTIFY signedInChanged FINAL)
+    //! A restore or a refresh is under way.
     Q_PROPERTY(bool refreshing READ isRefreshing NOTIFY refreshingChanged FINAL)
+    //! An operation is under way (show a spinner).
     Q_PROPERTY(bool busy READ isBusy NOTIFY busyChanged FINAL)
+    //! The authorization server could not be reached last time.
     Q_PROPERTY(bool offline READ isOffline NOTIFY offlineChanged FINAL)
+    //! The verified "sub" claim.
     Q_PROPERTY(QString subject READ subject NOTIFY subjectChanged FINAL)
+    //! When the in-memory access token expires.
     Q_PROPERTY(QDateTime accessTokenExpiresAt READ accessTokenExpiresAt NOTIFY
                        accessTokenExpiresAtChanged FINAL)
+    //! Safe to show; not the token.
     Q_PROPERTY(QString accessTokenFingerprint READ accessTokenFingerprint NOTIFY
                        accessTokenFingerprintChanged FINAL)
+    //! Successful refresh grants so far.
     Q_PROPERTY(int refreshCount READ refreshCount NOTIFY refreshCountChanged FINAL)
+    //! Where the refresh token is kept.
     Q_PROPERTY(QString storageBackend READ storageBackend NOTIFY configurationChanged FINAL)
+    //! There is a last error to show.
     Q_PROPERTY(bool hasError READ hasError NOTIFY lastErrorChanged FINAL)
+    //! The SecureTokens::Error key of the last error.
     Q_PROPERTY(QString lastErrorCode READ lastErrorCode NOTIFY lastErrorChanged FINAL)
+    //! The last error in words.
     Q_PROPERTY(QString lastErrorMessage READ lastErrorMessage NOTIFY lastErrorChanged FINAL)
+    //! Retrying later may mend the last error.
     Q_PROPERTY(bool lastErrorTransient READ lastErrorTransient NOTIFY lastErrorChanged FINAL)
+    //! signInWithBrowser() can start.
     Q_PROPERTY(bool browserSignInAvailable READ isBrowserSignInAvailable NOTIFY configurationChanged
                        FINAL)
     // A device sign-in under way (RFC 8628 §3.3): what to show the user. Empty otherwise.
+    //! The code the user enters (device sign-in).
     Q_PROPERTY(QString deviceUserCode READ deviceUserCode NOTIFY deviceCodeChanged FINAL)
+    //! Where the user enters the code (device sign-in).
     Q_PROPERTY(QUrl deviceVerificationUri READ deviceVerificationUri NOTIFY deviceCodeChanged FINAL)
+    //! The verification URI with the code in it.
     Q_PROPERTY(QUrl deviceVerificationUriComplete READ deviceVerificationUriComplete NOTIFY
                        deviceCodeChanged FINAL)
+    //! When the device code expires.
     Q_PROPERTY(
             QDateTime deviceCodeExpiresAt READ deviceCodeExpiresAt NOTIFY deviceCodeChanged FINAL)
 
@@ -144,75 +175,124 @@ public:
     explicit SessionController(Session *session, QObject *parent = nullptr);
     ~SessionController() override;
 
+    //! The suer property.
     QUrl issuer() const;
+    //! Sets the issuer property.
     void setIssuer(const QUrl &issuer);
+    //! The tokenEndpoint property.
     QUrl tokenEndpoint() const;
+    //! Sets the tokenEndpoint property.
     void setTokenEndpoint(const QUrl &url);
+    //! The revocationEndpoint property.
     QUrl revocationEndpoint() const;
+    //! Sets the revocationEndpoint property.
     void setRevocationEndpoint(const QUrl &url);
+    //! The authorizationEndpoint property.
     QUrl authorizationEndpoint() const;
+    //! Sets the authorizationEndpoint property.
     void setAuthorizationEndpoint(const QUrl &url);
+    //! The deviceAuthorizationEndpoint property.
     QUrl deviceAuthorizationEndpoint() const;
+    //! Sets the deviceAuthorizationEndpoint property.
     void setDeviceAuthorizationEndpoint(const QUrl &url);
+    //! The clientId property.
     QString clientId() const;
+    //! Sets the clientId property.
     void setClientId(const QString &clientId);
+    //! The scopes property.
     QStringList scopes() const;
+    //! Sets the scopes property.
     void setScopes(const QStringList &scopes);
     //! The origins that receive the bearer token (SessionConfig::apiOrigins).
     QList<QUrl> apiOrigins() const;
+    //! Sets the apiOrigins property.
     void setApiOrigins(const QList<QUrl> &origins);
+    //! The storageService property.
     QString storageService() const;
+    //! Sets the storageService property.
     void setStorageService(const QString &service);
+    //! The account property.
     QString account() const;
+    //! Sets the account property.
     void setAccount(const QString &account);
+    //! The storagePolicy property.
     StoragePolicy storagePolicy() const;
+    //! Sets the storagePolicy property.
     void setStoragePolicy(StoragePolicy policy);
 
+    //! The state property.
     State state() const;
+    //! The stateName property.
     QString stateName() const;
+    //! The signedIn property.
     bool isSignedIn() const;
+    //! The refreshing property.
     bool isRefreshing() const;
     //! Restoring, signing in or refreshing: an operation is under way.
     bool isBusy() const;
+    //! The offline property.
     bool isOffline() const;
+    //! The subject property.
     QString subject() const;
+    //! The accessTokenExpiresAt property.
     QDateTime accessTokenExpiresAt() const;
+    //! The accessTokenFingerprint property.
     QString accessTokenFingerprint() const;
+    //! The refreshCount property.
     int refreshCount() const;
+    //! The storageBackend property.
     QString storageBackend() const;
+    //! The hasError property.
     bool hasError() const;
     //! The SecureTokens::Error key, e.g. "InvalidGrant"; empty when there is no error.
     QString lastErrorCode() const;
     //! SecureTokens::describe() of the last error: a sentence for people.
     QString lastErrorMessage() const;
+    //! The lastErrorTransient property.
     bool lastErrorTransient() const;
     //! Whether browser sign-in can start: SessionConfig::openBrowser is set (always, made in QML).
     bool isBrowserSignInAvailable() const;
+    //! The deviceUserCode property.
     QString deviceUserCode() const;
+    //! The deviceVerificationUri property.
     QUrl deviceVerificationUri() const;
     //! The verification URI with the code in it (may be empty), e.g. for a QR code.
     QUrl deviceVerificationUriComplete() const;
+    //! The deviceCodeExpiresAt property.
     QDateTime deviceCodeExpiresAt() const;
 
     //! The session followed (C++ only); null for one made in QML until it completes.
     Session *session() const;
 
+    //! QQmlParserStatus: the configuration properties are about to be set.
     void classBegin() override;
+    //! QQmlParserStatus: creates the session from the configuration properties.
     void componentComplete() override;
 
 Q_SIGNALS:
+    //! Notifies a change of the properties that name it.
     void stateChanged();
+    //! Notifies a change of the properties that name it.
     void signedInChanged();
+    //! Notifies a change of the properties that name it.
     void refreshingChanged();
+    //! Notifies a change of the properties that name it.
     void busyChanged();
+    //! Notifies a change of the properties that name it.
     void offlineChanged();
+    //! Notifies a change of the properties that name it.
     void subjectChanged();
+    //! Notifies a change of the properties that name it.
     void accessTokenExpiresAtChanged();
+    //! Notifies a change of the properties that name it.
     void accessTokenFingerprintChanged();
+    //! Notifies a change of the properties that name it.
     void refreshCountChanged();
+    //! Notifies a change of the properties that name it.
     void lastErrorChanged();
     //! A configuration property changed, or the session was created.
     void configurationChanged();
+    //! Notifies a change of the properties that name it.
     void deviceCodeChanged();
     /*!
         A device sign-in started: show \a userCode and \a verificationUri
@@ -239,8 +319,11 @@ public Q_SLOTS:
     void signInWithDeviceCode();
     //! Stops a browser or device sign-in that waits for the user (reported as Cancelled).
     void cancelSignIn();
+    //! Session::restore(): picks up the session kept in secure storage.
     void restore();
+    //! Session::refresh(): renews the access token now.
     void refresh();
+    //! Session::signOut(): wipes the local copies and tells the server; then signedOut().
     void signOut();
     //! Forgets the last error (e.g. when the user dismisses the message).
     void clearError();

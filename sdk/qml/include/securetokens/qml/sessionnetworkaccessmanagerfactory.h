@@ -36,6 +36,7 @@ class SECURETOKENSQML_EXPORT SessionNetworkAccessManagerFactory
     : public QQmlNetworkAccessManagerFactory
 {
 public:
+    //! Managers for \a session, which it does not own (null once it is destroyed).
     explicit SessionNetworkAccessManagerFactory(Session *session);
     ~SessionNetworkAccessManagerFactory() override;
 
