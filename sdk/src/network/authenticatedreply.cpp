@@ -3,7 +3,6 @@
 
 #include "core/invokelater.h"
 #include "core/logging.h"
-#include "core/wipedbuffers.h"
 #include "requestpolicy_p.h"
 #include "session/session_p.h"
 
