@@ -450,12 +450,14 @@ void tst_SignInBrowser::idTokenRejected_data()
                                                 QJsonObject {{QStringLiteral("aud"),
                                                               QStringLiteral("other-app")}}}}
                                << QStringLiteral("client");
-    QTest::addRow("several aud, no azp")
+    // OIDC Core §3.1.3.7 item 3: an audience we do not trust is refused before
+    // azp is looked at (SessionConfig::trustedAudiences is empty here).
+    QTest::addRow("several aud, one untrusted, no azp")
             << QJsonObject {{QStringLiteral("id_token_claims"),
                              QJsonObject {{QStringLiteral("aud"),
                                            QJsonArray {QStringLiteral("demo"),
                                                        QStringLiteral("other-app")}}}}}
-            << QStringLiteral("authorized party");
+            << QStringLiteral("untrusted additional audience");
     QTest::addRow("wrong nonce") << QJsonObject {{QStringLiteral("id_token_claims"),
                                                   QJsonObject {{QStringLiteral("nonce"),
                                                                 QStringLiteral("replayed")}}}}
