@@ -13,6 +13,10 @@ void wipeShared(QByteArray &bytes) noexcept
 {
     // capacity() is 0 for QByteArray::fromRawData(): not our bytes to wipe.
     if (bytes.capacity() > 0)
+        // In place, although shared: the other owners are Qt's copies of the
+        // same header or body, about to be freed; a detach would copy the secret
+        // and wipe only the copy.
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast)
         OPENSSL_cleanse(const_cast<char *>(bytes.constData()), std::size_t(bytes.capacity()));
     bytes = QByteArray();
 }

@@ -93,7 +93,8 @@ public:
     ReplyPolicy policy;
     InnerRequestCache innerRequestCache;
 
-private:
+    // The rest is factsFor()'s and bearerValue()'s own state (public like the
+    // members above: this private class is a plain holder behind the d-pointer).
     struct CachedOrigin
     {
         QString scheme;

@@ -53,16 +53,16 @@ AuthenticatedReply::AuthenticatedReply(AuthenticatedNetworkAccessManager *manage
       m_originalOrigin(origin.origin),
       m_originalInsecure(origin.insecure),
       m_method(methodOf(op, request)),
+      m_appSetBodyHeaders(request.hasRawHeader("Content-Type")
+                          || request.hasRawHeader("Content-Length")),
+      m_appSetAuthorization(request.hasRawHeader(authorizationHeader)),
+      m_appSetAutoDelete(
+              request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).isValid()),
       m_currentUrl(request.url())
 {
     setRequest(request);
     setUrl(request.url());
     setOperation(op);
-    m_appSetBodyHeaders
-            = request.hasRawHeader("Content-Type") || request.hasRawHeader("Content-Length");
-    m_appSetAuthorization = request.hasRawHeader(authorizationHeader);
-    m_appSetAutoDelete
-            = request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).isValid();
     QIODevice::open(QIODevice::ReadOnly);
 
     const QVariant policyAttribute = request.attribute(QNetworkRequest::RedirectPolicyAttribute);

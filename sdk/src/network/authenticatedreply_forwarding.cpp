@@ -5,6 +5,8 @@
 // which attempt that is (authenticatedreply.cpp).
 #include "authenticatedreply_p.h"
 
+#include <array>
+
 namespace SecureTokens {
 
 void AuthenticatedReply::forwardMetaData()
@@ -18,7 +20,7 @@ void AuthenticatedReply::forwardMetaData()
     // application's: it never sees the inner reply). The request-side ones
     // (cache and redirect policy, HTTP/2 switches...) stay on the request.
     // Looking each of Qt's 28 up instead cost some 4 000 instructions a request.
-    static constexpr QNetworkRequest::Attribute replyAttributes[] = {
+    static constexpr std::array replyAttributes = {
             QNetworkRequest::HttpStatusCodeAttribute,
             QNetworkRequest::HttpReasonPhraseAttribute,
             QNetworkRequest::RedirectionTargetAttribute,

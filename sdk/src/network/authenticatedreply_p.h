@@ -31,13 +31,18 @@ class SessionPrivate;
 class InnerSignalScope
 {
 public:
-    InnerSignalScope() { ++s_depth; }
-    ~InnerSignalScope() { --s_depth; }
+    InnerSignalScope() { ++depth(); }
+    ~InnerSignalScope() { --depth(); }
     Q_DISABLE_COPY_MOVE(InnerSignalScope)
-    static bool active() { return s_depth > 0; }
+    static bool active() { return depth() > 0; }
 
 private:
-    static thread_local int s_depth;
+    //! Per thread: replies live in the thread of their manager.
+    static int &depth()
+    {
+        static thread_local int value = 0;
+        return value;
+    }
 };
 
 /*!

@@ -9,8 +9,6 @@
 
 namespace SecureTokens {
 
-thread_local int InnerSignalScope::s_depth = 0;
-
 void AuthenticatedReply::attach(QNetworkReply *inner)
 {
     m_inner = inner;
