@@ -93,6 +93,10 @@ private Q_SLOTS:
     void requestParameters();
     void reservedParameterRefused_data();
     void reservedParameterRefused();
+    void pushedWhenOffered();
+    void pushedWhenRequired();
+    void pushErrors_data();
+    void pushErrors();
     void timeout();
     void cancel();
     void signOutAbandonsSignIn();
@@ -626,6 +630,90 @@ void tst_SignInBrowser::reservedParameterRefused()
     QCOMPARE(error.code, Error::InvalidConfiguration);
     QVERIFY2(error.message.contains(u'"' + name + u'"'), qPrintable(error.message));
     QVERIFY2(error.message.contains(why), qPrintable(error.message));
+}
+
+void tst_SignInBrowser::pushedWhenOffered()
+{
+    // RFC 9126: the discovery document names a PAR endpoint; by default the
+    // SDK pushes the request there and the browser sees only its reference.
+    auto server = startMockServer();
+    FakeBrowser browser;
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.usePushedAuthorizationRequests = true;
+    config.openBrowser = browser.opener();
+    config.loginHint = QStringLiteral("alice@example.test");
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    const QUrlQuery query(browser.authorizationUrl);
+    QCOMPARE(query.queryItems().size(), 2);
+    QCOMPARE(queryValue(browser.authorizationUrl, QStringLiteral("client_id")),
+             QStringLiteral("demo"));
+    QVERIFY(queryValue(browser.authorizationUrl, QStringLiteral("request_uri"))
+                    .startsWith(QLatin1String("urn:ietf:params:oauth:request_uri:")));
+    QCOMPARE(server->stats().value(QStringLiteral("authorization_code_grants")).toInt(), 1);
+    QCOMPARE(session.idTokenClaims().value(QStringLiteral("sub")).toString(),
+             QStringLiteral("alice"));
+}
+
+void tst_SignInBrowser::pushedWhenRequired()
+{
+    // require_pushed_authorization_requests wins over the application's "no".
+    ServerConfig serverConfig;
+    serverConfig.requirePar = true;
+    auto server = startMockServer(serverConfig);
+    FakeBrowser browser;
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    QVERIFY(!config.usePushedAuthorizationRequests);
+    config.openBrowser = browser.opener();
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    QVERIFY(queryValue(browser.authorizationUrl, QStringLiteral("request_uri")).size() > 0);
+    QVERIFY(!QUrlQuery(browser.authorizationUrl).hasQueryItem(QStringLiteral("state")));
+}
+
+void tst_SignInBrowser::pushErrors_data()
+{
+    // RFC 9126 §2.3: the PAR endpoint's errors, typed; no browser opened.
+    QTest::addColumn<QString>("clientId");
+    QTest::addColumn<QStringList>("scopes");
+    QTest::addColumn<Error>("expected");
+    QTest::addColumn<QString>("oauthError");
+    QTest::addRow("unknown scope")
+            << QStringLiteral("demo")
+            << QStringList {QStringLiteral("openid"), QStringLiteral("no-such-scope")}
+            << Error::InvalidScope << QStringLiteral("invalid_scope");
+    QTest::addRow("unknown client")
+            << QStringLiteral("nobody") << QStringList {QStringLiteral("openid")}
+            << Error::InvalidClient << QStringLiteral("invalid_client");
+}
+
+void tst_SignInBrowser::pushErrors()
+{
+    QFETCH(QString, clientId);
+    QFETCH(QStringList, scopes);
+    QFETCH(Error, expected);
+    QFETCH(QString, oauthError);
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.usePushedAuthorizationRequests = true;
+    config.clientId = clientId;
+    config.scopes = scopes;
+    ErrorInfo error;
+    const QUrl url = openedUrl(config, &error);
+    QVERIFY(!url.isValid());
+    QCOMPARE(error.code, expected);
+    QCOMPARE(error.oauthError, oauthError);
+    QVERIFY2(error.message.contains(QLatin1String("pushed authorization request")),
+             qPrintable(error.message));
 }
 
 void tst_SignInBrowser::timeout()
