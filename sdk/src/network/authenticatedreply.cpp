@@ -228,8 +228,9 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
         }
         // The manager's value for this token, shared rather than built again
         // (Qt's request and HTTP stack hold a reference until the request is
-        // done). This attempt keeps it alive until its inner reply is
-        // destroyed; the last owner wipes it in place (bearerValue()).
+        // done). This reply keeps it alive until it is destroyed, after its
+        // inner reply (see m_bearer); the last owner wipes it in place
+        // (bearerValue()).
         bearer = md->bearerValue(d);
         m_sentGeneration = d->generation();
     }
@@ -269,11 +270,11 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
     }
     QNetworkReply *inner = m_manager->createUnauthenticatedRequest(op, request, device);
     request = QNetworkRequest(); // our copy of the header goes; Qt's remain
-    if (bearer) {
-        // Released when the inner reply goes (with it Qt's copy of the
-        // request), before Qt frees that copy: see bearerValue().
-        connect(inner, &QObject::destroyed, [bearer] { Q_UNUSED(bearer) });
-    }
+    // Held by this reply rather than by a connection to the inner reply's
+    // destroyed(): a previous attempt's value may go now (its inner reply
+    // has finished and sends nothing more), this one when the reply does.
+    if (bearer)
+        m_bearer = std::move(bearer);
     if (buffer)
         buffer->setParent(inner);
     m_innerHadBearer = withBearer;
