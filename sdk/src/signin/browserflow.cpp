@@ -2,16 +2,21 @@
 // Browser sign-in: authorization code + PKCE through a loopback redirect.
 #include "browserflow_p.h"
 
+#include "authorizationparameters_p.h"
 #include "discovery_p.h"
+#include "pushedauthorization_p.h"
 #include "pkce_p.h"
 #include "signinflows_p.h"
 
 #include "core/invokelater.h"
 #include "core/logging.h"
 #include "session/endpointcheck_p.h"
+#include "session/publicdocument_p.h"
 #include "session/signinhost_p.h"
 #include "session/tokenclient_p.h"
+#include "session/tokenresponse_p.h"
 
+#include <QNetworkRequest>
 #include <QUrlQuery>
 
 #include <openssl/crypto.h>
@@ -88,49 +93,147 @@ void BrowserFlow::begin()
         m_expectedIss = issuerString(config.issuer);
     }
 
+    // OIDC Core §3.1.2.1: the nonce belongs to an OpenID Connect request.
+    // Without openid there is no ID token to carry it back, and providers
+    // refuse the parameter (oidc-provider: invalid_request).
+    const bool openId = requestsOpenId(config.scopes);
     m_verifier = newCodeVerifier();
     m_state = randomUrlSafeToken(32);
-    m_nonce = randomUrlSafeToken(32);
-    if (m_verifier.isEmpty() || m_state.isEmpty() || m_nonce.isEmpty()) {
+    if (openId)
+        m_nonce = randomUrlSafeToken(32);
+    if (m_verifier.isEmpty() || m_state.isEmpty() || (openId && m_nonce.isEmpty())) {
         fail(ErrorInfo::make(Error::InvalidConfiguration,
                              QStringLiteral("The random number generator failed.")));
         return;
     }
-    QString listenError;
-    if (!m_listener.listen(config.redirectHost, &listenError)) {
-        fail(ErrorInfo::make(Error::NetworkError,
-                             QStringLiteral("Cannot listen on the loopback interface: ")
-                                     + listenError));
+    const ErrorInfo listening
+            = m_listener.listen(config.redirectHost, config.redirectPorts, config.redirectPath);
+    if (listening.isError()) {
+        fail(listening);
         return;
     }
     m_listener.setHandler([this](const RedirectRequest &request) { return onCallback(request); });
 
-    // RFC 6749 §4.1.1 + RFC 7636 §4.3 + OIDC Core §3.1.2.1 (nonce).
+    AuthorizationSecrets secrets;
+    secrets.redirectUri = m_listener.redirectUri().toString().toUtf8();
+    secrets.state = m_state.view().toByteArray();
+    secrets.codeChallenge = codeChallengeS256(m_verifier.view());
+    secrets.nonce = m_nonce.view().toByteArray();
+    QList<QPair<QByteArray, QByteArray>> params;
+    const ErrorInfo invalid = authorizationParameters(config, secrets, &params);
+    secureWipe(secrets.state);
+    secureWipe(secrets.nonce);
+    if (invalid.isError()) {
+        fail(invalid);
+        return;
+    }
+    // RFC 9126 §5: a provider that requires PAR refuses anything else; one
+    // that offers it gets the request pushed unless the application said no.
+    const bool parRequired = discovery && discovery->succeeded()
+            && discovery->metadata().requirePushedAuthorizationRequests;
+    if (parRequired && config.pushedAuthorizationRequestEndpoint.isEmpty()) {
+        fail(ErrorInfo::make(Error::InvalidConfiguration,
+                             QStringLiteral("The provider requires pushed authorization requests "
+                                            "(RFC 9126) but names no "
+                                            "pushed_authorization_request_endpoint.")));
+        return;
+    }
+    if (!config.pushedAuthorizationRequestEndpoint.isEmpty()
+        && (parRequired || config.usePushedAuthorizationRequests)) {
+        push(std::move(params));
+        return;
+    }
+    openBrowser(params);
+}
+
+void BrowserFlow::openBrowser(QList<QPair<QByteArray, QByteArray>> &params)
+{
+    const SessionConfig &config = host()->config();
     QUrl url = config.authorizationEndpoint;
     QUrlQuery query(url);
-    auto add = [&query](const QString &key, const QByteArray &value) {
-        query.addQueryItem(QString::fromLatin1(QUrl::toPercentEncoding(key)),
+    for (auto &[name, value] : params) {
+        query.addQueryItem(QString::fromLatin1(QUrl::toPercentEncoding(QString::fromUtf8(name))),
                            QString::fromLatin1(QUrl::toPercentEncoding(QString::fromUtf8(value))));
-    };
-    add(QStringLiteral("response_type"), "code");
-    add(QStringLiteral("client_id"), config.clientId.toUtf8());
-    add(QStringLiteral("redirect_uri"), m_listener.redirectUri().toString().toUtf8());
-    if (!config.scopes.isEmpty())
-        add(QStringLiteral("scope"), config.scopes.join(QLatin1Char(' ')).toUtf8());
-    add(QStringLiteral("state"), m_state.view().toByteArray());
-    add(QStringLiteral("code_challenge"), codeChallengeS256(m_verifier.view()));
-    add(QStringLiteral("code_challenge_method"), "S256");
-    add(QStringLiteral("nonce"), m_nonce.view().toByteArray());
+        secureWipe(value);
+    }
     url.setQuery(query.query(QUrl::FullyEncoded), QUrl::StrictMode);
 
     m_timeout.start(config.browserTimeout);
-    // The URL carries state, nonce and the PKCE challenge: it goes to the
-    // browser and nowhere else (never to a log line).
+    // The URL carries state, nonce and the PKCE challenge (or a pushed
+    // request's request_uri): it goes to the browser and nowhere else (never
+    // to a log line).
     qCInfo(lcSession) << "opening the browser for sign-in";
     if (!config.openBrowser(url)) {
         fail(ErrorInfo::make(Error::InvalidConfiguration,
                              QStringLiteral("The browser could not be opened.")));
     }
+}
+
+void BrowserFlow::push(QList<QPair<QByteArray, QByteArray>> params)
+{
+    const SessionConfig &config = host()->config();
+    const ErrorInfo check = checkEndpoint(config.pushedAuthorizationRequestEndpoint,
+                                          u"pushed authorization request endpoint");
+    if (check.isError()) {
+        for (auto &param : params)
+            secureWipe(param.second);
+        fail(check);
+        return;
+    }
+    // RFC 9126 §2.1: the authorization parameters as a form, client_id
+    // included, authenticated as at the token endpoint when the client has
+    // a secret.
+    QNetworkRequest auth;
+    QList<TokenEndpointClient::Field> secretFields;
+    host()->tokenEndpoint().authenticate(config.tokenEndpointAuthMethods, &auth, &secretFields);
+    QByteArray authorization = auth.rawHeader(QByteArrayLiteral("Authorization"));
+    for (const TokenEndpointClient::Field &field : secretFields)
+        params.append({field.name, field.secret->view().toByteArray()});
+    QByteArray form = formEncode(params);
+    for (auto &param : params)
+        secureWipe(param.second);
+    qCInfo(lcSession) << "pushing the authorization request (RFC 9126)";
+    host()->setInFlightReply(fetchPublicDocument(
+            host()->network(), config.pushedAuthorizationRequestEndpoint,
+            maxPushedAuthorizationBytes, config.requestTimeout, this,
+            [this](ErrorInfo error, QByteArray body) {
+                if (stale())
+                    return;
+                host()->setInFlightReply(nullptr);
+                // §2.2: success is 201 Created (200 accepted as well).
+                const bool created = error.httpStatus == 201 || error.httpStatus == 200;
+                if (error.isError() && !(created && error.code == Error::MalformedResponse)) {
+                    if (error.httpStatus >= 400 && error.httpStatus < 500) {
+                        // §2.3: the RFC 6749 §5.2 error format.
+                        TokenResponse ignored;
+                        const ErrorInfo oauth = parseTokenResponse(
+                                error.httpStatus, "application/json", body, &ignored);
+                        if (oauth.isError()) {
+                            error = oauth;
+                            error.message = QStringLiteral("The pushed authorization request "
+                                                           "endpoint refused the request "
+                                                           "(RFC 9126 §2.3).");
+                        }
+                    }
+                    fail(error);
+                    return;
+                }
+                PushedAuthorization pushed;
+                const ErrorInfo parsed = parsePushedAuthorization(body, &pushed);
+                if (parsed.isError()) {
+                    fail(parsed);
+                    return;
+                }
+                // §4: only client_id and request_uri travel through the browser.
+                QList<QPair<QByteArray, QByteArray>> params {
+                        {QByteArrayLiteral("client_id"), host()->config().clientId.toUtf8()},
+                        {QByteArrayLiteral("request_uri"), pushed.requestUri.toUtf8()}};
+                openBrowser(params);
+            },
+            &form, authorization));
+    // QNAM may still share these buffers (then this is a no-op; see tokenclient.cpp).
+    secureWipe(form);
+    secureWipe(authorization);
 }
 
 LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest &request)
@@ -220,7 +323,7 @@ void BrowserFlow::exchange(SecretBytes code)
         verifierHook()(verifierBytes);
     const SecretBytes verifier = SecretBytes::adopt(verifierBytes);
     // RFC 6749 §4.1.3 with the same redirect_uri, RFC 7636 §4.5 code_verifier.
-    const QList<TokenEndpointClient::Field> fields {
+    QList<TokenEndpointClient::Field> fields {
             {QByteArrayLiteral("grant_type"), QByteArrayLiteral("authorization_code"), nullptr},
             {QByteArrayLiteral("code"), {}, &code},
             {QByteArrayLiteral("redirect_uri"), m_listener.redirectUri().toString().toUtf8(),
@@ -228,6 +331,9 @@ void BrowserFlow::exchange(SecretBytes code)
             {QByteArrayLiteral("client_id"), config.clientId.toUtf8(), nullptr},
             {QByteArrayLiteral("code_verifier"), {}, &verifier},
     };
+    // RFC 8707 §2.2: the resources the access token is for, again.
+    for (const QString &resource : config.resources)
+        fields.append({QByteArrayLiteral("resource"), resource.toUtf8(), nullptr});
     host()->setInFlightReply(host()->tokenEndpoint().requestToken(
             config.tokenEndpoint, fields, this,
             [this](const ErrorInfo &error, TokenResponse response) {
