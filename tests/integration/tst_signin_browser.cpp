@@ -73,7 +73,11 @@ private:
     }
 
 private Q_SLOTS:
-    void init() { setCodeVerifierTestHook({}); }
+    void init()
+    {
+        setCodeVerifierTestHook({});
+        setLocalhostResolutionTestHook({});
+    }
     void success_data();
     void success();
     void openerMissing();
@@ -86,6 +90,9 @@ private Q_SLOTS:
     void replayedCallbackRefused();
     void otherHostRefused();
     void localhostListensOnEveryAddress();
+    void localhostBothFamilies();
+    void localhostPortTakenOnOneFamily();
+    void localhostNotLoopbackRefused();
     void fixedPortsAndPath();
     void redirectPortsAllTaken();
     void badRedirectPathRefused();
@@ -451,6 +458,91 @@ void tst_SignInBrowser::localhostListensOnEveryAddress()
     QVERIFY(errors.isEmpty());
     session.cancelSignIn();
     QCOMPARE(lastError(errors).code, Error::Cancelled);
+}
+
+void tst_SignInBrowser::localhostBothFamilies()
+{
+    // As most systems resolve it (this machine's hosts file may not): both
+    // families, one port, each serving the redirect.
+    const QHostAddress v4(QHostAddress::LocalHost);
+    const QHostAddress v6(QHostAddress::LocalHostIPv6);
+    setLocalhostResolutionTestHook([&] { return QList<QHostAddress> {v4, v6}; });
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.redirectHost = LoopbackRedirectHost::Localhost;
+    QUrl opened;
+    config.openBrowser = [&](const QUrl &url) {
+        opened = url;
+        return true;
+    };
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_VERIFY_WITH_TIMEOUT(opened.isValid() || !errors.isEmpty(), kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    const QUrl callback(queryValue(opened, QStringLiteral("redirect_uri")));
+    QCOMPARE(callback.host(), QStringLiteral("localhost"));
+    const auto port = quint16(callback.port());
+    const QByteArray host = "localhost:" + QByteArray::number(port);
+    for (const QHostAddress &address : {v4, v6}) {
+        QCOMPARE(ask(address, port, "/callback?code=x&state=other", host),
+                 QByteArray("HTTP/1.1 400 Bad Request"));
+    }
+    // A response with the right state on the IPv6 side is the response:
+    // accepted (200), and its (made-up) code goes to the code exchange,
+    // which the server refuses.
+    const QByteArray state = QUrl::toPercentEncoding(queryValue(opened, QStringLiteral("state")));
+    QVERIFY(!state.isEmpty());
+    const QByteArray iss = QUrl::toPercentEncoding(server->baseUrl().toString()); // RFC 9207
+    QCOMPARE(ask(v6, port, "/callback?code=made-up&state=" + state + "&iss=" + iss, host),
+             QByteArray("HTTP/1.1 200 OK"));
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), kWait);
+    QCOMPARE(lastError(errors).code, Error::InvalidGrant);
+    QCOMPARE(session.state(), Session::State::SignedOut);
+}
+
+void tst_SignInBrowser::localhostPortTakenOnOneFamily()
+{
+    // Another program holds the first port on ::1 only: a listener on
+    // 127.0.0.1 alone would let it receive the code of a browser that picks
+    // IPv6. The port is skipped as a whole; the next serves both families.
+    const QHostAddress v4(QHostAddress::LocalHost);
+    const QHostAddress v6(QHostAddress::LocalHostIPv6);
+    setLocalhostResolutionTestHook([&] { return QList<QHostAddress> {v4, v6}; });
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(v6, 0));
+    QTcpServer probe;
+    QVERIFY(probe.listen(v4, 0));
+    const quint16 next = probe.serverPort();
+    probe.close();
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.redirectHost = LoopbackRedirectHost::Localhost;
+    config.redirectPorts = {squatter.serverPort(), next};
+    ErrorInfo error;
+    const QUrl url = openedUrl(config, &error);
+    QVERIFY2(!error.isError(), qPrintable(error.message));
+    QCOMPARE(queryValue(url, QStringLiteral("redirect_uri")),
+             QStringLiteral("http://localhost:%1/callback").arg(next));
+}
+
+void tst_SignInBrowser::localhostNotLoopbackRefused()
+{
+    setLocalhostResolutionTestHook([] {
+        return QList<QHostAddress> {QHostAddress(QHostAddress::LocalHost),
+                                    QHostAddress(QStringLiteral("192.0.2.7"))};
+    });
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.redirectHost = LoopbackRedirectHost::Localhost;
+    ErrorInfo error;
+    const QUrl url = openedUrl(config, &error);
+    QVERIFY(!url.isValid());
+    QCOMPARE(error.code, Error::InvalidConfiguration);
+    QVERIFY2(error.message.contains(QLatin1String("192.0.2.7")), qPrintable(error.message));
 }
 
 void tst_SignInBrowser::fixedPortsAndPath()
