@@ -28,6 +28,8 @@ struct ProviderMetadata
     QUrl revocationEndpoint;
     QUrl deviceAuthorizationEndpoint;
     QUrl jwksUri;
+    QUrl userinfoEndpoint; //!< OpenID Connect Core §5.3; empty: not advertised
+    QUrl endSessionEndpoint; //!< RP-Initiated Logout 1.0 §2.1; empty: not advertised
     QStringList codeChallengeMethods; //!< empty: not advertised
     QStringList idTokenSigningAlgs; //!< empty: not advertised
     QStringList tokenEndpointAuthMethods; //!< RFC 8414 §2; empty: not advertised
