@@ -77,7 +77,10 @@ void SessionPrivate::startUserInfo(bool byApplication)
         invokeLater(q, [this, epoch, refusal] { finishUserInfo(epoch, refusal, {}); });
         return;
     }
-    sendUserInfo(epoch, false);
+    // A token fresh from a sign-in that the endpoint refuses is not mended
+    // by renewing it (a provider that refuses audience-bound tokens there):
+    // only a request the application asks for gets the refresh and retry.
+    sendUserInfo(epoch, !byApplication);
 }
 
 void SessionPrivate::sendUserInfo(quint64 epoch, bool retried)
