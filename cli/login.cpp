@@ -79,6 +79,28 @@ void addLoginOptions(QCommandLineParser &parser)
             {QStringLiteral("browser"),
              QStringLiteral("Sign in in the browser (authorization code + PKCE, loopback "
                             "redirect); uses $BROWSER, else xdg-open/open.")},
+            {QStringLiteral("redirect-host"),
+             QStringLiteral("--browser: the redirect URI's host, 127.0.0.1 (default), ::1 or "
+                            "localhost (listens on every loopback address it resolves to)."),
+             QStringLiteral("HOST"), QStringLiteral("127.0.0.1")},
+            {QStringLiteral("redirect-port"),
+             QStringLiteral("--browser: a fixed redirect port, or a comma-separated list tried "
+                            "in order (default: an ephemeral port)."),
+             QStringLiteral("N[,N...]")},
+            {QStringLiteral("redirect-path"),
+             QStringLiteral("--browser: the redirect URI's path (default /callback)."),
+             QStringLiteral("PATH"), QStringLiteral("/callback")},
+            {QStringLiteral("param"),
+             QStringLiteral("--browser: an authorization request parameter such as prompt, "
+                            "login_hint, acr_values, max_age or ui_locales (repeatable); "
+                            "parameters the SDK sets are refused."),
+             QStringLiteral("NAME=VALUE")},
+            {QStringLiteral("audience"),
+             QStringLiteral("--browser: the API the access token is for (Auth0's audience)."),
+             QStringLiteral("AUDIENCE")},
+            {QStringLiteral("resource"),
+             QStringLiteral("--browser: an RFC 8707 resource indicator (repeatable)."),
+             QStringLiteral("URI")},
             {QStringLiteral("device"),
              QStringLiteral("Sign in on another device (RFC 8628): prints a code and a URL.")},
             {QStringLiteral("transport"),
@@ -99,6 +121,89 @@ void addLoginOptions(QCommandLineParser &parser)
              QStringLiteral("keychain|memory"), QStringLiteral("keychain")},
             accountOption(),
     });
+}
+
+//! --redirect-host, --redirect-port, --redirect-path; false (printed) on a usage error.
+bool redirectFromOptions(const QCommandLineParser &parser, SessionConfig *config)
+{
+    const QString host = parser.value(QStringLiteral("redirect-host"));
+    if (host == QLatin1String("127.0.0.1")) {
+        config->redirectHost = LoopbackRedirectHost::IPv4;
+    } else if (host == QLatin1String("::1") || host == QLatin1String("[::1]")) {
+        config->redirectHost = LoopbackRedirectHost::IPv6;
+    } else if (host == QLatin1String("localhost")) {
+        config->redirectHost = LoopbackRedirectHost::Localhost;
+    } else {
+        printError(QStringLiteral("--redirect-host must be 127.0.0.1, ::1 or localhost"));
+        return false;
+    }
+    config->redirectPorts.clear();
+    if (parser.isSet(QStringLiteral("redirect-port"))) {
+        const QStringList ports = parser.value(QStringLiteral("redirect-port"))
+                                          .split(QLatin1Char(','), Qt::KeepEmptyParts);
+        for (const QString &text : ports) {
+            bool ok = false;
+            const uint port = text.trimmed().toUInt(&ok);
+            if (!ok || port == 0 || port > 65535) {
+                printError(QStringLiteral("--redirect-port takes ports 1-65535, comma-separated"));
+                return false;
+            }
+            config->redirectPorts.append(quint16(port));
+        }
+    }
+    config->redirectPath = parser.value(QStringLiteral("redirect-path"));
+    return true;
+}
+
+/*!
+    --param NAME=VALUE (those with a SessionConfig field go there; the SDK
+    refuses the names it owns), --audience, --resource; false (printed) on a
+    usage error.
+*/
+bool parametersFromOptions(const QCommandLineParser &parser, SessionConfig *config)
+{
+    config->audience = parser.value(QStringLiteral("audience"));
+    config->resources = parser.values(QStringLiteral("resource"));
+    for (const QString &param : parser.values(QStringLiteral("param"))) {
+        const qsizetype eq = param.indexOf(QLatin1Char('='));
+        if (eq <= 0) {
+            printError(QStringLiteral("--param takes NAME=VALUE"));
+            return false;
+        }
+        const QString name = param.left(eq);
+        const QString value = param.mid(eq + 1);
+        const auto words = [&value] {
+            return value.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        };
+        if (name == QLatin1String("prompt")) {
+            config->prompt = value;
+        } else if (name == QLatin1String("login_hint")) {
+            config->loginHint = value;
+        } else if (name == QLatin1String("acr_values")) {
+            config->acrValues = words();
+        } else if (name == QLatin1String("ui_locales")) {
+            config->uiLocales = words();
+        } else if (name == QLatin1String("max_age")) {
+            bool ok = false;
+            const qint64 seconds = value.toLongLong(&ok);
+            if (!ok || seconds < 0) {
+                printError(QStringLiteral("--param max_age takes a number of seconds"));
+                return false;
+            }
+            config->maxAge = std::chrono::seconds(seconds);
+        } else if (name == QLatin1String("audience") && config->audience.isEmpty()) {
+            config->audience = value;
+        } else if (name == QLatin1String("resource")) {
+            config->resources.append(value);
+        } else if (config->extraAuthorizationParameters.contains(name)) {
+            printError(QStringLiteral("--param %1 given twice").arg(name));
+            return false;
+        } else {
+            // Names the SDK owns are refused by the sign-in (InvalidConfiguration).
+            config->extraAuthorizationParameters.insert(name, value);
+        }
+    }
+    return true;
 }
 
 //! The request the options describe; prints the problem and returns nothing on a usage error.
@@ -176,6 +281,8 @@ std::optional<LoginRequest> requestFromOptions(const QCommandLineParser &parser)
             printError(QStringLiteral("--browser needs --issuer or --authorization-endpoint"));
             return {};
         }
+        if (!redirectFromOptions(parser, &config) || !parametersFromOptions(parser, &config))
+            return {};
         if (device && config.issuer.isEmpty() && config.deviceAuthorizationEndpoint.isEmpty()) {
             printError(
                     QStringLiteral("--device needs --issuer or --device-authorization-endpoint"));

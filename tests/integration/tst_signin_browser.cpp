@@ -11,8 +11,11 @@
 #include <QJsonArray>
 #include <QMetaProperty>
 #include <QSignalSpy>
+#include <QHostInfo>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QUrlQuery>
 
 using namespace SecureTokens;
 using namespace SignInTest;
@@ -29,6 +32,45 @@ private:
     {
         return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
     }
+    //! The authorization URL the flow opens for \a config (the sign-in is then cancelled).
+    static QUrl openedUrl(SessionConfig config, ErrorInfo *error = nullptr)
+    {
+        QUrl opened;
+        config.openBrowser = [&](const QUrl &url) {
+            opened = url;
+            return true;
+        };
+        Session session(config);
+        QSignalSpy errors(&session, &Session::errorOccurred);
+        session.signInWithBrowser();
+        [&] {
+            QTRY_VERIFY_WITH_TIMEOUT(opened.isValid() || !errors.isEmpty(), kWait);
+        }();
+        if (error)
+            *error = lastError(errors);
+        session.cancelSignIn();
+        return opened;
+    }
+    //! One raw request to the listener at \a address; the answer's status line.
+    //! (Waits with the event loop running: the listener lives on this thread.)
+    static QByteArray ask(const QHostAddress &address, quint16 port, const QByteArray &target,
+                          const QByteArray &host)
+    {
+        QTcpSocket socket;
+        QSignalSpy connected(&socket, &QTcpSocket::connected);
+        socket.connectToHost(address, port);
+        if (socket.state() != QAbstractSocket::ConnectedState && !connected.wait(kWait))
+            return "no connection: " + socket.errorString().toUtf8();
+        socket.write("GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        QSignalSpy readable(&socket, &QTcpSocket::readyRead);
+        QByteArray answer;
+        while (!answer.contains("\r\n")) {
+            if (socket.bytesAvailable() == 0 && !readable.wait(kWait))
+                break;
+            answer += socket.readAll();
+        }
+        return answer.left(answer.indexOf("\r\n"));
+    }
 
 private Q_SLOTS:
     void init() { setCodeVerifierTestHook({}); }
@@ -43,6 +85,14 @@ private Q_SLOTS:
     void pkceMismatch();
     void replayedCallbackRefused();
     void otherHostRefused();
+    void localhostListensOnEveryAddress();
+    void fixedPortsAndPath();
+    void redirectPortsAllTaken();
+    void badRedirectPathRefused();
+    void requestParameters_data();
+    void requestParameters();
+    void reservedParameterRefused_data();
+    void reservedParameterRefused();
     void timeout();
     void cancel();
     void signOutAbandonsSignIn();
@@ -353,6 +403,229 @@ void tst_SignInBrowser::otherHostRefused()
     session.cancelSignIn();
     QCOMPARE(session.state(), Session::State::SignedOut);
     QCOMPARE(lastError(errors).code, Error::Cancelled);
+}
+
+void tst_SignInBrowser::localhostListensOnEveryAddress()
+{
+    // RFC 8252 §8.3: the browser resolves "localhost" itself, so the
+    // listener serves every loopback address the name resolves to, on one port.
+    auto server = startMockServer();
+    QUrl opened;
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.redirectHost = LoopbackRedirectHost::Localhost;
+    config.openBrowser = [&](const QUrl &url) {
+        opened = url;
+        return true;
+    };
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_VERIFY_WITH_TIMEOUT(opened.isValid() || !errors.isEmpty(), kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    const QUrl callback(queryValue(opened, QStringLiteral("redirect_uri")));
+    QCOMPARE(callback.host(), QStringLiteral("localhost"));
+    QCOMPARE(callback.path(), QStringLiteral("/callback"));
+    const auto port = quint16(callback.port());
+    const QByteArray host = "localhost:" + QByteArray::number(port);
+
+    const QList<QHostAddress> addresses
+            = QHostInfo::fromName(QStringLiteral("localhost")).addresses();
+    QVERIFY(!addresses.isEmpty());
+    for (const QHostAddress &address : addresses) {
+        // A response with another state reaches the flow (and is refused
+        // there) on each address; the listener keeps waiting.
+        QCOMPARE(ask(address, port, "/callback?code=x&state=other", host),
+                 QByteArray("HTTP/1.1 400 Bad Request"));
+        QCOMPARE(ask(address, port, "/elsewhere", host), QByteArray("HTTP/1.1 404 Not Found"));
+        // The IP literal is not the name the redirect URI says.
+        QCOMPARE(ask(address, port, "/callback",
+                     address.toString().toLatin1() + ':' + QByteArray::number(port)),
+                 QByteArray("HTTP/1.1 400 Bad Request"));
+    }
+    QCOMPARE(session.state(), Session::State::SigningIn);
+    QVERIFY(errors.isEmpty());
+    session.cancelSignIn();
+    QCOMPARE(lastError(errors).code, Error::Cancelled);
+}
+
+void tst_SignInBrowser::fixedPortsAndPath()
+{
+    // A port another program holds is skipped; the next one on the list is
+    // used, with the custom path, through the whole sign-in.
+    QTcpServer taken;
+    QVERIFY(taken.listen(QHostAddress::LocalHost, 0));
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+    const quint16 free = probe.serverPort();
+    probe.close();
+
+    auto server = startMockServer();
+    FakeBrowser browser;
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.openBrowser = browser.opener();
+    config.redirectPorts = {taken.serverPort(), free};
+    config.redirectPath = QStringLiteral("/oauth2/native-cb");
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    QCOMPARE(queryValue(browser.authorizationUrl, QStringLiteral("redirect_uri")),
+             QStringLiteral("http://127.0.0.1:%1/oauth2/native-cb").arg(free));
+    QCOMPARE(browser.callbackPage.status, 200);
+}
+
+void tst_SignInBrowser::redirectPortsAllTaken()
+{
+    QTcpServer first;
+    QTcpServer second;
+    QVERIFY(first.listen(QHostAddress::LocalHost, 0));
+    QVERIFY(second.listen(QHostAddress::LocalHost, 0));
+    auto server = startMockServer();
+    bool opened = false;
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.openBrowser = [&](const QUrl &) {
+        return opened = true;
+    };
+    config.redirectPorts = {first.serverPort(), second.serverPort()};
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), kWait);
+    const ErrorInfo error = lastError(errors);
+    QCOMPARE(error.code, Error::NetworkError);
+    QVERIFY2(error.message.contains(
+                     QStringLiteral("%1, %2").arg(first.serverPort()).arg(second.serverPort())),
+             qPrintable(error.message));
+    QVERIFY(!opened);
+    QCOMPARE(session.state(), Session::State::SignedOut);
+}
+
+void tst_SignInBrowser::badRedirectPathRefused()
+{
+    auto server = startMockServer();
+    bool opened = false;
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.openBrowser = [&](const QUrl &) {
+        return opened = true;
+    };
+    config.redirectPath = QStringLiteral("/cb?x=1");
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), kWait);
+    QCOMPARE(lastError(errors).code, Error::InvalidConfiguration);
+    QVERIFY(!opened);
+}
+
+void tst_SignInBrowser::requestParameters_data()
+{
+    QTest::addColumn<QStringList>("scopes");
+    QTest::addColumn<QString>("prompt");
+    QTest::addColumn<bool>("typed");
+    QTest::addColumn<QString>("expectedPrompt"); // empty: none sent
+    QTest::addColumn<bool>("nonce");
+    const QString openid = QStringLiteral("openid");
+    const QString offline = QStringLiteral("offline_access");
+    // OIDC Core §11: offline_access asks for consent, unless the app chose.
+    QTest::addRow("offline_access") << QStringList {openid, offline} << QString() << false
+                                    << QStringLiteral("consent") << true;
+    QTest::addRow("offline_access, app's prompt")
+            << QStringList {openid, offline} << QStringLiteral("login") << false
+            << QStringLiteral("login") << true;
+    QTest::addRow("no offline_access")
+            << QStringList {openid} << QString() << false << QString() << true;
+    // OIDC Core §3.1.2.1: no nonce without openid.
+    QTest::addRow("plain OAuth") << QStringList {offline} << QString() << false
+                                 << QStringLiteral("consent") << false;
+    QTest::addRow("typed fields and extras")
+            << QStringList {openid, offline} << QStringLiteral("select_account") << true
+            << QStringLiteral("select_account") << true;
+}
+
+void tst_SignInBrowser::requestParameters()
+{
+    QFETCH(QStringList, scopes);
+    QFETCH(QString, prompt);
+    QFETCH(bool, typed);
+    QFETCH(QString, expectedPrompt);
+    QFETCH(bool, nonce);
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.scopes = scopes;
+    config.prompt = prompt;
+    if (typed) {
+        config.loginHint = QStringLiteral("alice@example.test");
+        config.acrValues = {QStringLiteral("urn:mace:incommon:iap:silver"), QStringLiteral("mfa")};
+        config.maxAge = std::chrono::seconds(0);
+        config.uiLocales = {QStringLiteral("fr-CA"), QStringLiteral("en")};
+        config.audience = QStringLiteral("https://api.example.test/");
+        config.resources = {QStringLiteral("https://a.example.test/"),
+                            QStringLiteral("https://b.example.test/")};
+        config.extraAuthorizationParameters.insert(QStringLiteral("organization"),
+                                                   QStringLiteral("org_1 & co"));
+    }
+    ErrorInfo error;
+    const QUrl url = openedUrl(config, &error);
+    QVERIFY2(!error.isError(), qPrintable(error.message));
+    const QUrlQuery query(url);
+    QCOMPARE(query.hasQueryItem(QStringLiteral("prompt")), !expectedPrompt.isEmpty());
+    QCOMPARE(query.allQueryItemValues(QStringLiteral("prompt")).size(),
+             expectedPrompt.isEmpty() ? 0 : 1);
+    QCOMPARE(queryValue(url, QStringLiteral("prompt")), expectedPrompt);
+    QCOMPARE(query.hasQueryItem(QStringLiteral("nonce")), nonce);
+    QCOMPARE(queryValue(url, QStringLiteral("scope")), scopes.join(u' '));
+    if (!typed)
+        return;
+    QCOMPARE(queryValue(url, QStringLiteral("login_hint")), QStringLiteral("alice@example.test"));
+    QCOMPARE(queryValue(url, QStringLiteral("acr_values")),
+             QStringLiteral("urn:mace:incommon:iap:silver mfa"));
+    QCOMPARE(queryValue(url, QStringLiteral("max_age")), QStringLiteral("0"));
+    QCOMPARE(queryValue(url, QStringLiteral("ui_locales")), QStringLiteral("fr-CA en"));
+    QCOMPARE(queryValue(url, QStringLiteral("audience")),
+             QStringLiteral("https://api.example.test/"));
+    // RFC 8707 §2.1: one resource parameter per indicator.
+    QCOMPARE(query.allQueryItemValues(QStringLiteral("resource"), QUrl::FullyDecoded),
+             (QStringList {QStringLiteral("https://a.example.test/"),
+                           QStringLiteral("https://b.example.test/")}));
+    QCOMPARE(queryValue(url, QStringLiteral("organization")), QStringLiteral("org_1 & co"));
+    // The SDK's own parameters are still there once each.
+    for (const char *own : {"state", "code_challenge", "redirect_uri", "client_id"})
+        QCOMPARE(query.allQueryItemValues(QLatin1String(own)).size(), 1);
+}
+
+void tst_SignInBrowser::reservedParameterRefused_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("why");
+    for (const char *name : {"state", "nonce", "code_challenge", "code_challenge_method",
+                             "redirect_uri", "client_id", "response_type", "scope", "request_uri"})
+        QTest::addRow("%s", name) << QString::fromLatin1(name)
+                                  << QStringLiteral("is set by the SDK");
+    for (const char *name : {"prompt", "login_hint", "max_age", "audience", "resource"})
+        QTest::addRow("%s (typed)", name)
+                << QString::fromLatin1(name) << QStringLiteral("has its own SessionConfig field");
+}
+
+void tst_SignInBrowser::reservedParameterRefused()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, why);
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.extraAuthorizationParameters.insert(name, QStringLiteral("x"));
+    ErrorInfo error;
+    const QUrl url = openedUrl(config, &error);
+    QVERIFY(!url.isValid()); // no browser opened
+    QCOMPARE(error.code, Error::InvalidConfiguration);
+    QVERIFY2(error.message.contains(u'"' + name + u'"'), qPrintable(error.message));
+    QVERIFY2(error.message.contains(why), qPrintable(error.message));
 }
 
 void tst_SignInBrowser::timeout()

@@ -18,6 +18,7 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -178,6 +179,12 @@ private Q_SLOTS:
     void defaultAudienceApis();
     void logoutWithoutRevocationEndpoint();
     void loginWithoutRefreshToken();
+    void offlineAccessAsksForConsent();
+    void redirectOptions_data();
+    void redirectOptions();
+    void redirectPortInUse();
+    void resourceIndicator();
+    void reservedParameterRefused();
     void browserLoginEndpointsByHand();
     void clientSecret_data();
     void clientSecret();
@@ -373,12 +380,12 @@ void tst_InteropCli::loginWithoutRefreshToken()
     QVERIFY2(m_provider->leaks(m_output).isEmpty(), m_output.constData());
     QVERIFY(m_provider->stop());
 
-    // ... then at one that issues no refresh token: oidc-provider ignores
-    // offline_access without prompt=consent (OIDC Core §11).
+    // ... then at one that issues no refresh token: no offline_access asked for.
     m_output.clear();
     QFile::remove(browserLog());
-    QVERIFY2(startProvider(QStringLiteral("oidc-strict")), m_provider->failureText());
-    r = browserLogin(loginArgs(QStringLiteral("native-public")));
+    QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
+    r = browserLogin(
+            loginArgs(QStringLiteral("native-public"), QStringLiteral("openid profile email")));
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
     QCOMPARE(m_provider->events(QStringLiteral("refresh_token.saved")), 0);
@@ -390,6 +397,175 @@ void tst_InteropCli::loginWithoutRefreshToken()
     r = run({QStringLiteral("call"), m_provider->issuer() + QStringLiteral("/me")});
     QCOMPARE(r.exitCode, 77);
     QCOMPARE(m_provider->events(QStringLiteral("grant.error:invalid_grant")), 0);
+}
+
+void tst_InteropCli::offlineAccessAsksForConsent()
+{
+    // oidc-provider's own rule (OIDC Core §11): offline_access is granted
+    // only with prompt=consent. The SDK sends it whenever it asks for
+    // offline_access and the application chose no prompt.
+    QVERIFY2(startProvider(QStringLiteral("oidc-strict")), m_provider->failureText());
+    Run r = browserLogin(loginArgs(QStringLiteral("native-public")));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.err.contains("prompt=consent"), r.err.constData());
+    QCOMPARE(m_provider->events(QStringLiteral("refresh_token.saved")), 1);
+    QVERIFY2(r.out.contains("(refresh token in secret-service)"), r.out.constData());
+
+    // A new process refreshes with it.
+    r = run({QStringLiteral("call"), m_provider->issuer() + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:refresh_token")), 1);
+    r = run({QStringLiteral("logout")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
+}
+
+void tst_InteropCli::redirectOptions_data()
+{
+    QTest::addColumn<QString>("profile");
+    QTest::addColumn<QString>("client");
+    QTest::addColumn<QStringList>("options");
+    QTest::addColumn<QByteArray>("redirect"); // the start of redirect_uri, percent-encoded
+    QTest::addColumn<bool>("revocation");
+    // Entra ID registers only http://localhost (any port) and has no
+    // revocation endpoint; 127.0.0.1 is refused (README: redirect matching).
+    QTest::addRow("localhost, entra-localhost")
+            << QStringLiteral("entra-localhost") << QStringLiteral("native-localhost")
+            << QStringList {QStringLiteral("--redirect-host"), QStringLiteral("localhost")}
+            << QByteArray("redirect_uri=http%3A%2F%2Flocalhost%3A") << false;
+    // Keycloak compares the redirect URI as a string: port and path fixed.
+    QTest::addRow("fixed port, keycloak-fixed-port")
+            << QStringLiteral("keycloak-fixed-port") << QStringLiteral("web-fixed-port")
+            << QStringList {QStringLiteral("--redirect-port"), QStringLiteral("53682"),
+                            QStringLiteral("--redirect-path"), QStringLiteral("/callback")}
+            << QByteArray("redirect_uri=http%3A%2F%2F127.0.0.1%3A53682%2Fcallback&") << true;
+}
+
+void tst_InteropCli::redirectOptions()
+{
+    QFETCH(QString, profile);
+    QFETCH(QString, client);
+    QFETCH(QStringList, options);
+    QFETCH(QByteArray, redirect);
+    QFETCH(bool, revocation);
+    QVERIFY2(startProvider(profile), m_provider->failureText());
+    const QString issuer = m_provider->issuer();
+
+    Run r = browserLogin(loginArgs(client) + options);
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.err.contains(redirect), r.err.constData());
+    QVERIFY2(readFile(browserLog()).contains(QLatin1String("answered HTTP 200")),
+             qPrintable(readFile(browserLog())));
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
+    QVERIFY2(r.out.contains("Signed in as interop-alice (refresh token in"), r.out.constData());
+
+    // A new process: restored, refreshed (the code exchange's redirect_uri
+    // matched too, RFC 6749 §4.1.3), userinfo called.
+    r = run({QStringLiteral("call"), issuer + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:refresh_token")), 1);
+
+    r = run({QStringLiteral("logout")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
+    if (revocation) {
+        QCOMPARE(m_provider->events(QStringLiteral("grant.revoked")), 1);
+        QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
+    } else {
+        QVERIFY2(r.out.contains("the server was not told"), r.out.constData());
+        QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 1);
+    }
+}
+
+void tst_InteropCli::redirectPortInUse()
+{
+    // The fixed port is held by another program: the next on the list is
+    // used; when all are held, login fails naming them (exit 75, as any
+    // NetworkError) and no browser is opened.
+    QTcpServer taken;
+    QVERIFY(taken.listen(QHostAddress::LocalHost, 0));
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+    const QString free = QString::number(probe.serverPort());
+    probe.close();
+    const QString held = QString::number(taken.serverPort());
+    QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
+
+    Run r = browserLogin(loginArgs(QStringLiteral("native-public"))
+                         + QStringList {QStringLiteral("--redirect-port"), held + u',' + free});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.err.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A" + free.toLatin1() + "%2F"),
+             r.err.constData());
+
+    QFile::remove(browserLog());
+    r = run(loginArgs(QStringLiteral("native-public"))
+                    + QStringList {QStringLiteral("--redirect-port"), held},
+            browserEnv());
+    QCOMPARE(r.exitCode, 75);
+    QVERIFY2(r.err.contains("None of the redirect ports " + held.toLatin1() + " is free"),
+             r.err.constData());
+    QVERIFY(!QFileInfo::exists(browserLog()));
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
+
+    r = run({QStringLiteral("login"), QStringLiteral("--browser"), QStringLiteral("--issuer"),
+             m_provider->issuer(), QStringLiteral("--client-id"), QStringLiteral("x"),
+             QStringLiteral("--redirect-port"), QStringLiteral("0")});
+    QCOMPARE(r.exitCode, 2);
+}
+
+void tst_InteropCli::resourceIndicator()
+{
+    // Auth0-style audience with RFC 8707: JWT access tokens for api-a only
+    // when the request names the resource; without it an opaque userinfo token.
+    QVERIFY2(startProvider(QStringLiteral("audience")), m_provider->failureText());
+    InteropResourceServer *apiA = startApi(kApiA, QStringLiteral("api-a"));
+    InteropResourceServer *apiB = startApi(kApiB, QStringLiteral("api-b"));
+    QVERIFY(apiA && apiB);
+    Run r = browserLogin(
+            loginArgs(QStringLiteral("native-audience"), kScope + QStringLiteral(" api:read"))
+            + QStringList {QStringLiteral("--resource"), kApiA, QStringLiteral("--api-origin"),
+                           apiA->origin(), QStringLiteral("--api-origin"), apiB->origin()});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.err.contains("resource=" + QUrl::toPercentEncoding(kApiA)), r.err.constData());
+
+    // A new process: restored with one refresh, which keeps the grant's resource.
+    r = run({QStringLiteral("call"), apiA->origin() + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("aud")).toString(), kApiA);
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+    QCOMPARE(apiA->stats().value(QLatin1String("accepted")).toInt(), 1);
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:refresh_token")), 1);
+
+    // The token is api-a's: api-b refuses it.
+    r = run({QStringLiteral("call"), apiB->origin() + QStringLiteral("/me")});
+    QCOMPARE(r.exitCode, 22);
+    QCOMPARE(apiB->stats().value(QLatin1String("accepted")).toInt(), 0);
+
+    r = run({QStringLiteral("logout")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
+}
+
+void tst_InteropCli::reservedParameterRefused()
+{
+    // Parameters the SDK owns cannot be overridden: InvalidConfiguration
+    // (exit 2) naming the parameter, before any browser is opened.
+    QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
+    for (const char *param : {"state=chosen", "redirect_uri=http://127.0.0.1:1/x",
+                              "code_challenge_method=plain", "request_uri=urn:x"}) {
+        QFile::remove(browserLog());
+        const Run r
+                = run(loginArgs(QStringLiteral("native-public"))
+                              + QStringList {QStringLiteral("--param"), QString::fromLatin1(param)},
+                      browserEnv());
+        QCOMPARE(r.exitCode, 2);
+        const QByteArray name = QByteArray(param).left(QByteArray(param).indexOf('='));
+        QVERIFY2(r.err.contains("\"" + name + "\" is set by the SDK"), r.err.constData());
+        QVERIFY(!QFileInfo::exists(browserLog()));
+    }
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 0);
 }
 
 void tst_InteropCli::browserLoginEndpointsByHand()
@@ -507,22 +683,11 @@ void tst_InteropCli::gaps_data()
                                   << audience << QString::fromUtf8(evidence)
                                   << QString::fromUtf8(gap);
     };
-    row("localhost redirect", "entra-localhost", "native-localhost", {},
-        "browser invalid_redirect_uri",
-        "the redirect URI is always http://127.0.0.1:PORT/callback (no localhost option)");
-    row("fixed port", "keycloak-fixed-port", "web-fixed-port", {}, "browser invalid_redirect_uri",
-        "no fixed redirect port or path option");
     row("PAR required", "par-required", "native-par", {},
         "authorization.error Pushed Authorization Request must be used",
         "no pushed authorization requests (RFC 9126)");
     row("DPoP required", "dpop", "native-dpop", kApiA, "grant.error DPoP proof JWT not provided",
         "no DPoP proofs (RFC 9449)");
-    row("audience", "audience", "native-audience", kApiA, "api invalid_token",
-        "no resource/audience parameter (RFC 8707): the token is for userinfo");
-    row("offline_access needs prompt=consent", "oidc-strict", "native-public", {},
-        "cli not signed in",
-        "no prompt=consent with offline_access (OIDC Core 11): no refresh token, and login "
-        "still says it was stored");
 }
 
 void tst_InteropCli::gaps()

@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace SecureTokens {
 
@@ -47,6 +49,15 @@ enum class RefreshTransportKind : quint8 {
 enum class LoopbackRedirectHost : quint8 {
     IPv4, //!< http://127.0.0.1:PORT/callback (default; works everywhere)
     IPv6, //!< http://[::1]:PORT/callback
+    /*!
+        http://localhost:PORT/callback, for providers that register only
+        "localhost" (Entra ID, MSAL). The listener binds every address the
+        name resolves to here (127.0.0.1 and ::1 on most systems) on one
+        port, and refuses a "localhost" that is not loopback. RFC 8252 §8.3
+        prefers the IP literals: the browser resolves the name itself, and a
+        firewall or a hosts file may send it elsewhere.
+    */
+    Localhost,
 };
 
 /*!
@@ -175,6 +186,60 @@ struct SECURETOKENS_EXPORT SessionConfig
     std::function<bool(const QUrl &authorizationUrl)> openBrowser;
     //! Where the browser is sent back to: a listener on this loopback interface.
     LoopbackRedirectHost redirectHost = LoopbackRedirectHost::IPv4;
+    /*!
+        Ports the redirect listener tries in order, for providers that compare
+        redirect URIs as exact strings (Keycloak, "web" clients): a port that
+        another program holds is skipped; when every one is taken the sign-in
+        fails with NetworkError naming them. Empty (the default): an
+        ephemeral port (RFC 8252 §7.3).
+    */
+    QList<quint16> redirectPorts;
+    /*!
+        The path of the redirect URI ("/callback" by default): "/" and then
+        letters, digits and - . _ ~ / only (InvalidConfiguration otherwise).
+    */
+    QString redirectPath = QStringLiteral("/callback");
+
+    // What the browser sign-in's authorization request carries besides the
+    // SDK's own parameters (docs/providers.md, "Extra parameters").
+    /*!
+        OpenID Connect Core §3.1.2.1 prompt ("login", "consent",
+        "select_account", "none"; space-separated). Empty (the default):
+        "consent" when scopes holds offline_access (OIDC Core §11: without
+        it a provider may issue no refresh token), else none.
+    */
+    QString prompt;
+    //! OIDC Core §3.1.2.1 login_hint: the account to preselect (an email address, say).
+    QString loginHint;
+    //! OIDC Core §3.1.2.1 acr_values, sent space-separated.
+    QStringList acrValues;
+    /*!
+        OIDC Core §3.1.2.1 max_age in seconds; unset (the default): not sent.
+        The ID token's auth_time is not checked against it.
+    */
+    std::optional<std::chrono::seconds> maxAge;
+    //! OIDC Core §3.1.2.1 ui_locales (BCP 47 tags), sent space-separated.
+    QStringList uiLocales;
+    /*!
+        Auth0's "audience": the API the access tokens are for (otherwise
+        Auth0 issues opaque userinfo tokens). Sent in the authorization
+        request only; the grant keeps it for the code exchange and refreshes.
+    */
+    QString audience;
+    /*!
+        RFC 8707 resource indicators (absolute URIs without a fragment): sent
+        in the authorization request (§2.1) and the code exchange (§2.2).
+        Refresh requests leave them out, so the server applies the grant's.
+    */
+    QStringList resources;
+    /*!
+        Any other authorization request parameter, by name. Names the SDK
+        sets (state, nonce, code_challenge, code_challenge_method,
+        redirect_uri, client_id, response_type, scope, request_uri, request,
+        client_secret) and those with a field above are refused with
+        InvalidConfiguration naming the parameter.
+    */
+    QMap<QString, QString> extraAuthorizationParameters;
     //! How long signInWithBrowser() waits for the browser to come back.
     std::chrono::seconds browserTimeout {300};
     //! Allowed difference between this machine's clock and the provider's for ID tokens.

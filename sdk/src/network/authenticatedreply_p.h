@@ -14,6 +14,7 @@
 #include <QSslError>
 #endif
 
+#include <memory>
 #include <optional>
 
 namespace SecureTokens {
@@ -183,6 +184,14 @@ private:
     QString m_annotationText;
     bool m_done = false;
     quint64 m_ticket = 0; //!< bumped to void pending token callbacks
+    /*!
+        The Authorization value of the last attempt that carried one. A member
+        goes after the destructor's body has deleted the inner reply, or
+        aborted it and handed it to deleteLater(): nothing sends Qt's copy of
+        the request any more. As the last owner it wipes the bytes in place
+        (bearerValue()), before Qt frees its copies of them.
+    */
+    std::shared_ptr<const QByteArray> m_bearer;
 
 #if QT_CONFIG(ssl)
     bool m_ignoreAllSslErrors = false;

@@ -17,7 +17,10 @@ void AuthenticatedReply::attach(QNetworkReply *inner)
     m_relaysWired = 0;
     // TLS signals cannot come from a plain-http attempt (Qt has no https proxies).
     m_innerTls = inner->url().scheme() == QLatin1String("https");
-    inner->setReadBufferSize(readBufferSize());
+    // Set only when it differs (it rarely does: 0, unlimited, on both): on
+    // Qt's HTTP reply the setter posts an event to the HTTP thread.
+    if (inner->readBufferSize() != readBufferSize())
+        inner->setReadBufferSize(readBufferSize());
 #if QT_CONFIG(ssl)
     if (m_sslConfiguration)
         inner->setSslConfiguration(*m_sslConfiguration);

@@ -2,6 +2,7 @@
 // Browser sign-in: authorization code + PKCE through a loopback redirect.
 #include "browserflow_p.h"
 
+#include "authorizationparameters_p.h"
 #include "discovery_p.h"
 #include "pkce_p.h"
 #include "signinflows_p.h"
@@ -88,39 +89,47 @@ void BrowserFlow::begin()
         m_expectedIss = issuerString(config.issuer);
     }
 
+    // OIDC Core §3.1.2.1: the nonce belongs to an OpenID Connect request.
+    // Without openid there is no ID token to carry it back, and providers
+    // refuse the parameter (oidc-provider: invalid_request).
+    const bool openId = requestsOpenId(config.scopes);
     m_verifier = newCodeVerifier();
     m_state = randomUrlSafeToken(32);
-    m_nonce = randomUrlSafeToken(32);
-    if (m_verifier.isEmpty() || m_state.isEmpty() || m_nonce.isEmpty()) {
+    if (openId)
+        m_nonce = randomUrlSafeToken(32);
+    if (m_verifier.isEmpty() || m_state.isEmpty() || (openId && m_nonce.isEmpty())) {
         fail(ErrorInfo::make(Error::InvalidConfiguration,
                              QStringLiteral("The random number generator failed.")));
         return;
     }
-    QString listenError;
-    if (!m_listener.listen(config.redirectHost, &listenError)) {
-        fail(ErrorInfo::make(Error::NetworkError,
-                             QStringLiteral("Cannot listen on the loopback interface: ")
-                                     + listenError));
+    const ErrorInfo listening
+            = m_listener.listen(config.redirectHost, config.redirectPorts, config.redirectPath);
+    if (listening.isError()) {
+        fail(listening);
         return;
     }
     m_listener.setHandler([this](const RedirectRequest &request) { return onCallback(request); });
 
-    // RFC 6749 §4.1.1 + RFC 7636 §4.3 + OIDC Core §3.1.2.1 (nonce).
+    AuthorizationSecrets secrets;
+    secrets.redirectUri = m_listener.redirectUri().toString().toUtf8();
+    secrets.state = m_state.view().toByteArray();
+    secrets.codeChallenge = codeChallengeS256(m_verifier.view());
+    secrets.nonce = m_nonce.view().toByteArray();
+    QList<QPair<QByteArray, QByteArray>> params;
+    const ErrorInfo invalid = authorizationParameters(config, secrets, &params);
+    secureWipe(secrets.state);
+    secureWipe(secrets.nonce);
+    if (invalid.isError()) {
+        fail(invalid);
+        return;
+    }
     QUrl url = config.authorizationEndpoint;
     QUrlQuery query(url);
-    auto add = [&query](const QString &key, const QByteArray &value) {
-        query.addQueryItem(QString::fromLatin1(QUrl::toPercentEncoding(key)),
+    for (auto &[name, value] : params) {
+        query.addQueryItem(QString::fromLatin1(QUrl::toPercentEncoding(QString::fromUtf8(name))),
                            QString::fromLatin1(QUrl::toPercentEncoding(QString::fromUtf8(value))));
-    };
-    add(QStringLiteral("response_type"), "code");
-    add(QStringLiteral("client_id"), config.clientId.toUtf8());
-    add(QStringLiteral("redirect_uri"), m_listener.redirectUri().toString().toUtf8());
-    if (!config.scopes.isEmpty())
-        add(QStringLiteral("scope"), config.scopes.join(QLatin1Char(' ')).toUtf8());
-    add(QStringLiteral("state"), m_state.view().toByteArray());
-    add(QStringLiteral("code_challenge"), codeChallengeS256(m_verifier.view()));
-    add(QStringLiteral("code_challenge_method"), "S256");
-    add(QStringLiteral("nonce"), m_nonce.view().toByteArray());
+        secureWipe(value);
+    }
     url.setQuery(query.query(QUrl::FullyEncoded), QUrl::StrictMode);
 
     m_timeout.start(config.browserTimeout);
@@ -220,7 +229,7 @@ void BrowserFlow::exchange(SecretBytes code)
         verifierHook()(verifierBytes);
     const SecretBytes verifier = SecretBytes::adopt(verifierBytes);
     // RFC 6749 §4.1.3 with the same redirect_uri, RFC 7636 §4.5 code_verifier.
-    const QList<TokenEndpointClient::Field> fields {
+    QList<TokenEndpointClient::Field> fields {
             {QByteArrayLiteral("grant_type"), QByteArrayLiteral("authorization_code"), nullptr},
             {QByteArrayLiteral("code"), {}, &code},
             {QByteArrayLiteral("redirect_uri"), m_listener.redirectUri().toString().toUtf8(),
@@ -228,6 +237,9 @@ void BrowserFlow::exchange(SecretBytes code)
             {QByteArrayLiteral("client_id"), config.clientId.toUtf8(), nullptr},
             {QByteArrayLiteral("code_verifier"), {}, &verifier},
     };
+    // RFC 8707 §2.2: the resources the access token is for, again.
+    for (const QString &resource : config.resources)
+        fields.append({QByteArrayLiteral("resource"), resource.toUtf8(), nullptr});
     host()->setInFlightReply(host()->tokenEndpoint().requestToken(
             config.tokenEndpoint, fields, this,
             [this](const ErrorInfo &error, TokenResponse response) {

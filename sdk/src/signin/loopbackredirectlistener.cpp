@@ -6,10 +6,13 @@
 #include "core/logging.h"
 
 #include <QHostAddress>
+#include <QHostInfo>
 #include <QPointer>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
+
+#include <algorithm>
 
 namespace SecureTokens {
 
@@ -42,30 +45,148 @@ LoopbackRedirectListener::LoopbackRedirectListener(QObject *parent)
 
 LoopbackRedirectListener::~LoopbackRedirectListener() = default;
 
-bool LoopbackRedirectListener::listen(LoopbackRedirectHost host, QString *error)
+namespace {
+
+// RFC 3986 §3.3 unreserved characters and "/": a path that needs no
+// percent-encoding compares byte for byte with what the browser sends.
+bool isPlainPath(const QString &path)
+{
+    if (!path.startsWith(QLatin1Char('/')) || path.size() > 256)
+        return false;
+    for (const QChar c : path) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')
+                || u == '-' || u == '.' || u == '_' || u == '~' || u == '/';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+// Tries for a free ephemeral port that every address can take.
+constexpr int ephemeralAttempts = 8;
+
+} // namespace
+
+bool LoopbackRedirectListener::bindAll(const QList<QHostAddress> &addresses, quint16 port,
+                                       QString *error, bool *inUse)
+{
+    *inUse = false;
+    quint16 bound = port;
+    for (const QHostAddress &address : addresses) {
+        auto *server = new QTcpServer(this);
+        // RFC 8252 §7.3: the loopback interface only, never a wildcard
+        // address that other machines could reach.
+        if (server->listen(address, bound)) {
+            bound = server->serverPort();
+            m_servers.append(server);
+            connect(server, &QTcpServer::newConnection, this,
+                    [this, server] { onNewConnection(server); });
+            continue;
+        }
+        const QAbstractSocket::SocketError why = server->serverError();
+        *error = address.toString() + QStringLiteral(": ") + server->errorString();
+        delete server;
+        // "localhost" may name ::1 on a machine without IPv6: the other
+        // addresses still serve (a browser falls back to them).
+        if (addresses.size() > 1 && why != QAbstractSocket::AddressInUseError
+            && why != QAbstractSocket::SocketAccessError)
+            continue;
+        *inUse = why == QAbstractSocket::AddressInUseError;
+        close();
+        return false;
+    }
+    if (m_servers.isEmpty()) {
+        close();
+        return false;
+    }
+    return true;
+}
+
+ErrorInfo LoopbackRedirectListener::listen(LoopbackRedirectHost host, const QList<quint16> &ports,
+                                           const QString &path)
 {
     close();
     m_done = false;
-    m_server = new QTcpServer(this);
-    const QHostAddress address(host == LoopbackRedirectHost::IPv6 ? QHostAddress::LocalHostIPv6
-                                                                  : QHostAddress::LocalHost);
-    // RFC 8252 §7.3: an ephemeral port on the loopback interface only, never
-    // a wildcard address that other machines could reach.
-    if (!m_server->listen(address, 0)) {
-        if (error)
-            *error = m_server->errorString();
-        delete m_server;
-        m_server = nullptr;
-        return false;
+    if (!isPlainPath(path)) {
+        return ErrorInfo::make(Error::InvalidConfiguration,
+                               QStringLiteral("The redirect path must start with \"/\" and hold "
+                                              "only letters, digits and - . _ ~ /."));
     }
-    const QString hostText = host == LoopbackRedirectHost::IPv6 ? QStringLiteral("[::1]")
-                                                                : QStringLiteral("127.0.0.1");
-    const QString port = QString::number(m_server->serverPort());
+    if (ports.contains(quint16(0))) {
+        return ErrorInfo::make(Error::InvalidConfiguration,
+                               QStringLiteral("Redirect port 0 is not a port: leave the list "
+                                              "empty for an ephemeral one."));
+    }
+    QList<QHostAddress> addresses;
+    QString hostText;
+    switch (host) {
+    case LoopbackRedirectHost::IPv4:
+        addresses = {QHostAddress(QHostAddress::LocalHost)};
+        hostText = QStringLiteral("127.0.0.1");
+        break;
+    case LoopbackRedirectHost::IPv6:
+        addresses = {QHostAddress(QHostAddress::LocalHostIPv6)};
+        hostText = QStringLiteral("[::1]");
+        break;
+    case LoopbackRedirectHost::Localhost: {
+        // RFC 8252 §8.3: the browser resolves "localhost" itself, so the
+        // listener must be on every address the name resolves to here; one
+        // that is not loopback would send the code off the machine.
+        const QHostInfo info = QHostInfo::fromName(QStringLiteral("localhost"));
+        for (const QHostAddress &address : info.addresses()) {
+            if (!address.isLoopback()) {
+                return ErrorInfo::make(Error::InvalidConfiguration,
+                                       QStringLiteral("\"localhost\" resolves to %1, which is "
+                                                      "not a loopback address.")
+                                               .arg(address.toString()));
+            }
+            if (!addresses.contains(address))
+                addresses.append(address);
+        }
+        if (addresses.isEmpty()) {
+            return ErrorInfo::make(Error::NetworkError,
+                                   QStringLiteral("\"localhost\" does not resolve: ")
+                                           + info.errorString());
+        }
+        hostText = QStringLiteral("localhost");
+        break;
+    }
+    }
+    QString error;
+    bool inUse = false;
+    bool bound = false;
+    if (ports.isEmpty()) {
+        // Every address on one ephemeral port: the first picks, the others
+        // follow; when another program holds it on one of them, pick again.
+        for (int attempt = 0; attempt < ephemeralAttempts && !bound; ++attempt) {
+            bound = bindAll(addresses, 0, &error, &inUse);
+            if (!inUse)
+                break;
+        }
+    } else {
+        // A port another program holds: the next one on the list.
+        for (const quint16 port : ports) {
+            if ((bound = bindAll(addresses, port, &error, &inUse)))
+                break;
+        }
+    }
+    if (!bound) {
+        QStringList names;
+        for (const quint16 port : ports)
+            names.append(QString::number(port));
+        return ErrorInfo::make(
+                Error::NetworkError,
+                (ports.isEmpty() ? QStringLiteral("Cannot listen on the loopback interface: ")
+                                 : QStringLiteral("None of the redirect ports %1 is free on %2: ")
+                                           .arg(names.join(QLatin1String(", ")), hostText))
+                        + error);
+    }
+    const QString port = QString::number(m_servers.first()->serverPort());
     m_expectedHost = (hostText + QLatin1Char(':') + port).toLatin1();
-    m_redirectUri = QUrl(QStringLiteral("http://") + hostText + QLatin1Char(':') + port
-                         + QStringLiteral("/callback"));
-    connect(m_server, &QTcpServer::newConnection, this, &LoopbackRedirectListener::onNewConnection);
-    return true;
+    m_path = path.toLatin1();
+    m_redirectUri = QUrl(QStringLiteral("http://") + hostText + QLatin1Char(':') + port + path);
+    return {};
 }
 
 QUrl LoopbackRedirectListener::redirectUri() const
@@ -75,7 +196,8 @@ QUrl LoopbackRedirectListener::redirectUri() const
 
 bool LoopbackRedirectListener::isListening() const
 {
-    return m_server && m_server->isListening();
+    return std::any_of(m_servers.cbegin(), m_servers.cend(),
+                       [](const QTcpServer *server) { return server->isListening(); });
 }
 
 void LoopbackRedirectListener::close()
@@ -83,18 +205,18 @@ void LoopbackRedirectListener::close()
     m_admitTimer->stop();
     m_reading.clear();
     m_waiting.clear();
-    if (!m_server)
-        return;
-    m_server->close();
-    // Sockets are children of the server: they go with it.
-    m_server->deleteLater();
-    m_server = nullptr;
+    for (QTcpServer *server : std::as_const(m_servers)) {
+        server->close();
+        // Sockets are children of their server: they go with it.
+        server->deleteLater();
+    }
+    m_servers.clear();
 }
 
-void LoopbackRedirectListener::onNewConnection()
+void LoopbackRedirectListener::onNewConnection(QTcpServer *server)
 {
-    while (m_server && m_server->hasPendingConnections()) {
-        QTcpSocket *socket = m_server->nextPendingConnection();
+    while (m_servers.contains(server) && server->hasPendingConnections()) {
+        QTcpSocket *socket = server->nextPendingConnection();
         // The peer must be this machine (the bind address already ensures it;
         // checked again because the answer carries the authorization code),
         // and a process of our own user: another user of the machine can read
@@ -222,7 +344,7 @@ void LoopbackRedirectListener::onReadyRead(QTcpSocket *socket)
         respond(socket, 400, tr("Bad request"), tr("This address is not served here."));
         return;
     }
-    if (request.path != "/callback") {
+    if (request.path != m_path) {
         respond(socket, 404, tr("Not found"), tr("Nothing here."));
         return;
     }
@@ -236,9 +358,10 @@ void LoopbackRedirectListener::onReadyRead(QTcpSocket *socket)
         m_done = true;
     respond(socket, verdict.success ? 200 : 400,
             verdict.success ? tr("Signed in") : tr("Sign-in failed"), verdict.message);
-    if (m_done && m_server) {
+    if (m_done) {
         // Exactly one response is accepted: stop listening at once.
-        m_server->close();
+        for (QTcpServer *server : std::as_const(m_servers))
+            server->close();
     }
 }
 

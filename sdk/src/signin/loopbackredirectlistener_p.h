@@ -2,11 +2,13 @@
 #pragma once
 
 // The loopback redirect listener of a native app (RFC 8252 §7.3): a tiny
-// HTTP/1.1 server on an ephemeral port of 127.0.0.1 or [::1] that receives
-// exactly one authorization response from the user's browser.
+// HTTP/1.1 server on a port of 127.0.0.1, [::1] or both (for "localhost",
+// §8.3) that receives exactly one authorization response from the user's
+// browser.
 
 #include "redirectrequest_p.h"
 
+#include <securetokens/error.h>
 #include <securetokens/sessionconfig.h>
 
 #include <QByteArray>
@@ -20,6 +22,7 @@
 
 #include <functional>
 
+class QHostAddress;
 class QTcpServer;
 class QTcpSocket;
 class QTimer;
@@ -57,9 +60,16 @@ public:
     explicit LoopbackRedirectListener(QObject *parent = nullptr);
     ~LoopbackRedirectListener() override;
 
-    //! Binds an ephemeral port on \a host; false (with \a error) when impossible.
-    bool listen(LoopbackRedirectHost host, QString *error);
-    //! http://127.0.0.1:PORT/callback (or http://[::1]:PORT/callback).
+    /*!
+        Binds \a host on the first of \a ports that is free (an ephemeral
+        port when \a ports is empty) for the redirect path \a path. For
+        LoopbackRedirectHost::Localhost every loopback address "localhost"
+        resolves to is bound on the same port. Returns InvalidConfiguration
+        for a bad path or a "localhost" that is not loopback, NetworkError
+        (naming the ports) when none could be bound.
+    */
+    ErrorInfo listen(LoopbackRedirectHost host, const QList<quint16> &ports, const QString &path);
+    //! http://127.0.0.1:PORT/PATH, http://[::1]:PORT/PATH or http://localhost:PORT/PATH.
     QUrl redirectUri() const;
     void setHandler(Handler handler) { m_handler = std::move(handler); }
     //! Stops listening and drops every connection.
@@ -76,19 +86,21 @@ private:
         QElapsedTimer since;
     };
 
-    void onNewConnection();
+    void onNewConnection(QTcpServer *server);
+    bool bindAll(const QList<QHostAddress> &addresses, quint16 port, QString *error, bool *inUse);
     void admitWaiting();
     bool evictOldestIdle();
     void startReading(QTcpSocket *socket);
     void onReadyRead(QTcpSocket *socket);
     void respond(QTcpSocket *socket, int status, const QString &title, const QString &message);
 
-    QTcpServer *m_server = nullptr;
+    QList<QTcpServer *> m_servers; //!< one per bound loopback address, all on one port
     QTimer *m_admitTimer = nullptr; //!< when the oldest idle connection may be evicted
     QList<Reading> m_reading; //!< oldest first
     QList<QPointer<QTcpSocket>> m_waiting; //!< accepted, same user, no place yet; oldest first
     Handler m_handler;
     QByteArray m_expectedHost;
+    QByteArray m_path;
     QUrl m_redirectUri;
     bool m_done = false;
 };
