@@ -458,7 +458,9 @@ void tst_InteropCli::redirectOptions()
     QVERIFY2(readFile(browserLog()).contains(QLatin1String("answered HTTP 200")),
              qPrintable(readFile(browserLog())));
     QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
-    QVERIFY2(r.out.contains("Signed in as interop-alice (refresh token in"), r.out.constData());
+    // The email comes from the userinfo request login makes (OIDC Core §5.3).
+    QVERIFY2(r.out.contains("Signed in as alice@interop.test (refresh token in"),
+             r.out.constData());
 
     // A new process: restored, refreshed (the code exchange's redirect_uri
     // matched too, RFC 6749 §4.1.3), userinfo called.

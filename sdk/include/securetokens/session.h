@@ -91,8 +91,10 @@ public:
             Also end the user's session at the provider (OpenID Connect
             RP-Initiated Logout 1.0): the browser is opened at
             SessionConfig::endSessionEndpoint with id_token_hint, client_id,
-            post_logout_redirect_uri (a loopback listener) and state, and the
-            sign-out completes when the browser comes back with that state.
+            post_logout_redirect_uri (a loopback listener with the sign-in's
+            settings: SessionConfig::redirectHost, redirectPorts,
+            redirectPath) and state, and the sign-out completes when the
+            browser comes back with that state.
         */
         EndProviderSession = 0x1,
     };
@@ -312,7 +314,8 @@ public Q_SLOTS:
         Asks the provider's UserInfo endpoint (OpenID Connect Core §5.3,
         SessionConfig::userinfoEndpoint, from discovery when empty) for the
         signed-in user's claims, with the access token (one refresh and one
-        retry after a 401, like API requests). The answer's "sub" must equal
+        retry after a 401, like API requests; not for the request a sign-in
+        makes by itself, whose token is new). The answer's "sub" must equal
         the verified ID token's (§5.3.2), else it is refused with
         IdTokenRejected. Claims the ID token does not carry are added to
         idTokenClaims() and kept in the secure record; the ID token's own

@@ -95,8 +95,8 @@ struct SECURETOKENS_EXPORT SessionConfig
     QUrl userinfoEndpoint;
     /*!
         OpenID Connect RP-Initiated Logout 1.0 end_session_endpoint; filled
-        from discovery when empty. Used by Session::signOut() with
-        SignOutOption::EndProviderSession.
+        from discovery when empty. Used by Session::signOutWithOptions()
+        with Session::SignOutOption::EndProviderSession.
     */
     QUrl endSessionEndpoint;
 

@@ -75,11 +75,18 @@ void EndSessionFlow::begin()
         return;
     }
     m_state = randomUrlSafeToken(32);
-    QString listenError;
-    if (m_state.isEmpty() || !m_listener.listen(config.redirectHost, &listenError)) {
-        finish(ErrorInfo::make(Error::NetworkError,
-                               QStringLiteral("Cannot listen on the loopback interface: ")
-                                       + listenError));
+    if (m_state.isEmpty()) {
+        finish(ErrorInfo::make(Error::InvalidConfiguration,
+                               QStringLiteral("The random number generator failed.")));
+        return;
+    }
+    // The same listener settings as the sign-in's redirect (host, ports,
+    // path): a provider that compares post_logout_redirect_uri exactly gets
+    // the fixed port and path it has registered.
+    const ErrorInfo listening
+            = m_listener.listen(config.redirectHost, config.redirectPorts, config.redirectPath);
+    if (listening.isError()) {
+        finish(listening);
         return;
     }
     m_listener.setHandler([this](const RedirectRequest &request) { return onCallback(request); });
