@@ -101,6 +101,9 @@ void addLoginOptions(QCommandLineParser &parser)
             {QStringLiteral("resource"),
              QStringLiteral("--browser: an RFC 8707 resource indicator (repeatable)."),
              QStringLiteral("URI")},
+            {QStringLiteral("no-par"),
+             QStringLiteral("--browser: push the authorization request (RFC 9126) only when "
+                            "the provider requires it (default: whenever it offers it).")},
             {QStringLiteral("device"),
              QStringLiteral("Sign in on another device (RFC 8628): prints a code and a URL.")},
             {QStringLiteral("transport"),
@@ -162,6 +165,7 @@ bool redirectFromOptions(const QCommandLineParser &parser, SessionConfig *config
 */
 bool parametersFromOptions(const QCommandLineParser &parser, SessionConfig *config)
 {
+    config->usePushedAuthorizationRequests = !parser.isSet(QStringLiteral("no-par"));
     config->audience = parser.value(QStringLiteral("audience"));
     config->resources = parser.values(QStringLiteral("resource"));
     for (const QString &param : parser.values(QStringLiteral("param"))) {

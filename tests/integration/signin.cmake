@@ -18,6 +18,7 @@ securetokens_add_test(NAME tst_signin_otheruser
     LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
     LABELS integration
     TIMEOUT 120)
+target_link_libraries(tst_signin_otheruser PRIVATE SecureTokens::Internal) # the listener's test hook
 target_compile_definitions(tst_signin_otheruser PRIVATE
     SIGNIN_BROWSER_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/signin-browser.sh")
 # `securetokens login --browser` with a scripted $BROWSER, and the other new

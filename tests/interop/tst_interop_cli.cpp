@@ -184,6 +184,7 @@ private Q_SLOTS:
     void redirectOptions();
     void redirectPortInUse();
     void resourceIndicator();
+    void pushedAuthorizationRequired();
     void reservedParameterRefused();
     void browserLoginEndpointsByHand();
     void clientSecret_data();
@@ -200,9 +201,13 @@ void tst_InteropCli::browserLoginCallRefreshLogout()
     Run r = browserLogin(loginArgs(QStringLiteral("native-public")));
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.out.contains("Signed in as"), r.out.constData());
-    // RFC 7636: S256 challenge; RFC 8252 §7.3: loopback redirect on an ephemeral port.
-    QVERIFY(r.err.contains("code_challenge_method=S256"));
-    QVERIFY(r.err.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"));
+    // RFC 9126: discovery offers PAR, so the request was pushed (PKCE S256,
+    // the loopback redirect on an ephemeral port and the rest with it); the
+    // browser's URL holds only client_id and the request_uri.
+    QVERIFY2(r.err.contains("request_uri=urn"), r.err.constData());
+    QVERIFY(!r.err.contains("code_challenge"));
+    QVERIFY(!r.err.contains("state="));
+    QCOMPARE(m_provider->events(QStringLiteral("pushed_authorization_request.success")), 1);
     const QString page = readFile(browserLog());
     QVERIFY2(page.contains(QLatin1String("answered HTTP 200")), qPrintable(page));
     QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
@@ -405,7 +410,8 @@ void tst_InteropCli::offlineAccessAsksForConsent()
     // only with prompt=consent. The SDK sends it whenever it asks for
     // offline_access and the application chose no prompt.
     QVERIFY2(startProvider(QStringLiteral("oidc-strict")), m_provider->failureText());
-    Run r = browserLogin(loginArgs(QStringLiteral("native-public")));
+    // --no-par: the request in the browser's URL, to be read here.
+    Run r = browserLogin(loginArgs(QStringLiteral("native-public")) << QStringLiteral("--no-par"));
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains("prompt=consent"), r.err.constData());
     QCOMPARE(m_provider->events(QStringLiteral("refresh_token.saved")), 1);
@@ -452,7 +458,7 @@ void tst_InteropCli::redirectOptions()
     QVERIFY2(startProvider(profile), m_provider->failureText());
     const QString issuer = m_provider->issuer();
 
-    Run r = browserLogin(loginArgs(client) + options);
+    Run r = browserLogin(loginArgs(client) + options << QStringLiteral("--no-par"));
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains(redirect), r.err.constData());
     QVERIFY2(readFile(browserLog()).contains(QLatin1String("answered HTTP 200")),
@@ -496,7 +502,8 @@ void tst_InteropCli::redirectPortInUse()
     QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
 
     Run r = browserLogin(loginArgs(QStringLiteral("native-public"))
-                         + QStringList {QStringLiteral("--redirect-port"), held + u',' + free});
+                         + QStringList {QStringLiteral("--redirect-port"), held + u',' + free,
+                                        QStringLiteral("--no-par")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A" + free.toLatin1() + "%2F"),
              r.err.constData());
@@ -527,8 +534,9 @@ void tst_InteropCli::resourceIndicator()
     QVERIFY(apiA && apiB);
     Run r = browserLogin(
             loginArgs(QStringLiteral("native-audience"), kScope + QStringLiteral(" api:read"))
-            + QStringList {QStringLiteral("--resource"), kApiA, QStringLiteral("--api-origin"),
-                           apiA->origin(), QStringLiteral("--api-origin"), apiB->origin()});
+            + QStringList {QStringLiteral("--no-par"), QStringLiteral("--resource"), kApiA,
+                           QStringLiteral("--api-origin"), apiA->origin(),
+                           QStringLiteral("--api-origin"), apiB->origin()});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains("resource=" + QUrl::toPercentEncoding(kApiA)), r.err.constData());
 
@@ -545,6 +553,29 @@ void tst_InteropCli::resourceIndicator()
     QCOMPARE(r.exitCode, 22);
     QCOMPARE(apiB->stats().value(QLatin1String("accepted")).toInt(), 0);
 
+    r = run({QStringLiteral("logout")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
+}
+
+void tst_InteropCli::pushedAuthorizationRequired()
+{
+    // require_pushed_authorization_requests (RFC 9126 §5, provider-wide and
+    // for the client): the request is pushed even with --no-par.
+    QVERIFY2(startProvider(QStringLiteral("par-required")), m_provider->failureText());
+    const QJsonObject metadata = Interop::exchange(
+            m_provider->endpoint(QStringLiteral("/.well-known/openid-configuration")));
+    QVERIFY(metadata.value(QLatin1String("require_pushed_authorization_requests")).toBool());
+    Run r = browserLogin(loginArgs(QStringLiteral("native-par")) << QStringLiteral("--no-par"));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.err.contains("request_uri=urn"), r.err.constData());
+    QVERIFY(!r.err.contains("code_challenge"));
+    QCOMPARE(m_provider->events(QStringLiteral("pushed_authorization_request.success")), 1);
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
+
+    r = run({QStringLiteral("call"), m_provider->issuer() + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
     r = run({QStringLiteral("logout")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
@@ -626,11 +657,23 @@ void tst_InteropCli::clientSecret()
     QFETCH(bool, fromStdin);
     QVERIFY2(startProvider(QStringLiteral("google-desktop")), m_provider->failureText());
 
-    // Without the secret the provider refuses the code exchange.
-    Run r = browserLogin(loginArgs(client));
+    // Without the secret the provider refuses the code exchange ...
+    Run r = browserLogin(loginArgs(client) << QStringLiteral("--no-par"));
     QVERIFY(r.exitCode != 0);
     QCOMPARE(m_provider->events(QStringLiteral("grant.error:invalid_client")), 1);
     QFile::remove(browserLog());
+    // ... and, by default, already the pushed request (RFC 9126 §2.1): no
+    // browser (its own log: the first browser may still be writing the other).
+    QProcessEnvironment noBrowser = browserEnv();
+    const QString parLog = m_home->filePath(QStringLiteral("browser-par.log"));
+    noBrowser.insert(QStringLiteral("INTEROP_BROWSER_LOG"), parLog);
+    r = run(loginArgs(client), noBrowser);
+    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(
+            m_provider->events(QStringLiteral("pushed_authorization_request.error:invalid_client")),
+            1);
+    QVERIFY2(r.err.contains("pushed authorization request endpoint refused"), r.err.constData());
+    QVERIFY(!QFileInfo::exists(parLog));
 
     QProcessEnvironment env;
     if (!fromStdin)
@@ -640,6 +683,8 @@ void tst_InteropCli::clientSecret()
     r = browserLogin(loginArgs(client) + extraArgs, QStringLiteral("allow"),
                      fromStdin ? secret + '\n' : QByteArray(), env);
     QVERIFY2(r.exitCode == 0, r.err.constData());
+    // Pushed with the client's authentication, then exchanged with it.
+    QCOMPARE(m_provider->events(QStringLiteral("pushed_authorization_request.success")), 1);
     QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
 
     // A new process: restored and refreshed with the secret from the secure
@@ -685,9 +730,6 @@ void tst_InteropCli::gaps_data()
                                   << audience << QString::fromUtf8(evidence)
                                   << QString::fromUtf8(gap);
     };
-    row("PAR required", "par-required", "native-par", {},
-        "authorization.error Pushed Authorization Request must be used",
-        "no pushed authorization requests (RFC 9126)");
     row("DPoP required", "dpop", "native-dpop", kApiA, "grant.error DPoP proof JWT not provided",
         "no DPoP proofs (RFC 9449)");
 }

@@ -240,6 +240,20 @@ struct SECURETOKENS_EXPORT SessionConfig
         InvalidConfiguration naming the parameter.
     */
     QMap<QString, QString> extraAuthorizationParameters;
+    /*!
+        RFC 9126 pushed authorization request endpoint, filled from discovery
+        (pushed_authorization_request_endpoint) when empty. When PAR is used
+        the parameters above are POSTed there (with client authentication
+        when there is a clientSecret) and the browser opens a URL that holds
+        only client_id and the request_uri the provider returned.
+    */
+    QUrl pushedAuthorizationRequestEndpoint;
+    /*!
+        Push the authorization request whenever an endpoint is known (true,
+        the default); false: only when the provider's metadata says
+        require_pushed_authorization_requests (RFC 9126 §5), which always wins.
+    */
+    bool usePushedAuthorizationRequests = true;
     //! How long signInWithBrowser() waits for the browser to come back.
     std::chrono::seconds browserTimeout {300};
     //! Allowed difference between this machine's clock and the provider's for ID tokens.
