@@ -212,15 +212,21 @@ void tst_InteropCli::browserLoginCallRefreshLogout()
     QVERIFY2(page.contains(QLatin1String("answered HTTP 200")), qPrintable(page));
     QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
     QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 1);
-    // oidc-provider puts email in the ID token only when no access token for
-    // userinfo is issued (OIDC Core §5.4), and the access token is opaque: the
-    // name shown is the verified ID token's sub.
-    QVERIFY2(r.out.contains("Signed in as interop-alice"), r.out.constData());
+    // oidc-provider puts email in the ID token only when an access token for
+    // userinfo is not issued (OIDC Core §5.4): the email comes from the
+    // userinfo request login makes after the sign-in (Core §5.3).
+    QVERIFY2(r.out.contains("Signed in as alice@interop.test"), r.out.constData());
 
     r = run({QStringLiteral("status"), QStringLiteral("--json")});
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(json(r.out).value(QLatin1String("signed_in")).toBool(), true);
     QCOMPARE(json(r.out).value(QLatin1String("issuer")).toString(), issuer);
+    // The identity kept in the secure record, read without a round trip.
+    const QJsonObject claims = json(r.out).value(QLatin1String("claims")).toObject();
+    QCOMPARE(claims.value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+    QCOMPARE(claims.value(QLatin1String("name")).toString(), QStringLiteral("Alice Interop"));
+    QCOMPARE(claims.value(QLatin1String("iss")).toString(), issuer);
+    QVERIFY(json(r.out).value(QLatin1String("scope")).toString().contains(QLatin1String("openid")));
 
     // A new process: restored from the keyring with one refresh (rotated).
     r = run({QStringLiteral("call"), issuer + QStringLiteral("/me")});
@@ -458,7 +464,9 @@ void tst_InteropCli::redirectOptions()
     QVERIFY2(readFile(browserLog()).contains(QLatin1String("answered HTTP 200")),
              qPrintable(readFile(browserLog())));
     QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
-    QVERIFY2(r.out.contains("Signed in as interop-alice (refresh token in"), r.out.constData());
+    // The email comes from the userinfo request login makes (OIDC Core §5.3).
+    QVERIFY2(r.out.contains("Signed in as alice@interop.test (refresh token in"),
+             r.out.constData());
 
     // A new process: restored, refreshed (the code exchange's redirect_uri
     // matched too, RFC 6749 §4.1.3), userinfo called.

@@ -85,6 +85,21 @@ struct SECURETOKENS_EXPORT SessionConfig
     //! The provider's JWK Set (RFC 7517), used to verify OpenID Connect ID tokens.
     QUrl jwksUri;
 
+    // --- Identity (OpenID Connect) ------------------------------------------
+    /*!
+        OpenID Connect Core §5.3 UserInfo endpoint; filled from discovery
+        ("userinfo_endpoint") when empty. When known, a sign-in that verified
+        an ID token asks it for the user's claims (Session::fetchUserInfo());
+        empty: the ID token's claims are all there is.
+    */
+    QUrl userinfoEndpoint;
+    /*!
+        OpenID Connect RP-Initiated Logout 1.0 end_session_endpoint; filled
+        from discovery when empty. Used by Session::signOutWithOptions()
+        with Session::SignOutOption::EndProviderSession.
+    */
+    QUrl endSessionEndpoint;
+
     //! The client's id (RFC 6749 §2.2).
     QString clientId;
     /*!

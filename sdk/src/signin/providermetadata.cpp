@@ -82,12 +82,14 @@ ErrorInfo parseProviderMetadata(QByteArrayView body, const QString &expectedIssu
     }
     ProviderMetadata metadata;
     metadata.issuer = issuer.toString();
-    const std::array<std::pair<QLatin1String, QUrl *>, 6> endpoints = {{
+    const std::array<std::pair<QLatin1String, QUrl *>, 8> endpoints = {{
             {QLatin1String("authorization_endpoint"), &metadata.authorizationEndpoint},
             {QLatin1String("token_endpoint"), &metadata.tokenEndpoint},
             {QLatin1String("revocation_endpoint"), &metadata.revocationEndpoint},
             {QLatin1String("device_authorization_endpoint"), &metadata.deviceAuthorizationEndpoint},
             {QLatin1String("jwks_uri"), &metadata.jwksUri},
+            {QLatin1String("userinfo_endpoint"), &metadata.userinfoEndpoint},
+            {QLatin1String("end_session_endpoint"), &metadata.endSessionEndpoint},
             {QLatin1String("pushed_authorization_request_endpoint"),
              &metadata.pushedAuthorizationRequestEndpoint},
     }};
