@@ -10,11 +10,16 @@ namespace Cli {
 
 bool openInBrowser(const QUrl &url)
 {
+    return openInBrowserShowing(url, url);
+}
+
+bool openInBrowserShowing(const QUrl &url, const QUrl &shown)
+{
     const QString encoded = QString::fromLatin1(url.toEncoded());
     {
         QTextStream err(stderr);
-        err << "Opening the browser to sign in. If it does not open, visit:\n  " << encoded
-            << Qt::endl;
+        err << "Opening the browser. If it does not open, visit:\n  "
+            << QString::fromLatin1(shown.toEncoded()) << Qt::endl;
     }
     QStringList command = QProcess::splitCommand(qEnvironmentVariable("BROWSER"));
     if (command.isEmpty()) {

@@ -15,4 +15,11 @@ namespace Cli {
 */
 bool openInBrowser(const QUrl &url);
 
+/*!
+    Opens \a url like openInBrowser(), but prints \a shown instead: the
+    provider sign-out URL is printed without its id_token_hint (the user's
+    identity document), which the provider does not need to sign out.
+*/
+bool openInBrowserShowing(const QUrl &url, const QUrl &shown);
+
 } // namespace Cli

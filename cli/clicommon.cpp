@@ -21,7 +21,7 @@ void printError(const QString &message)
 
 void printError(const ErrorInfo &error)
 {
-    QString text = describe(error.code);
+    QString text = describe(error);
     if (!error.message.isEmpty())
         text += QStringLiteral(" [") + error.message + QLatin1Char(']');
     if (!error.oauthError.isEmpty())
@@ -49,8 +49,15 @@ bool waitFor(Session *session, const std::function<bool()> &done, std::chrono::m
             = QObject::connect(session, &Session::signedOut, &loop, check, Qt::QueuedConnection);
     const auto e = QObject::connect(session, &Session::endpointsDiscovered, &loop, check,
                                     Qt::QueuedConnection);
+    // The identity requests (userinfo) end without a state change.
+    const auto f = QObject::connect(session, &Session::userInfoReceived, &loop, check,
+                                    Qt::QueuedConnection);
+    const auto g = QObject::connect(session, &Session::userInfoFailed, &loop, check,
+                                    Qt::QueuedConnection);
     watchdog.start(limit);
     loop.exec();
+    QObject::disconnect(f);
+    QObject::disconnect(g);
     QObject::disconnect(a);
     QObject::disconnect(b);
     QObject::disconnect(c);

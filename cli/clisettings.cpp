@@ -85,6 +85,9 @@ void save(const AccountSettings &s)
     settings.setValue(QStringLiteral("device_authorization_endpoint"),
                       s.config.deviceAuthorizationEndpoint.toString());
     settings.setValue(QStringLiteral("jwks_uri"), s.config.jwksUri.toString());
+    settings.setValue(QStringLiteral("userinfo_endpoint"), s.config.userinfoEndpoint.toString());
+    settings.setValue(QStringLiteral("end_session_endpoint"),
+                      s.config.endSessionEndpoint.toString());
     // The client secret itself is in the secure record, never here.
     settings.setValue(QStringLiteral("token_endpoint_auth_methods"),
                       s.config.tokenEndpointAuthMethods);
@@ -121,6 +124,10 @@ std::optional<AccountSettings> load(const QString &account)
     s.config.deviceAuthorizationEndpoint
             = QUrl(settings.value(QStringLiteral("device_authorization_endpoint")).toString());
     s.config.jwksUri = QUrl(settings.value(QStringLiteral("jwks_uri")).toString());
+    s.config.userinfoEndpoint
+            = QUrl(settings.value(QStringLiteral("userinfo_endpoint")).toString());
+    s.config.endSessionEndpoint
+            = QUrl(settings.value(QStringLiteral("end_session_endpoint")).toString());
     s.config.tokenEndpointAuthMethods
             = settings.value(QStringLiteral("token_endpoint_auth_methods")).toStringList();
     s.config.revocationEndpointAuthMethods

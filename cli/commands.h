@@ -11,5 +11,6 @@ int login(const QStringList &args);
 int status(const QStringList &args);
 int call(const QStringList &args);
 int logout(const QStringList &args);
+int userinfo(const QStringList &args);
 
 } // namespace Cli

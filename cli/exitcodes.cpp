@@ -54,6 +54,7 @@ int exitCodeFor(Error error)
     case Error::RequestNotReplayable:
     case Error::IdTokenRejected:
     case Error::IssuerMismatch:
+    case Error::StateMismatch:
         return ExitFailure;
     }
     return ExitFailure;

@@ -53,6 +53,14 @@ void addLoginOptions(QCommandLineParser &parser)
             {QStringLiteral("jwks-uri"),
              QStringLiteral("The provider's JWK Set URL, to verify ID tokens without discovery."),
              QStringLiteral("URL")},
+            // --- identity (OpenID Connect) ---
+            {QStringLiteral("userinfo-endpoint"),
+             QStringLiteral("OpenID Connect UserInfo endpoint URL (default: from discovery)."),
+             QStringLiteral("URL")},
+            {QStringLiteral("end-session-endpoint"),
+             QStringLiteral("OpenID Connect end_session_endpoint URL, for `logout --everywhere` "
+                            "(default: from discovery)."),
+             QStringLiteral("URL")},
             {QStringLiteral("client-id"), QStringLiteral("OAuth client id."), QStringLiteral("ID")},
             {QStringLiteral("client-auth-method"),
              QStringLiteral("With a client secret: client_secret_basic or client_secret_post "
@@ -93,6 +101,9 @@ void addLoginOptions(QCommandLineParser &parser)
             {QStringLiteral("resource"),
              QStringLiteral("--browser: an RFC 8707 resource indicator (repeatable)."),
              QStringLiteral("URI")},
+            {QStringLiteral("no-par"),
+             QStringLiteral("--browser: push the authorization request (RFC 9126) only when "
+                            "the provider requires it (default: whenever it offers it).")},
             {QStringLiteral("device"),
              QStringLiteral("Sign in on another device (RFC 8628): prints a code and a URL.")},
             {QStringLiteral("transport"),
@@ -154,6 +165,7 @@ bool redirectFromOptions(const QCommandLineParser &parser, SessionConfig *config
 */
 bool parametersFromOptions(const QCommandLineParser &parser, SessionConfig *config)
 {
+    config->usePushedAuthorizationRequests = !parser.isSet(QStringLiteral("no-par"));
     config->audience = parser.value(QStringLiteral("audience"));
     config->resources = parser.values(QStringLiteral("resource"));
     for (const QString &param : parser.values(QStringLiteral("param"))) {
@@ -267,6 +279,8 @@ std::optional<LoginRequest> requestFromOptions(const QCommandLineParser &parser)
         config.deviceAuthorizationEndpoint
                 = QUrl(parser.value(QStringLiteral("device-authorization-endpoint")));
         config.jwksUri = QUrl(parser.value(QStringLiteral("jwks-uri")));
+        config.userinfoEndpoint = QUrl(parser.value(QStringLiteral("userinfo-endpoint")));
+        config.endSessionEndpoint = QUrl(parser.value(QStringLiteral("end-session-endpoint")));
         if (browser && config.issuer.isEmpty() && config.authorizationEndpoint.isEmpty()) {
             printError(QStringLiteral("--browser needs --issuer or --authorization-endpoint"));
             return {};
@@ -418,6 +432,8 @@ void remember(AccountSettings settings, const Session &session, const QString &u
     config.authorizationEndpoint = effective.authorizationEndpoint;
     config.deviceAuthorizationEndpoint = effective.deviceAuthorizationEndpoint;
     config.jwksUri = effective.jwksUri;
+    config.userinfoEndpoint = effective.userinfoEndpoint;
+    config.endSessionEndpoint = effective.endSessionEndpoint;
     config.tokenEndpointAuthMethods = effective.tokenEndpointAuthMethods;
     config.revocationEndpointAuthMethods = effective.revocationEndpointAuthMethods;
     settings.user = session.idTokenClaims().value(QStringLiteral("email")).toString();
@@ -474,8 +490,22 @@ int login(const QStringList &args)
         if (const int code = discover(session); code != ExitOk)
             return code;
     }
+    // The UserInfo request a sign-in makes by itself (OpenID Connect Core
+    // §5.3): waited for, so its claims are stored; its failure is a note.
+    ErrorInfo userInfoError;
+    QObject userInfoScope;
+    QObject::connect(&session, &Session::userInfoFailed, &userInfoScope,
+                     [&](const ErrorInfo &error) { userInfoError = error; });
     if (const int code = signIn(session, *request, std::move(password)); code != ExitOk)
         return code;
+    waitFor(&session, [&] { return !session.isFetchingUserInfo(); });
+    if (userInfoError.isError()) {
+        QString note = QStringLiteral("note: signed in, but userinfo failed: ")
+                + describe(userInfoError);
+        if (!userInfoError.message.isEmpty())
+            note += QStringLiteral(" [") + userInfoError.message + QLatin1Char(']');
+        printError(note + QStringLiteral("; the ID token's claims are kept"));
+    }
     remember(request->settings, session, request->username);
     return ExitOk;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // securetokens logout: revoke server-side (RFC 7009) when possible, wipe locally always.
+#include "browseropener.h"
 #include "clicommon.h"
 #include "clisettings.h"
 #include "commands.h"
@@ -8,6 +9,7 @@
 
 #include <QCommandLineParser>
 #include <QTextStream>
+#include <QUrlQuery>
 
 using namespace SecureTokens;
 
@@ -17,6 +19,11 @@ int logout(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.addOption(accountOption());
+    const QCommandLineOption everywhere(
+            QStringLiteral("everywhere"),
+            QStringLiteral("Also end the session at the provider (OpenID Connect RP-Initiated "
+                           "Logout) in the browser ($BROWSER, else xdg-open/open)."));
+    parser.addOption(everywhere);
     if (!parseArguments(parser, args,
                         QStringLiteral("Sign out: revoke server-side, wipe locally.")))
         return ExitUsage;
@@ -29,14 +36,41 @@ int logout(const QStringList &args)
         config.storageService = storageService();
         config.account = account;
     }
+    const bool atProvider = parser.isSet(everywhere);
+    if (atProvider) {
+        // The URL carries the ID token as id_token_hint: the browser gets it,
+        // the terminal gets the URL without it (§2: client_id is enough).
+        config.openBrowser = [](const QUrl &url) {
+            QUrl shown = url;
+            QUrlQuery query(shown);
+            query.removeAllQueryItems(QStringLiteral("id_token_hint"));
+            shown.setQuery(query);
+            return openInBrowserShowing(url, shown);
+        };
+    }
     Session session(config);
     bool done = false;
     QObject::connect(&session, &Session::signedOut, &session, [&] { done = true; });
-    session.signOut();
-    waitFor(&session, [&] { return done; });
+    if (atProvider)
+        session.signOutWithOptions(Session::SignOutOption::EndProviderSession);
+    else
+        session.signOut();
+    // The provider's page waits for the user: the browser time limit applies.
+    waitFor(
+            &session, [&] { return done; }, std::chrono::minutes(30));
     forget(account);
     const ErrorInfo error = session.lastError();
     QTextStream out(stdout);
+    if (atProvider && error.isError() && error.operation == SessionOperation::SignOut
+        && (error.code == Error::StateMismatch || error.code == Error::Timeout
+            || error.code == Error::InvalidConfiguration)) {
+        // The local sign-out is complete; the provider's may not be.
+        printError(error);
+        out << account << ": signed out on this device; the provider's session was not ended"
+            << Qt::endl;
+        // Not 75: nothing is kept to retry with (the local session is gone).
+        return error.code == Error::InvalidConfiguration ? ExitUsage : ExitFailure;
+    }
     if (error.isError()) {
         // The local wipe happened; the message says what the server was not told.
         printError(error);
@@ -54,7 +88,8 @@ int logout(const QStringList &args)
             << Qt::endl;
         return ExitOk;
     }
-    out << account << ": signed out" << Qt::endl;
+    out << account << (atProvider ? ": signed out, also at the provider" : ": signed out")
+        << Qt::endl;
     return ExitOk;
 }
 

@@ -20,6 +20,7 @@ Commands:
              --issuer URL | --token-endpoint URL   --client-id ID
              [--revocation-endpoint URL] [--authorization-endpoint URL]
              [--device-authorization-endpoint URL] [--jwks-uri URL]
+             [--userinfo-endpoint URL] [--end-session-endpoint URL]
              [--api-origin ORIGIN]... [--scope SCOPES]
              [--username U] [--password-stdin] [--store keychain|memory] [--account NAME]
              [--client-secret-stdin] [--client-auth-method client_secret_basic|post]
@@ -36,6 +37,11 @@ Commands:
              URL... [--method M] [--data BODY] [--header "Name: value"]... [--parallel]
              [--account NAME]
   logout   Revoke the refresh token server-side (RFC 7009) and wipe it locally
+             [--everywhere] [--account NAME]
+           --everywhere also ends the session at the provider (OpenID Connect
+           RP-Initiated Logout) in the browser.
+  userinfo Restore the session and print the provider's UserInfo answer (JSON,
+           OpenID Connect Core §5.3)
              [--account NAME]
 
 Run `securetokens <command> --help` for a command's options.
@@ -91,6 +97,8 @@ int main(int argc, char **argv)
         return Cli::call(args);
     if (command == QLatin1String("logout"))
         return Cli::logout(args);
+    if (command == QLatin1String("userinfo"))
+        return Cli::userinfo(args);
     Cli::printError(QStringLiteral("unknown command \"%1\"; see securetokens --help").arg(command));
     return Cli::ExitUsage;
 }

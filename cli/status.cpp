@@ -4,6 +4,8 @@
 #include "clisettings.h"
 #include "commands.h"
 
+#include "session/accountrecord_p.h"
+
 #include <securetokens/keychainsecretstore.h>
 
 #include <QCommandLineParser>
@@ -50,14 +52,27 @@ int status(const QStringList &args)
         QEventLoop loop;
         SecretStore::Result result;
         bool found = false;
+        AccountRecord record;
         store.read(account, &loop, [&](SecretStore::Result r, SecretBytes secret) {
             result = r;
             found = r.ok() && !secret.isEmpty();
+            // The identity and the granted scope kept with the refresh token:
+            // read back here without asking the server (the record is not
+            // used for anything but display).
+            if (found && decodeAccountRecord(secret.view(), &record).isError())
+                record = AccountRecord();
             loop.quit();
         });
         loop.exec();
         if (found) {
             out.insert(QStringLiteral("signed_in"), true);
+            // Verified claims (ID token, and what userinfo added) and the
+            // scope the server granted (RFC 6749 §5.1).
+            out.insert(QStringLiteral("claims"),
+                       record.claimsJson.isEmpty()
+                               ? QJsonObject()
+                               : QJsonDocument::fromJson(record.claimsJson).object());
+            out.insert(QStringLiteral("scope"), record.scope);
             code = ExitOk;
             text = QStringLiteral("%1: signed in as %2 (refresh token in %3)")
                            .arg(account, settings->user, store.backendName());

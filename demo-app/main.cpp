@@ -7,6 +7,7 @@
 #include <securetokens/qml/sessionnetworkaccessmanagerfactory.h>
 
 #include <securetokens/session.h>
+#include <securetokens/version.h>
 
 #include <QCommandLineParser>
 #include <QGuiApplication>
@@ -54,7 +55,7 @@ int main(int argc, char **argv)
     QGuiApplication::setApplicationName(QStringLiteral("securetokens-demo"));
     QGuiApplication::setApplicationDisplayName(QStringLiteral("SecureTokens Demo"));
     QGuiApplication::setOrganizationName(QStringLiteral("SecureTokens"));
-    QGuiApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QGuiApplication::setApplicationVersion(QStringLiteral(SECURETOKENS_VERSION_STR));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

@@ -72,7 +72,8 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("securetokens-mock-server"));
-    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    // The project version, from CMake (the mock server does not link the SDK).
+    QCoreApplication::setApplicationVersion(QStringLiteral(SECURETOKENS_MOCK_SERVER_VERSION));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(

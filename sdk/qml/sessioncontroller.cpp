@@ -41,6 +41,8 @@ void SessionController::follow(Session *session)
     connect(session, &Session::stateChanged, this, &SessionController::sync);
     connect(session, &Session::accessTokenChanged, this, &SessionController::sync);
     connect(session, &Session::userChanged, this, &SessionController::sync);
+    connect(session, &Session::grantedScopesChanged, this, &SessionController::sync);
+    connect(session, &Session::userInfoReceived, this, &SessionController::userInfoReceived);
     connect(session, &Session::offlineChanged, this, &SessionController::sync);
     connect(session, &Session::errorOccurred, this, &SessionController::onError);
     connect(session, &Session::signedOut, this, &SessionController::signedOut);
@@ -48,6 +50,7 @@ void SessionController::follow(Session *session)
     connect(session, &QObject::destroyed, this, &SessionController::sync);
     sync();
     m_lastError = session->lastError().code;
+    m_lastErrorInfo = session->lastError();
 }
 
 SessionController::State SessionController::state() const
@@ -85,6 +88,16 @@ QString SessionController::subject() const
     return m_subject;
 }
 
+QVariantMap SessionController::claims() const
+{
+    return m_claims;
+}
+
+QStringList SessionController::grantedScopes() const
+{
+    return m_grantedScopes;
+}
+
 QDateTime SessionController::accessTokenExpiresAt() const
 {
     return m_expiresAt;
@@ -119,7 +132,7 @@ QString SessionController::lastErrorCode() const
 
 QString SessionController::lastErrorMessage() const
 {
-    return m_lastError == Error::NoError ? QString() : describe(m_lastError);
+    return m_lastError == Error::NoError ? QString() : describe(m_lastErrorInfo);
 }
 
 bool SessionController::lastErrorTransient() const
@@ -208,7 +221,14 @@ void SessionController::clearError()
     if (m_lastError == Error::NoError)
         return;
     m_lastError = Error::NoError;
+    m_lastErrorInfo = ErrorInfo();
     Q_EMIT lastErrorChanged();
+}
+
+void SessionController::fetchUserInfo()
+{
+    if (Session *s = ensureSession())
+        s->fetchUserInfo();
 }
 
 void SessionController::sync()
@@ -221,6 +241,8 @@ void SessionController::sync()
             = state == State::Restoring || state == State::SigningIn || state == State::Refreshing;
     const bool offline = s && s->isOffline();
     const QString subject = s ? s->subject() : QString();
+    const QVariantMap claims = s ? s->idTokenClaims() : QVariantMap();
+    const QStringList grantedScopes = s ? s->grantedScopes() : QStringList();
     const QDateTime expiresAt = s ? s->accessTokenExpiresAt() : QDateTime();
     const QString fingerprint = s ? s->accessTokenFingerprint() : QString();
     const int refreshCount = s ? s->refreshCount() : 0;
@@ -238,6 +260,8 @@ void SessionController::sync()
     const bool busyDiff = update(m_busy, busy);
     const bool offlineDiff = update(m_offline, offline);
     const bool subjectDiff = update(m_subject, subject);
+    const bool claimsDiff = update(m_claims, claims);
+    const bool scopesDiff = update(m_grantedScopes, grantedScopes);
     const bool expiresDiff = update(m_expiresAt, expiresAt);
     const bool fingerprintDiff = update(m_fingerprint, fingerprint);
     const bool countDiff = update(m_refreshCount, refreshCount);
@@ -254,6 +278,10 @@ void SessionController::sync()
         Q_EMIT offlineChanged();
     if (subjectDiff)
         Q_EMIT subjectChanged();
+    if (claimsDiff)
+        Q_EMIT claimsChanged();
+    if (scopesDiff)
+        Q_EMIT grantedScopesChanged();
     if (expiresDiff)
         Q_EMIT accessTokenExpiresAtChanged();
     if (fingerprintDiff)
@@ -270,6 +298,7 @@ void SessionController::onError(const ErrorInfo &error)
     // Only the code crosses into QML: ErrorInfo::message is for developers.
     sync();
     m_lastError = error.code;
+    m_lastErrorInfo = error;
     Q_EMIT lastErrorChanged();
     Q_EMIT errorOccurred(lastErrorCode(), lastErrorMessage(), lastErrorTransient());
 }

@@ -39,3 +39,18 @@ if(TARGET securetokens-mock-server)
         SECURETOKENS_MOCK_SERVER_EXE="$<TARGET_FILE:securetokens-mock-server>")
     add_dependencies(tst_examples securetokens-mock-server SecureTokens)
 endif()
+
+# The CLI, the mock server and the demo print the project version (tests/cmake/versions.cmake).
+set(_st_versioned "")
+foreach(_st_program securetokens securetokens-mock-server securetokens-demo)
+    if(TARGET ${_st_program})
+        string(APPEND _st_versioned "|$<TARGET_FILE:${_st_program}>")
+    endif()
+endforeach()
+if(_st_versioned)
+    add_test(NAME tst_versions
+        COMMAND "${CMAKE_COMMAND}" "-DPROGRAMS=${_st_versioned}" -DVERSION=${PROJECT_VERSION}
+            -P ${CMAKE_CURRENT_LIST_DIR}/versions.cmake)
+    set_tests_properties(tst_versions PROPERTIES LABELS unit TIMEOUT 60
+        ENVIRONMENT "QT_QPA_PLATFORM=offscreen")
+endif()

@@ -18,6 +18,7 @@ securetokens_add_test(NAME tst_signin_otheruser
     LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
     LABELS integration
     TIMEOUT 120)
+target_link_libraries(tst_signin_otheruser PRIVATE SecureTokens::Internal) # the listener's test hook
 target_compile_definitions(tst_signin_otheruser PRIVATE
     SIGNIN_BROWSER_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/signin-browser.sh")
 # `securetokens login --browser` with a scripted $BROWSER, and the other new
@@ -34,3 +35,12 @@ if(TARGET securetokens)
         SIGNIN_BROWSER_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/signin-browser.sh")
     add_dependencies(tst_signin_cli securetokens)
 endif()
+# Identity after sign-in: userinfo (OpenID Connect Core §5.3), claims kept in
+# the record, and what an error says about the operation and the session.
+securetokens_add_test(NAME tst_identity
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_identity.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/tst_signin_helpers.h
+    LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
+    LABELS integration
+    TIMEOUT 180)
+target_link_libraries(tst_identity PRIVATE SecureTokens::Internal)

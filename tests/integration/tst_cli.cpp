@@ -192,6 +192,92 @@ private Q_SLOTS:
         QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/me"))}).exitCode, 77);
     }
 
+    // The identity and the granted scope survive the process: `userinfo` asks
+    // the provider (OpenID Connect Core §5.3); `status --json` reads the
+    // claims back from the secure record, also with the server gone.
+    void identityAcrossProcesses()
+    {
+        Run r = run({QStringLiteral("login"), QStringLiteral("--issuer"), url(QString()),
+                     QStringLiteral("--client-id"), QStringLiteral("demo"),
+                     QStringLiteral("--scope"), QStringLiteral("openid profile email"),
+                     QStringLiteral("--username"), QStringLiteral("alice"),
+                     QStringLiteral("--password-stdin")},
+                    QByteArrayLiteral("wonderland\n"));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(stat("userinfo_requests"), 1); // the one a sign-in makes by itself
+
+        r = run({QStringLiteral("userinfo")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject info = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(info.value(QLatin1String("sub")).toString(), QStringLiteral("alice"));
+        QCOMPARE(info.value(QLatin1String("email")).toString(),
+                 QStringLiteral("alice@example.test"));
+        QCOMPARE(stat("userinfo_requests"), 2);
+
+        // A refused userinfo request is a plain failure (1), not "transient" (75).
+        m_server->setFaults(QJsonObject {{QStringLiteral("userinfo_status"), 403}});
+        r = run({QStringLiteral("userinfo")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("refused the access token"), r.err.constData());
+
+        // No server at all: status still knows who is signed in.
+        m_server.reset();
+        r = run({QStringLiteral("status"), QStringLiteral("--json")});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject status = QJsonDocument::fromJson(r.out).object();
+        const QJsonObject claims = status.value(QLatin1String("claims")).toObject();
+        QCOMPARE(claims.value(QLatin1String("sub")).toString(), QStringLiteral("alice"));
+        QCOMPARE(claims.value(QLatin1String("name")).toString(), QStringLiteral("Alice"));
+        // Added by userinfo at login (the ID token does not carry it).
+        QCOMPARE(claims.value(QLatin1String("preferred_username")).toString(),
+                 QStringLiteral("alice"));
+        QVERIFY(!claims.contains(QLatin1String("nonce")));
+        QCOMPARE(status.value(QLatin1String("scope")).toString(),
+                 QStringLiteral("openid profile email"));
+        // userinfo needs the server: the session is kept (75).
+        QCOMPARE(run({QStringLiteral("userinfo")}).exitCode, 75);
+    }
+
+    // `logout --everywhere` (RP-Initiated Logout 1.0) in a new process: the
+    // ID token from the secure record as id_token_hint, the browser sent to
+    // the provider and back to the CLI's listener; the URL the terminal shows
+    // leaves the ID token out.
+    void logoutEverywhere()
+    {
+        Run r = run({QStringLiteral("login"), QStringLiteral("--issuer"), url(QString()),
+                     QStringLiteral("--client-id"), QStringLiteral("demo"),
+                     QStringLiteral("--scope"), QStringLiteral("openid profile"),
+                     QStringLiteral("--username"), QStringLiteral("alice"),
+                     QStringLiteral("--password-stdin")},
+                    QByteArrayLiteral("wonderland\n"));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        // A browser that follows the provider's redirect back to the listener.
+        const QString browser = m_home.filePath(QStringLiteral("logout-browser.sh"));
+        const QString log = m_home.filePath(QStringLiteral("logout-browser.log"));
+        {
+            QFile script(browser);
+            QVERIFY(script.open(QIODevice::WriteOnly));
+            script.write("#!/bin/sh\ncurl -sS -L --max-time 20 -w '\\nHTTP %{http_code}\\n' "
+                         "\"$1\" > \"$LOGOUT_LOG\" 2>&1\n");
+        }
+        QVERIFY(QFile::setPermissions(browser,
+                                      QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("BROWSER"), browser);
+        env.insert(QStringLiteral("LOGOUT_LOG"), log);
+        r = run({QStringLiteral("logout"), QStringLiteral("--everywhere")}, {}, env);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.contains("signed out, also at the provider"), r.out.constData());
+        QCOMPARE(stat("revocations"), 1);
+        QCOMPARE(stat("end_sessions"), 1);
+        QVERIFY2(r.err.contains("post_logout_redirect_uri"), r.err.constData());
+        QVERIFY2(!r.err.contains("id_token_hint"), r.err.constData());
+        QFile page(log);
+        QVERIFY(page.open(QIODevice::ReadOnly));
+        QVERIFY2(page.readAll().contains("HTTP 200"), qPrintable(log));
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
+    }
+
     void callAbsorbsA401AndRunsInParallel()
     {
         QCOMPARE(login().exitCode, 0);

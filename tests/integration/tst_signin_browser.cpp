@@ -73,7 +73,11 @@ private:
     }
 
 private Q_SLOTS:
-    void init() { setCodeVerifierTestHook({}); }
+    void init()
+    {
+        setCodeVerifierTestHook({});
+        setLocalhostResolutionTestHook({});
+    }
     void success_data();
     void success();
     void openerMissing();
@@ -86,6 +90,9 @@ private Q_SLOTS:
     void replayedCallbackRefused();
     void otherHostRefused();
     void localhostListensOnEveryAddress();
+    void localhostBothFamilies();
+    void localhostPortTakenOnOneFamily();
+    void localhostNotLoopbackRefused();
     void fixedPortsAndPath();
     void redirectPortsAllTaken();
     void badRedirectPathRefused();
@@ -93,6 +100,10 @@ private Q_SLOTS:
     void requestParameters();
     void reservedParameterRefused_data();
     void reservedParameterRefused();
+    void pushedWhenOffered();
+    void pushedWhenRequired();
+    void pushErrors_data();
+    void pushErrors();
     void timeout();
     void cancel();
     void signOutAbandonsSignIn();
@@ -449,6 +460,91 @@ void tst_SignInBrowser::localhostListensOnEveryAddress()
     QCOMPARE(lastError(errors).code, Error::Cancelled);
 }
 
+void tst_SignInBrowser::localhostBothFamilies()
+{
+    // As most systems resolve it (this machine's hosts file may not): both
+    // families, one port, each serving the redirect.
+    const QHostAddress v4(QHostAddress::LocalHost);
+    const QHostAddress v6(QHostAddress::LocalHostIPv6);
+    setLocalhostResolutionTestHook([&] { return QList<QHostAddress> {v4, v6}; });
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.redirectHost = LoopbackRedirectHost::Localhost;
+    QUrl opened;
+    config.openBrowser = [&](const QUrl &url) {
+        opened = url;
+        return true;
+    };
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_VERIFY_WITH_TIMEOUT(opened.isValid() || !errors.isEmpty(), kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    const QUrl callback(queryValue(opened, QStringLiteral("redirect_uri")));
+    QCOMPARE(callback.host(), QStringLiteral("localhost"));
+    const auto port = quint16(callback.port());
+    const QByteArray host = "localhost:" + QByteArray::number(port);
+    for (const QHostAddress &address : {v4, v6}) {
+        QCOMPARE(ask(address, port, "/callback?code=x&state=other", host),
+                 QByteArray("HTTP/1.1 400 Bad Request"));
+    }
+    // A response with the right state on the IPv6 side is the response:
+    // accepted (200), and its (made-up) code goes to the code exchange,
+    // which the server refuses.
+    const QByteArray state = QUrl::toPercentEncoding(queryValue(opened, QStringLiteral("state")));
+    QVERIFY(!state.isEmpty());
+    const QByteArray iss = QUrl::toPercentEncoding(server->baseUrl().toString()); // RFC 9207
+    QCOMPARE(ask(v6, port, "/callback?code=made-up&state=" + state + "&iss=" + iss, host),
+             QByteArray("HTTP/1.1 200 OK"));
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), kWait);
+    QCOMPARE(lastError(errors).code, Error::InvalidGrant);
+    QCOMPARE(session.state(), Session::State::SignedOut);
+}
+
+void tst_SignInBrowser::localhostPortTakenOnOneFamily()
+{
+    // Another program holds the first port on ::1 only: a listener on
+    // 127.0.0.1 alone would let it receive the code of a browser that picks
+    // IPv6. The port is skipped as a whole; the next serves both families.
+    const QHostAddress v4(QHostAddress::LocalHost);
+    const QHostAddress v6(QHostAddress::LocalHostIPv6);
+    setLocalhostResolutionTestHook([&] { return QList<QHostAddress> {v4, v6}; });
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(v6, 0));
+    QTcpServer probe;
+    QVERIFY(probe.listen(v4, 0));
+    const quint16 next = probe.serverPort();
+    probe.close();
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.redirectHost = LoopbackRedirectHost::Localhost;
+    config.redirectPorts = {squatter.serverPort(), next};
+    ErrorInfo error;
+    const QUrl url = openedUrl(config, &error);
+    QVERIFY2(!error.isError(), qPrintable(error.message));
+    QCOMPARE(queryValue(url, QStringLiteral("redirect_uri")),
+             QStringLiteral("http://localhost:%1/callback").arg(next));
+}
+
+void tst_SignInBrowser::localhostNotLoopbackRefused()
+{
+    setLocalhostResolutionTestHook([] {
+        return QList<QHostAddress> {QHostAddress(QHostAddress::LocalHost),
+                                    QHostAddress(QStringLiteral("192.0.2.7"))};
+    });
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.redirectHost = LoopbackRedirectHost::Localhost;
+    ErrorInfo error;
+    const QUrl url = openedUrl(config, &error);
+    QVERIFY(!url.isValid());
+    QCOMPARE(error.code, Error::InvalidConfiguration);
+    QVERIFY2(error.message.contains(QLatin1String("192.0.2.7")), qPrintable(error.message));
+}
+
 void tst_SignInBrowser::fixedPortsAndPath()
 {
     // A port another program holds is skipped; the next one on the list is
@@ -626,6 +722,90 @@ void tst_SignInBrowser::reservedParameterRefused()
     QCOMPARE(error.code, Error::InvalidConfiguration);
     QVERIFY2(error.message.contains(u'"' + name + u'"'), qPrintable(error.message));
     QVERIFY2(error.message.contains(why), qPrintable(error.message));
+}
+
+void tst_SignInBrowser::pushedWhenOffered()
+{
+    // RFC 9126: the discovery document names a PAR endpoint; by default the
+    // SDK pushes the request there and the browser sees only its reference.
+    auto server = startMockServer();
+    FakeBrowser browser;
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.usePushedAuthorizationRequests = true;
+    config.openBrowser = browser.opener();
+    config.loginHint = QStringLiteral("alice@example.test");
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    const QUrlQuery query(browser.authorizationUrl);
+    QCOMPARE(query.queryItems().size(), 2);
+    QCOMPARE(queryValue(browser.authorizationUrl, QStringLiteral("client_id")),
+             QStringLiteral("demo"));
+    QVERIFY(queryValue(browser.authorizationUrl, QStringLiteral("request_uri"))
+                    .startsWith(QLatin1String("urn:ietf:params:oauth:request_uri:")));
+    QCOMPARE(server->stats().value(QStringLiteral("authorization_code_grants")).toInt(), 1);
+    QCOMPARE(session.idTokenClaims().value(QStringLiteral("sub")).toString(),
+             QStringLiteral("alice"));
+}
+
+void tst_SignInBrowser::pushedWhenRequired()
+{
+    // require_pushed_authorization_requests wins over the application's "no".
+    ServerConfig serverConfig;
+    serverConfig.requirePar = true;
+    auto server = startMockServer(serverConfig);
+    FakeBrowser browser;
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    QVERIFY(!config.usePushedAuthorizationRequests);
+    config.openBrowser = browser.opener();
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    QVERIFY(queryValue(browser.authorizationUrl, QStringLiteral("request_uri")).size() > 0);
+    QVERIFY(!QUrlQuery(browser.authorizationUrl).hasQueryItem(QStringLiteral("state")));
+}
+
+void tst_SignInBrowser::pushErrors_data()
+{
+    // RFC 9126 §2.3: the PAR endpoint's errors, typed; no browser opened.
+    QTest::addColumn<QString>("clientId");
+    QTest::addColumn<QStringList>("scopes");
+    QTest::addColumn<Error>("expected");
+    QTest::addColumn<QString>("oauthError");
+    QTest::addRow("unknown scope")
+            << QStringLiteral("demo")
+            << QStringList {QStringLiteral("openid"), QStringLiteral("no-such-scope")}
+            << Error::InvalidScope << QStringLiteral("invalid_scope");
+    QTest::addRow("unknown client")
+            << QStringLiteral("nobody") << QStringList {QStringLiteral("openid")}
+            << Error::InvalidClient << QStringLiteral("invalid_client");
+}
+
+void tst_SignInBrowser::pushErrors()
+{
+    QFETCH(QString, clientId);
+    QFETCH(QStringList, scopes);
+    QFETCH(Error, expected);
+    QFETCH(QString, oauthError);
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.usePushedAuthorizationRequests = true;
+    config.clientId = clientId;
+    config.scopes = scopes;
+    ErrorInfo error;
+    const QUrl url = openedUrl(config, &error);
+    QVERIFY(!url.isValid());
+    QCOMPARE(error.code, expected);
+    QCOMPARE(error.oauthError, oauthError);
+    QVERIFY2(error.message.contains(QLatin1String("pushed authorization request")),
+             qPrintable(error.message));
 }
 
 void tst_SignInBrowser::timeout()

@@ -92,6 +92,7 @@ private Q_SLOTS:
     void cleanup() { m_server.reset(); }
 
     void browserLoginCallLogout();
+    void browserLoginWithoutPar();
     void browserDenied();
     void deviceLogin();
     void cookieTransport();
@@ -145,10 +146,13 @@ void tst_SignInCli::browserLoginCallLogout()
     QVERIFY2(r.exitCode == 0, r.err.constData());
     // Signed in as the ID token's verified email.
     QVERIFY2(r.out.contains("Signed in as alice@example.test"), r.out.constData());
-    // The URL is shown on the terminal too (as gh and gcloud do), with PKCE and the scope.
+    // The URL is shown on the terminal too (as gh and gcloud do). The mock
+    // server offers PAR (RFC 9126), so PKCE and the scope were pushed and
+    // the URL holds only client_id and request_uri.
     QVERIFY(r.err.contains(url(QStringLiteral("/oauth/authorize?")).toLatin1()));
-    QVERIFY(r.err.contains("code_challenge_method=S256"));
-    QVERIFY(r.err.contains("scope=openid%20email%20items"));
+    QVERIFY2(r.err.contains("request_uri=urn"), r.err.constData());
+    QVERIFY(!r.err.contains("code_challenge"));
+    QVERIFY(!r.err.contains("scope="));
     // The browser saw the listener's page.
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(log).size() > 0, kWait);
     QFile file(log);
@@ -168,6 +172,24 @@ void tst_SignInCli::browserLoginCallLogout()
     r = run({QStringLiteral("logout")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QCOMPARE(stat("revocations"), 1);
+}
+
+void tst_SignInCli::browserLoginWithoutPar()
+{
+    // --no-par: the provider does not require PAR, so the request travels in
+    // the browser's URL, PKCE and scope included.
+    const QString log = m_home.filePath(QStringLiteral("browser.log"));
+    const Run r = run({QStringLiteral("login"), QStringLiteral("--browser"),
+                       QStringLiteral("--no-par"), QStringLiteral("--issuer"), url(),
+                       QStringLiteral("--client-id"), QStringLiteral("demo"),
+                       QStringLiteral("--scope"), QStringLiteral("openid email items")},
+                      {}, browserEnv(log));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY(r.err.contains("code_challenge_method=S256"));
+    QVERIFY(r.err.contains("scope=openid%20email%20items"));
+    QVERIFY(!r.err.contains("request_uri="));
+    QCOMPARE(stat("authorization_code_grants"), 1);
+    assertNoTokenIn(r);
 }
 
 void tst_SignInCli::browserDenied()

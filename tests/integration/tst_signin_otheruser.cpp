@@ -8,6 +8,8 @@
 #include "mockserverfixture.h"
 #include "tst_signin_helpers.h"
 
+#include "signin/loopbackredirectlistener_p.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -70,6 +72,7 @@ class tst_SignInOtherUser : public QObject
 private Q_SLOTS:
     void otherUsersCodeIsDropped_data();
     void otherUsersCodeIsDropped();
+    void otherUserDroppedOnEveryLocalhostAddress();
     void otherUsersIdleConnectionsDoNotStarve();
     void sameUserIdleConnectionsAreEvicted();
 };
@@ -148,6 +151,58 @@ void tst_SignInOtherUser::otherUsersCodeIsDropped()
     QCOMPARE(browser.callbackPage.status, 200);
     QCOMPARE(session.subject(), QStringLiteral("alice"));
     QCOMPARE(server->stats().value(QStringLiteral("authorization_code_grants")).toInt(), 1);
+}
+
+/*
+    LoopbackRedirectHost::Localhost binds every address the name resolves to:
+    the same-user check holds on each (/proc/net/tcp and /proc/net/tcp6).
+    Another user sends a response with the victim's state to both; neither
+    is answered, and the sign-in keeps waiting.
+*/
+void tst_SignInOtherUser::otherUserDroppedOnEveryLocalhostAddress()
+{
+    setLocalhostResolutionTestHook([] {
+        return QList<QHostAddress> {QHostAddress(QHostAddress::LocalHost),
+                                    QHostAddress(QHostAddress::LocalHostIPv6)};
+    });
+    auto server = startMockServer();
+    QUrl opened;
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.redirectHost = LoopbackRedirectHost::Localhost;
+    config.openBrowser = [&](const QUrl &url) {
+        opened = url;
+        return true;
+    };
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_VERIFY_WITH_TIMEOUT(opened.isValid(), kWait);
+    QCOMPARE(QUrl(queryValue(opened, QStringLiteral("redirect_uri"))).host(),
+             QStringLiteral("localhost"));
+
+    QProcess mallory;
+    mallory.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    QVERIFY2(startAsOtherUser(mallory, QStringLiteral("bash"),
+                              {QStringLiteral("-c"),
+                               QStringLiteral("trap '' PIPE; for h in 127.0.0.1 ::1; do "
+                                              "exec {fd}<>/dev/tcp/$h/$0 || exit 1; "
+                                              "printf 'GET /callback?code=x&state=%s HTTP/1.1\r\n"
+                                              "Host: localhost:%s\r\n\r\n' \"$1\" \"$0\" >&$fd "
+                                              "2>/dev/null; if read -t 5 -u $fd line; then "
+                                              "echo \"answered $h\"; else echo \"dropped $h\"; fi; "
+                                              "exec {fd}>&-; done"),
+                               redirectPort(opened),
+                               QString::fromLatin1(QUrl::toPercentEncoding(
+                                       queryValue(opened, QStringLiteral("state"))))}),
+             "could not start the other user's process");
+    QTRY_COMPARE_WITH_TIMEOUT(mallory.state(), QProcess::NotRunning, 2 * kWait);
+    QCOMPARE(mallory.exitCode(), 0);
+    QCOMPARE(mallory.readAllStandardOutput(), QByteArray("dropped 127.0.0.1\ndropped ::1\n"));
+    QVERIFY(errors.isEmpty());
+    QCOMPARE(session.state(), Session::State::SigningIn);
+    session.cancelSignIn();
+    setLocalhostResolutionTestHook({});
 }
 
 /*

@@ -184,6 +184,7 @@ private Q_SLOTS:
     void redirectOptions();
     void redirectPortInUse();
     void resourceIndicator();
+    void pushedAuthorizationRequired();
     void reservedParameterRefused();
     void browserLoginEndpointsByHand();
     void clientSecret_data();
@@ -200,22 +201,32 @@ void tst_InteropCli::browserLoginCallRefreshLogout()
     Run r = browserLogin(loginArgs(QStringLiteral("native-public")));
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.out.contains("Signed in as"), r.out.constData());
-    // RFC 7636: S256 challenge; RFC 8252 §7.3: loopback redirect on an ephemeral port.
-    QVERIFY(r.err.contains("code_challenge_method=S256"));
-    QVERIFY(r.err.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"));
+    // RFC 9126: discovery offers PAR, so the request was pushed (PKCE S256,
+    // the loopback redirect on an ephemeral port and the rest with it); the
+    // browser's URL holds only client_id and the request_uri.
+    QVERIFY2(r.err.contains("request_uri=urn"), r.err.constData());
+    QVERIFY(!r.err.contains("code_challenge"));
+    QVERIFY(!r.err.contains("state="));
+    QCOMPARE(m_provider->events(QStringLiteral("pushed_authorization_request.success")), 1);
     const QString page = readFile(browserLog());
     QVERIFY2(page.contains(QLatin1String("answered HTTP 200")), qPrintable(page));
     QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
     QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 1);
-    // oidc-provider puts email in the ID token only when no access token for
-    // userinfo is issued (OIDC Core §5.4), and the access token is opaque: the
-    // name shown is the verified ID token's sub.
-    QVERIFY2(r.out.contains("Signed in as interop-alice"), r.out.constData());
+    // oidc-provider puts email in the ID token only when an access token for
+    // userinfo is not issued (OIDC Core §5.4): the email comes from the
+    // userinfo request login makes after the sign-in (Core §5.3).
+    QVERIFY2(r.out.contains("Signed in as alice@interop.test"), r.out.constData());
 
     r = run({QStringLiteral("status"), QStringLiteral("--json")});
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(json(r.out).value(QLatin1String("signed_in")).toBool(), true);
     QCOMPARE(json(r.out).value(QLatin1String("issuer")).toString(), issuer);
+    // The identity kept in the secure record, read without a round trip.
+    const QJsonObject claims = json(r.out).value(QLatin1String("claims")).toObject();
+    QCOMPARE(claims.value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+    QCOMPARE(claims.value(QLatin1String("name")).toString(), QStringLiteral("Alice Interop"));
+    QCOMPARE(claims.value(QLatin1String("iss")).toString(), issuer);
+    QVERIFY(json(r.out).value(QLatin1String("scope")).toString().contains(QLatin1String("openid")));
 
     // A new process: restored from the keyring with one refresh (rotated).
     r = run({QStringLiteral("call"), issuer + QStringLiteral("/me")});
@@ -399,7 +410,8 @@ void tst_InteropCli::offlineAccessAsksForConsent()
     // only with prompt=consent. The SDK sends it whenever it asks for
     // offline_access and the application chose no prompt.
     QVERIFY2(startProvider(QStringLiteral("oidc-strict")), m_provider->failureText());
-    Run r = browserLogin(loginArgs(QStringLiteral("native-public")));
+    // --no-par: the request in the browser's URL, to be read here.
+    Run r = browserLogin(loginArgs(QStringLiteral("native-public")) << QStringLiteral("--no-par"));
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains("prompt=consent"), r.err.constData());
     QCOMPARE(m_provider->events(QStringLiteral("refresh_token.saved")), 1);
@@ -446,13 +458,15 @@ void tst_InteropCli::redirectOptions()
     QVERIFY2(startProvider(profile), m_provider->failureText());
     const QString issuer = m_provider->issuer();
 
-    Run r = browserLogin(loginArgs(client) + options);
+    Run r = browserLogin(loginArgs(client) + options << QStringLiteral("--no-par"));
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains(redirect), r.err.constData());
     QVERIFY2(readFile(browserLog()).contains(QLatin1String("answered HTTP 200")),
              qPrintable(readFile(browserLog())));
     QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
-    QVERIFY2(r.out.contains("Signed in as interop-alice (refresh token in"), r.out.constData());
+    // The email comes from the userinfo request login makes (OIDC Core §5.3).
+    QVERIFY2(r.out.contains("Signed in as alice@interop.test (refresh token in"),
+             r.out.constData());
 
     // A new process: restored, refreshed (the code exchange's redirect_uri
     // matched too, RFC 6749 §4.1.3), userinfo called.
@@ -488,7 +502,8 @@ void tst_InteropCli::redirectPortInUse()
     QVERIFY2(startProvider(QStringLiteral("public-native")), m_provider->failureText());
 
     Run r = browserLogin(loginArgs(QStringLiteral("native-public"))
-                         + QStringList {QStringLiteral("--redirect-port"), held + u',' + free});
+                         + QStringList {QStringLiteral("--redirect-port"), held + u',' + free,
+                                        QStringLiteral("--no-par")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A" + free.toLatin1() + "%2F"),
              r.err.constData());
@@ -519,8 +534,9 @@ void tst_InteropCli::resourceIndicator()
     QVERIFY(apiA && apiB);
     Run r = browserLogin(
             loginArgs(QStringLiteral("native-audience"), kScope + QStringLiteral(" api:read"))
-            + QStringList {QStringLiteral("--resource"), kApiA, QStringLiteral("--api-origin"),
-                           apiA->origin(), QStringLiteral("--api-origin"), apiB->origin()});
+            + QStringList {QStringLiteral("--no-par"), QStringLiteral("--resource"), kApiA,
+                           QStringLiteral("--api-origin"), apiA->origin(),
+                           QStringLiteral("--api-origin"), apiB->origin()});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains("resource=" + QUrl::toPercentEncoding(kApiA)), r.err.constData());
 
@@ -537,6 +553,29 @@ void tst_InteropCli::resourceIndicator()
     QCOMPARE(r.exitCode, 22);
     QCOMPARE(apiB->stats().value(QLatin1String("accepted")).toInt(), 0);
 
+    r = run({QStringLiteral("logout")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
+}
+
+void tst_InteropCli::pushedAuthorizationRequired()
+{
+    // require_pushed_authorization_requests (RFC 9126 §5, provider-wide and
+    // for the client): the request is pushed even with --no-par.
+    QVERIFY2(startProvider(QStringLiteral("par-required")), m_provider->failureText());
+    const QJsonObject metadata = Interop::exchange(
+            m_provider->endpoint(QStringLiteral("/.well-known/openid-configuration")));
+    QVERIFY(metadata.value(QLatin1String("require_pushed_authorization_requests")).toBool());
+    Run r = browserLogin(loginArgs(QStringLiteral("native-par")) << QStringLiteral("--no-par"));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.err.contains("request_uri=urn"), r.err.constData());
+    QVERIFY(!r.err.contains("code_challenge"));
+    QCOMPARE(m_provider->events(QStringLiteral("pushed_authorization_request.success")), 1);
+    QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
+
+    r = run({QStringLiteral("call"), m_provider->issuer() + QStringLiteral("/me")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
     r = run({QStringLiteral("logout")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
@@ -618,11 +657,23 @@ void tst_InteropCli::clientSecret()
     QFETCH(bool, fromStdin);
     QVERIFY2(startProvider(QStringLiteral("google-desktop")), m_provider->failureText());
 
-    // Without the secret the provider refuses the code exchange.
-    Run r = browserLogin(loginArgs(client));
+    // Without the secret the provider refuses the code exchange ...
+    Run r = browserLogin(loginArgs(client) << QStringLiteral("--no-par"));
     QVERIFY(r.exitCode != 0);
     QCOMPARE(m_provider->events(QStringLiteral("grant.error:invalid_client")), 1);
     QFile::remove(browserLog());
+    // ... and, by default, already the pushed request (RFC 9126 §2.1): no
+    // browser (its own log: the first browser may still be writing the other).
+    QProcessEnvironment noBrowser = browserEnv();
+    const QString parLog = m_home->filePath(QStringLiteral("browser-par.log"));
+    noBrowser.insert(QStringLiteral("INTEROP_BROWSER_LOG"), parLog);
+    r = run(loginArgs(client), noBrowser);
+    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(
+            m_provider->events(QStringLiteral("pushed_authorization_request.error:invalid_client")),
+            1);
+    QVERIFY2(r.err.contains("pushed authorization request endpoint refused"), r.err.constData());
+    QVERIFY(!QFileInfo::exists(parLog));
 
     QProcessEnvironment env;
     if (!fromStdin)
@@ -632,6 +683,8 @@ void tst_InteropCli::clientSecret()
     r = browserLogin(loginArgs(client) + extraArgs, QStringLiteral("allow"),
                      fromStdin ? secret + '\n' : QByteArray(), env);
     QVERIFY2(r.exitCode == 0, r.err.constData());
+    // Pushed with the client's authentication, then exchanged with it.
+    QCOMPARE(m_provider->events(QStringLiteral("pushed_authorization_request.success")), 1);
     QCOMPARE(m_provider->events(QStringLiteral("grant.success:authorization_code")), 1);
 
     // A new process: restored and refreshed with the secret from the secure
@@ -677,9 +730,6 @@ void tst_InteropCli::gaps_data()
                                   << audience << QString::fromUtf8(evidence)
                                   << QString::fromUtf8(gap);
     };
-    row("PAR required", "par-required", "native-par", {},
-        "authorization.error Pushed Authorization Request must be used",
-        "no pushed authorization requests (RFC 9126)");
     row("DPoP required", "dpop", "native-dpop", kApiA, "grant.error DPoP proof JWT not provided",
         "no DPoP proofs (RFC 9449)");
 }

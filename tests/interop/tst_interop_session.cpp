@@ -12,6 +12,7 @@
 #include <securetokens/sessionconfig.h>
 
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -126,6 +127,83 @@ private Q_SLOTS:
         // The ID token was checked against the issuer the response named.
         QCOMPARE(session.idTokenClaims().value(QStringLiteral("iss")).toString(),
                  provider.issuer());
+        QVERIFY(provider.stop());
+    }
+
+    void userInfo()
+    {
+        // OpenID Connect Core §5.3 against oidc-provider, whose ID token
+        // carries sub only when an access token is issued (claims go to
+        // userinfo): the userinfo request a sign-in makes adds name and email.
+        InteropProvider provider;
+        QVERIFY2(provider.start(QStringLiteral("public-native")), provider.failureText());
+        SessionConfig c = config();
+        c.issuer = QUrl(provider.issuer());
+        c.scopes << QStringLiteral("profile") << QStringLiteral("email");
+        Session session(c);
+        QSignalSpy received(&session, &Session::userInfoReceived);
+        QSignalSpy failed(&session, &Session::userInfoFailed);
+        const ErrorInfo error = signIn(session);
+        QVERIFY2(!error.isError(), qPrintable(error.message));
+        QTRY_VERIFY_WITH_TIMEOUT(!received.isEmpty() || !failed.isEmpty(), 60000);
+        QVERIFY2(failed.isEmpty(),
+                 qPrintable(failed.isEmpty() ? QString()
+                                             : failed.first().first().value<ErrorInfo>().message));
+        const QVariantMap answer = received.first().first().toMap();
+        QCOMPARE(answer.value(QStringLiteral("sub")).toString(), QStringLiteral("interop-alice"));
+        QCOMPARE(answer.value(QStringLiteral("name")).toString(), QStringLiteral("Alice Interop"));
+        const QVariantMap claims = session.idTokenClaims();
+        QCOMPARE(claims.value(QStringLiteral("email")).toString(),
+                 QStringLiteral("alice@interop.test"));
+        QCOMPARE(claims.value(QStringLiteral("iss")).toString(), provider.issuer());
+        // On demand, with the same token.
+        session.fetchUserInfo();
+        QTRY_COMPARE_WITH_TIMEOUT(received.size(), 2, 60000);
+        QVERIFY(failed.isEmpty());
+        QVERIFY(provider.stop());
+    }
+
+    void endSession()
+    {
+        // RP-Initiated Logout 1.0 against the end-session profile:
+        // oidc-provider compares post_logout_redirect_uri with the registered
+        // ones exactly, so the signing-out Session listens on the fixed port
+        // and path (http://127.0.0.1:53683/logged-out); the sign-in used the
+        // ordinary loopback redirect. The browser keeps its cookies between
+        // the two (a browser profile), so there is a provider session to end.
+        InteropProvider provider;
+        QVERIFY2(provider.start(QStringLiteral("end-session")), provider.failureText());
+        const QString jar = m_dir.filePath(QStringLiteral("endsession-jar.json"));
+        qputenv("INTEROP_BROWSER_JAR", jar.toLocal8Bit());
+        const auto unsetJar = qScopeGuard([] { qunsetenv("INTEROP_BROWSER_JAR"); });
+        SessionConfig c = config();
+        c.issuer = QUrl(provider.issuer());
+        c.clientId = QStringLiteral("native-endsession");
+        c.secretStore = std::make_shared<MemorySecretStore>();
+        c.browserTimeout = std::chrono::seconds(30);
+        {
+            Session session(c);
+            const ErrorInfo error = signIn(session);
+            QVERIFY2(!error.isError(), qPrintable(error.message));
+        }
+        c.redirectPorts = {53683};
+        c.redirectPath = QStringLiteral("/logged-out");
+        Session later(c);
+        QSignalSpy errors(&later, &Session::errorOccurred);
+        later.restore();
+        QTRY_VERIFY_WITH_TIMEOUT(later.isSignedIn() || !errors.isEmpty(), 60000);
+        QVERIFY(errors.isEmpty());
+        QVERIFY(!later.config().endSessionEndpoint.isEmpty());
+        QSignalSpy signedOut(&later, &Session::signedOut);
+        later.signOutWithOptions(Session::SignOutOption::EndProviderSession);
+        QVERIFY(signedOut.wait(60000));
+        QVERIFY2(errors.isEmpty(),
+                 qPrintable(errors.isEmpty() ? QString()
+                                             : errors.first().first().value<ErrorInfo>().message));
+        QCOMPARE(later.state(), Session::State::SignedOut);
+        // Revoked (RFC 7009), then the provider's session ended (§2, §3).
+        QCOMPARE(provider.events(QStringLiteral("grant.revoked")), 1);
+        QCOMPARE(provider.events(QStringLiteral("end_session.success")), 1);
         QVERIFY(provider.stop());
     }
 

@@ -3,6 +3,12 @@
 // private D-Bus session (scripts/with-keyring). Two cases run in a child
 // process because QtKeychain and libsecret pick their bus once per process:
 // "no D-Bus at all" and "a Secret Service that never answers".
+//
+// Built a second time as tst_keychainkwallet (SECURETOKENS_TEST_KWALLET):
+// the same suite against KWallet (kwalletd5 opened as a Plasma login does,
+// scripts/with-kwallet), where QtKeychain uses its KWallet backend. What
+// differs is only how a value is looked up independently and how the store
+// is locked: KWallet's own D-Bus API instead of the Secret Service's.
 
 #include <securetokens/keychainsecretstore.h>
 
@@ -34,6 +40,26 @@ namespace {
 
 const char childModeVariable[] = "SECURETOKENS_KEYCHAIN_TEST_CHILD";
 
+#ifdef SECURETOKENS_TEST_KWALLET
+const char wrapperVariable[] = "SECURETOKENS_TEST_KWALLET";
+const char wrapperHint[] = "run through scripts/with-kwallet (ctest does this)";
+const QString expectedBackend = QStringLiteral("kwallet");
+
+// kwalletd5's D-Bus API (org.kde.KWallet, kwalletd's kwallet.xml).
+QDBusMessage kwalletCall(const QString &method, const QVariantList &arguments)
+{
+    QDBusMessage call = QDBusMessage::createMethodCall(QStringLiteral("org.kde.kwalletd5"),
+                                                       QStringLiteral("/modules/kwalletd5"),
+                                                       QStringLiteral("org.kde.KWallet"), method);
+    call.setArguments(arguments);
+    return QDBusConnection::sessionBus().call(call, QDBus::Block, 10000);
+}
+#else
+const char wrapperVariable[] = "SECURETOKENS_TEST_KEYRING";
+const char wrapperHint[] = "run through scripts/with-keyring (ctest does this)";
+const QString expectedBackend = QStringLiteral("secret-service");
+#endif
+
 // Each call: started, not completed inside the call, completed exactly once.
 #define AWAIT(outcome) AWAIT_STORE_CALL(outcome, 15000)
 
@@ -50,8 +76,8 @@ QByteArray randomBytes(qsizetype size)
 // ---------------------------------------------------------------------------
 // Child process side
 
-// Owns org.freedesktop.secrets on a second connection and swallows every call
-// without answering: a hung Secret Service daemon.
+// Owns org.freedesktop.secrets (and, for KWallet, org.kde.kwalletd5) on a
+// second connection and swallows every call without answering: a hung daemon.
 class SilentSecretService : public QDBusVirtualObject
 {
 public:
@@ -70,7 +96,13 @@ int runChild(const QByteArray &mode)
                                                               QStringLiteral("owner"));
         if (!owner.isConnected()
             || !owner.registerVirtualObject(QStringLiteral("/"), &silent, QDBusConnection::SubPath)
-            || !owner.registerService(QStringLiteral("org.freedesktop.secrets"))) {
+            || !owner.registerService(QStringLiteral("org.freedesktop.secrets"))
+#ifdef SECURETOKENS_TEST_KWALLET
+            // A hung kwalletd too; owning the name also keeps D-Bus from
+            // activating a real one in this throwaway bus.
+            || !owner.registerService(QStringLiteral("org.kde.kwalletd5"))
+#endif
+        ) {
             std::fprintf(stdout, "setup-failed\n");
             return 3;
         }
@@ -152,8 +184,7 @@ private:
 void tst_KeychainSecretStore::initTestCase()
 {
     // These tests talk to a real keyring: only the private, throwaway one.
-    QVERIFY2(qgetenv("SECURETOKENS_TEST_KEYRING") == "1",
-             "run through scripts/with-keyring (ctest does this)");
+    QVERIFY2(qgetenv(wrapperVariable) == "1", wrapperHint);
     QVERIFY(QDBusConnection::sessionBus().isConnected());
     m_store.setTimeout(15s);
 }
@@ -169,7 +200,7 @@ void tst_KeychainSecretStore::cleanup()
 
 void tst_KeychainSecretStore::backendName()
 {
-    QCOMPARE(m_store.backendName(), QStringLiteral("secret-service"));
+    QCOMPARE(m_store.backendName(), expectedBackend);
     QCOMPARE(m_store.service(), QStringLiteral("securetokens-test"));
 }
 
@@ -223,6 +254,23 @@ void tst_KeychainSecretStore::storedInSecretServiceNotInPlaintext()
     AWAIT(written);
     QCOMPARE(written->result.status, Status::Ok);
 
+#ifdef SECURETOKENS_TEST_KWALLET
+    // Independent check through kwalletd5's own API: the entry is in the
+    // wallet, folder = service, key = account, as raw bytes (QtKeychain's
+    // KWallet backend writes binary values with writeEntry).
+    const QDBusMessage opened = kwalletCall(
+            QStringLiteral("open"),
+            {QStringLiteral("kdewallet"), qlonglong(0), QStringLiteral("securetokens-test-check")});
+    QCOMPARE(opened.type(), QDBusMessage::ReplyMessage);
+    const int handle = opened.arguments().value(0).toInt();
+    QVERIFY2(handle >= 0, "kdewallet did not open");
+    const QDBusMessage entry
+            = kwalletCall(QStringLiteral("readEntry"),
+                          {handle, QStringLiteral("securetokens-test"), QStringLiteral("canary"),
+                           QStringLiteral("securetokens-test-check")});
+    QCOMPARE(entry.type(), QDBusMessage::ReplyMessage);
+    QCOMPARE(entry.arguments().value(0).toByteArray(), value);
+#else
     // Independent check through libsecret's own tool: the item is in the
     // Secret Service (QtKeychain stores binary values base64-encoded).
     QProcess lookup;
@@ -233,6 +281,7 @@ void tst_KeychainSecretStore::storedInSecretServiceNotInPlaintext()
     QVERIFY(lookup.waitForFinished(15000));
     QCOMPARE(lookup.exitCode(), 0);
     QCOMPARE(QByteArray::fromBase64(lookup.readAllStandardOutput().trimmed()), value);
+#endif
 
     // And no file under the (temporary) home, config or data dirs holds it in
     // clear: no plaintext fallback (QtKeychain's QSettings store) was used.
@@ -508,6 +557,7 @@ void tst_KeychainSecretStore::hungSecretServiceTimesOut()
             env, &elapsed);
     qDebug() << "hung-service child:" << lines << elapsed << "ms";
     QCOMPARE(lines.size(), 5);
+    QCOMPARE(lines.at(0), QStringLiteral("backend ") + expectedBackend);
     const QStringList ops {QStringLiteral("read"), QStringLiteral("write"),
                            QStringLiteral("remove")};
     for (int i = 0; i < 3; ++i) {
@@ -530,6 +580,18 @@ void tst_KeychainSecretStore::lockedKeyringIsLocked()
     AWAIT(written);
     QCOMPARE(written->result.status, Status::Ok);
 
+#ifdef SECURETOKENS_TEST_KWALLET
+    // Close kdewallet for every application (KWallet's "lock"): opening it
+    // again needs the wallet password, which only the login had.
+    const QDBusMessage closed
+            = kwalletCall(QStringLiteral("close"), {QStringLiteral("kdewallet"), true});
+    QCOMPARE(closed.type(), QDBusMessage::ReplyMessage);
+    QCOMPARE(kwalletCall(QStringLiteral("isOpen"), {QStringLiteral("kdewallet")})
+                     .arguments()
+                     .value(0)
+                     .toBool(),
+             false);
+#else
     // Lock the login collection (Secret Service API, Service.Lock).
     QDBusMessage lock = QDBusMessage::createMethodCall(
             QStringLiteral("org.freedesktop.secrets"), QStringLiteral("/org/freedesktop/secrets"),
@@ -538,19 +600,35 @@ void tst_KeychainSecretStore::lockedKeyringIsLocked()
             QDBusObjectPath(QStringLiteral("/org/freedesktop/secrets/collection/login"))});
     const QDBusMessage reply = QDBusConnection::sessionBus().call(lock, QDBus::Block, 10000);
     QCOMPARE(reply.type(), QDBusMessage::ReplyMessage);
+#endif
 
     // gnome-keyring tries to show an unlock prompt; with no display the prompter
     // fails and the prompt counts as dismissed. What QtKeychain then says:
     // write -> AccessDenied "Cannot create an item in a locked collection",
     // read -> EntryNotFound, delete -> success. The store turns all three into
     // Locked, quickly (not via the timeout).
-    m_store.setTimeout(8s);
+#ifdef SECURETOKENS_TEST_KWALLET
+    // kwalletd asks for the wallet's password (a dialog nobody answers here)
+    // and QtKeychain's job waits; the store saw the wallet closed before it
+    // started, so each call ends with Locked, and says why, when it times out.
+    const std::chrono::milliseconds timeout = 2s;
+    const qint64 budgetMs = 4 * (2000 + 1500);
+#else
+    const std::chrono::milliseconds timeout = 8s;
+    const qint64 budgetMs = 8000;
+#endif
+    m_store.setTimeout(timeout);
     QElapsedTimer elapsed;
     elapsed.start();
     auto read = startRead(m_store, QStringLiteral("locked"), this);
     AWAIT(read);
     QCOMPARE(read->result.status, Status::Locked);
     QVERIFY(read->secret.isEmpty());
+#ifdef SECURETOKENS_TEST_KWALLET
+    QVERIFY2(read->result.message.contains(QLatin1String("closed")),
+             qPrintable(read->result.message));
+    QVERIFY2(elapsed.elapsed() >= 1900, qPrintable(QString::number(elapsed.elapsed())));
+#endif
 
     auto write = startWrite(m_store, QStringLiteral("locked"), "after-lock", this);
     AWAIT(write);
@@ -563,7 +641,7 @@ void tst_KeychainSecretStore::lockedKeyringIsLocked()
     auto missing = startRead(m_store, QStringLiteral("never-written"), this);
     AWAIT(missing);
     QCOMPARE(missing->result.status, Status::Locked);
-    QVERIFY2(elapsed.elapsed() < 8000, qPrintable(QString::number(elapsed.elapsed())));
+    QVERIFY2(elapsed.elapsed() < budgetMs, qPrintable(QString::number(elapsed.elapsed())));
     m_store.setTimeout(15s);
 }
 

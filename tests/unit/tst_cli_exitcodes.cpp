@@ -67,6 +67,7 @@ const QHash<Error, int> &expected()
             {Error::IdTokenRejected, 1},
             {Error::IssuerMismatch, 1},
             {Error::LockDirectoryUnsafe, 73},
+            {Error::StateMismatch, 1},
     };
     return table;
 }

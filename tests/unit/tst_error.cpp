@@ -55,6 +55,8 @@ const QHash<Error, bool> &expectedTransience()
             {Error::AccountMismatch, false},
             // Another user's lock directory stays theirs however long we wait.
             {Error::LockDirectoryUnsafe, false},
+            // A redirect we did not ask for stays foreign.
+            {Error::StateMismatch, false},
     };
     return table;
 }
@@ -82,6 +84,7 @@ private Q_SLOTS:
     void endingSession();
     void describeEveryValue();
     void errorInfo();
+    void sessionKeptOnlyWhenThereIsOne();
 };
 
 void tst_Error::allValuesDecided()
@@ -172,6 +175,22 @@ void tst_Error::errorInfo()
     const QVariant v = QVariant::fromValue(e);
     QCOMPARE(v.value<ErrorInfo>().code, Error::InvalidGrant);
     QCOMPARE(v.value<ErrorInfo>().oauthError, e.oauthError);
+}
+
+void tst_Error::sessionKeptOnlyWhenThereIsOne()
+{
+    // A first sign-in that cannot reach the server has no session to keep.
+    ErrorInfo e = ErrorInfo::make(Error::NetworkError, QString());
+    QVERIFY(!describe(e).contains(QLatin1String("session is kept")));
+    QVERIFY(!describe(Error::NetworkError).contains(QLatin1String("session is kept")));
+    e.sessionKept = true;
+    QVERIFY2(describe(e).endsWith(QLatin1String("Your session is kept.")), qPrintable(describe(e)));
+    // Not transient: nothing is retried, so nothing is promised.
+    ErrorInfo denied = ErrorInfo::make(Error::InvalidRequest, QString());
+    denied.sessionKept = true;
+    QCOMPARE(describe(denied), describe(Error::InvalidRequest));
+    QCOMPARE(ErrorInfo().operation, SessionOperation::None);
+    QCOMPARE(QVariant::fromValue(e).value<ErrorInfo>().sessionKept, true);
 }
 
 QTEST_GUILESS_MAIN(tst_Error)

@@ -9,6 +9,7 @@
 #include "signin/providermetadata_p.h"
 #include "signin/redirectrequest_p.h"
 #include "signin/pkce_p.h"
+#include "signin/pushedauthorization_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -61,6 +62,8 @@ private Q_SLOTS:
     void redirectRequestLimits();
     void deviceAuthorization_data();
     void deviceAuthorization();
+    void pushedAuthorization_data();
+    void pushedAuthorization();
     void setCookie_data();
     void setCookie();
     void cookieEnvelope();
@@ -294,6 +297,49 @@ void tst_SignInParsers::deviceAuthorization()
         QVERIFY(out.verificationUri.scheme() == QLatin1String("https"));
     } else {
         QVERIFY(out.deviceCode.isEmpty());
+    }
+}
+
+void tst_SignInParsers::pushedAuthorization_data()
+{
+    // RFC 9126 §2.2.
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("ok");
+    QTest::addRow("valid") << QByteArray(
+            R"({"request_uri":"urn:ietf:params:oauth:request_uri:abc","expires_in":60})")
+                           << true;
+    QTest::addRow("no request_uri") << QByteArray(R"({"expires_in":60})") << false;
+    QTest::addRow("empty request_uri")
+            << QByteArray(R"({"request_uri":"","expires_in":60})") << false;
+    QTest::addRow("request_uri not a string")
+            << QByteArray(R"({"request_uri":5,"expires_in":60})") << false;
+    QTest::addRow("space in request_uri")
+            << QByteArray(R"({"request_uri":"urn:x y","expires_in":60})") << false;
+    QTest::addRow("no expires_in") << QByteArray(R"({"request_uri":"urn:x"})") << false;
+    QTest::addRow("zero expires_in")
+            << QByteArray(R"({"request_uri":"urn:x","expires_in":0})") << false;
+    QTest::addRow("fractional expires_in")
+            << QByteArray(R"({"request_uri":"urn:x","expires_in":1.5})") << false;
+    QTest::addRow("string expires_in")
+            << QByteArray(R"({"request_uri":"urn:x","expires_in":"60"})") << false;
+    QTest::addRow("not an object") << QByteArray("[]") << false;
+    QTest::addRow("too large") << QByteArray(R"({"request_uri":"urn:x","expires_in":60,"pad":")")
+                    + QByteArray(maxPushedAuthorizationBytes, 'a') + QByteArray("\"}")
+                               << false;
+}
+
+void tst_SignInParsers::pushedAuthorization()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(bool, ok);
+    PushedAuthorization out;
+    const ErrorInfo error = parsePushedAuthorization(body, &out);
+    QCOMPARE(!error.isError(), ok);
+    if (ok) {
+        QCOMPARE(out.requestUri, QStringLiteral("urn:ietf:params:oauth:request_uri:abc"));
+        QCOMPARE(out.expiresIn, 60);
+    } else {
+        QVERIFY(out.requestUri.isEmpty());
     }
 }
 

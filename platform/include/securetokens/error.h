@@ -90,7 +90,8 @@ enum class Error : quint8 {
         The ID token failed validation (OpenID Connect Core §3.1.3.7): not a
         JWS, an algorithm other than RS256/ES256, no matching key, a bad
         signature, or a wrong iss, aud, azp, exp, iat or nonce. The message
-        names the failing check.
+        names the failing check. Also a UserInfo answer whose "sub" is not
+        the verified ID token's (OpenID Connect Core §5.3.2): it is not used.
     */
     IdTokenRejected,
     /*!
@@ -118,8 +119,34 @@ enum class Error : quint8 {
         directory.
     */
     LockDirectoryUnsafe,
+
+    /*!
+        The browser came back with a \c state this application did not send
+        (RFC 6749 §10.12; OpenID Connect RP-Initiated Logout 1.0 §3): a
+        forged or stale redirect. Reported by the provider-session sign-out
+        (Session::SignOutOption::EndProviderSession), which has signed out
+        locally already. Not transient.
+    */
+    StateMismatch,
 };
 Q_ENUM_NS(Error)
+
+/*!
+    The Session operation an error belongs to (ErrorInfo::operation), so that
+    an application can tell a failed sign-in from a failed background refresh
+    without tracking what it started.
+*/
+enum class SessionOperation : quint8 {
+    None = 0, //!< not reported by a Session operation (or not known)
+    SignIn, //!< signInWithPassword(), signInWithBrowser(), signInWithDeviceCode(), cookie login
+    Restore, //!< restore(): reading the stored session and its first refresh
+    Refresh, //!< renewing the access token (on demand, proactive, or after a 401)
+    SignOut, //!< signOut(): revocation, local wipe, provider sign-out
+    Request, //!< an API request through AuthenticatedNetworkAccessManager
+    UserInfo, //!< fetchUserInfo() (OpenID Connect Core §5.3), also the one after sign-in
+    Discovery, //!< discoverEndpoints()
+};
+Q_ENUM_NS(SessionOperation)
 
 /*!
     An Error together with what is known about it: a human-readable message,
@@ -137,6 +164,10 @@ struct SECURETOKENS_EXPORT ErrorInfo
     Q_PROPERTY(QUrl oauthErrorUri MEMBER oauthErrorUri FINAL)
     Q_PROPERTY(int httpStatus MEMBER httpStatus FINAL)
     Q_PROPERTY(int retryAfterSeconds MEMBER retryAfterSeconds FINAL)
+    //! The operation that failed, for QML and other meta-object readers.
+    Q_PROPERTY(SecureTokens::SessionOperation operation MEMBER operation FINAL)
+    //! Whether a session existed and was kept through the failure.
+    Q_PROPERTY(bool sessionKept MEMBER sessionKept FINAL)
     //! isTransient(), for QML and other meta-object readers.
     Q_PROPERTY(bool transient READ isTransient FINAL)
 
@@ -148,6 +179,14 @@ public:
     QUrl oauthErrorUri; //!< RFC 6749 §5.2 "error_uri"
     int httpStatus = 0; //!< 0 when no HTTP response was received
     int retryAfterSeconds = -1; //!< from Retry-After; -1 when absent
+    //! What the Session was doing; SessionOperation::None outside a Session.
+    SessionOperation operation = SessionOperation::None;
+    /*!
+        True when a session (a refresh token, or an access token) existed
+        and is still held after this error: the user stays signed in.
+        describe(const ErrorInfo &) says "your session is kept" only then.
+    */
+    bool sessionKept = false;
 
     //! True unless code is NoError.
     bool isError() const { return code != Error::NoError; }
@@ -182,8 +221,18 @@ SECURETOKENS_EXPORT bool isTransient(Error error);
 */
 SECURETOKENS_EXPORT bool endsSession(Error error);
 
-//! A short English sentence for an error, meant for people, not for parsing.
+/*!
+    A short English sentence for an error, meant for people, not for parsing.
+    It does not know whether a session survived: see describe(const ErrorInfo &).
+*/
 SECURETOKENS_EXPORT QString describe(Error error);
+
+/*!
+    describe(error.code), followed by "Your session is kept." when
+    error.sessionKept and the error is transient (the session retries by
+    itself): said only when there is a session to keep.
+*/
+SECURETOKENS_EXPORT QString describe(const ErrorInfo &error);
 
 } // namespace SecureTokens
 

@@ -65,16 +65,15 @@ QString describe(Error error)
     case Error::AccessDenied:
         return QStringLiteral("Access was denied.");
     case Error::ServerError:
-        return QStringLiteral("The sign-in server had a problem. Your session is kept.");
+        return QStringLiteral("The sign-in server had a problem.");
     case Error::TemporarilyUnavailable:
-        return QStringLiteral(
-                "The sign-in server is temporarily unavailable. Your session is kept.");
+        return QStringLiteral("The sign-in server is temporarily unavailable.");
     case Error::RateLimited:
         return QStringLiteral("Too many attempts; please wait a moment.");
     case Error::NetworkError:
-        return QStringLiteral("The server cannot be reached. Your session is kept.");
+        return QStringLiteral("The server cannot be reached.");
     case Error::Timeout:
-        return QStringLiteral("The server did not answer in time. Your session is kept.");
+        return QStringLiteral("The server did not answer in time.");
     case Error::MalformedResponse:
         return QStringLiteral("The server sent an answer that could not be understood.");
     case Error::ResponseTooLarge:
@@ -119,12 +118,25 @@ QString describe(Error error)
     case Error::AccountMismatch:
         return QStringLiteral("The stored sign-in belongs to another application or server; "
                               "it was not used. Please sign in.");
+    case Error::StateMismatch:
+        return QStringLiteral("The browser came back with an answer this application did not "
+                              "ask for; it was ignored.");
     case Error::LockDirectoryUnsafe:
         return QStringLiteral("The directory for this application's sign-in lock is not "
                               "private to you; nothing was changed. Set XDG_RUNTIME_DIR or "
                               "remove that directory.");
     }
     return QStringLiteral("Unknown error.");
+}
+
+QString describe(const ErrorInfo &error)
+{
+    QString text = describe(error.code);
+    // "Kept" only when there is something to keep (a failed first sign-in
+    // has no session), and only for what the session retries by itself.
+    if (error.sessionKept && error.isTransient())
+        text += QStringLiteral(" Your session is kept.");
+    return text;
 }
 
 } // namespace SecureTokens

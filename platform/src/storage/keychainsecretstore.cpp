@@ -239,6 +239,30 @@ qsizetype &entryLimitForTesting()
     static qsizetype limit = 0;
     return limit;
 }
+
+// KWallet asks for the wallet's password when QtKeychain opens a closed
+// wallet, and the job waits for the user. Asked first (the same bus
+// connection, so kwalletd answers before it sees QtKeychain's open): if the
+// wallet is closed, a call that times out says Locked, with why, instead of
+// a bare Timeout. The dialog itself is left to kwalletd: a user at the desk
+// can still type the password and the call then succeeds.
+void noteClosedWallet(PendingCall *call)
+{
+#ifdef SECURETOKENS_SECRET_SERVICE
+    if (Internal::unixBackendName() != QLatin1String("kwallet"))
+        return;
+    Internal::probeKWalletClosed(call, [call](bool closed) {
+        if (closed) {
+            call->setTimeoutResult(
+                    Status::Locked,
+                    QStringLiteral("KWallet's wallet is closed and asked for its password; no "
+                                   "one answered within the storage timeout"));
+        }
+    });
+#else
+    Q_UNUSED(call);
+#endif
+}
 } // namespace
 
 void Internal::setKeychainEntryLimitForTesting(qsizetype limit)
@@ -281,6 +305,7 @@ void KeychainSecretStore::read(const QString &account, QObject *context, ReadCal
     }
     m_calls->enqueue(call, [call, service = m_service, account] {
         qCDebug(lcKeychain) << "keychain read started";
+        noteClosedWallet(call);
         readValue(service, account, call,
                   [call](Status status, const QString &message, SecretBytes secret) {
                       auto report = [call](Status status, const QString &message) {
@@ -322,6 +347,7 @@ void KeychainSecretStore::write(const QString &account, const SecretBytes &secre
     auto entries = std::make_shared<std::vector<SecretBytes>>(splitValue(secret, m_entryLimit));
     m_calls->enqueue(call, [call, service = m_service, account, expected, entries] {
         qCDebug(lcKeychain) << "keychain write started, entries:" << entries->size();
+        noteClosedWallet(call);
         writeValue(service, account, entries, expected, call,
                    [call](Status status, const QString &message) {
                        logResult("write", status);
@@ -341,6 +367,7 @@ void KeychainSecretStore::remove(const QString &account, QObject *context, Callb
     }
     m_calls->enqueue(call, [call, service = m_service, account] {
         qCDebug(lcKeychain) << "keychain remove started";
+        noteClosedWallet(call);
         auto report = [call](Status status, const QString &message) {
             logResult("remove", status);
             call->finish(status, describeFailure(status, message));

@@ -14,11 +14,10 @@ PendingCall::PendingCall(QObject *context, std::chrono::milliseconds timeout,
 {
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::CoarseTimer);
-    QObject::connect(&m_timer, &QTimer::timeout, this, [this, timeout] {
-        finish(SecretStore::Status::Timeout,
-               QStringLiteral("The storage backend did not answer within %1 ms")
-                       .arg(timeout.count()));
-    });
+    m_timeoutMessage = QStringLiteral("The storage backend did not answer within %1 ms")
+                               .arg(timeout.count());
+    QObject::connect(&m_timer, &QTimer::timeout, this,
+                     [this] { finish(m_timeoutStatus, m_timeoutMessage); });
     m_timer.start(timeout);
 }
 
@@ -39,6 +38,12 @@ PendingCall *PendingCall::create(QObject *context, std::chrono::milliseconds tim
 }
 
 PendingCall::~PendingCall() = default;
+
+void PendingCall::setTimeoutResult(SecretStore::Status status, const QString &message)
+{
+    m_timeoutStatus = status;
+    m_timeoutMessage = message;
+}
 
 void PendingCall::finish(SecretStore::Status status, const QString &message, SecretBytes secret)
 {

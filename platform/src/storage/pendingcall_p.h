@@ -52,6 +52,12 @@ public:
     bool isFinished() const { return m_finished; }
     //! Time left before the call times out (for nested backend timeouts).
     std::chrono::milliseconds remaining() const;
+    /*!
+        What the timer reports instead of the generic Timeout, when a backend
+        has learnt why it may not answer (KWallet: the wallet is closed and its
+        password dialog is waiting for the user). No effect once finished.
+    */
+    void setTimeoutResult(SecretStore::Status status, const QString &message);
     //! Runs \a hook once, right after the result is recorded (used by CallQueue).
     void setFinishHook(std::function<void()> hook) { m_finishHook = std::move(hook); }
 
@@ -70,6 +76,8 @@ private:
     SecretBytes m_secret;
     QTimer m_timer;
     QDeadlineTimer m_deadline;
+    SecretStore::Status m_timeoutStatus = SecretStore::Status::Timeout;
+    QString m_timeoutMessage;
     std::function<void()> m_finishHook;
 };
 

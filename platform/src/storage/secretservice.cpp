@@ -102,4 +102,58 @@ void probeDefaultCollectionLocked(PendingCall *call, std::function<void(bool loc
             });
 }
 
+void probeKWalletClosed(PendingCall *call, std::function<void(bool closed)> done)
+{
+    if (call->isFinished())
+        return;
+    QDBusConnection bus = QDBusConnection::sessionBus();
+    const QDBusConnectionInterface *interface = bus.isConnected() ? bus.interface() : nullptr;
+    QString service;
+    QString path;
+    for (const char *version : {"6", "5"}) {
+        const QString name = QStringLiteral("org.kde.kwalletd") + QLatin1String(version);
+        if (interface && interface->isServiceRegistered(name)) {
+            service = name;
+            path = QStringLiteral("/modules/kwalletd") + QLatin1String(version);
+            break;
+        }
+    }
+    if (service.isEmpty()) {
+        done(false);
+        return;
+    }
+    // kwalletd's org.kde.KWallet interface (kwallet.xml): QtKeychain opens the
+    // "network wallet" (kdewallet unless the user chose another one).
+    const QDBusMessage networkWallet = QDBusMessage::createMethodCall(
+            service, path, QStringLiteral("org.kde.KWallet"), QStringLiteral("networkWallet"));
+    auto *nameWatcher
+            = new QDBusPendingCallWatcher(bus.asyncCall(networkWallet, dbusTimeout(call)), call);
+    QObject::connect(
+            nameWatcher, &QDBusPendingCallWatcher::finished, call,
+            [call, service, path,
+             done = std::move(done)](QDBusPendingCallWatcher *watcher) mutable {
+                watcher->deleteLater();
+                if (call->isFinished())
+                    return;
+                const QDBusPendingReply<QString> wallet = *watcher;
+                if (wallet.isError() || wallet.value().isEmpty()) {
+                    done(false);
+                    return;
+                }
+                QDBusMessage isOpen = QDBusMessage::createMethodCall(
+                        service, path, QStringLiteral("org.kde.KWallet"), QStringLiteral("isOpen"));
+                isOpen << wallet.value();
+                auto *openWatcher = new QDBusPendingCallWatcher(
+                        QDBusConnection::sessionBus().asyncCall(isOpen, dbusTimeout(call)), call);
+                QObject::connect(openWatcher, &QDBusPendingCallWatcher::finished, call,
+                                 [call, done = std::move(done)](QDBusPendingCallWatcher *w) {
+                                     w->deleteLater();
+                                     if (call->isFinished())
+                                         return;
+                                     const QDBusPendingReply<bool> open = *w;
+                                     done(!open.isError() && !open.value());
+                                 });
+            });
+}
+
 } // namespace SecureTokens::Internal

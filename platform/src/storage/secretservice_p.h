@@ -30,4 +30,13 @@ QString unixBackendName();
 */
 void probeDefaultCollectionLocked(PendingCall *call, std::function<void(bool locked)> done);
 
+/*!
+    Asks kwalletd which wallet QtKeychain will use (networkWallet) and whether
+    it is open, and calls \a done with "closed". A closed wallet makes
+    kwalletd ask the user for its password; until someone answers, the
+    QtKeychain job does not finish. \a done is not called once \a call has
+    finished or is gone; on any D-Bus error the answer is "not closed".
+*/
+void probeKWalletClosed(PendingCall *call, std::function<void(bool closed)> done);
+
 } // namespace SecureTokens::Internal

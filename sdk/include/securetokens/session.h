@@ -82,6 +82,26 @@ public:
     Q_ENUM(State)
 
     /*!
+        How far signOutWithOptions() reaches. Whatever is chosen, the local
+        copies are wiped and the refresh token revoked (RFC 7009) when a
+        revocation endpoint is known, as signOut() does.
+    */
+    enum class SignOutOption : quint8 {
+        /*!
+            Also end the user's session at the provider (OpenID Connect
+            RP-Initiated Logout 1.0): the browser is opened at
+            SessionConfig::endSessionEndpoint with id_token_hint, client_id,
+            post_logout_redirect_uri (a loopback listener with the sign-in's
+            settings: SessionConfig::redirectHost, redirectPorts,
+            redirectPath) and state, and the sign-out completes when the
+            browser comes back with that state.
+        */
+        EndProviderSession = 0x1,
+    };
+    Q_DECLARE_FLAGS(SignOutOptions, SignOutOption)
+    Q_FLAG(SignOutOptions)
+
+    /*!
         A signed-out session for \a config. Nothing is read or sent yet: call
         restore() to pick up a stored session, or one of the signIn...() slots.
         A missing or wrong setting is reported by the operation that needs it
@@ -139,12 +159,20 @@ public:
         Identity claims (sub, name, email, ... and iss, aud, exp, iat; not the
         nonce or token hashes) of the OpenID Connect ID token verified at
         sign-in (signature against the provider's JWKS, issuer, audience,
-        expiry, nonce). Kept with the refresh token in the account's secure
-        record, so restore() brings them back without a network round trip.
-        Plain data for display. Empty when the sign-in was not an OpenID
-        Connect one, and after sign-out.
+        expiry, nonce), plus the claims a userinfo answer for the same "sub"
+        added (fetchUserInfo(): where both name a claim, the ID token's
+        verified value is kept). Kept with the refresh token in the account's
+        secure record, so restore() brings them back without a network round
+        trip. Plain data for display. Empty when the sign-in was not an
+        OpenID Connect one, and after sign-out.
     */
     QVariantMap idTokenClaims() const;
+
+    /*!
+        True from the start of a userinfo request (fetchUserInfo(), or the
+        one after sign-in) until userInfoReceived() or userInfoFailed().
+    */
+    bool isFetchingUserInfo() const;
 
     /*!
         The scopes the authorization server granted (RFC 6749 §3.3, §5.1):
@@ -185,6 +213,21 @@ Q_SIGNALS:
     void signedOut();
     //! discoverEndpoints() succeeded (also when the metadata was already there).
     void endpointsDiscovered();
+    /*!
+        The UserInfo endpoint answered (OpenID Connect Core §5.3) for the
+        user of the verified ID token: \a userInfo is its JSON object, as
+        sent. The claims it adds are in idTokenClaims() and in the secure
+        record by now.
+    */
+    void userInfoReceived(const QVariantMap &userInfo);
+    /*!
+        A userinfo request failed: \a error says why (ErrorInfo::operation
+        is Operation::UserInfo). The session and its verified claims are
+        unchanged. For the request a sign-in makes by itself this is the only
+        report (no errorOccurred(): the sign-in succeeded); fetchUserInfo()
+        also reports through errorOccurred().
+    */
+    void userInfoFailed(const SecureTokens::ErrorInfo &error);
     /*!
         A device sign-in started: show \a userCode and \a verificationUri to
         the user (RFC 8628 §3.3), or \a verificationUriComplete (which embeds
@@ -253,6 +296,36 @@ public Q_SLOTS:
         when the server cannot be reached. Ends in SignedOut.
     */
     void signOut();
+    /*!
+        signOut(), reaching as far as \a options say: with
+        SignOutOption::EndProviderSession it then ends the provider's session
+        too (OpenID Connect RP-Initiated Logout 1.0) through the browser
+        (SessionConfig::openBrowser, SessionConfig::browserTimeout), when an
+        end_session_endpoint is known (else errorOccurred() with
+        InvalidConfiguration, after the local sign-out). The local sign-out
+        always happens first and is never undone: a redirect with the wrong
+        state reports StateMismatch, a browser that does not come back
+        Timeout. signedOut() is emitted once, when all of it is over.
+        A separate name, not an overload, so that \c &Session::signOut stays
+        unambiguous in connect().
+    */
+    void signOutWithOptions(SecureTokens::Session::SignOutOptions options);
+    /*!
+        Asks the provider's UserInfo endpoint (OpenID Connect Core §5.3,
+        SessionConfig::userinfoEndpoint, from discovery when empty) for the
+        signed-in user's claims, with the access token (one refresh and one
+        retry after a 401, like API requests; not for the request a sign-in
+        makes by itself, whose token is new). The answer's "sub" must equal
+        the verified ID token's (§5.3.2), else it is refused with
+        IdTokenRejected. Claims the ID token does not carry are added to
+        idTokenClaims() and kept in the secure record; the ID token's own
+        verified values win where the two disagree. Completes with
+        userInfoReceived() or userInfoFailed() (and errorOccurred()):
+        NotSignedIn, InvalidConfiguration (no endpoint, no verified ID
+        token), the transport errors. A sign-in that verified an ID token
+        does this by itself when the endpoint is known.
+    */
+    void fetchUserInfo();
 
 private:
     Q_DISABLE_COPY_MOVE(Session)
@@ -262,5 +335,7 @@ private:
     Q_DECLARE_PRIVATE(Session)
     std::unique_ptr<SessionPrivate> const d_ptr;
 };
+
+Q_DECLARE_OPERATORS_FOR_FLAGS(Session::SignOutOptions)
 
 } // namespace SecureTokens

@@ -85,6 +85,21 @@ struct SECURETOKENS_EXPORT SessionConfig
     //! The provider's JWK Set (RFC 7517), used to verify OpenID Connect ID tokens.
     QUrl jwksUri;
 
+    // --- Identity (OpenID Connect) ------------------------------------------
+    /*!
+        OpenID Connect Core §5.3 UserInfo endpoint; filled from discovery
+        ("userinfo_endpoint") when empty. When known, a sign-in that verified
+        an ID token asks it for the user's claims (Session::fetchUserInfo());
+        empty: the ID token's claims are all there is.
+    */
+    QUrl userinfoEndpoint;
+    /*!
+        OpenID Connect RP-Initiated Logout 1.0 end_session_endpoint; filled
+        from discovery when empty. Used by Session::signOutWithOptions()
+        with Session::SignOutOption::EndProviderSession.
+    */
+    QUrl endSessionEndpoint;
+
     //! The client's id (RFC 6749 §2.2).
     QString clientId;
     /*!
@@ -225,6 +240,20 @@ struct SECURETOKENS_EXPORT SessionConfig
         InvalidConfiguration naming the parameter.
     */
     QMap<QString, QString> extraAuthorizationParameters;
+    /*!
+        RFC 9126 pushed authorization request endpoint, filled from discovery
+        (pushed_authorization_request_endpoint) when empty. When PAR is used
+        the parameters above are POSTed there (with client authentication
+        when there is a clientSecret) and the browser opens a URL that holds
+        only client_id and the request_uri the provider returned.
+    */
+    QUrl pushedAuthorizationRequestEndpoint;
+    /*!
+        Push the authorization request whenever an endpoint is known (true,
+        the default); false: only when the provider's metadata says
+        require_pushed_authorization_requests (RFC 9126 §5), which always wins.
+    */
+    bool usePushedAuthorizationRequests = true;
     //! How long signInWithBrowser() waits for the browser to come back.
     std::chrono::seconds browserTimeout {300};
     //! Allowed difference between this machine's clock and the provider's for ID tokens.

@@ -18,6 +18,7 @@
 #include <QRandomGenerator>
 
 #include <algorithm>
+#include <utility>
 
 namespace SecureTokens {
 
@@ -48,6 +49,8 @@ std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
     return std::make_shared<KeychainSecretStore>(config.effectiveStorageService());
 }
 
+} // namespace
+
 /*!
     What the refresh lock is keyed by, with the account: where the stored
     token lives. For the keychain that is the storage service; an encrypted
@@ -63,8 +66,6 @@ QString refreshLockNamespace(const SessionConfig &config)
                 + QFileInfo(config.encryptedFilePath).absoluteFilePath();
     return config.effectiveStorageService();
 }
-
-} // namespace
 
 ErrorInfo SessionPrivate::storageError(const SecretStore::Result &result, const QString &what)
 {
@@ -126,19 +127,42 @@ void SessionPrivate::setOffline(bool offline)
     Q_EMIT q->offlineChanged(offline);
 }
 
-void SessionPrivate::emitError(const ErrorInfo &error)
+SessionOperation SessionPrivate::currentOperation() const
 {
-    Q_Q(Session);
-    qCInfo(lcSession) << "error" << error;
-    m_lastError = error;
-    Q_EMIT q->errorOccurred(error);
+    if (m_signingOut)
+        return SessionOperation::SignOut;
+    if (m_restoring || m_state == Session::State::Restoring)
+        return SessionOperation::Restore;
+    switch (m_state) {
+    case Session::State::SigningIn:
+        return SessionOperation::SignIn;
+    case Session::State::Refreshing:
+        return m_refreshFor;
+    default:
+        return m_refreshInFlight ? m_refreshFor : SessionOperation::None;
+    }
 }
 
-void SessionPrivate::emitErrorLater(const ErrorInfo &error)
+void SessionPrivate::emitError(const ErrorInfo &error, SessionOperation operation)
 {
     Q_Q(Session);
+    ErrorInfo reported = error;
+    if (reported.operation == SessionOperation::None)
+        reported.operation = operation != SessionOperation::None ? operation : currentOperation();
+    // Said after the fact: what is held now is what survived the failure.
+    reported.sessionKept = !m_record.refreshToken.isEmpty() || !m_accessToken.isEmpty();
+    qCInfo(lcSession) << "error" << reported << reported.operation;
+    m_lastError = reported;
+    Q_EMIT q->errorOccurred(reported);
+}
+
+void SessionPrivate::emitErrorLater(const ErrorInfo &error, SessionOperation operation)
+{
+    Q_Q(Session);
+    const SessionOperation now
+            = operation != SessionOperation::None ? operation : currentOperation();
     // Start-like calls never complete inside themselves (docs/conventions.md §4).
-    invokeLater(q, [this, error] { emitError(error); });
+    invokeLater(q, [this, error, now] { emitError(error, now); });
 }
 
 void SessionPrivate::abortInFlight()
@@ -153,6 +177,16 @@ void SessionPrivate::abortInFlight()
     m_refreshInFlight = false;
     m_restoring = false;
     m_lock->release();
+    if (std::exchange(m_userInfoInFlight, false)) {
+        // Its answer would belong to a session that is gone: never applied.
+        m_userInfoReportsError = false;
+        Session *q = q_ptr;
+        invokeLater(q, [q] {
+            Q_EMIT q->userInfoFailed(
+                    ErrorInfo::make(Error::Cancelled,
+                                    QStringLiteral("The session ended before userinfo answered.")));
+        });
+    }
 }
 
 void SessionPrivate::abandonSignIn()
@@ -253,11 +287,12 @@ bool SessionPrivate::beginSignIn(const ErrorInfo &configError)
     if (m_state != Session::State::SignedOut
         && m_state != Session::State::ReauthenticationRequired) {
         emitErrorLater(ErrorInfo::make(Error::OperationInProgress,
-                                       QStringLiteral("Sign out before signing in again.")));
+                                       QStringLiteral("Sign out before signing in again.")),
+                       SessionOperation::SignIn);
         return false;
     }
     if (configError.isError()) {
-        emitErrorLater(configError);
+        emitErrorLater(configError, SessionOperation::SignIn);
         return false;
     }
     setState(Session::State::SigningIn);
@@ -316,6 +351,7 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
                                                        QStringLiteral("An earlier stored session "
                                                                       "could not be removed.")));
                             releaseWaiters({});
+                            fetchUserInfoAfterSignIn();
                         });
         return;
     }
@@ -342,16 +378,28 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
         installAccessToken(pending->second);
         setState(Session::State::SignedIn);
         releaseWaiters({});
+        fetchUserInfoAfterSignIn();
     });
 }
 
-void SessionPrivate::startSignOut()
+void SessionPrivate::fetchUserInfoAfterSignIn()
+{
+    // OpenID Connect Core §5.3: the provider's own account of the user, when
+    // it has a UserInfo endpoint and the sign-in verified an ID token. Its
+    // failure never undoes the sign-in (userInfoFailed() tells).
+    if (!m_config.userinfoEndpoint.isEmpty() && !m_subject.isEmpty())
+        startUserInfo(false);
+}
+
+void SessionPrivate::startSignOut(bool atProvider)
 {
     Q_Q(Session);
     abortInFlight();
     m_signingOut = true;
     const quint64 epoch = m_epoch;
     auto token = std::make_shared<SecretBytes>(std::move(m_record.refreshToken));
+    // RP-Initiated Logout §2: the ID token names the provider session to end.
+    auto idToken = std::make_shared<SecretBytes>(std::move(m_record.idToken));
     wipeTokens();
     releaseWaiters(ErrorInfo::make(Error::NotSignedIn, QStringLiteral("Signed out.")));
 
@@ -362,16 +410,21 @@ void SessionPrivate::startSignOut()
         ErrorInfo revocation;
     };
     auto outcome = std::make_shared<Outcome>();
-    auto finishOne = [this, epoch, outcome] {
+    auto finishOne = [this, epoch, outcome, atProvider, idToken] {
         if (--outcome->pending > 0 || epoch != m_epoch)
             return;
         m_signingOut = false;
         m_client.setStoredClientSecret({}); // the record it came from is gone
         if (outcome->storage.isError())
-            emitError(outcome->storage);
+            emitError(outcome->storage, SessionOperation::SignOut);
         else if (outcome->revocation.isError())
-            emitError(outcome->revocation);
+            emitError(outcome->revocation, SessionOperation::SignOut);
         setState(Session::State::SignedOut);
+        if (atProvider) {
+            // Signed out here; now at the provider, which emits signedOut().
+            endProviderSession(std::move(*idToken));
+            return;
+        }
         Q_EMIT q_ptr->signedOut();
     };
 
@@ -414,22 +467,24 @@ void SessionPrivate::startSignOut()
     }
     // Signing out without a restored session (e.g. `securetokens logout` in a
     // new process): read the stored record so the server can revoke it too.
-    m_store->read(
-            m_config.account, q,
-            [this, token, revokeAndRemove](const SecretStore::Result &result, SecretBytes stored) {
-                AccountRecord record;
-                if (!result.ok() || decodeAccountRecord(stored.view(), &record).isError()) {
-                    revokeAndRemove(true); // nothing usable: just remove it
-                    return;
-                }
-                const bool ours = !checkAccountBinding(record, m_config).isError();
-                if (ours && m_transport->canRevoke()) {
-                    *token = std::move(record.refreshToken);
-                    if (!record.clientSecret.isEmpty()) // RFC 7009 §2.1 authenticates
-                        m_client.setStoredClientSecret(std::move(record.clientSecret));
-                }
-                revokeAndRemove(ours);
-            });
+    m_store->read(m_config.account, q,
+                  [this, token, idToken, revokeAndRemove](const SecretStore::Result &result,
+                                                          SecretBytes stored) {
+                      AccountRecord record;
+                      if (!result.ok() || decodeAccountRecord(stored.view(), &record).isError()) {
+                          revokeAndRemove(true); // nothing usable: just remove it
+                          return;
+                      }
+                      const bool ours = !checkAccountBinding(record, m_config).isError();
+                      if (ours)
+                          *idToken = std::move(record.idToken);
+                      if (ours && m_transport->canRevoke()) {
+                          *token = std::move(record.refreshToken);
+                          if (!record.clientSecret.isEmpty()) // RFC 7009 §2.1 authenticates
+                              m_client.setStoredClientSecret(std::move(record.clientSecret));
+                      }
+                      revokeAndRemove(ours);
+                  });
 }
 
 // --- Session -----------------------------------------------------------------
@@ -557,7 +612,8 @@ void Session::refresh()
     Q_D(Session);
     if (!isSignedIn()) {
         d->emitErrorLater(ErrorInfo::make(Error::NotSignedIn,
-                                          QStringLiteral("There is no session to refresh.")));
+                                          QStringLiteral("There is no session to refresh.")),
+                          SessionOperation::Refresh);
         return;
     }
     d->startRefresh();
@@ -567,6 +623,12 @@ void Session::signOut()
 {
     Q_D(Session);
     d->startSignOut();
+}
+
+void Session::signOutWithOptions(SignOutOptions options)
+{
+    Q_D(Session);
+    d->startSignOut(options.testFlag(SignOutOption::EndProviderSession));
 }
 
 } // namespace SecureTokens

@@ -22,6 +22,13 @@ namespace SecureTokens {
 
 class CrossProcessLock;
 
+/*!
+    What the refresh lock is keyed by, with the account: where the stored
+    record lives (see session.cpp). Everything that rewrites the record
+    takes this lock.
+*/
+QString refreshLockNamespace(const SessionConfig &config);
+
 //! Makes the Session's refresh transport (the sign-in layer knows them all: signin/).
 using RefreshTransportFactory
         = std::unique_ptr<RefreshTransport> (*)(QNetworkAccessManager *nam,
@@ -95,12 +102,34 @@ public:
     // --- state machine -----------------------------------------------------
     void setState(Session::State state);
     void setOffline(bool offline);
-    void emitError(const ErrorInfo &error);
-    void emitErrorLater(const ErrorInfo &error);
+    /*!
+        Reports \a error through errorOccurred(), with ErrorInfo::operation
+        (\a operation, else the one under way: currentOperation()) and
+        ErrorInfo::sessionKept filled in.
+    */
+    void emitError(const ErrorInfo &error, SessionOperation operation = SessionOperation::None);
+    //! emitError() from the event loop; the operation is taken now, not then.
+    void emitErrorLater(const ErrorInfo &error,
+                        SessionOperation operation = SessionOperation::None);
+    //! What the session is doing, from its state (None when idle).
+    SessionOperation currentOperation() const;
 
     void startRestore();
-    void startRefresh();
-    void startSignOut();
+    //! Starts (or joins) the single-flight refresh; \a why tags its errors.
+    void startRefresh(SessionOperation why = SessionOperation::Refresh);
+    /*!
+        Revokes and wipes; with \a atProvider then ends the
+        provider's session too (endProviderSession()), and signedOut() waits
+        for it.
+    */
+    void startSignOut(bool atProvider = false);
+    /*!
+        RP-Initiated Logout through the browser with \a idToken as
+        id_token_hint (empty: none); then errorOccurred() if it failed, and
+        signedOut(). Lives in the sign-in layer (signin/endsessionflow.cpp),
+        which has the loopback listener and discovery.
+    */
+    void endProviderSession(SecretBytes idToken);
 
     void refreshWith(SecretBytes refreshToken);
     void onRefreshAnswer(const ErrorInfo &error, TokenResponse response);
@@ -149,6 +178,8 @@ public:
     bool m_storeBehind = false;
 
     bool m_refreshInFlight = false;
+    //! What the refresh in flight is for (ErrorInfo::operation of its errors).
+    SessionOperation m_refreshFor = SessionOperation::Refresh;
     bool m_restoring = false;
     bool m_signingOut = false;
     QPointer<QNetworkReply> m_inFlightReply;
@@ -179,6 +210,24 @@ public:
     //! Writes \a record to the store as one unit (stamped with the backend and the time).
     void writeRecord(AccountRecord *record,
                      const std::function<void(const SecretStore::Result &result)> &done);
+
+    // --- userinfo (userinfo.cpp) ---------------------------------------------
+    /*!
+        Starts (or joins) the UserInfo request; \a byApplication: through
+        Session::fetchUserInfo(), whose failure is also an errorOccurred().
+    */
+    void startUserInfo(bool byApplication);
+    //! The UserInfo request a sign-in makes by itself, when it can.
+    void fetchUserInfoAfterSignIn();
+    void sendUserInfo(quint64 epoch, bool retried);
+    void finishUserInfo(quint64 epoch, ErrorInfo error, const QVariantMap &answer);
+    //! Writes \a claims into the stored record (under the refresh lock), then calls \a then.
+    void persistClaims(const QByteArray &claims, std::function<void()> then);
+    bool m_userInfoInFlight = false;
+    //! The request under way was asked for by the application (not only by a sign-in).
+    bool m_userInfoReportsError = false;
+    //! Rewrites the record's claims; a second lock object, so that it excludes m_lock.
+    std::unique_ptr<CrossProcessLock> m_claimsLock;
 
     void scheduleRetry(const ErrorInfo &error);
     void resetBackoff();

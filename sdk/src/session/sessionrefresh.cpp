@@ -93,7 +93,8 @@ void SessionPrivate::withUsableToken(QObject *context, TokenCallback done)
     }
     m_waiters.push_back({context, std::move(done)});
     if (!m_refreshInFlight && m_state == Session::State::SignedIn)
-        startRefresh();
+        startRefresh(
+                SessionOperation::Request); // a request needs a token: its failure is the request's
 }
 
 void SessionPrivate::onUnauthorized(quint64 sentGeneration, QObject *context, TokenCallback done)
@@ -117,7 +118,7 @@ void SessionPrivate::onUnauthorized(quint64 sentGeneration, QObject *context, To
     }
     qCDebug(lcRefresh) << "access token rejected, refreshing";
     m_waiters.push_back({context, std::move(done)});
-    startRefresh();
+    startRefresh(SessionOperation::Request);
 }
 
 void SessionPrivate::startRestore()
@@ -127,21 +128,23 @@ void SessionPrivate::startRestore()
         return;
     if (m_state == Session::State::SigningIn) {
         emitErrorLater(ErrorInfo::make(Error::OperationInProgress,
-                                       QStringLiteral("A sign-in is under way.")));
+                                       QStringLiteral("A sign-in is under way.")),
+                       SessionOperation::Restore);
         return;
     }
     m_restoring = true;
     m_storageRetried = false;
     setState(Session::State::Restoring);
-    startRefresh();
+    startRefresh(SessionOperation::Restore);
 }
 
-void SessionPrivate::startRefresh()
+void SessionPrivate::startRefresh(SessionOperation why)
 {
     Q_Q(Session);
     if (m_refreshInFlight || m_signingOut)
         return;
     m_refreshInFlight = true;
+    m_refreshFor = why;
     if (m_state == Session::State::SignedIn)
         setState(Session::State::Refreshing);
     const quint64 epoch = m_epoch;

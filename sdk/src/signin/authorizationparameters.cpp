@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "authorizationparameters_p.h"
 
+#include "session/clientauth_p.h"
+
 #include <QUrl>
 
 namespace SecureTokens {
@@ -22,6 +24,23 @@ ErrorInfo refuse(const QString &message)
 }
 
 } // namespace
+
+QByteArray formEncode(const QList<QPair<QByteArray, QByteArray>> &fields)
+{
+    qsizetype size = 0;
+    for (const auto &[name, value] : fields)
+        size += 3 * (name.size() + value.size()) + 2;
+    QByteArray body;
+    body.reserve(size);
+    for (const auto &[name, value] : fields) {
+        if (!body.isEmpty())
+            body += '&';
+        appendFormEncoded(body, name);
+        body += '=';
+        appendFormEncoded(body, value);
+    }
+    return body;
+}
 
 const QList<QByteArray> &reservedAuthorizationParameters()
 {

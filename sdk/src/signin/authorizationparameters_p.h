@@ -37,6 +37,14 @@ struct AuthorizationSecrets
 ErrorInfo authorizationParameters(const SessionConfig &config, const AuthorizationSecrets &secrets,
                                   QList<QPair<QByteArray, QByteArray>> *out);
 
+/*!
+    \internal
+    \a fields as an application/x-www-form-urlencoded body (RFC 6749
+    Appendix B), sized once so that a secret among them leaves no
+    reallocated copy behind. The caller wipes the result when it holds one.
+*/
+QByteArray formEncode(const QList<QPair<QByteArray, QByteArray>> &fields);
+
 //! The names SessionConfig::extraAuthorizationParameters may not hold.
 const QList<QByteArray> &reservedAuthorizationParameters();
 

@@ -4,15 +4,19 @@
 
 #include "authorizationparameters_p.h"
 #include "discovery_p.h"
+#include "pushedauthorization_p.h"
 #include "pkce_p.h"
 #include "signinflows_p.h"
 
 #include "core/invokelater.h"
 #include "core/logging.h"
 #include "session/endpointcheck_p.h"
+#include "session/publicdocument_p.h"
 #include "session/signinhost_p.h"
 #include "session/tokenclient_p.h"
+#include "session/tokenresponse_p.h"
 
+#include <QNetworkRequest>
 #include <QUrlQuery>
 
 #include <openssl/crypto.h>
@@ -123,6 +127,28 @@ void BrowserFlow::begin()
         fail(invalid);
         return;
     }
+    // RFC 9126 §5: a provider that requires PAR refuses anything else; one
+    // that offers it gets the request pushed unless the application said no.
+    const bool parRequired = discovery && discovery->succeeded()
+            && discovery->metadata().requirePushedAuthorizationRequests;
+    if (parRequired && config.pushedAuthorizationRequestEndpoint.isEmpty()) {
+        fail(ErrorInfo::make(Error::InvalidConfiguration,
+                             QStringLiteral("The provider requires pushed authorization requests "
+                                            "(RFC 9126) but names no "
+                                            "pushed_authorization_request_endpoint.")));
+        return;
+    }
+    if (!config.pushedAuthorizationRequestEndpoint.isEmpty()
+        && (parRequired || config.usePushedAuthorizationRequests)) {
+        push(std::move(params));
+        return;
+    }
+    openBrowser(params);
+}
+
+void BrowserFlow::openBrowser(QList<QPair<QByteArray, QByteArray>> &params)
+{
+    const SessionConfig &config = host()->config();
     QUrl url = config.authorizationEndpoint;
     QUrlQuery query(url);
     for (auto &[name, value] : params) {
@@ -133,13 +159,81 @@ void BrowserFlow::begin()
     url.setQuery(query.query(QUrl::FullyEncoded), QUrl::StrictMode);
 
     m_timeout.start(config.browserTimeout);
-    // The URL carries state, nonce and the PKCE challenge: it goes to the
-    // browser and nowhere else (never to a log line).
+    // The URL carries state, nonce and the PKCE challenge (or a pushed
+    // request's request_uri): it goes to the browser and nowhere else (never
+    // to a log line).
     qCInfo(lcSession) << "opening the browser for sign-in";
     if (!config.openBrowser(url)) {
         fail(ErrorInfo::make(Error::InvalidConfiguration,
                              QStringLiteral("The browser could not be opened.")));
     }
+}
+
+void BrowserFlow::push(QList<QPair<QByteArray, QByteArray>> params)
+{
+    const SessionConfig &config = host()->config();
+    const ErrorInfo check = checkEndpoint(config.pushedAuthorizationRequestEndpoint,
+                                          u"pushed authorization request endpoint");
+    if (check.isError()) {
+        for (auto &param : params)
+            secureWipe(param.second);
+        fail(check);
+        return;
+    }
+    // RFC 9126 §2.1: the authorization parameters as a form, client_id
+    // included, authenticated as at the token endpoint when the client has
+    // a secret.
+    QNetworkRequest auth;
+    QList<TokenEndpointClient::Field> secretFields;
+    host()->tokenEndpoint().authenticate(config.tokenEndpointAuthMethods, &auth, &secretFields);
+    QByteArray authorization = auth.rawHeader(QByteArrayLiteral("Authorization"));
+    for (const TokenEndpointClient::Field &field : secretFields)
+        params.append({field.name, field.secret->view().toByteArray()});
+    QByteArray form = formEncode(params);
+    for (auto &param : params)
+        secureWipe(param.second);
+    qCInfo(lcSession) << "pushing the authorization request (RFC 9126)";
+    host()->setInFlightReply(fetchPublicDocument(
+            host()->network(), config.pushedAuthorizationRequestEndpoint,
+            maxPushedAuthorizationBytes, config.requestTimeout, this,
+            [this](ErrorInfo error, QByteArray body) {
+                if (stale())
+                    return;
+                host()->setInFlightReply(nullptr);
+                // §2.2: success is 201 Created (200 accepted as well).
+                const bool created = error.httpStatus == 201 || error.httpStatus == 200;
+                if (error.isError() && !(created && error.code == Error::MalformedResponse)) {
+                    if (error.httpStatus >= 400 && error.httpStatus < 500) {
+                        // §2.3: the RFC 6749 §5.2 error format.
+                        TokenResponse ignored;
+                        const ErrorInfo oauth = parseTokenResponse(
+                                error.httpStatus, "application/json", body, &ignored);
+                        if (oauth.isError()) {
+                            error = oauth;
+                            error.message = QStringLiteral("The pushed authorization request "
+                                                           "endpoint refused the request "
+                                                           "(RFC 9126 §2.3).");
+                        }
+                    }
+                    fail(error);
+                    return;
+                }
+                PushedAuthorization pushed;
+                const ErrorInfo parsed = parsePushedAuthorization(body, &pushed);
+                if (parsed.isError()) {
+                    fail(parsed);
+                    return;
+                }
+                // §4: only client_id and request_uri travel through the browser.
+                QList<QPair<QByteArray, QByteArray>> params {
+                        {QByteArrayLiteral("client_id"), host()->config().clientId.toUtf8()},
+                        {QByteArrayLiteral("request_uri"), pushed.requestUri.toUtf8()}};
+                openBrowser(params);
+            },
+            &form, authorization));
+    // QNAM may still share these buffers (then this is a no-op; see tokenclient.cpp).
+    secureWipe(form);
+    secureWipe(authorization);
 }
 
 LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest &request)

@@ -24,7 +24,8 @@ SECURETOKENS_EXPORT void setCodeVerifierTestHook(std::function<void(QByteArray &
 /*!
     \internal
     One browser sign-in (RFC 6749 §4.1 + RFC 7636 PKCE + RFC 8252 loopback
-    redirect + RFC 9207 iss check + OIDC ID token). Started by
+    redirect + RFC 9126 pushed request when offered + RFC 9207 iss check +
+    OIDC ID token). Started by
     Session::signInWithBrowser().
 */
 class BrowserFlow final : public InteractiveFlow
@@ -43,6 +44,10 @@ private:
 
     LoopbackRedirectListener::Verdict onCallback(const RedirectRequest &request);
     void exchange(SecretBytes code);
+    //! Opens the authorization endpoint with \a params in the query (wiped after).
+    void openBrowser(QList<QPair<QByteArray, QByteArray>> &params);
+    //! RFC 9126: pushes \a params, then opens the browser with the request_uri.
+    void push(QList<QPair<QByteArray, QByteArray>> params);
 
     LoopbackRedirectListener m_listener;
     QTimer m_timeout;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "deviceflow_p.h"
 
+#include "authorizationparameters_p.h"
 #include "deviceauthorization_p.h"
 
 #include "core/logging.h"
@@ -14,27 +15,7 @@
 
 namespace SecureTokens {
 
-namespace {
-
-QByteArray formEncode(const QList<QPair<QByteArray, QByteArray>> &fields)
-{
-    // Sized once: a client_secret among the fields leaves no reallocated copy.
-    qsizetype size = 0;
-    for (const auto &[name, value] : fields)
-        size += 3 * (name.size() + value.size()) + 2;
-    QByteArray body;
-    body.reserve(size);
-    for (const auto &[name, value] : fields) {
-        if (!body.isEmpty())
-            body += '&';
-        appendFormEncoded(body, name);
-        body += '=';
-        appendFormEncoded(body, value);
-    }
-    return body;
-}
-
-} // namespace
+namespace { } // namespace
 
 DeviceFlow::DeviceFlow(SignInHost *host, SignInFlows *flows) : InteractiveFlow(host, flows)
 {

@@ -78,6 +78,10 @@ void EndpointDiscovery::fetch(int urlIndex)
                 fill(m_config->revocationEndpoint, metadata.revocationEndpoint);
                 fill(m_config->deviceAuthorizationEndpoint, metadata.deviceAuthorizationEndpoint);
                 fill(m_config->jwksUri, metadata.jwksUri);
+                fill(m_config->userinfoEndpoint, metadata.userinfoEndpoint);
+                fill(m_config->endSessionEndpoint, metadata.endSessionEndpoint);
+                fill(m_config->pushedAuthorizationRequestEndpoint,
+                     metadata.pushedAuthorizationRequestEndpoint);
                 if (m_config->tokenEndpointAuthMethods.isEmpty())
                     m_config->tokenEndpointAuthMethods = metadata.tokenEndpointAuthMethods;
                 if (m_config->revocationEndpointAuthMethods.isEmpty())

@@ -28,6 +28,12 @@ constexpr int connectionTimeoutMs = 10000;
 // this time may be evicted when another one needs its place (finding 2).
 constexpr int idleGraceMs = 1000;
 
+std::function<QList<QHostAddress>()> &localhostHook()
+{
+    static std::function<QList<QHostAddress>()> hook;
+    return hook;
+}
+
 bool sentRequestLine(const QTcpSocket *socket)
 {
     return socket->property("answered").toBool()
@@ -35,6 +41,11 @@ bool sentRequestLine(const QTcpSocket *socket)
 }
 
 } // namespace
+
+void setLocalhostResolutionTestHook(std::function<QList<QHostAddress>()> hook)
+{
+    localhostHook() = std::move(hook);
+}
 
 LoopbackRedirectListener::LoopbackRedirectListener(QObject *parent)
     : QObject(parent), m_admitTimer(new QTimer(this))
@@ -133,8 +144,16 @@ ErrorInfo LoopbackRedirectListener::listen(LoopbackRedirectHost host, const QLis
         // RFC 8252 §8.3: the browser resolves "localhost" itself, so the
         // listener must be on every address the name resolves to here; one
         // that is not loopback would send the code off the machine.
-        const QHostInfo info = QHostInfo::fromName(QStringLiteral("localhost"));
-        for (const QHostAddress &address : info.addresses()) {
+        QList<QHostAddress> resolved;
+        QString resolveError;
+        if (localhostHook()) {
+            resolved = localhostHook()();
+        } else {
+            const QHostInfo info = QHostInfo::fromName(QStringLiteral("localhost"));
+            resolved = info.addresses();
+            resolveError = info.errorString();
+        }
+        for (const QHostAddress &address : std::as_const(resolved)) {
             if (!address.isLoopback()) {
                 return ErrorInfo::make(Error::InvalidConfiguration,
                                        QStringLiteral("\"localhost\" resolves to %1, which is "
@@ -147,7 +166,7 @@ ErrorInfo LoopbackRedirectListener::listen(LoopbackRedirectHost host, const QLis
         if (addresses.isEmpty()) {
             return ErrorInfo::make(Error::NetworkError,
                                    QStringLiteral("\"localhost\" does not resolve: ")
-                                           + info.errorString());
+                                           + resolveError);
         }
         hostText = QStringLiteral("localhost");
         break;

@@ -9,11 +9,13 @@
 #include "redirectrequest_p.h"
 
 #include <securetokens/error.h>
+#include <securetokens/securetokens_export.h>
 #include <securetokens/sessionconfig.h>
 
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QElapsedTimer>
+#include <QHostAddress>
 #include <QList>
 #include <QObject>
 #include <QPair>
@@ -22,12 +24,19 @@
 
 #include <functional>
 
-class QHostAddress;
 class QTcpServer;
 class QTcpSocket;
 class QTimer;
 
 namespace SecureTokens {
+
+/*!
+    \internal
+    Test hook: the addresses "localhost" resolves to, instead of asking the
+    system (whose hosts file may name 127.0.0.1 only). Not for
+    applications; pass an empty function to remove it.
+*/
+SECURETOKENS_EXPORT void setLocalhostResolutionTestHook(std::function<QList<QHostAddress>()> hook);
 
 /*!
     \internal

@@ -82,12 +82,16 @@ ErrorInfo parseProviderMetadata(QByteArrayView body, const QString &expectedIssu
     }
     ProviderMetadata metadata;
     metadata.issuer = issuer.toString();
-    const std::array<std::pair<QLatin1String, QUrl *>, 5> endpoints = {{
+    const std::array<std::pair<QLatin1String, QUrl *>, 8> endpoints = {{
             {QLatin1String("authorization_endpoint"), &metadata.authorizationEndpoint},
             {QLatin1String("token_endpoint"), &metadata.tokenEndpoint},
             {QLatin1String("revocation_endpoint"), &metadata.revocationEndpoint},
             {QLatin1String("device_authorization_endpoint"), &metadata.deviceAuthorizationEndpoint},
             {QLatin1String("jwks_uri"), &metadata.jwksUri},
+            {QLatin1String("userinfo_endpoint"), &metadata.userinfoEndpoint},
+            {QLatin1String("end_session_endpoint"), &metadata.endSessionEndpoint},
+            {QLatin1String("pushed_authorization_request_endpoint"),
+             &metadata.pushedAuthorizationRequestEndpoint},
     }};
     for (const auto &[name, field] : endpoints) {
         ErrorInfo error = endpointMember(doc, name, field);
@@ -104,6 +108,8 @@ ErrorInfo parseProviderMetadata(QByteArrayView body, const QString &expectedIssu
             = stringList(doc.value(QLatin1String("token_endpoint_auth_methods_supported")));
     metadata.revocationEndpointAuthMethods
             = stringList(doc.value(QLatin1String("revocation_endpoint_auth_methods_supported")));
+    metadata.requirePushedAuthorizationRequests
+            = doc.value(QLatin1String("require_pushed_authorization_requests")).toBool();
     metadata.issParameterSupported
             = doc.value(QLatin1String("authorization_response_iss_parameter_supported")).toBool();
     *out = std::move(metadata);

@@ -28,6 +28,11 @@ struct ProviderMetadata
     QUrl revocationEndpoint;
     QUrl deviceAuthorizationEndpoint;
     QUrl jwksUri;
+    QUrl userinfoEndpoint; //!< OpenID Connect Core §5.3; empty: not advertised
+    QUrl endSessionEndpoint; //!< RP-Initiated Logout 1.0 §2.1; empty: not advertised
+    QUrl pushedAuthorizationRequestEndpoint; //!< RFC 9126 §5
+    //! RFC 9126 §5: authorization requests are accepted only when pushed.
+    bool requirePushedAuthorizationRequests = false;
     QStringList codeChallengeMethods; //!< empty: not advertised
     QStringList idTokenSigningAlgs; //!< empty: not advertised
     QStringList tokenEndpointAuthMethods; //!< RFC 8414 §2; empty: not advertised

@@ -206,16 +206,21 @@ void SignInFlows::discoverEndpoints()
 {
     EndpointDiscovery *endpoints = discovery();
     if (!endpoints || m_host->config().issuer.isEmpty()) {
-        m_host->reportErrorLater(ErrorInfo::make(Error::InvalidConfiguration,
-                                                 QStringLiteral("No issuer is configured.")));
+        ErrorInfo error = ErrorInfo::make(Error::InvalidConfiguration,
+                                          QStringLiteral("No issuer is configured."));
+        error.operation = SessionOperation::Discovery;
+        m_host->reportErrorLater(error);
         return;
     }
     SignInHost *host = m_host;
     endpoints->ensure(host->session(), [host](const ErrorInfo &error) {
-        if (error.isError())
-            host->reportError(error);
-        else
+        if (error.isError()) {
+            ErrorInfo reported = error;
+            reported.operation = SessionOperation::Discovery;
+            host->reportError(reported);
+        } else {
             Q_EMIT host->session()->endpointsDiscovered();
+        }
     });
 }
 

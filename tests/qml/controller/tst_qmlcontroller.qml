@@ -44,6 +44,12 @@ TestCase {
     }
 
     SignalSpy {
+        id: userInfoSpy
+        target: controller
+        signalName: "userInfoReceived"
+    }
+
+    SignalSpy {
         id: signedOutSpy
         target: controller
         signalName: "signedOut"
@@ -114,6 +120,25 @@ TestCase {
         compare(JSON.parse(me.text).sub, "alice")
         signOutAndWait()
         compare(send("GET", serverUrl + "/api/me").status, 0)
+    }
+
+    function test_2b_claimsAndGrantedScopes() {
+        userInfoSpy.clear()
+        controller.signIn("alice", "wonderland")
+        tryCompare(controller, "signedIn", true, timeout)
+        // The verified identity and the granted scope (RFC 6749 §5.1), as plain data.
+        compare(controller.claims.sub, "alice")
+        compare(controller.claims.name, "Alice")
+        verify(controller.grantedScopes.indexOf("openid") >= 0)
+        // The userinfo answer a sign-in asks for by itself, then one on demand.
+        tryCompare(userInfoSpy, "count", 1, timeout)
+        compare(userInfoSpy.signalArguments[0][0].sub, "alice")
+        compare(controller.claims.preferred_username, "alice")
+        controller.fetchUserInfo()
+        tryCompare(userInfoSpy, "count", 2, timeout)
+        signOutAndWait()
+        compare(Object.keys(controller.claims).length, 0)
+        compare(controller.grantedScopes.length, 0)
     }
 
     function test_3_errorHandlerReadsItsParameters() {

@@ -6,6 +6,7 @@
 #include <securetokens/session.h>
 
 #include <QDateTime>
+#include <QVariantMap>
 #include <QList>
 #include <QObject>
 #include <QPointer>
@@ -113,6 +114,10 @@ class SECURETOKENSQML_EXPORT SessionController : public QObject, public QQmlPars
     Q_PROPERTY(bool offline READ isOffline NOTIFY offlineChanged FINAL)
     //! The verified "sub" claim.
     Q_PROPERTY(QString subject READ subject NOTIFY subjectChanged FINAL)
+    //! Session::idTokenClaims(): the verified identity claims (and what userinfo added).
+    Q_PROPERTY(QVariantMap claims READ claims NOTIFY claimsChanged FINAL)
+    //! Session::grantedScopes(): the scopes the server granted (RFC 6749 §5.1).
+    Q_PROPERTY(QStringList grantedScopes READ grantedScopes NOTIFY grantedScopesChanged FINAL)
     //! When the in-memory access token expires.
     Q_PROPERTY(QDateTime accessTokenExpiresAt READ accessTokenExpiresAt NOTIFY
                        accessTokenExpiresAtChanged FINAL)
@@ -234,6 +239,10 @@ public:
     bool isOffline() const;
     //! The subject property.
     QString subject() const;
+    //! The claims property.
+    QVariantMap claims() const;
+    //! The grantedScopes property.
+    QStringList grantedScopes() const;
     //! The accessTokenExpiresAt property.
     QDateTime accessTokenExpiresAt() const;
     //! The accessTokenFingerprint property.
@@ -283,6 +292,12 @@ Q_SIGNALS:
     //! Notifies a change of the properties that name it.
     void subjectChanged();
     //! Notifies a change of the properties that name it.
+    void claimsChanged();
+    //! Notifies a change of the properties that name it.
+    void grantedScopesChanged();
+    //! Session::userInfoReceived(): the provider's UserInfo answer, as sent.
+    void userInfoReceived(const QVariantMap &userInfo);
+    //! Notifies a change of the properties that name it.
     void accessTokenExpiresAtChanged();
     //! Notifies a change of the properties that name it.
     void accessTokenFingerprintChanged();
@@ -327,6 +342,11 @@ public Q_SLOTS:
     void signOut();
     //! Forgets the last error (e.g. when the user dismisses the message).
     void clearError();
+    /*!
+        Session::fetchUserInfo(): asks the provider's UserInfo endpoint;
+        userInfoReceived(), or errorOccurred() with the reason.
+    */
+    void fetchUserInfo();
 
 private:
     Q_DISABLE_COPY_MOVE(SessionController)
@@ -356,10 +376,14 @@ private:
     bool m_busy = false;
     bool m_offline = false;
     QString m_subject;
+    QVariantMap m_claims;
+    QStringList m_grantedScopes;
     QDateTime m_expiresAt;
     QString m_fingerprint;
     int m_refreshCount = 0;
     Error m_lastError = Error::NoError;
+    //! The whole last error, for describe(const ErrorInfo &) ("your session is kept" or not).
+    ErrorInfo m_lastErrorInfo;
     QString m_deviceUserCode;
     QUrl m_deviceVerificationUri;
     QUrl m_deviceVerificationUriComplete;
