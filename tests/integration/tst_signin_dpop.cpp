@@ -134,6 +134,8 @@ private Q_SLOTS:
     void keyMissingEndsSession();
     void offIsBearer();
     void requiredWithoutProviderSupport();
+    void clockSkew_data();
+    void clockSkew();
 };
 
 void tst_SignInDpop::boundSignInRestoreRefreshRevoke()
@@ -291,6 +293,39 @@ void tst_SignInDpop::requiredWithoutProviderSupport()
     QCOMPARE(lastError(errors).code, Error::InvalidConfiguration);
     QVERIFY(!session.isSignedIn());
     QCOMPARE(stat(*server, "password_grants"), 0);
+}
+
+void tst_SignInDpop::clockSkew_data()
+{
+    QTest::addColumn<qint64>("offset");
+    QTest::addRow("server 10 min ahead") << qint64(600);
+    QTest::addRow("server 10 min behind") << qint64(-600);
+}
+
+void tst_SignInDpop::clockSkew()
+{
+    // RFC 9449 §11.1: the server takes proofs within 60 s of its own clock.
+    // Its refusal carries its Date: the proof is made again with that offset,
+    // once, and the offset is kept for the refresh.
+    QFETCH(qint64, offset);
+    ServerConfig serverConfig;
+    serverConfig.clockOffset = offset;
+    auto server = startMockServer(serverConfig);
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    // Without openid: an ID token's own time checks are not what this is about.
+    config.scopes = QStringList {QStringLiteral("items")};
+    Session session(config);
+    QVERIFY(signIn(session));
+    QCOMPARE(stat(*server, "password_grants"), 1);
+    const int rejected = stat(*server, "dpop_rejected");
+    QCOMPARE(rejected, 1);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    QSignalSpy changed(&session, &Session::accessTokenChanged);
+    session.refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty() || !errors.isEmpty(), kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    QCOMPARE(stat(*server, "dpop_rejected"), rejected); // the offset was kept
 }
 
 QTEST_GUILESS_MAIN(tst_SignInDpop)
