@@ -332,7 +332,10 @@ void tst_InteropCli::defaultAudienceApis()
     Run r = browserLogin(
             loginArgs(QStringLiteral("native-public"), kScope + QStringLiteral(" api:read"))
             + QStringList {QStringLiteral("--api-origin"), apiA->origin(),
-                           QStringLiteral("--api-origin"), apiB->origin()});
+                           QStringLiteral("--api-origin"), apiB->origin(),
+                           // These APIs take bearer tokens only (resource-server.mjs
+                           // without --dpop), and the provider offers DPoP.
+                           QStringLiteral("--dpop"), QStringLiteral("off")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     // No userinfo token here, so the ID token carries the email claim.
     QVERIFY2(r.out.contains("Signed in as alice@interop.test"), r.out.constData());
@@ -536,7 +539,9 @@ void tst_InteropCli::resourceIndicator()
             loginArgs(QStringLiteral("native-audience"), kScope + QStringLiteral(" api:read"))
             + QStringList {QStringLiteral("--no-par"), QStringLiteral("--resource"), kApiA,
                            QStringLiteral("--api-origin"), apiA->origin(),
-                           QStringLiteral("--api-origin"), apiB->origin()});
+                           QStringLiteral("--api-origin"), apiB->origin(),
+                           // Bearer-only APIs (see defaultAudienceApis).
+                           QStringLiteral("--dpop"), QStringLiteral("off")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains("resource=" + QUrl::toPercentEncoding(kApiA)), r.err.constData());
 
