@@ -97,12 +97,12 @@ void SessionPrivate::sendUserInfo(quint64 epoch, bool retried)
         // Same transport rules as the token endpoint: no redirects, no
         // cookies, a deadline and a size cap.
         QByteArray authorization = QByteArrayLiteral("Bearer ");
-        authorization.append(m_accessToken.view().data(), m_accessToken.size());
+        authorization.append(m_accessToken.view());
         const quint64 generation = m_generation;
         fetchPublicDocument(
                 m_nam, m_config.userinfoEndpoint, m_config.maxResponseBytes,
                 m_config.requestTimeout, q,
-                [this, q, epoch, retried, generation](ErrorInfo error, QByteArray body) {
+                [this, q, epoch, retried, generation](ErrorInfo error, const QByteArray &body) {
                     if (epoch != m_epoch)
                         return;
                     if (error.httpStatus == 401 && !retried) {
