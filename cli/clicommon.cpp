@@ -73,6 +73,54 @@ const QCommandLineOption &accountOption()
     return option;
 }
 
+QList<QCommandLineOption> redirectOptions()
+{
+    return {
+            {QStringLiteral("redirect-host"),
+             QStringLiteral("The loopback redirect's host, 127.0.0.1 (default), ::1 or "
+                            "localhost (listens on every loopback address it resolves to)."),
+             QStringLiteral("HOST"), QStringLiteral("127.0.0.1")},
+            {QStringLiteral("redirect-port"),
+             QStringLiteral("A fixed redirect port, or a comma-separated list tried in order "
+                            "(default: an ephemeral port)."),
+             QStringLiteral("N[,N...]")},
+            {QStringLiteral("redirect-path"),
+             QStringLiteral("The redirect URI's path (default /callback)."), QStringLiteral("PATH"),
+             QStringLiteral("/callback")},
+    };
+}
+
+bool redirectFromOptions(const QCommandLineParser &parser, SessionConfig *config)
+{
+    const QString host = parser.value(QStringLiteral("redirect-host"));
+    if (host == QLatin1String("127.0.0.1")) {
+        config->redirectHost = LoopbackRedirectHost::IPv4;
+    } else if (host == QLatin1String("::1") || host == QLatin1String("[::1]")) {
+        config->redirectHost = LoopbackRedirectHost::IPv6;
+    } else if (host == QLatin1String("localhost")) {
+        config->redirectHost = LoopbackRedirectHost::Localhost;
+    } else {
+        printError(QStringLiteral("--redirect-host must be 127.0.0.1, ::1 or localhost"));
+        return false;
+    }
+    config->redirectPorts.clear();
+    if (parser.isSet(QStringLiteral("redirect-port"))) {
+        const QStringList ports = parser.value(QStringLiteral("redirect-port"))
+                                          .split(QLatin1Char(','), Qt::KeepEmptyParts);
+        for (const QString &text : ports) {
+            bool ok = false;
+            const uint port = text.trimmed().toUInt(&ok);
+            if (!ok || port == 0 || port > 65535) {
+                printError(QStringLiteral("--redirect-port takes ports 1-65535, comma-separated"));
+                return false;
+            }
+            config->redirectPorts.append(quint16(port));
+        }
+    }
+    config->redirectPath = parser.value(QStringLiteral("redirect-path"));
+    return true;
+}
+
 bool parseArguments(QCommandLineParser &parser, const QStringList &args, const QString &description)
 {
     parser.setApplicationDescription(description);

@@ -6,6 +6,8 @@
 #include <securetokens/error.h>
 #include <securetokens/session.h>
 
+#include <QCommandLineOption>
+#include <QList>
 #include <QString>
 
 #include <chrono>
@@ -31,6 +33,15 @@ bool waitFor(SecureTokens::Session *session, const std::function<bool()> &done,
 
 //! --account NAME (default "default"), shared by every command.
 const QCommandLineOption &accountOption();
+
+/*!
+    --redirect-host, --redirect-port, --redirect-path: where the loopback
+    listener waits, for `login --browser` and for `logout --everywhere`
+    (whose post_logout_redirect_uri providers may compare exactly).
+*/
+QList<QCommandLineOption> redirectOptions();
+//! Applies redirectOptions() to \a config; false (printed) on a usage error.
+bool redirectFromOptions(const QCommandLineParser &parser, SecureTokens::SessionConfig *config);
 
 /*!
     Parses \a args (args[0] is the command) with \a parser; on a usage error

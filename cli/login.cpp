@@ -79,17 +79,6 @@ void addLoginOptions(QCommandLineParser &parser)
             {QStringLiteral("browser"),
              QStringLiteral("Sign in in the browser (authorization code + PKCE, loopback "
                             "redirect); uses $BROWSER, else xdg-open/open.")},
-            {QStringLiteral("redirect-host"),
-             QStringLiteral("--browser: the redirect URI's host, 127.0.0.1 (default), ::1 or "
-                            "localhost (listens on every loopback address it resolves to)."),
-             QStringLiteral("HOST"), QStringLiteral("127.0.0.1")},
-            {QStringLiteral("redirect-port"),
-             QStringLiteral("--browser: a fixed redirect port, or a comma-separated list tried "
-                            "in order (default: an ephemeral port)."),
-             QStringLiteral("N[,N...]")},
-            {QStringLiteral("redirect-path"),
-             QStringLiteral("--browser: the redirect URI's path (default /callback)."),
-             QStringLiteral("PATH"), QStringLiteral("/callback")},
             {QStringLiteral("param"),
              QStringLiteral("--browser: an authorization request parameter such as prompt, "
                             "login_hint, acr_values, max_age or ui_locales (repeatable); "
@@ -129,38 +118,7 @@ void addLoginOptions(QCommandLineParser &parser)
              QStringLiteral("keychain|memory"), QStringLiteral("keychain")},
             accountOption(),
     });
-}
-
-//! --redirect-host, --redirect-port, --redirect-path; false (printed) on a usage error.
-bool redirectFromOptions(const QCommandLineParser &parser, SessionConfig *config)
-{
-    const QString host = parser.value(QStringLiteral("redirect-host"));
-    if (host == QLatin1String("127.0.0.1")) {
-        config->redirectHost = LoopbackRedirectHost::IPv4;
-    } else if (host == QLatin1String("::1") || host == QLatin1String("[::1]")) {
-        config->redirectHost = LoopbackRedirectHost::IPv6;
-    } else if (host == QLatin1String("localhost")) {
-        config->redirectHost = LoopbackRedirectHost::Localhost;
-    } else {
-        printError(QStringLiteral("--redirect-host must be 127.0.0.1, ::1 or localhost"));
-        return false;
-    }
-    config->redirectPorts.clear();
-    if (parser.isSet(QStringLiteral("redirect-port"))) {
-        const QStringList ports = parser.value(QStringLiteral("redirect-port"))
-                                          .split(QLatin1Char(','), Qt::KeepEmptyParts);
-        for (const QString &text : ports) {
-            bool ok = false;
-            const uint port = text.trimmed().toUInt(&ok);
-            if (!ok || port == 0 || port > 65535) {
-                printError(QStringLiteral("--redirect-port takes ports 1-65535, comma-separated"));
-                return false;
-            }
-            config->redirectPorts.append(quint16(port));
-        }
-    }
-    config->redirectPath = parser.value(QStringLiteral("redirect-path"));
-    return true;
+    parser.addOptions(redirectOptions());
 }
 
 /*!

@@ -24,6 +24,8 @@ int logout(const QStringList &args)
             QStringLiteral("Also end the session at the provider (OpenID Connect RP-Initiated "
                            "Logout) in the browser ($BROWSER, else xdg-open/open)."));
     parser.addOption(everywhere);
+    // --everywhere: where the post_logout_redirect_uri listener waits.
+    parser.addOptions(redirectOptions());
     if (!parseArguments(parser, args,
                         QStringLiteral("Sign out: revoke server-side, wipe locally.")))
         return ExitUsage;
@@ -37,6 +39,8 @@ int logout(const QStringList &args)
         config.account = account;
     }
     const bool atProvider = parser.isSet(everywhere);
+    if (!redirectFromOptions(parser, &config))
+        return ExitUsage;
     if (atProvider) {
         // The URL carries the ID token as id_token_hint: the browser gets it,
         // the terminal gets the URL without it (§2: client_id is enough).

@@ -37,9 +37,11 @@ Commands:
              URL... [--method M] [--data BODY] [--header "Name: value"]... [--parallel]
              [--account NAME]
   logout   Revoke the refresh token server-side (RFC 7009) and wipe it locally
-             [--everywhere] [--account NAME]
+             [--everywhere [--redirect-host H] [--redirect-port N] [--redirect-path P]]
+             [--account NAME]
            --everywhere also ends the session at the provider (OpenID Connect
-           RP-Initiated Logout) in the browser.
+           RP-Initiated Logout) in the browser; its post_logout_redirect_uri is
+           the loopback listener given by the --redirect-* options.
   userinfo Restore the session and print the provider's UserInfo answer (JSON,
            OpenID Connect Core §5.3)
              [--account NAME]

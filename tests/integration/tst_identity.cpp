@@ -97,6 +97,8 @@ private Q_SLOTS:
     void fetchOnDemandAfterRestore();
     void fetchWithoutSession();
     void errorsNameOperationAndKeptSession();
+    void storageFailureFailsSignInByDefault();
+    void storageFallbackKeepsSessionInMemory();
     void endProviderSession();
     void endProviderSessionWrongState();
     void endProviderSessionWithoutEndpoint();
@@ -341,6 +343,55 @@ void tst_Identity::errorsNameOperationAndKeptSession()
     error = errors.last().at(0).value<ErrorInfo>();
     QCOMPARE(error.operation, SessionOperation::SignOut);
     QVERIFY(!error.sessionKept);
+}
+
+// The server signed the user in, the keychain refused the record: by default
+// the sign-in fails and the refresh token is revoked (nothing live is left).
+void tst_Identity::storageFailureFailsSignInByDefault()
+{
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
+    store->setFailure(ScriptedSecretStore::Operation::Write, SecretStore::Status::Locked);
+    Session session(discoveryConfig(server->baseUrl(), store));
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithPassword(str("alice"), str("wonderland"));
+    QVERIFY(errors.wait(kWait));
+    const ErrorInfo error = errors.first().at(0).value<ErrorInfo>();
+    QCOMPARE(error.code, Error::StorageLocked);
+    QCOMPARE(error.operation, SessionOperation::SignIn);
+    QVERIFY(!error.sessionKept);
+    QCOMPARE(session.state(), Session::State::SignedOut);
+    QTRY_COMPARE_WITH_TIMEOUT(stat(*server, "revocations"), 1, kWait);
+}
+
+// On request (SessionConfig::storageFallback SessionOnly) the same sign-in is
+// kept for this process: reported, signed in, refreshable, nothing stored.
+void tst_Identity::storageFallbackKeepsSessionInMemory()
+{
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
+    store->setFailure(ScriptedSecretStore::Operation::Write, SecretStore::Status::Locked);
+    SessionConfig config = discoveryConfig(server->baseUrl(), store);
+    config.storageFallback = StoragePolicy::SessionOnly;
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithPassword(str("alice"), str("wonderland"));
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QCOMPARE(errors.size(), 1);
+    const ErrorInfo error = errors.first().at(0).value<ErrorInfo>();
+    QCOMPARE(error.code, Error::StorageLocked);
+    QCOMPARE(error.operation, SessionOperation::SignIn);
+    QVERIFY(error.sessionKept);
+    QVERIFY2(error.message.contains(str("kept in memory")), qPrintable(error.message));
+    QCOMPARE(session.storageBackend(), str("memory"));
+    QVERIFY(session.isRefreshable());
+    QCOMPARE(stat(*server, "revocations"), 0);
+    QVERIFY(!store->contains(config.account));
+    // Refreshes (and rotations) go on in memory.
+    session.refresh();
+    QTRY_COMPARE_WITH_TIMEOUT(session.refreshCount(), 1, kWait);
+    QCOMPARE(errors.size(), 1);
+    QVERIFY(!store->contains(config.account));
 }
 
 // RP-Initiated Logout 1.0: revoke and wipe as signOut() does, then the

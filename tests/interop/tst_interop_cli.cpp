@@ -178,6 +178,7 @@ private Q_SLOTS:
     void deviceLogin();
     void defaultAudienceApis();
     void logoutWithoutRevocationEndpoint();
+    void userinfoAndLogoutEverywhere();
     void loginWithoutRefreshToken();
     void offlineAccessAsksForConsent();
     void redirectOptions_data();
@@ -357,6 +358,47 @@ void tst_InteropCli::defaultAudienceApis()
                      .toInt(),
              2);
     QCOMPARE(apiB->stats().value(QLatin1String("accepted")).toInt(), 0);
+}
+
+void tst_InteropCli::userinfoAndLogoutEverywhere()
+{
+    // `securetokens userinfo` and `logout --everywhere` (OpenID Connect
+    // RP-Initiated Logout 1.0) against the end-session profile. oidc-provider
+    // compares post_logout_redirect_uri with the registered ones exactly
+    // (http://127.0.0.1:53683/logged-out), so logout is given that port and
+    // path; the sign-in used the ordinary ephemeral-port redirect. The browser
+    // keeps its cookies between the two, so there is a provider session to end.
+    QVERIFY2(startProvider(QStringLiteral("end-session")), m_provider->failureText());
+    QProcessEnvironment jar;
+    jar.insert(QStringLiteral("INTEROP_BROWSER_JAR"), m_home->filePath(QStringLiteral("jar.json")));
+
+    Run r = browserLogin(loginArgs(QStringLiteral("native-endsession")), QStringLiteral("allow"),
+                         {}, jar);
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+
+    // A new process: restored from the keyring, userinfo printed as JSON (Core
+    // §5.3.2), its sub the ID token's.
+    r = run({QStringLiteral("userinfo")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r.out).value(QLatin1String("sub")).toString(), QStringLiteral("interop-alice"));
+    QCOMPARE(json(r.out).value(QLatin1String("email")).toString(),
+             QStringLiteral("alice@interop.test"));
+
+    QVERIFY(QFile::remove(browserLog())); // the logout's browser run writes it anew
+    r = browserLogin({QStringLiteral("logout"), QStringLiteral("--everywhere"),
+                      QStringLiteral("--redirect-port"), QStringLiteral("53683"),
+                      QStringLiteral("--redirect-path"), QStringLiteral("/logged-out")},
+                     QStringLiteral("allow"), {}, jar);
+    QVERIFY2(r.exitCode == 0, (r.out + r.err).constData());
+    QVERIFY2(r.out.contains("signed out, also at the provider"), r.out.constData());
+    // What the terminal showed of the end-session URL has no id_token_hint.
+    QVERIFY(!r.err.contains("id_token_hint"));
+    QVERIFY(!r.out.contains("id_token_hint"));
+    // Revoked (RFC 7009), then the provider's session ended.
+    QCOMPARE(m_provider->events(QStringLiteral("grant.revoked")), 1);
+    QCOMPARE(m_provider->events(QStringLiteral("end_session.success")), 1);
+    QCOMPARE(m_provider->live(QStringLiteral("RefreshToken")), 0);
+    QCOMPARE(run({QStringLiteral("status")}).exitCode, 77);
 }
 
 void tst_InteropCli::logoutWithoutRevocationEndpoint()

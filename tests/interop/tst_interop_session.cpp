@@ -2,8 +2,9 @@
 // The SDK's Session (public API only) against the third-party provider, for
 // what the CLI cannot reach. Memory storage: no keyring needed.
 //
-// Later SDK work adds its tests here: client secrets, PAR, userinfo,
-// end-session, resource indicators, DPoP (see tests/interop/README.md).
+// Here so far: identity after restore, endpoints by hand, userinfo and
+// end-session (issue 15); later SDK work adds resource indicators and DPoP
+// (see tests/interop/README.md).
 
 #include "interopprocess.h"
 

@@ -184,6 +184,19 @@ struct SECURETOKENS_EXPORT SessionConfig
     //! Where the refresh token is kept; platform secure storage unless the app opts out.
     StoragePolicy storagePolicy = StoragePolicy::Required;
     /*!
+        What a sign-in does when the server signed the user in but the record
+        cannot be written where storagePolicy says (no Secret Service, a
+        locked or refusing keychain). StoragePolicy::Required (the default):
+        the sign-in fails with the storage error and the refresh token is
+        revoked, so nothing live is left anywhere. StoragePolicy::SessionOnly:
+        the session is kept in memory for this process instead (the user
+        signs in again next start), reported with errorOccurred() (the
+        storage error, ErrorInfo::sessionKept true) before SignedIn;
+        storageBackend() then says "memory". Never a silent downgrade: the
+        application asks for it here.
+    */
+    StoragePolicy storageFallback = StoragePolicy::Required;
+    /*!
         A store to use instead of the one storagePolicy selects (tests, custom
         backends). Shared so that it outlives every call the session makes.
     */

@@ -415,6 +415,10 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
         if (epoch != m_epoch)
             return;
         m_refreshInFlight = false;
+        if (!result.ok() && m_config.storageFallback == StoragePolicy::SessionOnly) {
+            keepSignInInMemory(epoch, pending, result);
+            return;
+        }
         if (!result.ok()) {
             const ErrorInfo failure = storageError(
                     result, QStringLiteral("The sign-in could not be stored securely."));
@@ -430,6 +434,33 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
         m_storeBehind = false;
         setOffline(false);
         installAccessToken(pending->second);
+        setState(Session::State::SignedIn);
+        releaseWaiters({});
+        fetchUserInfoAfterSignIn();
+    });
+}
+
+void SessionPrivate::keepSignInInMemory(
+        quint64 epoch, const std::shared_ptr<std::pair<AccountRecord, TokenResponse>> &pending,
+        const SecretStore::Result &failed)
+{
+    // The application asked for it (SessionConfig::storageFallback): the
+    // session lives in this process's memory from now on, refreshes and
+    // rotations included, and nothing is written to the store that failed.
+    qCWarning(lcStorage) << "secure storage failed at sign-in; keeping the session in memory";
+    m_store = std::make_shared<MemorySecretStore>();
+    writeRecord(&pending->first, [this, epoch, pending, failed](const SecretStore::Result &) {
+        if (epoch != m_epoch)
+            return;
+        m_refreshInFlight = false;
+        adoptRecord(std::move(pending->first));
+        m_storeBehind = false;
+        setOffline(false);
+        installAccessToken(pending->second);
+        ErrorInfo kept = storageError(failed,
+                                      QStringLiteral("The sign-in could not be stored securely; "
+                                                     "it is kept in memory for this process."));
+        emitError(kept, SessionOperation::SignIn);
         setState(Session::State::SignedIn);
         releaseWaiters({});
         fetchUserInfoAfterSignIn();

@@ -224,6 +224,14 @@ public:
         Session::fetchUserInfo(), whose failure is also an errorOccurred().
     */
     void startUserInfo(bool byApplication);
+    /*!
+        SessionConfig::storageFallback SessionOnly: the sign-in whose record
+        \a failed to be written goes on in memory (a MemorySecretStore
+        replaces the store), reported, then SignedIn.
+    */
+    void keepSignInInMemory(quint64 epoch,
+                            const std::shared_ptr<std::pair<AccountRecord, TokenResponse>> &pending,
+                            const SecretStore::Result &failed);
     //! The UserInfo request a sign-in makes by itself, when it can.
     void fetchUserInfoAfterSignIn();
     void sendUserInfo(quint64 epoch, bool retried);

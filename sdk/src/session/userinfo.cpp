@@ -99,7 +99,7 @@ void SessionPrivate::sendUserInfo(quint64 epoch, bool retried)
         // A DPoP-bound token goes with the DPoP scheme and a proof (RFC 9449 §7.1).
         const bool dpop = accessTokenIsDpop();
         QByteArray authorization = dpop ? QByteArrayLiteral("DPoP ") : QByteArrayLiteral("Bearer ");
-        authorization.append(m_accessToken.view().data(), m_accessToken.size());
+        authorization.append(m_accessToken.view());
         const QByteArray proof = dpop
                 ? m_client.dpopProof("GET", m_config.userinfoEndpoint, m_accessToken.view())
                 : QByteArray();
@@ -107,7 +107,7 @@ void SessionPrivate::sendUserInfo(quint64 epoch, bool retried)
         fetchPublicDocument(
                 m_nam, m_config.userinfoEndpoint, m_config.maxResponseBytes,
                 m_config.requestTimeout, q,
-                [this, q, epoch, retried, generation](ErrorInfo error, QByteArray body) {
+                [this, q, epoch, retried, generation](ErrorInfo error, const QByteArray &body) {
                     if (epoch != m_epoch)
                         return;
                     if (error.httpStatus == 401 && !retried) {

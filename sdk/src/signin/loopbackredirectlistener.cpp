@@ -64,14 +64,11 @@ bool isPlainPath(const QString &path)
 {
     if (!path.startsWith(QLatin1Char('/')) || path.size() > 256)
         return false;
-    for (const QChar c : path) {
+    return std::all_of(path.cbegin(), path.cend(), [](QChar c) {
         const char16_t u = c.unicode();
-        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')
+        return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')
                 || u == '-' || u == '.' || u == '_' || u == '~' || u == '/';
-        if (!ok)
-            return false;
-    }
-    return true;
+    });
 }
 
 // Tries for a free ephemeral port that every address can take.
