@@ -136,6 +136,7 @@ private Q_SLOTS:
     void requiredWithoutProviderSupport();
     void clockSkew_data();
     void clockSkew();
+    void deviceFlowBound();
 };
 
 void tst_SignInDpop::boundSignInRestoreRefreshRevoke()
@@ -326,6 +327,40 @@ void tst_SignInDpop::clockSkew()
     QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty() || !errors.isEmpty(), kWait);
     QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
     QCOMPARE(stat(*server, "dpop_rejected"), rejected); // the offset was kept
+}
+
+void tst_SignInDpop::deviceFlowBound()
+{
+    // RFC 8628 polls are token requests: each carries a proof (with the
+    // server's nonce after the first), and the grant is bound to the key.
+    ServerConfig serverConfig;
+    serverConfig.dpopNonce = true;
+    auto server = startMockServer(serverConfig);
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
+    QSignalSpy ready(&session, &Session::deviceCodeReady);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithDeviceCode();
+    QVERIFY(ready.wait(kWait));
+    QTRY_VERIFY_WITH_TIMEOUT(stat(*server, "device_polls") >= 1, kWait);
+    // The person approves on another device.
+    QNetworkAccessManager browser;
+    const QUrl page = ready.first().at(2).toUrl();
+    QUrlQuery form;
+    form.addQueryItem(QStringLiteral("user_code"), ready.first().at(0).toString());
+    form.addQueryItem(QStringLiteral("username"), QStringLiteral("alice"));
+    form.addQueryItem(QStringLiteral("password"), QStringLiteral("wonderland"));
+    form.addQueryItem(QStringLiteral("action"), QStringLiteral("allow"));
+    QCOMPARE(send(browser, "POST", page, formBody(form)).status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    QCOMPARE(stat(*server, "device_grants"), 1);
+    QCOMPARE(session.dpopThumbprint().size(), 43);
+    QCOMPARE(authenticatedGet(session, apiMe(*server)), 200);
+    const QByteArray token = session.accessTokenForExternalUse().view().toByteArray();
+    QCOMPARE(send(browser, "GET", apiMe(*server), {},
+                  {{QByteArrayLiteral("Authorization"), "Bearer " + token}})
+                     .status,
+             401);
 }
 
 QTEST_GUILESS_MAIN(tst_SignInDpop)
