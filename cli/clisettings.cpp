@@ -97,6 +97,10 @@ void save(const AccountSettings &s)
                       s.config.transport == RefreshTransportKind::Cookie ? QStringLiteral("cookie")
                                                                          : QStringLiteral("oauth"));
     settings.setValue(QStringLiteral("cookie_auth_base"), s.config.cookieAuthBase.toString());
+    settings.setValue(QStringLiteral("dpop"),
+                      s.config.dpop == DpopMode::Off                ? QStringLiteral("off")
+                              : s.config.dpop == DpopMode::Required ? QStringLiteral("required")
+                                                                    : QStringLiteral("auto"));
     settings.setValue(QStringLiteral("client_id"), s.config.clientId);
     settings.setValue(QStringLiteral("scopes"), s.config.scopes);
     settings.setValue(QStringLiteral("api_origins"), toStrings(s.config.apiOrigins));
@@ -135,6 +139,11 @@ std::optional<AccountSettings> load(const QString &account)
     if (settings.value(QStringLiteral("transport")).toString() == QLatin1String("cookie"))
         s.config.transport = RefreshTransportKind::Cookie;
     s.config.cookieAuthBase = QUrl(settings.value(QStringLiteral("cookie_auth_base")).toString());
+    const QString dpop = settings.value(QStringLiteral("dpop")).toString();
+    if (dpop == QLatin1String("off"))
+        s.config.dpop = DpopMode::Off;
+    else if (dpop == QLatin1String("required"))
+        s.config.dpop = DpopMode::Required;
     s.config.clientId = settings.value(QStringLiteral("client_id")).toString();
     s.config.scopes = settings.value(QStringLiteral("scopes")).toStringList();
     s.config.apiOrigins = toUrls(settings.value(QStringLiteral("api_origins")).toStringList());

@@ -32,6 +32,7 @@ int exitCodeFor(Error error)
     case Error::InvalidGrant:
     case Error::AccessDenied:
     case Error::AccountMismatch:
+    case Error::DPoPKeyMissing:
         return ExitNotSignedIn;
     case Error::InvalidConfiguration:
     case Error::InsecureTransport:

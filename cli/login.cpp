@@ -90,6 +90,11 @@ void addLoginOptions(QCommandLineParser &parser)
             {QStringLiteral("resource"),
              QStringLiteral("--browser: an RFC 8707 resource indicator (repeatable)."),
              QStringLiteral("URI")},
+            {QStringLiteral("dpop"),
+             QStringLiteral("Bind the tokens to a key kept with the refresh token (RFC 9449): "
+                            "auto (default: when the provider supports ES256), required, or "
+                            "off."),
+             QStringLiteral("off|auto|required"), QStringLiteral("auto")},
             {QStringLiteral("no-par"),
              QStringLiteral("--browser: push the authorization request (RFC 9126) only when "
                             "the provider requires it (default: whenever it offers it).")},
@@ -245,6 +250,15 @@ std::optional<LoginRequest> requestFromOptions(const QCommandLineParser &parser)
         }
         if (!redirectFromOptions(parser, &config) || !parametersFromOptions(parser, &config))
             return {};
+        const QString dpop = parser.value(QStringLiteral("dpop"));
+        if (dpop == QLatin1String("off")) {
+            config.dpop = DpopMode::Off;
+        } else if (dpop == QLatin1String("required")) {
+            config.dpop = DpopMode::Required;
+        } else if (dpop != QLatin1String("auto")) {
+            printError(QStringLiteral("--dpop must be off, auto or required"));
+            return {};
+        }
         if (device && config.issuer.isEmpty() && config.deviceAuthorizationEndpoint.isEmpty()) {
             printError(
                     QStringLiteral("--device needs --issuer or --device-authorization-endpoint"));

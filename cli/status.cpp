@@ -5,6 +5,7 @@
 #include "commands.h"
 
 #include "session/accountrecord_p.h"
+#include "session/dpopkey_p.h"
 
 #include <securetokens/keychainsecretstore.h>
 
@@ -76,6 +77,16 @@ int status(const QStringList &args)
             code = ExitOk;
             text = QStringLiteral("%1: signed in as %2 (refresh token in %3)")
                            .arg(account, settings->user, store.backendName());
+            // RFC 9449 §6.1: the key's RFC 7638 thumbprint (jkt), never the key.
+            QString why;
+            if (!record.dpopPrivateKey.isEmpty()) {
+                const auto key
+                        = Internal::SoftwareDpopKey::fromPrivateKey(record.dpopPrivateKey, &why);
+                const QString jkt = key ? QString::fromLatin1(key->thumbprint()) : QString();
+                out.insert(QStringLiteral("dpop_jkt"), jkt);
+                text += key ? QStringLiteral(", DPoP-bound, jkt %1").arg(jkt)
+                            : QStringLiteral(", DPoP key unreadable");
+            }
         } else if (result.status != SecretStore::Status::NotFound) {
             code = exitCodeFor(SecretStore::toError(result.status));
             out.insert(QStringLiteral("error"),

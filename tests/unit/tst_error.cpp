@@ -57,6 +57,8 @@ const QHash<Error, bool> &expectedTransience()
             {Error::LockDirectoryUnsafe, false},
             // A redirect we did not ask for stays foreign.
             {Error::StateMismatch, false},
+            // A lost key does not come back by waiting.
+            {Error::DPoPKeyMissing, false},
     };
     return table;
 }
@@ -120,10 +122,13 @@ void tst_Error::endingSession_data()
     QTest::addColumn<Error>("error");
     QTest::addColumn<bool>("ends");
     const QMetaEnum meta = QMetaEnum::fromType<Error>();
-    // Exactly the two RFC 6749 §5.2 verdicts on the grant end a session.
+    // Exactly the two RFC 6749 §5.2 verdicts on the grant end a session, and a
+    // DPoP-bound token whose key is gone (RFC 9449).
     for (const Error error : allErrors())
         QTest::addRow("%s", meta.valueToKey(int(error)))
-                << error << (error == Error::InvalidGrant || error == Error::InvalidClient);
+                << error
+                << (error == Error::InvalidGrant || error == Error::InvalidClient
+                    || error == Error::DPoPKeyMissing);
 }
 
 void tst_Error::endingSession()

@@ -23,7 +23,8 @@ Q_NAMESPACE_EXPORT(SECURETOKENS_EXPORT)
     Two questions are answered for every value, each by one function:
     \list
     \li endsSession(): the authorization server has said that the refresh
-        token is dead (InvalidGrant, InvalidClient). Only these end a session:
+        token is dead (InvalidGrant, InvalidClient), or unusable because its
+        DPoP key is gone (DPoPKeyMissing). Only these end a session:
         the stored token is removed and the session needs a new sign-in.
         Every other error keeps the stored refresh token.
     \li isTransient(): trying again later may succeed (network, timeout, 5xx,
@@ -128,6 +129,16 @@ enum class Error : quint8 {
         locally already. Not transient.
     */
     StateMismatch,
+
+    /*!
+        The stored session is DPoP-bound (RFC 9449) but its key is missing or
+        cannot be decoded (a damaged record, a key store that lost it), or the
+        configuration requires DPoP and the stored session has no key. A bound
+        refresh token is useless without its key, so this ends the session
+        like InvalidGrant: the record is removed and the user signs in again.
+        The message says which of these it was.
+    */
+    DPoPKeyMissing,
 };
 Q_ENUM_NS(Error)
 

@@ -32,7 +32,9 @@ bool endsSession(Error error)
     // Only a definitive answer about the grant itself ends a session (RFC 6749
     // §5.2): the refresh token is invalid, expired, revoked or reused, or the
     // client is not allowed. Everything else may pass and must keep the token.
-    return error == Error::InvalidGrant || error == Error::InvalidClient;
+    // A DPoP-bound refresh token without its key is as dead (RFC 9449 §5).
+    return error == Error::InvalidGrant || error == Error::InvalidClient
+            || error == Error::DPoPKeyMissing;
 }
 
 bool ErrorInfo::isTransient() const
@@ -121,6 +123,9 @@ QString describe(Error error)
     case Error::StateMismatch:
         return QStringLiteral("The browser came back with an answer this application did not "
                               "ask for; it was ignored.");
+    case Error::DPoPKeyMissing:
+        return QStringLiteral("The key this sign-in was bound to is missing or damaged, so the "
+                              "stored session cannot be used. Please sign in again.");
     case Error::LockDirectoryUnsafe:
         return QStringLiteral("The directory for this application's sign-in lock is not "
                               "private to you; nothing was changed. Set XDG_RUNTIME_DIR or "

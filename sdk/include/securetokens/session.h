@@ -135,6 +135,13 @@ public:
     //! First 8 hex digits of SHA-256(access token): safe to show, useless to an attacker.
     QString accessTokenFingerprint() const;
     /*!
+        The RFC 7638 JWK thumbprint (SHA-256, base64url: the "jkt" of RFC 9449
+        §6.1) of the DPoP key this session's tokens are bound to; empty for a
+        bearer session. The public key's fingerprint, safe to show; the
+        private key never leaves the secure record.
+    */
+    QString dpopThumbprint() const;
+    /*!
         True while a refresh token is held: the session outlives its access
         token (and, with secure storage, the process). False for a sign-in
         whose server issued no refresh token.

@@ -45,6 +45,26 @@ enum class RefreshTransportKind : quint8 {
     Cookie,
 };
 
+/*!
+    Whether sign-ins are bound to a DPoP key (RFC 9449; see SessionConfig::dpop).
+    A bound refresh token is useless without the private key, which stays in
+    the account's secure record.
+*/
+enum class DpopMode : quint8 {
+    Off, //!< bearer tokens only; no DPoP header is ever sent
+    /*!
+        DPoP when the provider's metadata lists ES256 in
+        dpop_signing_alg_values_supported (RFC 9449 §5.1), bearer otherwise.
+    */
+    IfSupported,
+    /*!
+        Always DPoP: a sign-in fails with InvalidConfiguration when the
+        provider's metadata does not list ES256, and with UnsupportedTokenType
+        when the server answers with a bearer token anyway.
+    */
+    Required,
+};
+
 //! The loopback interface the browser redirect listener binds to (RFC 8252 §7.3).
 enum class LoopbackRedirectHost : quint8 {
     IPv4, //!< http://127.0.0.1:PORT/callback (default; works everywhere)
@@ -128,6 +148,19 @@ struct SECURETOKENS_EXPORT SessionConfig
         refresh token (the server would refuse it) and reports InvalidClient.
     */
     QStringList revocationEndpointAuthMethods;
+    /*!
+        DPoP for sign-in, refresh, revocation and pushed authorization requests
+        (RFC 9449): a fresh P-256 key per sign-in, kept in the secure record
+        with the refresh token and restored with it. A stored session that is
+        DPoP-bound keeps using its key whatever this says; DpopMode::Required
+        also refuses a stored session without a key (DPoPKeyMissing).
+    */
+    DpopMode dpop = DpopMode::IfSupported;
+    /*!
+        The provider's dpop_signing_alg_values_supported (RFC 9449 §5.1),
+        filled from discovery when empty; empty: not advertised.
+    */
+    QStringList dpopSigningAlgValues;
     //! Requested scopes; sent space-separated (RFC 6749 §3.3). Empty: the server's default.
     QStringList scopes;
 

@@ -46,8 +46,10 @@ AuthenticatedNetworkAccessManagerPrivate::bearerValue(const SessionPrivate *d)
             delete bytes;
         });
         const QByteArrayView token = d->accessToken().view();
-        value->reserve(7 + token.size());
-        value->append("Bearer ").append(token);
+        // RFC 9449 §7.1: a DPoP-bound token goes with the DPoP scheme.
+        const QByteArrayView scheme = d->accessTokenIsDpop() ? "DPoP " : "Bearer ";
+        value->reserve(scheme.size() + token.size());
+        value->append(scheme).append(token);
         m_bearer = std::move(value);
         m_bearerGeneration = d->generation();
     }

@@ -5,6 +5,7 @@
 #include "core/logging.h"
 #include "requestpolicy_p.h"
 #include "session/session_p.h"
+#include "wwwauthenticate_p.h"
 
 #include <securetokens/sessionconfig.h>
 
@@ -269,12 +270,20 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
         // one's inner request instead of building it again. Initialized in
         // one go: a default-constructed QNetworkRequest allocates.
         InnerRequestCache &cache = md->innerRequestCache;
-        const bool cacheable = withBearer && m_redirects == 0;
+        // A DPoP proof is made for one request (a new jti, RFC 9449 §4.2):
+        // never cached with the request that carried it.
+        QByteArray proof;
+        if (withBearer && sessionPrivate() && sessionPrivate()->accessTokenIsDpop())
+            proof = sessionPrivate()->tokenEndpoint().dpopProof(
+                    m_method, url, sessionPrivate()->accessToken().view());
+        const bool cacheable = withBearer && m_redirects == 0 && proof.isEmpty();
         const bool cached = cacheable
                 && cache.matches(m_original, m_method, m_sendBody, noAutoDelete, m_sentGeneration);
-        const QNetworkRequest request = cached
+        QNetworkRequest request = cached
                 ? cache.inner
                 : innerRequest(url, bearer ? *bearer : QByteArray(), op, noAutoDelete);
+        if (!proof.isEmpty())
+            request.setRawHeader(QByteArrayLiteral("DPoP"), proof);
         if (cacheable && !cached)
             cache = {m_original, request,      m_method, m_sentGeneration,
                      m_sendBody, noAutoDelete, true};
@@ -331,6 +340,29 @@ void AuthenticatedReply::decide()
         && m_inner->hasRawHeader("Location")) {
         m_disposition = Disposition::FollowRedirect;
         return;
+    }
+    // RFC 9449 §9: a resource server hands out its nonce with any answer, and
+    // asks for it with a 401 DPoP challenge, use_dpop_nonce: the same token is
+    // sent once more with a proof carrying the nonce, without a refresh.
+    SessionPrivate *d = m_innerHadBearer ? sessionPrivate() : nullptr;
+    if (d && d->accessTokenIsDpop()) {
+        const QByteArray nonce = m_inner->rawHeader("DPoP-Nonce");
+        const bool noted = !nonce.isEmpty()
+                && d->tokenEndpoint().dpopServers().noteNonce(
+                        TokenEndpointClient::dpopOrigin(m_inner->url()), nonce);
+        if (status == 401 && noted && !m_nonceRetried && bodyReplayable() && methodAllowsReplay()) {
+            const QList<AuthChallenge> challenges
+                    = parseWwwAuthenticate(m_inner->rawHeader("WWW-Authenticate"));
+            const bool askedForNonce
+                    = std::any_of(challenges.begin(), challenges.end(), [](const AuthChallenge &c) {
+                          return c.isScheme("DPoP") && c.param("error") == "use_dpop_nonce";
+                      });
+            if (askedForNonce) {
+                m_nonceRetried = true;
+                m_disposition = Disposition::RetryWithNonce;
+                return;
+            }
+        }
     }
     if (status != 401)
         return;
@@ -400,6 +432,12 @@ void AuthenticatedReply::onInnerFinished()
         return;
     case Disposition::RetryAfter401:
         retryAfter401();
+        return;
+    case Disposition::RetryWithNonce:
+        qCDebug(lcNetwork) << "DPoP nonce requested; sending once more with it";
+        m_inner->disconnect(this);
+        detachInner(false);
+        sendAttempt(m_currentUrl, true);
         return;
     case Disposition::Undecided:
     case Disposition::Forward:

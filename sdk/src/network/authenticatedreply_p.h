@@ -118,6 +118,7 @@ private:
         Forward, //!< this attempt is the answer: show it
         FollowRedirect, //!< a 3xx this reply follows itself
         RetryAfter401, //!< a 401 answered with one refresh and one retry
+        RetryWithNonce, //!< a DPoP use_dpop_nonce 401: sent once more, no refresh (RFC 9449 §9)
     };
 
     SessionPrivate *sessionPrivate() const;
@@ -179,6 +180,7 @@ private:
     bool m_metaForwarded = false;
     quint64 m_sentGeneration = 0;
     bool m_retried = false;
+    bool m_nonceRetried = false; //!< resent once with a resource server's new DPoP nonce
     bool m_tokenMayFollow = true; //!< false once a redirect left the original origin
     Error m_annotation = Error::NoError; //!< why a 401 was not retried
     QString m_annotationText;

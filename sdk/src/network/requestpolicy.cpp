@@ -66,8 +66,15 @@ bool challengeAllowsRetry(const QByteArray &wwwAuthenticate, bool retryOnBare)
     if (wwwAuthenticate.trimmed().isEmpty())
         return retryOnBare;
     QByteArray error;
-    if (!hasBearerChallenge(wwwAuthenticate, &error))
-        return false; // someone else's scheme (Basic, Negotiate...): not ours to answer
+    // Bearer (RFC 6750 §3) or DPoP (RFC 9449 §7.1): the schemes our tokens go with.
+    if (!hasBearerChallenge(wwwAuthenticate, &error)) {
+        const QList<AuthChallenge> challenges = parseWwwAuthenticate(wwwAuthenticate);
+        const auto dpop = std::find_if(challenges.begin(), challenges.end(),
+                                       [](const AuthChallenge &c) { return c.isScheme("DPoP"); });
+        if (dpop == challenges.end())
+            return false; // someone else's scheme (Basic, Negotiate...): not ours to answer
+        error = dpop->param("error");
+    }
     return error != "insufficient_scope";
 }
 
@@ -108,6 +115,7 @@ QNetworkReply::NetworkError networkErrorFor(Error error)
     case Error::NotSignedIn:
     case Error::ReauthenticationRequired:
     case Error::AccountMismatch:
+    case Error::DPoPKeyMissing:
         return QNetworkReply::AuthenticationRequiredError;
     case Error::ServerError:
     case Error::TemporarilyUnavailable:

@@ -18,7 +18,8 @@ namespace SecureTokens {
 QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, qint64 maxBytes,
                                    std::chrono::milliseconds timeout, QObject *context,
                                    std::function<void(ErrorInfo error, QByteArray body)> done,
-                                   const QByteArray *form, const QByteArray &authorization)
+                                   const QByteArray *form, const QByteArray &authorization,
+                                   const QByteArray &dpopProof)
 {
     QPointer<QObject> guard(context);
     const ErrorInfo check = checkEndpoint(url, u"provider endpoint");
@@ -31,6 +32,8 @@ QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, 
     QNetworkRequest request = credentialRequest(url);
     if (!authorization.isEmpty())
         request.setRawHeader(QByteArrayLiteral("Authorization"), authorization);
+    if (!dpopProof.isEmpty())
+        request.setRawHeader(QByteArrayLiteral("DPoP"), dpopProof); // RFC 9449 §7.1, §10
     QNetworkReply *reply = nullptr;
     if (form) {
         request.setHeader(QNetworkRequest::ContentTypeHeader,

@@ -33,6 +33,7 @@ QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, 
                                    std::chrono::milliseconds timeout, QObject *context,
                                    std::function<void(ErrorInfo error, QByteArray body)> done,
                                    const QByteArray *form = nullptr,
-                                   const QByteArray &authorization = {});
+                                   const QByteArray &authorization = {},
+                                   const QByteArray &dpopProof = {});
 
 } // namespace SecureTokens

@@ -201,6 +201,7 @@ void SessionPrivate::wipeTokens()
     resetBackoff();
     const bool hadAccessToken = !m_accessToken.isEmpty();
     m_accessToken.clear();
+    m_accessTokenDpop = false;
     m_storeBehind = false;
     m_accessDeadline = QDeadlineTimer(QDeadlineTimer::Forever);
     m_accessExpiresAt = QDateTime();
@@ -216,6 +217,7 @@ void SessionPrivate::adoptRecord(AccountRecord record)
     m_record = std::move(record);
     if (!m_record.clientSecret.isEmpty())
         m_client.setStoredClientSecret(m_record.clientSecret.clone());
+    adoptDpopKey();
     QVariantMap claims;
     if (!m_record.claimsJson.isEmpty())
         claims = QJsonDocument::fromJson(m_record.claimsJson).object().toVariantMap();
@@ -234,6 +236,51 @@ void SessionPrivate::adoptRecord(AccountRecord record)
     }
 }
 
+void SessionPrivate::adoptDpopKey()
+{
+    // The key travels with the refresh token it is bound to (RFC 9449 §5):
+    // the record's key, or none. A sign-in under way keeps the one it made.
+    if (m_state == Session::State::SigningIn && m_record.refreshToken.isEmpty())
+        return;
+    const auto &current = m_client.dpopKey();
+    if (m_record.dpopPrivateKey.isEmpty()) {
+        m_client.setDpopKey(nullptr);
+        return;
+    }
+    if (current) {
+        SecretBytes exported = current->exportPrivateKey();
+        const bool same = exported.view() == m_record.dpopPrivateKey.view();
+        exported.clear();
+        if (same)
+            return;
+    }
+    QString why;
+    m_client.setDpopKey(Internal::SoftwareDpopKey::fromPrivateKey(m_record.dpopPrivateKey, &why));
+}
+
+ErrorInfo SessionPrivate::checkDpopKey(const AccountRecord &record) const
+{
+    QString why;
+    if (!record.dpopPrivateKey.isEmpty()) {
+        if (Internal::SoftwareDpopKey::fromPrivateKey(record.dpopPrivateKey, &why))
+            return {};
+        return ErrorInfo::make(Error::DPoPKeyMissing,
+                               QStringLiteral("The stored session's DPoP key cannot be read (%1); "
+                                              "the refresh token bound to it is useless "
+                                              "without it, so the session ends.")
+                                       .arg(why));
+    }
+    if (!record.dpopKeyReference.isEmpty())
+        return ErrorInfo::make(Error::DPoPKeyMissing,
+                               QStringLiteral("The stored session's DPoP key is held in a key "
+                                              "store this build cannot reach; the session ends."));
+    if (m_config.dpop == DpopMode::Required && !record.refreshToken.isEmpty())
+        return ErrorInfo::make(Error::DPoPKeyMissing,
+                               QStringLiteral("DPoP is required, and the stored session has no "
+                                              "DPoP key; the session ends."));
+    return {};
+}
+
 void SessionPrivate::writeRecord(AccountRecord *record,
                                  const std::function<void(const SecretStore::Result &)> &done)
 {
@@ -248,6 +295,7 @@ void SessionPrivate::installAccessToken(TokenResponse &response)
 {
     Q_Q(Session);
     m_accessToken = std::move(response.accessToken);
+    m_accessTokenDpop = response.dpopBound;
     ++m_generation;
     const qint64 lifetime = response.expiresIn;
     if (lifetime > 0) {
@@ -297,6 +345,7 @@ bool SessionPrivate::beginSignIn(const ErrorInfo &configError)
     }
     setState(Session::State::SigningIn);
     m_refreshInFlight = true;
+    m_client.beginSignInDpop();
     return true;
 }
 
@@ -309,6 +358,7 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
     m_inFlightReply = nullptr;
     if (error.isError()) {
         m_refreshInFlight = false;
+        m_client.setDpopKey(nullptr); // the failed sign-in's key binds nothing
         emitError(error);
         setState(Session::State::SignedOut);
         releaseWaiters(error);
@@ -325,6 +375,10 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
     if (const SecretBytes *secret = m_client.clientSecret())
         record.clientSecret = secret->clone();
     record.refreshToken = std::move(response.refreshToken);
+    // The DPoP key is stored with the refresh token bound to it, in one
+    // record: written before either is used (RFC 9449 §5).
+    if (const auto &key = m_client.dpopKey())
+        record.dpopPrivateKey = key->exportPrivateKey();
     record.idToken = std::move(response.idToken);
     if (!idTokenClaims.isEmpty())
         record.claimsJson = QJsonDocument(QJsonObject::fromVariantMap(idTokenClaims))
@@ -431,7 +485,10 @@ void SessionPrivate::startSignOut(bool atProvider)
     auto token = std::make_shared<SecretBytes>(std::move(m_record.refreshToken));
     // RP-Initiated Logout §2: the ID token names the provider session to end.
     auto idToken = std::make_shared<SecretBytes>(std::move(m_record.idToken));
+    // Revoking a DPoP-bound refresh token takes a proof with its key (RFC 9449 §5).
+    const std::shared_ptr<Internal::SoftwareDpopKey> dpopKey = m_client.dpopKey();
     wipeTokens();
+    m_client.setDpopKey(dpopKey);
     releaseWaiters(ErrorInfo::make(Error::NotSignedIn, QStringLiteral("Signed out.")));
 
     struct Outcome
@@ -446,6 +503,7 @@ void SessionPrivate::startSignOut(bool atProvider)
             return;
         m_signingOut = false;
         m_client.setStoredClientSecret({}); // the record it came from is gone
+        m_client.setDpopKey(nullptr);
         if (outcome->storage.isError())
             emitError(outcome->storage, SessionOperation::SignOut);
         else if (outcome->revocation.isError())
@@ -513,6 +571,11 @@ void SessionPrivate::startSignOut(bool atProvider)
                           *token = std::move(record.refreshToken);
                           if (!record.clientSecret.isEmpty()) // RFC 7009 §2.1 authenticates
                               m_client.setStoredClientSecret(std::move(record.clientSecret));
+                          if (!record.dpopPrivateKey.isEmpty()) {
+                              QString why;
+                              m_client.setDpopKey(Internal::SoftwareDpopKey::fromPrivateKey(
+                                      record.dpopPrivateKey, &why));
+                          }
                       }
                       revokeAndRemove(ours);
                   });
@@ -577,6 +640,13 @@ QString Session::accessTokenFingerprint() const
 {
     Q_D(const Session);
     return d->m_accessToken.fingerprint();
+}
+
+QString Session::dpopThumbprint() const
+{
+    Q_D(const Session);
+    const auto &key = d->m_client.dpopKey();
+    return key ? QString::fromLatin1(key->thumbprint()) : QString();
 }
 
 bool Session::isRefreshable() const

@@ -86,6 +86,8 @@ public:
     bool canSendNow() const;
     quint64 generation() const { return m_generation; }
     const SecretBytes &accessToken() const { return m_accessToken; }
+    //! The access token is DPoP-bound (token_type DPoP, RFC 9449 §5): sent with a proof.
+    bool accessTokenIsDpop() const { return m_accessTokenDpop && m_client.dpopKey(); }
     /*!
         Calls \a done (later, exactly once, unless \a context dies) when a usable
         access token is available, refreshing first when needed; with an error
@@ -155,6 +157,7 @@ public:
     ErrorInfo m_lastError;
 
     SecretBytes m_accessToken;
+    bool m_accessTokenDpop = false;
     QDeadlineTimer m_accessDeadline {QDeadlineTimer::Forever};
     //! A token with less than this left is not sent (see hasUsableAccessToken()).
     qint64 m_sendMarginMs = 1000;
@@ -207,6 +210,10 @@ public:
 
     //! Makes \a record the session's (identity and scope announced when they change).
     void adoptRecord(AccountRecord record);
+    //! Gives the token client the DPoP key of m_record (none: bearer).
+    void adoptDpopKey();
+    //! DPoPKeyMissing when \a record is DPoP-bound without a usable key (or DPoP is required).
+    ErrorInfo checkDpopKey(const AccountRecord &record) const;
     //! Writes \a record to the store as one unit (stamped with the backend and the time).
     void writeRecord(AccountRecord *record,
                      const std::function<void(const SecretStore::Result &result)> &done);

@@ -202,6 +202,12 @@ void SessionPrivate::readStoredTokenAndRefresh(quint64 epoch)
                               finishRefresh(binding);
                               return;
                           }
+                          // A bound refresh token without its key is dead: the
+                          // session ends as for invalid_grant (record removed).
+                          if (const ErrorInfo key = checkDpopKey(record); key.isError()) {
+                              onRefreshAnswer(key, {});
+                              return;
+                          }
                           adoptRecord(std::move(record));
                           refreshWith(m_record.refreshToken.clone());
                           return;

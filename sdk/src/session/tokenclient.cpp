@@ -2,6 +2,7 @@
 #include "tokenclient_p.h"
 
 #include "clientauth_p.h"
+#include "dpopproof_p.h"
 
 #include "core/httpgrammar.h"
 #include "core/invokelater.h"
@@ -19,6 +20,8 @@
 #include <QTimer>
 
 #include <array>
+#include <cstdlib>
+#include <list>
 #include <memory>
 
 namespace SecureTokens {
@@ -87,9 +90,112 @@ ErrorInfo transportErrorOf(QNetworkReply *reply, const Collection &state, qint64
 
 } // namespace
 
+/*!
+    A token request that may be sent once more (RFC 9449 §8, §11.1): its
+    fields, with their secrets owned here (the caller's are wiped as soon as
+    the first request is built), and which retries it had.
+*/
+struct TokenEndpointClient::Retry
+{
+    QUrl endpoint;
+    QList<Field> fields;
+    std::list<SecretBytes> secrets; // a list: the fields point into it
+    bool nonceRetried = false;
+    bool clockRetried = false;
+};
+
+namespace {
+
+//! A clock offset smaller than this is not why a server rejected a proof.
+constexpr qint64 minClockRetryOffsetSeconds = 30;
+
+QByteArray headerValue(const CollectedReply &answer, QByteArrayView name)
+{
+    for (const auto &header : answer.rawHeaders) {
+        if (header.first.compare(name, Qt::CaseInsensitive) == 0)
+            return header.second;
+    }
+    return {};
+}
+
+} // namespace
+
 TokenEndpointClient::TokenEndpointClient(QNetworkAccessManager *nam, const SessionConfig *config)
     : m_nam(nam), m_config(config)
 { }
+
+void TokenEndpointClient::beginSignInDpop()
+{
+    m_dpopKey.reset();
+    m_dpopPending = true;
+}
+
+ErrorInfo TokenEndpointClient::prepareDpop()
+{
+    if (!m_dpopPending)
+        return {};
+    m_dpopPending = false;
+    const bool listed = m_config->dpopSigningAlgValues.contains(QLatin1String("ES256"));
+    switch (m_config->dpop) {
+    case DpopMode::Off:
+        return {};
+    case DpopMode::IfSupported:
+        if (!listed)
+            return {};
+        break;
+    case DpopMode::Required:
+        // With the provider's metadata (an issuer) we know; with endpoints
+        // set by hand the server's answer tells (a Bearer token is refused).
+        if (!listed && (!m_config->dpopSigningAlgValues.isEmpty() || !m_config->issuer.isEmpty()))
+            return ErrorInfo::make(
+                    Error::InvalidConfiguration,
+                    QStringLiteral("DPoP is required, and the provider does not list ES256 in "
+                                   "dpop_signing_alg_values_supported (RFC 9449 §5.1)."));
+        break;
+    }
+    m_dpopKey = Internal::SoftwareDpopKey::generate();
+    if (!m_dpopKey)
+        return ErrorInfo::make(Error::DPoPKeyMissing,
+                               QStringLiteral("No DPoP key could be made (OpenSSL failed)."));
+    return {};
+}
+
+void TokenEndpointClient::setDpopKey(std::shared_ptr<Internal::SoftwareDpopKey> key)
+{
+    m_dpopPending = false;
+    m_dpopKey = std::move(key);
+}
+
+QString TokenEndpointClient::dpopOrigin(const QUrl &url)
+{
+    const QString scheme = url.scheme().toLower();
+    const int port = url.port(scheme == QLatin1String("https") ? 443 : 80);
+    return scheme + QLatin1String("://") + url.host().toLower() + QLatin1Char(':')
+            + QString::number(port);
+}
+
+QByteArray TokenEndpointClient::dpopProof(QByteArrayView method, const QUrl &url,
+                                          QByteArrayView accessToken)
+{
+    if (!m_dpopKey)
+        return {};
+    const QString origin = dpopOrigin(url);
+    Internal::DpopProofRequest proof;
+    proof.method = method.toByteArray();
+    proof.uri = url;
+    proof.accessToken = accessToken;
+    proof.nonce = m_dpopServers.nonce(origin);
+    proof.issuedAt = m_dpopServers.issuedAt(origin, QDateTime::currentSecsSinceEpoch());
+    return Internal::buildDpopProof(*m_dpopKey, proof);
+}
+
+void TokenEndpointClient::noteDpopAnswer(const QUrl &endpoint, const CollectedReply &answer)
+{
+    // RFC 9449 §8.1: a server may hand out the next nonce with any answer.
+    const QByteArray nonce = headerValue(answer, "DPoP-Nonce");
+    if (!nonce.isEmpty())
+        m_dpopServers.noteNonce(dpopOrigin(endpoint), nonce);
+}
 
 const SecretBytes *TokenEndpointClient::clientSecret() const
 {
@@ -124,6 +230,9 @@ QNetworkReply *TokenEndpointClient::post(const QUrl &endpoint, QList<Field> fiel
 {
     QNetworkRequest request = credentialRequest(endpoint);
     authenticate(advertised, &request, &fields);
+    // RFC 9449 §5: a fresh proof on every request (a new jti, the current nonce).
+    if (m_dpopKey)
+        request.setRawHeader(QByteArrayLiteral("DPoP"), dpopProof("POST", endpoint));
     // The body holds a secret (a refresh token, a code, a password): it is
     // built in a buffer of its final size, so no growth leaves a copy behind.
     qsizetype size = 0;
@@ -232,23 +341,91 @@ void collectReply(QNetworkReply *reply, const SessionConfig &config, QObject *co
 QNetworkReply *TokenEndpointClient::requestToken(const QUrl &endpoint, const QList<Field> &fields,
                                                  QObject *context, TokenCallback done)
 {
-    QNetworkReply *reply = post(endpoint, fields, m_config->tokenEndpointAuthMethods);
-    collectReply(reply, *m_config, context, [done = std::move(done)](CollectedReply &answer) {
-        TokenResponse response;
-        ErrorInfo error = answer.transportError;
-        if (!error.isError()) {
-            TokenResponseLimits limits;
-            error = parseTokenResponse(answer.status, answer.contentType, answer.body, &response,
-                                       limits);
+    if (const ErrorInfo dpop = prepareDpop(); dpop.isError()) {
+        invokeLater(context, [dpop, done = std::move(done)] { done(dpop, {}); });
+        return nullptr;
+    }
+    auto retry = std::make_shared<Retry>();
+    retry->endpoint = endpoint;
+    retry->fields = fields;
+    // Only a DPoP request is ever sent twice; only then are the secrets copied.
+    if (m_dpopKey) {
+        for (Field &field : retry->fields) {
+            if (field.secret) {
+                retry->secrets.push_back(field.secret->clone());
+                field.secret = &retry->secrets.back();
+            }
         }
-        secureWipe(answer.body);
-        if (error.isError() && !answer.retryAfter.isEmpty())
-            error.retryAfterSeconds
-                    = parseRetryAfter(answer.retryAfter, QDateTime::currentDateTimeUtc());
-        if (error.isError() && error.httpStatus == 0)
-            error.httpStatus = answer.status;
-        done(error, std::move(response));
-    });
+    }
+    return sendTokenRequest(endpoint, std::move(retry), context, std::move(done));
+}
+
+QNetworkReply *TokenEndpointClient::sendTokenRequest(const QUrl &endpoint,
+                                                     std::shared_ptr<Retry> retry, QObject *context,
+                                                     TokenCallback done)
+{
+    const bool proofSent = m_dpopKey != nullptr;
+    QNetworkReply *reply = post(endpoint, retry->fields, m_config->tokenEndpointAuthMethods);
+    if (!proofSent)
+        retry->fields.clear(); // their secrets are the caller's
+    QPointer<QObject> guard(context);
+    collectReply(reply, *m_config, context,
+                 [this, endpoint, retry, proofSent, guard,
+                  done = std::move(done)](CollectedReply &answer) mutable {
+                     if (proofSent)
+                         noteDpopAnswer(endpoint, answer);
+                     TokenResponse response;
+                     ErrorInfo error = answer.transportError;
+                     if (!error.isError()) {
+                         TokenResponseLimits limits;
+                         limits.acceptDpop = proofSent;
+                         error = parseTokenResponse(answer.status, answer.contentType, answer.body,
+                                                    &response, limits);
+                     }
+                     secureWipe(answer.body);
+                     if (proofSent && error.httpStatus == 400 && guard) {
+                         const QString origin = dpopOrigin(endpoint);
+                         // RFC 9449 §8: the server asks for its nonce before it
+                         // processes the grant, so the same grant (refresh token
+                         // included) is sent once more, with the nonce.
+                         if (error.oauthError == QLatin1String("use_dpop_nonce")
+                             && !retry->nonceRetried && !m_dpopServers.nonce(origin).isEmpty()) {
+                             retry->nonceRetried = true;
+                             sendTokenRequest(endpoint, retry, guard, std::move(done));
+                             return;
+                         }
+                         // RFC 9449 §11.1: a proof outside the server's time window;
+                         // its Date header says how far off our clock is.
+                         const QByteArray date = headerValue(answer, "Date");
+                         const qint64 before = m_dpopServers.clockOffset(origin);
+                         if (error.oauthError == QLatin1String("invalid_dpop_proof")
+                             && !retry->clockRetried && !date.isEmpty()
+                             && m_dpopServers.noteServerDate(origin, date,
+                                                             QDateTime::currentSecsSinceEpoch())
+                             && std::abs(m_dpopServers.clockOffset(origin) - before)
+                                     >= minClockRetryOffsetSeconds) {
+                             retry->clockRetried = true;
+                             sendTokenRequest(endpoint, retry, guard, std::move(done));
+                             return;
+                         }
+                     }
+                     if (!error.isError() && proofSent && !response.dpopBound
+                         && m_config->dpop == DpopMode::Required) {
+                         error = ErrorInfo::make(
+                                 Error::UnsupportedTokenType,
+                                 QStringLiteral("The server answered with a Bearer token "
+                                                "although DPoP is required (RFC 9449 §5)."));
+                         error.httpStatus = answer.status;
+                         response = {};
+                     }
+                     if (error.isError() && !answer.retryAfter.isEmpty())
+                         error.retryAfterSeconds = parseRetryAfter(answer.retryAfter,
+                                                                   QDateTime::currentDateTimeUtc());
+                     if (error.isError() && error.httpStatus == 0)
+                         error.httpStatus = answer.status;
+                     retry.reset(); // wipes the copied secrets
+                     done(error, std::move(response));
+                 });
     return reply;
 }
 
@@ -256,9 +433,24 @@ QNetworkReply *TokenEndpointClient::revoke(const QUrl &endpoint, const SecretByt
                                            QByteArrayView tokenTypeHint, QObject *context,
                                            DoneCallback done)
 {
+    if (!m_dpopKey)
+        return revokeAttempt(endpoint, token, tokenTypeHint.toByteArray(), context, std::move(done),
+                             {});
+    // RFC 9449 §8: a revocation refused with use_dpop_nonce is sent once more
+    // (the server has not looked at the token yet); the token is kept for it.
+    auto kept = std::make_shared<SecretBytes>(token.clone());
+    return revokeAttempt(endpoint, *kept, tokenTypeHint.toByteArray(), context, std::move(done),
+                         kept);
+}
+
+QNetworkReply *TokenEndpointClient::revokeAttempt(const QUrl &endpoint, const SecretBytes &token,
+                                                  const QByteArray &tokenTypeHint, QObject *context,
+                                                  DoneCallback done,
+                                                  std::shared_ptr<SecretBytes> retryToken)
+{
     QList<Field> fields;
     fields.append({QByteArrayLiteral("token"), {}, &token});
-    fields.append({QByteArrayLiteral("token_type_hint"), tokenTypeHint.toByteArray(), nullptr});
+    fields.append({QByteArrayLiteral("token_type_hint"), tokenTypeHint, nullptr});
     fields.append({QByteArrayLiteral("client_id"), m_config->clientId.toUtf8(), nullptr});
     // RFC 7009 §2.1: the client authenticates as at the token endpoint.
     QNetworkReply *reply = post(endpoint, fields,
@@ -266,8 +458,32 @@ QNetworkReply *TokenEndpointClient::revoke(const QUrl &endpoint, const SecretByt
                                         ? m_config->tokenEndpointAuthMethods
                                         : m_config->revocationEndpointAuthMethods);
     const bool hasSecret = clientSecret() != nullptr;
+    const bool proofSent = m_dpopKey != nullptr;
+    QPointer<QObject> guard(context);
     collectReply(
-            reply, *m_config, context, [hasSecret, done = std::move(done)](CollectedReply &answer) {
+            reply, *m_config, context,
+            [this, endpoint, proofSent, hasSecret, guard, tokenTypeHint, retryToken,
+             done = std::move(done)](CollectedReply &answer) mutable {
+                if (proofSent)
+                    noteDpopAnswer(endpoint, answer);
+                if (proofSent && retryToken && guard && answer.status == 400
+                    && QJsonDocument::fromJson(answer.body)
+                                    .object()
+                                    .value(QLatin1String("error"))
+                                    .toString()
+                            == QLatin1String("use_dpop_nonce")
+                    && !m_dpopServers.nonce(dpopOrigin(endpoint)).isEmpty()) {
+                    secureWipe(answer.body);
+                    const std::shared_ptr<SecretBytes> token = std::move(retryToken);
+                    revokeAttempt(endpoint, *token, tokenTypeHint, guard,
+                                  [token, done = std::move(done)](ErrorInfo error) {
+                                      token->clear();
+                                      done(std::move(error));
+                                  },
+                                  {});
+                    return;
+                }
+                retryToken.reset();
                 const bool invalidClient = answer.status == 401
                         || (answer.status == 400
                             && QJsonDocument::fromJson(answer.body)

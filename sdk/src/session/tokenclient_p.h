@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "dpopkey_p.h"
+#include "dpopserverstate_p.h"
 #include "tokenresponse_p.h"
 
 #include <securetokens/error.h>
@@ -109,12 +111,45 @@ public:
     void authenticate(const QStringList &advertised, QNetworkRequest *request,
                       QList<Field> *fields) const;
 
+    /*!
+        A sign-in starts (RFC 9449): the key it will be bound to is chosen
+        when its first request goes out (after discovery, which says whether
+        the provider supports DPoP), by prepareDpop(). Forgets the key in use.
+    */
+    void beginSignInDpop();
+    /*!
+        Decides a pending sign-in's key from SessionConfig::dpop and the
+        provider's dpop_signing_alg_values_supported: a fresh P-256 key, or
+        none. InvalidConfiguration when DPoP is required and the provider's
+        metadata does not list ES256. Nothing to do outside a sign-in.
+    */
+    ErrorInfo prepareDpop();
+    //! The key proofs are signed with (the account record's); null: bearer.
+    void setDpopKey(std::shared_ptr<Internal::SoftwareDpopKey> key);
+    const std::shared_ptr<Internal::SoftwareDpopKey> &dpopKey() const { return m_dpopKey; }
+    //! Nonces and clock offsets per origin (RFC 9449 §8, §11.1).
+    Internal::DpopServerState &dpopServers() { return m_dpopServers; }
+    //! A proof for \a method \a url with the key in use (empty: no key).
+    QByteArray dpopProof(QByteArrayView method, const QUrl &url, QByteArrayView accessToken = {});
+    //! How a DPoP server state names \a url's origin: scheme://host:port.
+    static QString dpopOrigin(const QUrl &url);
+
 private:
+    struct Retry;
     QNetworkReply *post(const QUrl &endpoint, QList<Field> fields, const QStringList &advertised);
+    QNetworkReply *sendTokenRequest(const QUrl &endpoint, std::shared_ptr<Retry> retry,
+                                    QObject *context, TokenCallback done);
+    void noteDpopAnswer(const QUrl &endpoint, const CollectedReply &answer);
+    QNetworkReply *revokeAttempt(const QUrl &endpoint, const SecretBytes &token,
+                                 const QByteArray &tokenTypeHint, QObject *context,
+                                 DoneCallback done, std::shared_ptr<SecretBytes> retryToken);
 
     QNetworkAccessManager *m_nam;
     const SessionConfig *m_config;
     SecretBytes m_storedSecret;
+    std::shared_ptr<Internal::SoftwareDpopKey> m_dpopKey;
+    bool m_dpopPending = false;
+    Internal::DpopServerState m_dpopServers;
 };
 
 //! Maps a QNetworkReply transport error (no HTTP status) to the SDK's error.

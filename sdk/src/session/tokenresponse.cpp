@@ -279,17 +279,26 @@ ErrorInfo parseSuccess(int httpStatus, const QJsonObject &object, const TokenRes
     if (e.isError())
         return e;
 
-    // RFC 6749 §7.1 / RFC 6750: only Bearer tokens are supported; the type
-    // name is case-insensitive (RFC 6749 §5.1).
+    // RFC 6749 §7.1 / RFC 6750: Bearer tokens; DPoP-bound ones (RFC 9449 §5)
+    // only when a proof went with the request, so a server cannot bind a
+    // token to a key we never offered. The type name is case-insensitive
+    // (RFC 6749 §5.1).
     const QJsonValue type = object.value(QLatin1String("token_type"));
     if (type.isUndefined() || type.isNull())
         return malformed(httpStatus, fieldMessage(QLatin1String("token_type"), "is missing"));
     if (!type.isString())
         return malformed(httpStatus, fieldMessage(QLatin1String("token_type"), "is not a string"));
-    if (type.toString().compare(QLatin1String("Bearer"), Qt::CaseInsensitive) != 0) {
+    if (limits.acceptDpop
+        && type.toString().compare(QLatin1String("DPoP"), Qt::CaseInsensitive) == 0) {
+        parsed.dpopBound = true;
+    } else if (type.toString().compare(QLatin1String("Bearer"), Qt::CaseInsensitive) != 0) {
         ErrorInfo unsupported = ErrorInfo::make(
                 Error::UnsupportedTokenType,
-                QStringLiteral("Token response: \"token_type\" is not Bearer (RFC 6750)"));
+                limits.acceptDpop
+                        ? QStringLiteral("Token response: \"token_type\" is neither Bearer nor "
+                                         "DPoP (RFC 6750, RFC 9449 §5)")
+                        : QStringLiteral("Token response: \"token_type\" is not Bearer (RFC "
+                                         "6750; DPoP only when a proof was sent)"));
         unsupported.httpStatus = httpStatus;
         return unsupported;
     }

@@ -22,6 +22,8 @@ struct TokenResponseLimits
     qsizetype maxTokenBytes = qsizetype(16) * 1024; //!< per token field (and for "scope")
     qint64 minExpiresIn = 1; //!< seconds
     qint64 maxExpiresIn = 10LL * 365 * 24 * 3600; //!< seconds
+    //! A DPoP proof went with the request: token_type "DPoP" is accepted (RFC 9449 §5).
+    bool acceptDpop = false;
 };
 
 //! A successful token response (RFC 6749 §5.1).
@@ -32,6 +34,7 @@ struct TokenResponse
     SecretBytes idToken; //!< empty when absent
     qint64 expiresIn = -1; //!< seconds; -1 when absent (lifetime unknown)
     QString scope; //!< granted scope, empty when absent
+    bool dpopBound = false; //!< token_type was "DPoP" (RFC 9449 §5): bound to the proof's key
 };
 
 /*!

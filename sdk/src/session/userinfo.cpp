@@ -96,8 +96,13 @@ void SessionPrivate::sendUserInfo(quint64 epoch, bool retried)
         // Core §5.3.1: the access token as a bearer token (RFC 6750 §2.1).
         // Same transport rules as the token endpoint: no redirects, no
         // cookies, a deadline and a size cap.
-        QByteArray authorization = QByteArrayLiteral("Bearer ");
+        // A DPoP-bound token goes with the DPoP scheme and a proof (RFC 9449 §7.1).
+        const bool dpop = accessTokenIsDpop();
+        QByteArray authorization = dpop ? QByteArrayLiteral("DPoP ") : QByteArrayLiteral("Bearer ");
         authorization.append(m_accessToken.view());
+        const QByteArray proof = dpop
+                ? m_client.dpopProof("GET", m_config.userinfoEndpoint, m_accessToken.view())
+                : QByteArray();
         const quint64 generation = m_generation;
         fetchPublicDocument(
                 m_nam, m_config.userinfoEndpoint, m_config.maxResponseBytes,
@@ -130,7 +135,7 @@ void SessionPrivate::sendUserInfo(quint64 epoch, bool retried)
                         error = parseUserInfo(body, m_subject, &answer);
                     finishUserInfo(epoch, error, answer);
                 },
-                nullptr, authorization);
+                nullptr, authorization, proof);
         secureWipe(authorization);
     });
 }

@@ -87,6 +87,8 @@ void EndpointDiscovery::fetch(int urlIndex)
                 if (m_config->revocationEndpointAuthMethods.isEmpty())
                     m_config->revocationEndpointAuthMethods
                             = metadata.revocationEndpointAuthMethods;
+                if (m_config->dpopSigningAlgValues.isEmpty())
+                    m_config->dpopSigningAlgValues = metadata.dpopSigningAlgValues;
                 m_succeeded = true;
                 finish({});
             });

@@ -108,6 +108,8 @@ ErrorInfo parseProviderMetadata(QByteArrayView body, const QString &expectedIssu
             = stringList(doc.value(QLatin1String("token_endpoint_auth_methods_supported")));
     metadata.revocationEndpointAuthMethods
             = stringList(doc.value(QLatin1String("revocation_endpoint_auth_methods_supported")));
+    metadata.dpopSigningAlgValues
+            = stringList(doc.value(QLatin1String("dpop_signing_alg_values_supported")));
     metadata.requirePushedAuthorizationRequests
             = doc.value(QLatin1String("require_pushed_authorization_requests")).toBool();
     metadata.issParameterSupported

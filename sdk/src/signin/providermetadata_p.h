@@ -37,6 +37,7 @@ struct ProviderMetadata
     QStringList idTokenSigningAlgs; //!< empty: not advertised
     QStringList tokenEndpointAuthMethods; //!< RFC 8414 §2; empty: not advertised
     QStringList revocationEndpointAuthMethods; //!< RFC 8414 §2; empty: not advertised
+    QStringList dpopSigningAlgValues; //!< RFC 9449 §5.1; empty: not advertised
     //! RFC 9207 §3: the provider adds "iss" to authorization responses.
     bool issParameterSupported = false;
 };

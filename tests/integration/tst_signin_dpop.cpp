@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+// DPoP-bound sign-ins (RFC 9449) against the in-process mock server, which
+// verifies every proof, binds tokens to the proof's key (cnf.jkt) and hands
+// out nonces: sign-in, restore in a later Session, refresh through a nonce
+// change, API requests with the DPoP scheme, revocation; a bound token
+// replayed as a bearer token is refused; a missing key ends the session with
+// DPoPKeyMissing; DpopMode Off and Required; the private key never logged.
+
+#include "mockserverfixture.h"
+#include "session/accountrecord_p.h"
+#include "tst_signin_helpers.h"
+
+#include <securetokens/authenticatednetworkaccessmanager.h>
+
+#include <QLoggingCategory>
+#include <QMutex>
+#include <QNetworkAccessManager>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace SecureTokens;
+using namespace SignInTest;
+using Mock::ServerConfig;
+using MockTest::startMockServer;
+
+namespace {
+
+QMutex logMutex;
+QByteArray logged;
+QtMessageHandler previousHandler = nullptr;
+
+void capture(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    {
+        QMutexLocker lock(&logMutex);
+        logged += message.toUtf8() + '\n';
+    }
+    if (previousHandler)
+        previousHandler(type, context, message);
+}
+
+ErrorInfo lastError(const QSignalSpy &spy)
+{
+    return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
+}
+
+int stat(const Mock::MockAuthServer &server, const char *name)
+{
+    return server.stats().value(QLatin1String(name)).toInt();
+}
+
+//! The stored record of \a account, decoded (the test reads what the SDK wrote).
+AccountRecord storedRecord(SecretStore &store, const QString &account, bool *found)
+{
+    AccountRecord record;
+    bool done = false;
+    *found = false;
+    QObject context;
+    store.read(account, &context, [&](const SecretStore::Result &result, SecretBytes stored) {
+        done = true;
+        if (result.ok())
+            *found = !decodeAccountRecord(stored.view(), &record).isError();
+    });
+    if (!QTest::qWaitFor([&] { return done; }, kWait))
+        qWarning("the store did not answer");
+    return record;
+}
+
+void storeRecord(SecretStore &store, const QString &account, const AccountRecord &record)
+{
+    bool done = false;
+    QObject context;
+    bool ok = false;
+    store.write(account, encodeAccountRecord(record), &context,
+                [&](const SecretStore::Result &result) {
+                    ok = result.ok();
+                    done = true;
+                });
+    QVERIFY(QTest::qWaitFor([&] { return done; }, kWait));
+    QVERIFY(ok);
+}
+
+bool signIn(Session &session)
+{
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithPassword(QStringLiteral("alice"), QStringLiteral("wonderland"));
+    if (!QTest::qWaitFor([&] { return session.isSignedIn() || !errors.isEmpty(); }, kWait))
+        qWarning("the sign-in did not finish");
+    if (!errors.isEmpty())
+        qWarning() << lastError(errors);
+    return errors.isEmpty() && session.isSignedIn();
+}
+
+QUrl apiMe(const Mock::MockAuthServer &server)
+{
+    return server.baseUrl().resolved(QUrl(QStringLiteral("/api/me")));
+}
+
+//! GET \a url through an AuthenticatedNetworkAccessManager of \a session: the status.
+int authenticatedGet(Session &session, const QUrl &url)
+{
+    AuthenticatedNetworkAccessManager nam(&session);
+    QNetworkReply *reply = nam.get(QNetworkRequest(url));
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    if (!reply->isFinished() && !finished.wait(kWait))
+        return -1;
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    delete reply;
+    return status;
+}
+
+} // namespace
+
+class tst_SignInDpop : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QLoggingCategory::setFilterRules(
+                QStringLiteral("*.debug=true\nqt.httpserver*.debug=false"));
+        previousHandler = qInstallMessageHandler(capture);
+    }
+    void cleanupTestCase() { qInstallMessageHandler(previousHandler); }
+    void init()
+    {
+        QMutexLocker lock(&logMutex);
+        logged.clear();
+    }
+
+    void boundSignInRestoreRefreshRevoke();
+    void keyMissingEndsSession_data();
+    void keyMissingEndsSession();
+    void offIsBearer();
+    void requiredWithoutProviderSupport();
+    void clockSkew_data();
+    void clockSkew();
+};
+
+void tst_SignInDpop::boundSignInRestoreRefreshRevoke()
+{
+    ServerConfig serverConfig;
+    serverConfig.dpopNonce = true; // every proof must carry the server's nonce (§8)
+    auto server = startMockServer(serverConfig);
+    auto store = std::make_shared<ScriptedSecretStore>();
+    const SessionConfig config = discoveryConfig(server->baseUrl(), store);
+    QString thumbprint;
+    QByteArray token;
+    {
+        Session session(config);
+        QVERIFY(signIn(session));
+        QCOMPARE(session.config().dpop, DpopMode::IfSupported);
+        QVERIFY(session.config().dpopSigningAlgValues.contains(QStringLiteral("ES256")));
+        thumbprint = session.dpopThumbprint();
+        QCOMPARE(thumbprint.size(), 43); // base64url of a SHA-256 (RFC 7638 §3)
+        // The first proof had no nonce: one use_dpop_nonce, one retry.
+        QCOMPARE(stat(*server, "dpop_nonce_challenges"), 1);
+        QCOMPARE(stat(*server, "password_grants"), 1);
+
+        // The API takes the token with the DPoP scheme and a proof (ath)...
+        QCOMPARE(authenticatedGet(session, apiMe(*server)), 200);
+        // ...and refuses it replayed as a bearer token (RFC 9449 §7.2).
+        token = session.accessTokenForExternalUse().view().toByteArray();
+        QVERIFY(!token.isEmpty());
+        QNetworkAccessManager plain;
+        const HttpResult replay = send(plain, "GET", apiMe(*server), {},
+                                       {{QByteArrayLiteral("Authorization"), "Bearer " + token}});
+        QCOMPARE(replay.status, 401);
+    }
+
+    // The key is in the record with the refresh token; a later Session (a new
+    // process) restores both and refreshes with the same key.
+    bool found = false;
+    const AccountRecord record = storedRecord(*store, config.account, &found);
+    QVERIFY(found);
+    QVERIFY(!record.dpopPrivateKey.isEmpty());
+    QVERIFY(!record.refreshToken.isEmpty());
+    {
+        QMutexLocker lock(&logMutex);
+        QVERIFY(!logged.contains(record.dpopPrivateKey.view().toByteArray().toBase64()));
+        QVERIFY(!logged.contains(record.dpopPrivateKey.view().toByteArray().toHex()));
+        QVERIFY(!logged.contains(token));
+    }
+
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.restore();
+    QTRY_VERIFY_WITH_TIMEOUT(session.isSignedIn() || !errors.isEmpty(), kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    QCOMPARE(session.dpopThumbprint(), thumbprint);
+    QCOMPARE(stat(*server, "refresh_grants"), 1);
+    const int rejectedBefore = stat(*server, "dpop_rejected");
+
+    // The server changes its nonce: the refresh is refused once with
+    // use_dpop_nonce (before the grant is looked at) and sent again.
+    server->setFaults(QJsonObject {{QStringLiteral("dpop_nonce_rotate"), true}});
+    QSignalSpy changed(&session, &Session::accessTokenChanged);
+    session.refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty() || !errors.isEmpty(), kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    QCOMPARE(stat(*server, "refresh_grants"), 2);
+    QCOMPARE(stat(*server, "reuse_detected"), 0);
+    QVERIFY(stat(*server, "dpop_rejected") > rejectedBefore);
+    server->clearFaults();
+    QCOMPARE(authenticatedGet(session, apiMe(*server)), 200);
+
+    // Revocation carries a proof of the same key (a bound token, §5).
+    QSignalSpy signedOut(&session, &Session::signedOut);
+    session.signOut();
+    QVERIFY(signedOut.wait(kWait));
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    QCOMPARE(stat(*server, "revocations"), 1);
+    QVERIFY(session.dpopThumbprint().isEmpty());
+}
+
+void tst_SignInDpop::keyMissingEndsSession_data()
+{
+    QTest::addColumn<QByteArray>("damage");
+    QTest::addColumn<bool>("required");
+    QTest::addRow("undecodable key") << QByteArrayLiteral("not a PKCS#8 key") << false;
+    QTest::addRow("no key, DPoP required") << QByteArray() << true;
+}
+
+void tst_SignInDpop::keyMissingEndsSession()
+{
+    QFETCH(QByteArray, damage);
+    QFETCH(bool, required);
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
+    SessionConfig config = discoveryConfig(server->baseUrl(), store);
+    {
+        Session session(config);
+        QVERIFY(signIn(session));
+    }
+    bool found = false;
+    AccountRecord record = storedRecord(*store, config.account, &found);
+    QVERIFY(found);
+    QVERIFY(!record.dpopPrivateKey.isEmpty());
+    record.dpopPrivateKey = SecretBytes(QByteArrayView(damage));
+    storeRecord(*store, config.account, record);
+
+    if (required)
+        config.dpop = DpopMode::Required;
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.restore();
+    QVERIFY(errors.wait(kWait));
+    const ErrorInfo error = lastError(errors);
+    QCOMPARE(error.code, Error::DPoPKeyMissing);
+    QVERIFY2(error.message.contains(QLatin1String("DPoP key")), qPrintable(error.message));
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::ReauthenticationRequired, kWait);
+    // Nothing was sent with the dead token, and its record is gone.
+    QCOMPARE(stat(*server, "refresh_grants"), 0);
+    storedRecord(*store, config.account, &found);
+    QVERIFY(!found);
+}
+
+void tst_SignInDpop::offIsBearer()
+{
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
+    SessionConfig config = discoveryConfig(server->baseUrl(), store);
+    config.dpop = DpopMode::Off;
+    Session session(config);
+    QVERIFY(signIn(session));
+    QVERIFY(session.dpopThumbprint().isEmpty());
+    QCOMPARE(stat(*server, "dpop_proofs"), 0);
+    // A bearer token works as one.
+    const QByteArray token = session.accessTokenForExternalUse().view().toByteArray();
+    QNetworkAccessManager plain;
+    QCOMPARE(send(plain, "GET", apiMe(*server), {},
+                  {{QByteArrayLiteral("Authorization"), "Bearer " + token}})
+                     .status,
+             200);
+    bool found = false;
+    QVERIFY(storedRecord(*store, config.account, &found).dpopPrivateKey.isEmpty());
+    QVERIFY(found);
+}
+
+void tst_SignInDpop::requiredWithoutProviderSupport()
+{
+    auto server = startMockServer();
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    config.dpop = DpopMode::Required;
+    // As if the provider's metadata listed only another algorithm.
+    config.dpopSigningAlgValues = QStringList {QStringLiteral("RS256")};
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithPassword(QStringLiteral("alice"), QStringLiteral("wonderland"));
+    QVERIFY(errors.wait(kWait));
+    QCOMPARE(lastError(errors).code, Error::InvalidConfiguration);
+    QVERIFY(!session.isSignedIn());
+    QCOMPARE(stat(*server, "password_grants"), 0);
+}
+
+void tst_SignInDpop::clockSkew_data()
+{
+    QTest::addColumn<qint64>("offset");
+    QTest::addRow("server 10 min ahead") << qint64(600);
+    QTest::addRow("server 10 min behind") << qint64(-600);
+}
+
+void tst_SignInDpop::clockSkew()
+{
+    // RFC 9449 §11.1: the server takes proofs within 60 s of its own clock.
+    // Its refusal carries its Date: the proof is made again with that offset,
+    // once, and the offset is kept for the refresh.
+    QFETCH(qint64, offset);
+    ServerConfig serverConfig;
+    serverConfig.clockOffset = offset;
+    auto server = startMockServer(serverConfig);
+    SessionConfig config
+            = discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>());
+    // Without openid: an ID token's own time checks are not what this is about.
+    config.scopes = QStringList {QStringLiteral("items")};
+    Session session(config);
+    QVERIFY(signIn(session));
+    QCOMPARE(stat(*server, "password_grants"), 1);
+    const int rejected = stat(*server, "dpop_rejected");
+    QCOMPARE(rejected, 1);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    QSignalSpy changed(&session, &Session::accessTokenChanged);
+    session.refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty() || !errors.isEmpty(), kWait);
+    QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+    QCOMPARE(stat(*server, "dpop_rejected"), rejected); // the offset was kept
+}
+
+QTEST_GUILESS_MAIN(tst_SignInDpop)
+#include "tst_signin_dpop.moc"
