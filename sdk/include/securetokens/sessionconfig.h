@@ -149,14 +149,6 @@ struct SECURETOKENS_EXPORT SessionConfig
     */
     QStringList revocationEndpointAuthMethods;
     /*!
-        DPoP for sign-in, refresh, revocation and pushed authorization requests
-        (RFC 9449): a fresh P-256 key per sign-in, kept in the secure record
-        with the refresh token and restored with it. A stored session that is
-        DPoP-bound keeps using its key whatever this says; DpopMode::Required
-        also refuses a stored session without a key (DPoPKeyMissing).
-    */
-    DpopMode dpop = DpopMode::IfSupported;
-    /*!
         The provider's dpop_signing_alg_values_supported (RFC 9449 §5.1),
         filled from discovery when empty; empty: not advertised.
     */
@@ -300,6 +292,15 @@ struct SECURETOKENS_EXPORT SessionConfig
         require_pushed_authorization_requests (RFC 9126 §5), which always wins.
     */
     bool usePushedAuthorizationRequests = true;
+    /*!
+        DPoP for sign-in, refresh, revocation and pushed authorization requests
+        (RFC 9449): a fresh P-256 key per sign-in, kept in the secure record
+        with the refresh token and restored with it. A stored session that is
+        DPoP-bound keeps using its key whatever this says; DpopMode::Required
+        also refuses a stored session without a key (DPoPKeyMissing). (Declared
+        beside the other one-byte settings: the struct stays compact.)
+    */
+    DpopMode dpop = DpopMode::IfSupported;
     //! How long signInWithBrowser() waits for the browser to come back.
     std::chrono::seconds browserTimeout {300};
     //! Allowed difference between this machine's clock and the provider's for ID tokens.
