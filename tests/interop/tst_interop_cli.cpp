@@ -3,9 +3,9 @@
 // oidc-provider (tests/interop/provider.mjs), in real processes, over
 // loopback, with the real Secret Service and a scripted browser ($BROWSER).
 //
-// The first tests prove what works; gaps() runs the CLI against the other
-// profiles and pins why each one fails today (the SDK work that closes them
-// will turn its row's expected failure into an unexpected pass).
+// One test (or data row) per profile of tests/interop/profiles.json: each
+// provider setup of docs/providers.md is signed in to, restored in a new
+// process, refreshed and signed out of, with what the provider logged checked.
 
 #include "cliprocess.h"
 #include "interopprocess.h"
