@@ -92,6 +92,18 @@ int call(const QStringList &args)
                                .arg(reply->url().toString(QUrl::RemoveQuery),
                                     QString::number(status)));
             code = ExitHttpError;
+            // RFC 9470 §3 / RFC 6750 §3.1: what the API asks for, for a new login.
+            const auto info = reply->attribute(ErrorInfoAttribute).value<ErrorInfo>();
+            if (info.code == Error::StepUpRequired || info.code == Error::InsufficientScope) {
+                printError(
+                        info.code == Error::StepUpRequired
+                                ? QStringLiteral("step-up required: acr_values=\"%1\" max_age=%2")
+                                          .arg(info.acrValues.join(QLatin1Char(' ')),
+                                               QString::number(info.maxAgeSeconds))
+                                : QStringLiteral("insufficient scope: scope=\"%1\"")
+                                          .arg(info.requiredScopes.join(QLatin1Char(' '))));
+                code = exitCodeFor(info.code);
+            }
         } else if (status == 0 || reply->error() != QNetworkReply::NoError) {
             printError(QStringLiteral("%1: %2").arg(reply->url().toString(QUrl::RemoveQuery),
                                                     reply->errorString()));

@@ -39,6 +39,11 @@ int exitCodeFor(Error error)
         return ExitUsage;
     case Error::LockDirectoryUnsafe:
         return ExitLockDirectoryUnsafe;
+    // README: the API wants more than the session has (RFC 9470, RFC 6750
+    // §3.1); a refresh cannot give it, a sign-in with more can.
+    case Error::StepUpRequired:
+    case Error::InsufficientScope:
+        return ExitStepUp;
     case Error::InvalidClient:
     case Error::InvalidRequest:
     case Error::UnauthorizedClient:

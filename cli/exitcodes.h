@@ -14,6 +14,7 @@ enum ExitCode : int {
     ExitStorageUnavailable = 69, //!< secure storage unavailable, locked or denied
     ExitLockDirectoryUnsafe = 73, //!< the refresh lock's directory is not private to the user
     ExitTransient = 75, //!< network, timeout, 5xx, 429: the session is kept
+    ExitStepUp = 76, //!< the API asks for a stronger or newer sign-in, or more scope
     ExitNotSignedIn = 77, //!< not signed in, or re-authentication required
 };
 

@@ -62,6 +62,8 @@ Exit codes:
   73  the refresh lock's directory is not private to you (another user's, open
       to others, or a symlink): not retried; set XDG_RUNTIME_DIR or remove it
   75  transient failure (network, timeout, 5xx, 429): the session is kept
+  76  the API asks for a stronger or more recent sign-in (RFC 9470) or more
+      scope (RFC 6750 3.1): stderr says what; login with it, call again
   77  not signed in, or re-authentication required
    1  any other failure
 )";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer harness: parseWwwAuthenticate(), hasBearerChallenge().
+// libFuzzer harness: parseWwwAuthenticate(), hasBearerChallenge(), parseResourceChallenge().
 #include "fuzzcheck.h"
 #include "network/wwwauthenticate_p.h"
 
@@ -7,7 +7,6 @@
 #include <cstdint>
 
 using namespace SecureTokens;
-
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
@@ -31,5 +30,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     QByteArray error;
     FUZZ_CHECK(hasBearerChallenge(header, &error) == bearer);
     FUZZ_CHECK(error == bearerError);
+    // The step-up / scope view (RFC 9470 §3, RFC 6750 §3.1) agrees with the list.
+    const ResourceChallenge resource = parseResourceChallenge(header);
+    FUZZ_CHECK(!bearer || resource.present);
+    FUZZ_CHECK(resource.present || resource.error.isEmpty());
+    FUZZ_CHECK(resource.maxAge >= -1 && resource.maxAge <= 9999999999LL);
+    FUZZ_CHECK(!(resource.isStepUp() && resource.isInsufficientScope()));
+    for (const QString &word : resource.acrValues + resource.scope)
+        FUZZ_CHECK(!word.isEmpty() && !word.contains(QLatin1Char(' ')));
     return 0;
 }

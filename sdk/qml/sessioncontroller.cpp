@@ -47,6 +47,8 @@ void SessionController::follow(Session *session)
     connect(session, &Session::errorOccurred, this, &SessionController::onError);
     connect(session, &Session::signedOut, this, &SessionController::signedOut);
     connect(session, &Session::deviceCodeReady, this, &SessionController::onDeviceCode);
+    connect(session, &Session::stepUpRequired, this, &SessionController::stepUpRequired);
+    connect(session, &Session::reauthenticated, this, &SessionController::reauthenticated);
     connect(session, &QObject::destroyed, this, &SessionController::sync);
     sync();
     m_lastError = session->lastError().code;
@@ -190,6 +192,20 @@ void SessionController::signInWithDeviceCode()
     clearError();
     if (Session *s = ensureSession())
         s->signInWithDeviceCode();
+}
+
+void SessionController::stepUp(const QStringList &acrValues, int maxAgeSeconds)
+{
+    clearError();
+    if (Session *s = ensureSession())
+        s->stepUp(acrValues, maxAgeSeconds);
+}
+
+void SessionController::requestScopes(const QStringList &scopes)
+{
+    clearError();
+    if (Session *s = ensureSession())
+        s->requestScopes(scopes);
 }
 
 void SessionController::cancelSignIn()

@@ -316,6 +316,25 @@ private Q_SLOTS:
         QCOMPARE(run({QStringLiteral("call"), url(QStringLiteral("/api/nothing-here"))}).exitCode,
                  22);
 
+        // RFC 9470 step-up and RFC 6750 §3.1 insufficient scope: 76, with what
+        // the API asked for on stderr, no refresh for it, the session kept.
+        const int refreshes = stat("refresh_grants");
+        m_server->setFaults(QJsonDocument::fromJson("{\"step_up\":{\"acr_values\":\"urn:mfa\","
+                                                    "\"max_age\":60}}")
+                                    .object());
+        Run stepUp = run({QStringLiteral("call"), url(QStringLiteral("/api/me"))});
+        QVERIFY2(stepUp.exitCode == 76, stepUp.err.constData());
+        QVERIFY2(stepUp.err.contains("acr_values=\"urn:mfa\" max_age=60"), stepUp.err.constData());
+        QCOMPARE(stat("refresh_grants"), refreshes + 1); // the new process's restore only
+        m_server->clearFaults();
+        m_server->setFaults(QJsonObject {{QStringLiteral("require_scope"),
+                                          QStringLiteral("items:write")}});
+        Run scope = run({QStringLiteral("call"), url(QStringLiteral("/api/me"))});
+        QVERIFY2(scope.exitCode == 76, scope.err.constData());
+        QVERIFY2(scope.err.contains("scope=\"items:write\""), scope.err.constData());
+        m_server->clearFaults();
+        QCOMPARE(run({QStringLiteral("status")}).exitCode, 0);
+
         // Transient: the token endpoint fails once; the request fails promptly
         // (the session backs off instead of hammering the server) with 75.
         m_server->setFaults(
@@ -491,7 +510,7 @@ private Q_SLOTS:
     {
         const Run r = run({QStringLiteral("--help")});
         QCOMPARE(r.exitCode, 0);
-        for (const char *code : {"22", "69", "73", "75", "77"})
+        for (const char *code : {"22", "69", "73", "75", "76", "77"})
             QVERIFY(r.out.contains(code));
         QVERIFY(r.out.contains("never from the command line"));
     }

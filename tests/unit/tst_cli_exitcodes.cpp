@@ -69,6 +69,8 @@ const QHash<Error, int> &expected()
             {Error::LockDirectoryUnsafe, 73},
             {Error::StateMismatch, 1},
             {Error::DPoPKeyMissing, 77},
+            {Error::StepUpRequired, 76},
+            {Error::InsufficientScope, 76},
     };
     return table;
 }

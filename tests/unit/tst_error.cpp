@@ -59,6 +59,9 @@ const QHash<Error, bool> &expectedTransience()
             {Error::StateMismatch, false},
             // A lost key does not come back by waiting.
             {Error::DPoPKeyMissing, false},
+            // The user must act (sign in again, grant more): waiting does not help.
+            {Error::StepUpRequired, false},
+            {Error::InsufficientScope, false},
     };
     return table;
 }

@@ -47,6 +47,22 @@ void tst_RequestPolicy::decideOn401_data()
     QTest::addRow("insufficient_scope")
             << true << false << QByteArray(R"(Bearer error="insufficient_scope", scope="x")")
             << true << true << true << Action::Deliver;
+    // RFC 9470 §3: the user must authenticate again (in the browser); a
+    // refreshed token carries the same authentication, so no refresh loop.
+    QTest::addRow("insufficient_user_authentication")
+            << true << false
+            << QByteArray(
+                       R"(Bearer error="insufficient_user_authentication", acr_values="urn:mfa")")
+            << true << true << true << Action::Deliver;
+    QTest::addRow("insufficient_user_authentication, DPoP")
+            << true << false
+            << QByteArray(
+                       R"(DPoP algs="ES256", error="insufficient_user_authentication", max_age="0")")
+            << true << true << true << Action::Deliver;
+    QTest::addRow("insufficient_user_authentication, not replayable")
+            << true << false
+            << QByteArray(R"(Bearer error="insufficient_user_authentication", max_age="60")")
+            << true << false << true << Action::Deliver;
     QTest::addRow("someone else's scheme") << true << false << QByteArray(R"(Basic realm="x")")
                                            << true << true << true << Action::Deliver;
     QTest::addRow("one-shot body")

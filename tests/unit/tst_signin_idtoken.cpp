@@ -158,6 +158,8 @@ private Q_SLOTS:
     void idTokenValid();
     void idTokenRejected_data();
     void idTokenRejected();
+    void authenticationClaims_data();
+    void authenticationClaims();
     void jwksFiltering();
 };
 
@@ -302,6 +304,75 @@ void tst_SignInIdToken::idTokenRejected()
     QCOMPARE(r.error.code, Error::IdTokenRejected);
     QCOMPARE(r.unknownKey, unknownKey);
     QVERIFY(r.claims.isEmpty());
+}
+
+void tst_SignInIdToken::authenticationClaims_data()
+{
+    QTest::addColumn<qint64>("maxAge"); // -1: not requested
+    QTest::addColumn<QStringList>("requiredAcr");
+    QTest::addColumn<QJsonValue>("authTime"); // Undefined: absent
+    QTest::addColumn<QJsonValue>("acr");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<QString>("why"); // a word of the rejection message
+
+    const QJsonValue none(QJsonValue::Undefined);
+    const QStringList any;
+    const QStringList mfa {QStringLiteral("urn:mfa"), QStringLiteral("urn:hwk")};
+    // OpenID Connect Core §3.1.3.7 item 13 (and §2: auth_time is REQUIRED
+    // when max_age was requested).
+    QTest::addRow("no max_age, no auth_time") << qint64(-1) << any << none << none << true << "";
+    QTest::addRow("max_age, recent")
+            << qint64(300) << any << QJsonValue(kNow - 299) << none << true << "";
+    QTest::addRow("max_age, within skew")
+            << qint64(300) << any << QJsonValue(kNow - 300 - 119) << none << true << "";
+    QTest::addRow("max_age, too old")
+            << qint64(300) << any << QJsonValue(kNow - 300 - 121) << none << false << "auth_time";
+    QTest::addRow("max_age 0, just now")
+            << qint64(0) << any << QJsonValue(kNow) << none << true << "";
+    QTest::addRow("max_age 0, earlier sign-in")
+            << qint64(0) << any << QJsonValue(kNow - 3600) << none << false << "auth_time";
+    QTest::addRow("max_age, auth_time missing")
+            << qint64(300) << any << none << none << false << "auth_time";
+    QTest::addRow("max_age, auth_time a string")
+            << qint64(300) << any << QJsonValue(QStringLiteral("1700000000")) << none << false
+            << "auth_time";
+    QTest::addRow("max_age, auth_time in the future")
+            << qint64(300) << any << QJsonValue(kNow + 600) << none << false << "auth_time";
+    // RFC 9470 §4 / OIDC Core §3.1.3.7 item 12: the level a resource server asked for.
+    QTest::addRow("acr one of them")
+            << qint64(-1) << mfa << none << QJsonValue(QStringLiteral("urn:hwk")) << true << "";
+    QTest::addRow("acr another") << qint64(-1) << mfa << none
+                                 << QJsonValue(QStringLiteral("urn:pwd")) << false << "acr";
+    QTest::addRow("acr missing") << qint64(-1) << mfa << none << none << false << "acr";
+    QTest::addRow("acr not required")
+            << qint64(-1) << any << none << QJsonValue(QStringLiteral("urn:pwd")) << true << "";
+    QTest::addRow("both") << qint64(60) << mfa << QJsonValue(kNow - 5)
+                          << QJsonValue(QStringLiteral("urn:mfa")) << true << "";
+}
+
+void tst_SignInIdToken::authenticationClaims()
+{
+    QFETCH(qint64, maxAge);
+    QFETCH(QStringList, requiredAcr);
+    QFETCH(QJsonValue, authTime);
+    QFETCH(QJsonValue, acr);
+    QFETCH(bool, valid);
+    QFETCH(QString, why);
+    const TestKey key = TestKey::rsa(QStringLiteral("k1"));
+    QJsonObject claims = goodClaims();
+    if (!authTime.isUndefined())
+        claims.insert(QStringLiteral("auth_time"), authTime);
+    if (!acr.isUndefined())
+        claims.insert(QStringLiteral("acr"), acr);
+    IdTokenExpectations expected = expectations();
+    expected.maxAge = maxAge;
+    expected.requiredAcr = requiredAcr;
+    const IdTokenResult r = validateIdToken(key.sign(claims), keysOf({key}), expected);
+    QCOMPARE(!r.error.isError(), valid);
+    if (!valid) {
+        QCOMPARE(r.error.code, Error::IdTokenRejected);
+        QVERIFY2(r.error.message.contains(why), qPrintable(r.error.message));
+    }
 }
 
 void tst_SignInIdToken::jwksFiltering()

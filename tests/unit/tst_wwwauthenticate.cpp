@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // WWW-Authenticate parsing (RFC 9110 §11.6.1, §11.2; RFC 6750 §3).
+#include "network/requestpolicy_p.h"
 #include "network/wwwauthenticate_p.h"
 
 #include <QTest>
@@ -54,6 +55,9 @@ private Q_SLOTS:
     void param();
     void hasBearer_data();
     void hasBearer();
+    void resourceChallenge_data();
+    void resourceChallenge();
+    void challengeErrors();
     void limits();
 };
 
@@ -197,6 +201,110 @@ void tst_WwwAuthenticate::hasBearer()
     QCOMPARE(hasBearerChallenge(header, &actualError), expected);
     QCOMPARE(actualError, error);
     QCOMPARE(hasBearerChallenge(header), expected); // the out-parameter is optional
+}
+
+void tst_WwwAuthenticate::resourceChallenge_data()
+{
+    QTest::addColumn<QByteArray>("header");
+    QTest::addColumn<bool>("present");
+    QTest::addColumn<QByteArray>("error");
+    QTest::addColumn<QStringList>("scope");
+    QTest::addColumn<QStringList>("acrValues");
+    QTest::addColumn<qint64>("maxAge");
+
+    const QStringList none;
+    // RFC 9470 §3 examples.
+    QTest::addRow("RFC 9470 acr_values")
+            << QByteArray(R"(Bearer error="insufficient_user_authentication", )"
+                          R"(error_description="A different authentication level is required", )"
+                          R"(acr_values="myACR")")
+            << true << QByteArray("insufficient_user_authentication") << none
+            << QStringList {QStringLiteral("myACR")} << qint64(-1);
+    QTest::addRow("RFC 9470 max_age")
+            << QByteArray(R"(Bearer error="insufficient_user_authentication", )"
+                          R"(error_description="More recent authentication is required", )"
+                          R"(max_age="5")")
+            << true << QByteArray("insufficient_user_authentication") << none << none << qint64(5);
+    QTest::addRow("mock server, both")
+            << QByteArray(R"(Bearer error="insufficient_user_authentication", )"
+                          R"(error_description="a different authentication level is required", )"
+                          R"(acr_values="urn:mfa urn:hwk", max_age="300")")
+            << true << QByteArray("insufficient_user_authentication") << none
+            << QStringList {QStringLiteral("urn:mfa"), QStringLiteral("urn:hwk")} << qint64(300);
+    QTest::addRow("max_age as a token") << QByteArray("Bearer error=x, max_age=0") << true
+                                        << QByteArray("x") << none << none << qint64(0);
+    QTest::addRow("acr_values, extra spaces")
+            << QByteArray(R"(Bearer acr_values="  a   b ")") << true << QByteArray() << none
+            << QStringList {QStringLiteral("a"), QStringLiteral("b")} << qint64(-1);
+    // A max_age that is not a non-negative integer is not guessed at.
+    for (const char *bad : {"-1", "1.5", "5s", "+5", " ", "12345678901", "0x10"})
+        QTest::addRow("max_age \"%s\"", bad)
+                << (QByteArray(R"(Bearer error="insufficient_user_authentication", max_age=")")
+                    + bad + '"')
+                << true << QByteArray("insufficient_user_authentication") << none << none
+                << qint64(-1);
+    QTest::addRow("max_age, 10 digits") << QByteArray("Bearer max_age=\"9999999999\"") << true
+                                        << QByteArray() << none << none << qint64(9999999999);
+    // RFC 6750 §3.1.
+    QTest::addRow("insufficient_scope")
+            << QByteArray(R"(Bearer error="insufficient_scope", scope="items:write items")") << true
+            << QByteArray("insufficient_scope")
+            << QStringList {QStringLiteral("items:write"), QStringLiteral("items")} << none
+            << qint64(-1);
+    // RFC 9449 §7.1: a DPoP challenge counts when there is no Bearer one.
+    QTest::addRow("DPoP") << QByteArray(
+            R"(DPoP algs="ES256", error="insufficient_user_authentication", acr_values="urn:mfa")")
+                          << true << QByteArray("insufficient_user_authentication") << none
+                          << QStringList {QStringLiteral("urn:mfa")} << qint64(-1);
+    QTest::addRow("Bearer before DPoP")
+            << QByteArray(R"(DPoP error="invalid_token", Bearer error="insufficient_scope")")
+            << true << QByteArray("insufficient_scope") << none << none << qint64(-1);
+    QTest::addRow("the Bearer with an error") << QByteArray(
+            R"(Bearer realm="a", Bearer error="insufficient_user_authentication", max_age=1)")
+                                              << true
+                                              << QByteArray("insufficient_user_authentication")
+                                              << none << none << qint64(1);
+    QTest::addRow("another scheme's params")
+            << QByteArray(R"(Basic acr_values="x", max_age="3", Bearer realm="r")") << true
+            << QByteArray() << none << none << qint64(-1);
+    QTest::addRow("Basic only") << QByteArray(R"(Basic realm="x")") << false << QByteArray() << none
+                                << none << qint64(-1);
+    QTest::addRow("malformed") << QByteArray(R"(Bearer error="insufficient_user_authentication)")
+                               << false << QByteArray() << none << none << qint64(-1);
+    QTest::addRow("empty") << QByteArray() << false << QByteArray() << none << none << qint64(-1);
+}
+
+void tst_WwwAuthenticate::resourceChallenge()
+{
+    QFETCH(QByteArray, header);
+    QFETCH(bool, present);
+    QFETCH(QByteArray, error);
+    QFETCH(QStringList, scope);
+    QFETCH(QStringList, acrValues);
+    QFETCH(qint64, maxAge);
+    const ResourceChallenge c = parseResourceChallenge(header);
+    QCOMPARE(c.present, present);
+    QCOMPARE(c.error, error);
+    QCOMPARE(c.scope, scope);
+    QCOMPARE(c.acrValues, acrValues);
+    QCOMPARE(c.maxAge, maxAge);
+    QCOMPARE(c.isStepUp(), error == "insufficient_user_authentication");
+    QCOMPARE(c.isInsufficientScope(), error == "insufficient_scope");
+}
+
+void tst_WwwAuthenticate::challengeErrors()
+{
+    const QByteArray stepUp = R"(Bearer error="insufficient_user_authentication", max_age="0")";
+    const QByteArray scope = R"(Bearer error="insufficient_scope", scope="x")";
+    QCOMPARE(challengeError(401, stepUp), Error::StepUpRequired);
+    // RFC 9470 §3 defines the error for 401 only.
+    QCOMPARE(challengeError(403, stepUp), Error::NoError);
+    QCOMPARE(challengeError(403, scope), Error::InsufficientScope);
+    QCOMPARE(challengeError(401, scope), Error::InsufficientScope);
+    QCOMPARE(challengeError(200, scope), Error::NoError);
+    QCOMPARE(challengeError(401, R"(Bearer error="invalid_token")"), Error::NoError);
+    QCOMPARE(challengeError(401, QByteArray()), Error::NoError);
+    QCOMPARE(challengeError(401, R"(Basic error="insufficient_scope")"), Error::NoError);
 }
 
 void tst_WwwAuthenticate::limits()

@@ -6,6 +6,7 @@
 #include <QMetaType>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
 /*!
@@ -139,6 +140,28 @@ enum class Error : quint8 {
         The message says which of these it was.
     */
     DPoPKeyMissing,
+
+    // What an API answered a request through AuthenticatedNetworkAccessManager
+    // (the reply's ErrorAttribute and ErrorInfoAttribute). Neither ends the
+    // session nor is transient: the user has to do something first.
+    /*!
+        The API answered 401 with \c insufficient_user_authentication (RFC
+        9470 §3): the access token is fine, but the user's authentication is
+        not strong or recent enough. ErrorInfo::acrValues and
+        ErrorInfo::maxAgeSeconds say what the API asked for. The request was
+        not retried and nothing was refreshed (a refreshed token carries the
+        same authentication); the Session emits stepUpRequired(), once for a
+        burst of such answers. Session::stepUp() signs in again with them,
+        after which the application sends the request again.
+    */
+    StepUpRequired,
+    /*!
+        The API answered 401 or 403 with \c insufficient_scope (RFC 6750
+        §3.1): the access token lacks a scope the request needs, named in
+        ErrorInfo::requiredScopes when the server said which.
+        Session::requestScopes() asks the user for more.
+    */
+    InsufficientScope,
 };
 Q_ENUM_NS(Error)
 
@@ -181,6 +204,12 @@ struct SECURETOKENS_EXPORT ErrorInfo
     Q_PROPERTY(bool sessionKept MEMBER sessionKept FINAL)
     //! isTransient(), for QML and other meta-object readers.
     Q_PROPERTY(bool transient READ isTransient FINAL)
+    //! The acr_values a step-up challenge asked for (Error::StepUpRequired).
+    Q_PROPERTY(QStringList acrValues MEMBER acrValues FINAL)
+    //! The max_age a step-up challenge asked for; -1 when none.
+    Q_PROPERTY(int maxAgeSeconds MEMBER maxAgeSeconds FINAL)
+    //! The scope an insufficient_scope challenge named (Error::InsufficientScope).
+    Q_PROPERTY(QStringList requiredScopes MEMBER requiredScopes FINAL)
 
 public:
     Error code = Error::NoError; //!< what failed; NoError when nothing did
@@ -198,6 +227,20 @@ public:
         describe(const ErrorInfo &) says "your session is kept" only then.
     */
     bool sessionKept = false;
+    /*!
+        Error::StepUpRequired: the challenge's \c acr_values (RFC 9470 §3),
+        the acceptable authentication context classes in order of preference;
+        empty when it named none.
+    */
+    QStringList acrValues;
+    /*!
+        Error::StepUpRequired: the challenge's \c max_age (RFC 9470 §3), the
+        seconds allowed since the user last authenticated; -1 when it named
+        none (or none that is a non-negative number).
+    */
+    int maxAgeSeconds = -1;
+    //! Error::InsufficientScope: the challenge's \c scope (RFC 6750 §3); empty when none.
+    QStringList requiredScopes;
 
     //! True unless code is NoError.
     bool isError() const { return code != Error::NoError; }

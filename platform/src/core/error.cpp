@@ -130,6 +130,11 @@ QString describe(Error error)
         return QStringLiteral("The directory for this application's sign-in lock is not "
                               "private to you; nothing was changed. Set XDG_RUNTIME_DIR or "
                               "remove that directory.");
+    case Error::StepUpRequired:
+        return QStringLiteral("This needs a stronger or more recent sign-in. Please sign in "
+                              "again to continue.");
+    case Error::InsufficientScope:
+        return QStringLiteral("This needs a permission the sign-in did not grant.");
     }
     return QStringLiteral("Unknown error.");
 }

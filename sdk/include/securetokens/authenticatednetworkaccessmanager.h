@@ -30,6 +30,24 @@ inline constexpr QNetworkRequest::Attribute ErrorAttribute
         = QNetworkRequest::Attribute(QNetworkRequest::User + 0x5354);
 
 /*!
+    Reply attribute holding the whole SecureTokens::ErrorInfo (a QVariant of
+    ErrorInfo) whenever ErrorAttribute is set: for Error::StepUpRequired the
+    acr_values and max_age the API asked for (ErrorInfo::acrValues,
+    ErrorInfo::maxAgeSeconds), for Error::InsufficientScope the scope it
+    named (ErrorInfo::requiredScopes), with the HTTP status and the
+    challenge's error and error_description.
+
+    \code
+    const auto info = reply->attribute(SecureTokens::ErrorInfoAttribute)
+                              .value<SecureTokens::ErrorInfo>();
+    if (info.code == SecureTokens::Error::StepUpRequired)
+        session->stepUp(info.acrValues, info.maxAgeSeconds);
+    \endcode
+*/
+inline constexpr QNetworkRequest::Attribute ErrorInfoAttribute
+        = QNetworkRequest::Attribute(QNetworkRequest::User + 0x5356);
+
+/*!
     Request attribute (bool): set to true on a POST, PATCH or custom-verb
     request to allow it to be replayed once after a 401, like
     AuthenticatedNetworkAccessManager::setRetryNonIdempotent() does for all

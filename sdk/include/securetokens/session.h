@@ -243,6 +243,27 @@ Q_SIGNALS:
     */
     void deviceCodeReady(const QString &userCode, const QUrl &verificationUri,
                          const QUrl &verificationUriComplete, const QDateTime &expiresAt);
+    /*!
+        An API refused a request through AuthenticatedNetworkAccessManager
+        with a step-up challenge (RFC 9470 §3, \c insufficient_user_authentication):
+        the user must authenticate again, with one of \a acrValues (the
+        acceptable authentication context classes, in order of preference;
+        empty when the API named none) and at most \a maxAgeSeconds ago (-1
+        when it named no max_age). Once per access token and challenge: ten
+        requests refused together give one signal. Nothing was refreshed and
+        the session is kept; call stepUp() with these values, then send the
+        request again.
+    */
+    void stepUpRequired(const QStringList &acrValues, int maxAgeSeconds);
+    /*!
+        stepUp() or requestScopes() completed: the user signed in again in
+        the browser, the new grant's refresh token replaced the old one in
+        secure storage (store before use) and its access token is in use;
+        idTokenClaims() and grantedScopes() tell what was granted. Send the
+        refused requests again. A failure is an errorOccurred() instead
+        (ErrorInfo::operation SignIn), and the session stays as it was.
+    */
+    void reauthenticated();
 
 public Q_SLOTS:
     /*!
@@ -267,6 +288,36 @@ public Q_SLOTS:
         denies (AccessDenied) or the code expires (Timeout).
     */
     void signInWithDeviceCode();
+    /*!
+        Step-up authentication (RFC 9470 §4) for a signed-in session, as
+        stepUpRequired() asks for it: the browser sign-in of
+        signInWithBrowser() with \a acrValues as acr_values and \a
+        maxAgeSeconds as max_age (OpenID Connect Core §3.1.2.1; -1: none; 0
+        also sends prompt=login unless SessionConfig::prompt is set), for the
+        scopes already granted. The session stays SignedIn meanwhile and its
+        requests go on with the current token. The new ID token must be the
+        same user's ("sub"; else AccountMismatch), name one of \a acrValues
+        as its "acr" when any were given, and have an "auth_time" at most
+        \a maxAgeSeconds (plus SessionConfig::idTokenClockSkew) ago; else
+        IdTokenRejected. Completes with reauthenticated() or errorOccurred()
+        (NotSignedIn, OperationInProgress, AccessDenied, Timeout, Cancelled
+        by cancelSignIn()...), after which the old session is unchanged.
+        Needs the OAuth transport, the "openid" scope for the checks, and
+        SessionConfig::openBrowser.
+    */
+    void stepUp(const QStringList &acrValues, int maxAgeSeconds = -1);
+    /*!
+        Incremental authorization: asks the user, in the browser, for \a
+        scopes on top of those already granted (grantedScopes(), else
+        SessionConfig::scopes), like stepUp() without its checks. The grant's
+        new refresh token replaces the old one as one unit (or, when the
+        provider issues none, the old one is kept) and grantedScopes() shows
+        the new scope. Google needs include_granted_scopes=true in
+        SessionConfig::extraAuthorizationParameters to merge the grants
+        (docs/providers.md). Completes with reauthenticated() or
+        errorOccurred(); scopes already granted alone complete at once.
+    */
+    void requestScopes(const QStringList &scopes);
     /*!
         Signs in to a cookie-based backend (SessionConfig::transport Cookie):
         POSTs JSON {username, password} to the login URL. The refresh cookie

@@ -253,7 +253,9 @@ struct SECURETOKENS_EXPORT SessionConfig
     QStringList acrValues;
     /*!
         OIDC Core §3.1.2.1 max_age in seconds; unset (the default): not sent.
-        The ID token's auth_time is not checked against it.
+        When set, a browser sign-in's ID token must carry an auth_time at
+        most this long ago (plus idTokenClockSkew): OIDC Core §2, §3.1.3.7
+        item 13; else IdTokenRejected.
     */
     std::optional<std::chrono::seconds> maxAge;
     //! OIDC Core §3.1.2.1 ui_locales (BCP 47 tags), sent space-separated.

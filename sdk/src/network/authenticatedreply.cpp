@@ -364,6 +364,8 @@ void AuthenticatedReply::decide()
             }
         }
     }
+    if (m_innerHadBearer)
+        noteChallenge(status);
     if (status != 401)
         return;
     Unauthorized401 facts;
@@ -455,7 +457,8 @@ void AuthenticatedReply::onInnerFinished()
     // ("Unknown error") that finishNow() would not use.
     QString text = code != NoError ? inner->errorString() : QString();
     if (m_annotation != Error::NoError) {
-        setAttribute(ErrorAttribute, QVariant::fromValue(m_annotation));
+        setErrorAttributes(m_challenge.isError() ? m_challenge
+                                                 : ErrorInfo::make(m_annotation, m_annotationText));
         text = errorStringFor(m_annotation, m_annotationText);
     }
     finishNow(code, text);
@@ -578,7 +581,7 @@ void AuthenticatedReply::deliverHeld401(const ErrorInfo &error)
         if (m_done)
             return;
     }
-    setAttribute(ErrorAttribute, QVariant::fromValue(error.code));
+    setErrorAttributes(error);
     finishNow(networkErrorFor(error.code),
               errorStringFor(error.code,
                              QStringLiteral("The access token was rejected and could not be "
@@ -591,7 +594,7 @@ void AuthenticatedReply::failWith(const ErrorInfo &error)
     if (m_done)
         return;
     detachInner(true);
-    setAttribute(ErrorAttribute, QVariant::fromValue(error.code));
+    setErrorAttributes(error);
     finishNow(networkErrorFor(error.code), errorStringFor(error.code, error.message));
 }
 

@@ -143,6 +143,14 @@ private:
     void retryAfter401();
 
     void forwardMetaData();
+    /*!
+        A step-up (RFC 9470) or insufficient_scope (RFC 6750 §3.1) challenge
+        to the token this attempt carried: annotated as the reply's error,
+        and the session told of a step-up (authenticatedreply_challenge.cpp).
+    */
+    void noteChallenge(int status);
+    //! ErrorAttribute and ErrorInfoAttribute for \a error.
+    void setErrorAttributes(const ErrorInfo &error);
     void deliverHeld401(const ErrorInfo &error);
     void failWith(const ErrorInfo &error);
     void failLater(const ErrorInfo &error);
@@ -184,6 +192,7 @@ private:
     bool m_tokenMayFollow = true; //!< false once a redirect left the original origin
     Error m_annotation = Error::NoError; //!< why a 401 was not retried
     QString m_annotationText;
+    ErrorInfo m_challenge; //!< the challenge behind m_annotation, when there was one
     bool m_done = false;
     quint64 m_ticket = 0; //!< bumped to void pending token callbacks
     /*!

@@ -65,17 +65,25 @@ bool challengeAllowsRetry(const QByteArray &wwwAuthenticate, bool retryOnBare)
 {
     if (wwwAuthenticate.trimmed().isEmpty())
         return retryOnBare;
-    QByteArray error;
-    // Bearer (RFC 6750 §3) or DPoP (RFC 9449 §7.1): the schemes our tokens go with.
-    if (!hasBearerChallenge(wwwAuthenticate, &error)) {
-        const QList<AuthChallenge> challenges = parseWwwAuthenticate(wwwAuthenticate);
-        const auto dpop = std::find_if(challenges.begin(), challenges.end(),
-                                       [](const AuthChallenge &c) { return c.isScheme("DPoP"); });
-        if (dpop == challenges.end())
-            return false; // someone else's scheme (Basic, Negotiate...): not ours to answer
-        error = dpop->param("error");
-    }
-    return error != "insufficient_scope";
+    // Bearer (RFC 6750 §3) or DPoP (RFC 9449 §7.1): the schemes our tokens go with;
+    // someone else's scheme (Basic, Negotiate...) is not ours to answer.
+    const ResourceChallenge challenge = parseResourceChallenge(wwwAuthenticate);
+    // RFC 6750 §3.1: a new token of the same scope would not help. RFC 9470
+    // §3: nor would one of the same authentication; the user must sign in
+    // again (Session::stepUp()), so a refresh here would only loop.
+    return challenge.present && !challenge.isInsufficientScope() && !challenge.isStepUp();
+}
+
+Error challengeError(int status, const QByteArray &wwwAuthenticate)
+{
+    if (status != 401 && status != 403)
+        return Error::NoError;
+    const ResourceChallenge challenge = parseResourceChallenge(wwwAuthenticate);
+    if (challenge.isStepUp() && status == 401)
+        return Error::StepUpRequired;
+    if (challenge.isInsufficientScope())
+        return Error::InsufficientScope;
+    return Error::NoError;
 }
 
 Decision401 decideOn401(const Unauthorized401 &facts, const QByteArray &method)
@@ -142,7 +150,10 @@ QNetworkReply::NetworkError networkErrorFor(Error error)
     case Error::Cancelled:
         return QNetworkReply::OperationCanceledError;
     case Error::RequestNotReplayable:
+    case Error::StepUpRequired:
         return QNetworkReply::AuthenticationRequiredError;
+    case Error::InsufficientScope:
+        return QNetworkReply::ContentAccessDenied;
     case Error::StorageUnavailable:
     case Error::StorageLocked:
     case Error::StorageAccessDenied:

@@ -78,11 +78,20 @@ SECURETOKENS_EXPORT Decision401 decideOn401(const Unauthorized401 &facts, const 
 
 /*!
     Whether a 401's WWW-Authenticate value asks for a new bearer token
-    (RFC 6750 §3): a Bearer challenge whose error is not insufficient_scope
-    (§3.1: a new token of the same scope would not help), or no challenge at
-    all when \a retryOnBare is set.
+    (RFC 6750 §3): a Bearer (or DPoP) challenge whose error is neither
+    insufficient_scope (§3.1: a new token of the same scope would not help)
+    nor insufficient_user_authentication (RFC 9470 §3: nor would one of the
+    same authentication), or no challenge at all when \a retryOnBare is set.
 */
 SECURETOKENS_EXPORT bool challengeAllowsRetry(const QByteArray &wwwAuthenticate, bool retryOnBare);
+
+/*!
+    The Error a request's answer of \a status carries by its challenge:
+    StepUpRequired for a 401 insufficient_user_authentication (RFC 9470 §3),
+    InsufficientScope for a 401 or 403 insufficient_scope (RFC 6750 §3.1),
+    NoError otherwise. Only for attempts that carried the session's token.
+*/
+SECURETOKENS_EXPORT Error challengeError(int status, const QByteArray &wwwAuthenticate);
 
 //! The QNetworkReply::NetworkError an application sees for an SDK error.
 QNetworkReply::NetworkError networkErrorFor(Error error);

@@ -206,4 +206,47 @@ bool hasBearerChallenge(QByteArrayView header, QByteArray *error)
     return true;
 }
 
+namespace {
+
+QStringList words(const QByteArray &value)
+{
+    return QString::fromUtf8(value).split(QLatin1Char(' '), Qt::SkipEmptyParts);
+}
+
+} // namespace
+
+ResourceChallenge parseResourceChallenge(QByteArrayView header)
+{
+    ResourceChallenge out;
+    const QList<AuthChallenge> challenges = parseWwwAuthenticate(header);
+    const AuthChallenge *chosen = nullptr;
+    for (const char *scheme : {"Bearer", "DPoP"}) {
+        for (const AuthChallenge &c : challenges) {
+            if (!c.isScheme(scheme))
+                continue;
+            if (!chosen)
+                chosen = &c;
+            if (!c.param("error").isEmpty()) {
+                chosen = &c;
+                break;
+            }
+        }
+        if (chosen)
+            break;
+    }
+    if (!chosen)
+        return out;
+    out.present = true;
+    out.error = chosen->param("error");
+    out.errorDescription = chosen->param("error_description");
+    out.scope = words(chosen->param("scope"));
+    out.acrValues = words(chosen->param("acr_values"));
+    // RFC 9470 §3: max_age is a non-negative integer of seconds.
+    const QByteArray maxAge = chosen->param("max_age");
+    if (!maxAge.isEmpty() && maxAge.size() <= 10
+        && std::all_of(maxAge.begin(), maxAge.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        out.maxAge = maxAge.toLongLong();
+    return out;
+}
+
 } // namespace SecureTokens

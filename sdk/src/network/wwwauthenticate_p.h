@@ -14,6 +14,7 @@
 #include <QByteArrayView>
 #include <QList>
 #include <QPair>
+#include <QStringList>
 
 namespace SecureTokens {
 
@@ -52,5 +53,33 @@ SECURETOKENS_EXPORT QList<AuthChallenge> parseWwwAuthenticate(QByteArrayView hea
     "error" parameter (e.g. "invalid_token"), or an empty array.
 */
 SECURETOKENS_EXPORT bool hasBearerChallenge(QByteArrayView header, QByteArray *error = nullptr);
+
+//! What a resource server's challenge asks of the client (RFC 6750 §3, RFC 9470 §3).
+struct SECURETOKENS_EXPORT ResourceChallenge
+{
+    bool present = false; //!< a Bearer or DPoP challenge was found
+    QByteArray error; //!< its "error" (invalid_token, insufficient_scope, ...); empty: none
+    QByteArray errorDescription; //!< its "error_description" (RFC 6750 §3), for people
+    //! RFC 6750 §3 "scope": the scope the request needs, space-delimited in the header.
+    QStringList scope;
+    //! RFC 9470 §3 "acr_values": the acceptable authentication levels, in order of preference.
+    QStringList acrValues;
+    //! RFC 9470 §3 "max_age": seconds since the user's last authentication; -1: absent or malformed.
+    qint64 maxAge = -1;
+
+    //! error is insufficient_user_authentication (RFC 9470 §3): the user must sign in again.
+    bool isStepUp() const { return error == "insufficient_user_authentication"; }
+    //! error is insufficient_scope (RFC 6750 §3.1): the token lacks scope.
+    bool isInsufficientScope() const { return error == "insufficient_scope"; }
+};
+
+/*!
+    The Bearer challenge in \a header, else the DPoP one (RFC 9449 §7.1: the
+    schemes an SDK token is sent with); of several, the first that has an
+    "error". max_age is a non-negative decimal integer of at most 10 digits
+    (else -1: a malformed value is not guessed at); scope and acr_values are
+    split at spaces. Pure; the limits of parseWwwAuthenticate() apply.
+*/
+SECURETOKENS_EXPORT ResourceChallenge parseResourceChallenge(QByteArrayView header);
 
 } // namespace SecureTokens

@@ -176,6 +176,9 @@ void SessionPrivate::abortInFlight()
     }
     m_refreshInFlight = false;
     m_restoring = false;
+    m_reauthenticating = false;
+    if (QNetworkReply *reply = std::exchange(m_reauthReply, nullptr))
+        reply->abort();
     m_lock->release();
     if (std::exchange(m_userInfoInFlight, false)) {
         // Its answer would belong to a session that is gone: never applied.
@@ -355,6 +358,10 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
     Q_Q(Session);
     if (epoch != m_epoch)
         return;
+    if (m_reauthenticating) {
+        finishReauthentication(error, std::move(response), idTokenClaims);
+        return;
+    }
     m_inFlightReply = nullptr;
     if (error.isError()) {
         m_refreshInFlight = false;

@@ -66,8 +66,16 @@ public:
     Session *session() const override { return q_ptr; }
     quint64 epoch() const override { return m_epoch; }
     bool beginSignIn(const ErrorInfo &configError) override;
-    void setInFlightReply(QNetworkReply *reply) override { m_inFlightReply = reply; }
-    QNetworkReply *inFlightReply() const override { return m_inFlightReply.data(); }
+    bool beginReauthentication(const ErrorInfo &configError, const QStringList &scopes) override;
+    bool isReauthenticating() const override { return m_reauthenticating; }
+    void setInFlightReply(QNetworkReply *reply) override
+    {
+        (m_reauthenticating ? m_reauthReply : m_inFlightReply) = reply;
+    }
+    QNetworkReply *inFlightReply() const override
+    {
+        return (m_reauthenticating ? m_reauthReply : m_inFlightReply).data();
+    }
     void finishSignIn(quint64 epoch, const ErrorInfo &error, TokenResponse response,
                       const QVariantMap &idTokenClaims = {}) override;
     void abandonSignIn() override;
@@ -100,6 +108,13 @@ public:
         refresh is started (or joined).
     */
     void onUnauthorized(quint64 sentGeneration, QObject *context, TokenCallback done);
+    /*!
+        An API refused the token of \a sentGeneration with a step-up
+        challenge (\a challenge: StepUpRequired with acr_values and max_age):
+        stepUpRequired() is emitted later, once per token and challenge
+        (sessionreauth.cpp).
+    */
+    void noteStepUpChallenge(quint64 sentGeneration, const ErrorInfo &challenge);
 
     // --- state machine -----------------------------------------------------
     void setState(Session::State state);
@@ -243,6 +258,27 @@ public:
     bool m_userInfoReportsError = false;
     //! Rewrites the record's claims; a second lock object, so that it excludes m_lock.
     std::unique_ptr<CrossProcessLock> m_claimsLock;
+
+    // --- step-up and more scopes (sessionreauth.cpp) -------------------------
+    //! The sign-in of beginReauthentication() ended: replace the record, or keep the old one.
+    void finishReauthentication(const ErrorInfo &error, TokenResponse response,
+                                const QVariantMap &idTokenClaims);
+    //! Writes the new grant's record once no refresh is on the wire (store before use).
+    void replaceRecord(quint64 epoch,
+                       const std::shared_ptr<std::pair<AccountRecord, TokenResponse>> &pending);
+    bool m_reauthenticating = false;
+    //! The scopes the reauthentication asked for.
+    QStringList m_reauthScopes;
+    //! Its request on the wire (apart from m_inFlightReply, which a refresh may use meanwhile).
+    QPointer<QNetworkReply> m_reauthReply;
+    //! The last step-up challenge announced: not again for the same token and challenge.
+    struct StepUpSeen
+    {
+        quint64 generation = 0;
+        QStringList acrValues;
+        int maxAge = -1;
+        bool any = false;
+    } m_stepUpSeen;
 
     void scheduleRetry(const ErrorInfo &error);
     void resetBackoff();

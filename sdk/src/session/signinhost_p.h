@@ -52,6 +52,19 @@ public:
         Returns false when the sign-in must not start.
     */
     virtual bool beginSignIn(const ErrorInfo &configError) = 0;
+    /*!
+        Entry of a sign-in that adds to the session held (Session::stepUp(),
+        requestScopes()): the session must be signed in with a refresh
+        token and no other interactive sign-in may run; it stays SignedIn
+        and its requests go on meanwhile. \a scopes are the ones requested
+        (the record's scope when the answer names none). finishSignIn() then
+        replaces the record (same user only) or reports the error and keeps
+        the old one. Returns false (the error reported later) when it must
+        not start.
+    */
+    virtual bool beginReauthentication(const ErrorInfo &configError, const QStringList &scopes) = 0;
+    //! A sign-in begun with beginReauthentication() is under way.
+    virtual bool isReauthenticating() const = 0;
     //! The request now on the wire for the sign-in (aborted when it is abandoned).
     virtual void setInFlightReply(QNetworkReply *reply) = 0;
     virtual QNetworkReply *inFlightReply() const = 0;

@@ -44,7 +44,8 @@ void setCodeVerifierTestHook(std::function<void(QByteArray &verifier)> hook)
     verifierHook() = std::move(hook);
 }
 
-BrowserFlow::BrowserFlow(SignInHost *host, SignInFlows *flows) : InteractiveFlow(host, flows)
+BrowserFlow::BrowserFlow(SignInHost *host, SignInFlows *flows, BrowserSignInRequest request)
+    : InteractiveFlow(host, flows), m_request(std::move(request))
 {
     m_timeout.setSingleShot(true);
     connect(&m_timeout, &QTimer::timeout, this, [this] {
@@ -69,7 +70,24 @@ void BrowserFlow::release()
 
 void BrowserFlow::begin()
 {
-    const SessionConfig &config = host()->config();
+    // This sign-in's request: the configuration, with what stepUp() or
+    // requestScopes() asked for instead.
+    SessionConfig config = host()->config();
+    if (m_request.scopes)
+        config.scopes = *m_request.scopes;
+    if (m_request.acrValues)
+        config.acrValues = *m_request.acrValues;
+    if (m_request.maxAge) {
+        config.maxAge = m_request.maxAge;
+        // OIDC Core §3.1.2.1: max_age=0 is prompt=login's equivalent; some
+        // providers honour only the latter.
+        if (m_request.maxAge->count() == 0 && config.prompt.isEmpty())
+            config.prompt = QStringLiteral("login");
+    }
+    // OIDC Core §3.1.3.7 items 12–13: what was asked is checked in the ID token.
+    m_requirements.maxAge = config.maxAge ? qint64(config.maxAge->count()) : -1;
+    if (m_request.acrRequired)
+        m_requirements.requiredAcr = config.acrValues;
     for (const auto &[url, what] :
          {std::pair {config.authorizationEndpoint, u"authorization endpoint"},
           std::pair {config.tokenEndpoint, u"token endpoint"}}) {
@@ -97,6 +115,7 @@ void BrowserFlow::begin()
     // Without openid there is no ID token to carry it back, and providers
     // refuse the parameter (oidc-provider: invalid_request).
     const bool openId = requestsOpenId(config.scopes);
+    m_openId = openId;
     m_verifier = newCodeVerifier();
     m_state = randomUrlSafeToken(32);
     if (openId)
@@ -344,9 +363,8 @@ void BrowserFlow::exchange(SecretBytes code)
                     fail(error);
                     return;
                 }
-                succeed(std::move(response), requestsOpenId(host()->config().scopes),
-                        m_nonce.view().toByteArray(),
-                        m_expectedIss.isEmpty() ? m_responseIss : m_expectedIss);
+                succeed(std::move(response), m_openId, m_nonce.view().toByteArray(),
+                        m_expectedIss.isEmpty() ? m_responseIss : m_expectedIss, m_requirements);
             }));
 }
 

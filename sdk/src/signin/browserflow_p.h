@@ -7,9 +7,12 @@
 #include <securetokens/secretbytes.h>
 #include <securetokens/securetokens_export.h>
 
+#include <QStringList>
 #include <QTimer>
 
+#include <chrono>
 #include <functional>
+#include <optional>
 
 namespace SecureTokens {
 
@@ -23,6 +26,20 @@ SECURETOKENS_EXPORT void setCodeVerifierTestHook(std::function<void(QByteArray &
 
 /*!
     \internal
+    What one browser sign-in asks for instead of SessionConfig's values
+    (Session::stepUp(), Session::requestScopes()); unset: the configuration's.
+*/
+struct BrowserSignInRequest
+{
+    std::optional<QStringList> scopes;
+    std::optional<QStringList> acrValues;
+    std::optional<std::chrono::seconds> maxAge; //!< 0 also asks for prompt=login
+    //! The ID token's acr must be one of acrValues (what a resource server demanded).
+    bool acrRequired = false;
+};
+
+/*!
+    \internal
     One browser sign-in (RFC 6749 §4.1 + RFC 7636 PKCE + RFC 8252 loopback
     redirect + RFC 9126 pushed request when offered + RFC 9207 iss check +
     OIDC ID token). Started by
@@ -32,7 +49,7 @@ class BrowserFlow final : public InteractiveFlow
 {
     Q_OBJECT
 public:
-    BrowserFlow(SignInHost *host, SignInFlows *flows);
+    BrowserFlow(SignInHost *host, SignInFlows *flows, BrowserSignInRequest request = {});
     ~BrowserFlow() override;
 
 protected:
@@ -57,6 +74,9 @@ private:
     QString m_expectedIss;
     QString m_responseIss; //!< RFC 9207 iss when no issuer is known (endpoints by hand)
     bool m_issRequired = false;
+    const BrowserSignInRequest m_request;
+    bool m_openId = false; //!< the request asked for "openid": an ID token must come back
+    AuthenticationRequirements m_requirements; //!< checked in the ID token
 };
 
 } // namespace SecureTokens

@@ -175,6 +175,33 @@ IdTokenResult validateIdToken(QByteArrayView token, const QList<Jwk> &keys,
     if (claims.value(QLatin1String("sub")).toString().isEmpty())
         return rejected(QStringLiteral("no subject."));
 
+    if (expected.maxAge >= 0) {
+        // OpenID Connect Core §2: auth_time is REQUIRED when max_age was
+        // requested; §3.1.3.7 item 13: too long since the user authenticated
+        // means the provider did not re-authenticate as asked.
+        qint64 authTime = 0;
+        if (!numericDate(claims, QLatin1String("auth_time"), &authTime))
+            return rejected(QStringLiteral("max_age was requested but auth_time is missing "
+                                           "(OpenID Connect Core §2)."));
+        if (authTime > expected.now + expected.skew)
+            return rejected(QStringLiteral("auth_time is in the future."));
+        if (expected.now - authTime > expected.maxAge + expected.skew)
+            return rejected(QStringLiteral("auth_time is %1 s ago, more than max_age %2 s "
+                                           "(OpenID Connect Core §3.1.3.7 item 13).")
+                                    .arg(expected.now - authTime)
+                                    .arg(expected.maxAge));
+    }
+    if (!expected.requiredAcr.isEmpty()) {
+        // RFC 9470 §4, OpenID Connect Core §3.1.3.7 item 12: a token of
+        // another level would be refused by the resource server again.
+        const QJsonValue acr = claims.value(QLatin1String("acr"));
+        if (!acr.isString() || !expected.requiredAcr.contains(acr.toString()))
+            return rejected(QStringLiteral("acr \"%1\" is not one of the requested \"%2\" "
+                                           "(RFC 9470 §4).")
+                                    .arg(acr.toString().left(200),
+                                         expected.requiredAcr.join(QLatin1Char(' '))));
+    }
+
     IdTokenResult result;
     result.claims = claims;
     return result;

@@ -28,6 +28,17 @@ struct IdTokenExpectations
     QByteArray nonce; //!< exact "nonce" when non-empty (browser flow); ignored when empty
     qint64 now = 0; //!< seconds since the epoch
     qint64 skew = 120; //!< allowed clock difference, seconds
+    /*!
+        The request's max_age (OpenID Connect Core §3.1.2.1), seconds; -1: none.
+        Then "auth_time" must be present (§2) and at most maxAge + skew old
+        (§3.1.3.7 item 13).
+    */
+    qint64 maxAge = -1;
+    /*!
+        When not empty, "acr" must be one of these (RFC 9470 §4: the
+        authentication level a resource server demanded, asked for again).
+    */
+    QStringList requiredAcr;
 };
 
 //! The outcome of validateIdToken().

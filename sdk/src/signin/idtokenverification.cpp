@@ -18,7 +18,7 @@ namespace SecureTokens {
 void verifyIdToken(SignInHost *host, SignInFlows *flows, const TokenResponse &response,
                    bool required, const QByteArray &nonce, QObject *context,
                    std::function<void(const ErrorInfo &error, const QVariantMap &claims)> done,
-                   const QString &issuerHint)
+                   const QString &issuerHint, const AuthenticationRequirements &requirements)
 {
     if (response.idToken.isEmpty()) {
         const ErrorInfo error = required
@@ -40,8 +40,8 @@ void verifyIdToken(SignInHost *host, SignInFlows *flows, const TokenResponse &re
                 done(error, {});
                 return;
             }
-            verifyIdToken(host, flows, *copy, required, nonce, context, std::move(done),
-                          issuerHint);
+            verifyIdToken(host, flows, *copy, required, nonce, context, std::move(done), issuerHint,
+                          requirements);
         });
         return;
     }
@@ -57,6 +57,8 @@ void verifyIdToken(SignInHost *host, SignInFlows *flows, const TokenResponse &re
     expected.trustedAudiences = config.trustedAudiences;
     expected.nonce = nonce;
     expected.skew = qint64(config.idTokenClockSkew.count());
+    expected.maxAge = requirements.maxAge;
+    expected.requiredAcr = requirements.requiredAcr;
     const QUrl jwksUri = config.jwksUri;
     JwksCache *jwks = flows->jwks();
     auto finish = std::make_shared<std::function<void(const ErrorInfo &, const QVariantMap &)>>(

@@ -81,7 +81,8 @@ void InteractiveFlow::end(const ErrorInfo &error, TokenResponse response, const 
 }
 
 void InteractiveFlow::succeed(TokenResponse response, bool openIdRequested, const QByteArray &nonce,
-                              const QString &issuerHint)
+                              const QString &issuerHint,
+                              const AuthenticationRequirements &requirements)
 {
     auto pending = std::make_shared<TokenResponse>(std::move(response));
     verifyIdToken(
@@ -94,7 +95,7 @@ void InteractiveFlow::succeed(TokenResponse response, bool openIdRequested, cons
                 else
                     end({}, std::move(*pending), claims);
             },
-            issuerHint);
+            issuerHint, requirements);
 }
 
 } // namespace SecureTokens

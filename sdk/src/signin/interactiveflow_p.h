@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "idtokenverification_p.h"
+
 #include "session/tokenresponse_p.h"
 
 #include <securetokens/error.h>
@@ -53,12 +55,14 @@ protected:
     void fail(const ErrorInfo &error);
     /*!
         Verifies the ID token in \a response (OpenID Connect Core §3.1.3.7;
-        required when \a openIdRequested; \a nonce checked when not empty)
+        required when \a openIdRequested; \a nonce checked when not empty;
+        auth_time and acr as \a requirements say)
         against the provider's keys, then ends the flow: signed in with the
         verified claims, or failed with why.
     */
     void succeed(TokenResponse response, bool openIdRequested, const QByteArray &nonce,
-                 const QString &issuerHint = {});
+                 const QString &issuerHint = {},
+                 const AuthenticationRequirements &requirements = {});
 
     SignInHost *host() const { return m_host; }
     SignInFlows *flows() const { return m_flows; }

@@ -54,6 +54,51 @@ void Session::signInWithBrowser()
     SignInFlows::of(d)->startBrowser();
 }
 
+namespace {
+
+//! What a sign-in on top of \a d asks for: the granted scope (else the configured) plus \a more.
+QStringList scopesWith(const SessionPrivate *d, const QStringList &more)
+{
+    QStringList scopes = d->m_grantedScopes.isEmpty() ? d->m_config.scopes : d->m_grantedScopes;
+    for (const QString &scope : more) {
+        if (!scope.isEmpty() && !scopes.contains(scope))
+            scopes.append(scope);
+    }
+    return scopes;
+}
+
+} // namespace
+
+void Session::stepUp(const QStringList &acrValues, int maxAgeSeconds)
+{
+    Q_D(Session);
+    // RFC 9470 §4: the client asks the authorization server for what the
+    // resource server's challenge named, with the grant's scope unchanged.
+    BrowserSignInRequest request;
+    request.scopes = scopesWith(d, {});
+    if (!acrValues.isEmpty()) {
+        request.acrValues = acrValues;
+        request.acrRequired = true;
+    }
+    if (maxAgeSeconds >= 0)
+        request.maxAge = std::chrono::seconds(maxAgeSeconds);
+    SignInFlows::of(d)->startBrowser(request, true);
+}
+
+void Session::requestScopes(const QStringList &scopes)
+{
+    Q_D(Session);
+    BrowserSignInRequest request;
+    request.scopes = scopesWith(d, scopes);
+    if (isSignedIn() && request.scopes->size() == d->m_grantedScopes.size()
+        && !d->m_grantedScopes.isEmpty()) {
+        // Granted already: nothing to ask the user (completes later, never inside the call).
+        invokeLater(this, [this] { Q_EMIT reauthenticated(); });
+        return;
+    }
+    SignInFlows::of(d)->startBrowser(request, true);
+}
+
 void Session::signInWithDeviceCode()
 {
     Q_D(Session);

@@ -78,6 +78,14 @@ void SignInFlows::flowEnded(InteractiveFlow *flow)
 
 void SignInFlows::cancel()
 {
+    if (m_host->isReauthenticating() && m_running) {
+        // The session it would add to stays: only this sign-in's request goes.
+        const QPointer<QNetworkReply> reply(m_host->inFlightReply());
+        m_running->cancel();
+        if (reply)
+            reply->abort();
+        return;
+    }
     if (m_host->session()->state() != Session::State::SigningIn || !m_running)
         return;
     // The flow reports Cancelled (which forgets the request on the wire); then
@@ -153,7 +161,7 @@ void SignInFlows::startPasswordGrant(const QString &username, const QString &pas
     post();
 }
 
-void SignInFlows::startBrowser()
+void SignInFlows::startBrowser(const BrowserSignInRequest &request, bool reauthenticate)
 {
     const SessionConfig &config = m_host->config();
     ErrorInfo configError = clientIdCheck(config);
@@ -163,9 +171,13 @@ void SignInFlows::startBrowser()
     if (!configError.isError() && !config.openBrowser)
         configError = ErrorInfo::make(Error::InvalidConfiguration,
                                       QStringLiteral("SessionConfig::openBrowser is not set."));
-    if (!m_host->beginSignIn(configError))
+    if (reauthenticate) {
+        if (!m_host->beginReauthentication(configError, request.scopes.value_or(config.scopes)))
+            return;
+    } else if (!m_host->beginSignIn(configError)) {
         return;
-    run(new BrowserFlow(m_host, this));
+    }
+    run(new BrowserFlow(m_host, this, request));
 }
 
 void SignInFlows::startDevice()

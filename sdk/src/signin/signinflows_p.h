@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "browserflow_p.h"
+
 #include "session/signinhost_p.h"
 
 #include <QPointer>
@@ -32,7 +34,12 @@ public:
     static SignInFlows *of(SignInHost *host);
 
     void startPasswordGrant(const QString &username, const QString &password);
-    void startBrowser();
+    /*!
+        A browser sign-in with \a request; with \a reauthenticate on top of
+        the session held (SignInHost::beginReauthentication(): stepUp(),
+        requestScopes()).
+    */
+    void startBrowser(const BrowserSignInRequest &request = {}, bool reauthenticate = false);
     void startDevice();
     void startCookieLogin(const QString &username, const QString &password);
     //! Ends the running interactive flow with Cancelled; nothing on the wire may complete it.

@@ -324,6 +324,13 @@ Q_SIGNALS:
     void errorOccurred(const QString &code, const QString &message, bool isTransient);
     //! signOut() completed (local copies wiped).
     void signedOut();
+    /*!
+        Session::stepUpRequired(): an API asks for a stronger or more recent
+        sign-in (RFC 9470); call stepUp() with \a acrValues and \a maxAgeSeconds.
+    */
+    void stepUpRequired(const QStringList &acrValues, int maxAgeSeconds);
+    //! Session::reauthenticated(): stepUp() or requestScopes() completed; resend what was refused.
+    void reauthenticated();
 
 public Q_SLOTS:
     //! Password grant. The password is handed to the session and not kept here.
@@ -334,6 +341,10 @@ public Q_SLOTS:
     void signInWithDeviceCode();
     //! Stops a browser or device sign-in that waits for the user (reported as Cancelled).
     void cancelSignIn();
+    //! Session::stepUp(): signs in again in the browser with \a acrValues and \a maxAgeSeconds.
+    void stepUp(const QStringList &acrValues, int maxAgeSeconds = -1);
+    //! Session::requestScopes(): asks the user for \a scopes on top of the granted ones.
+    void requestScopes(const QStringList &scopes);
     //! Session::restore(): picks up the session kept in secure storage.
     void restore();
     //! Session::refresh(): renews the access token now.
