@@ -141,6 +141,15 @@ enum class Error : quint8 {
     */
     DPoPKeyMissing,
 
+    /*!
+        invalid_target (RFC 8707 §2): the authorization server refused the
+        resource (or audience) an access token was asked for, e.g. one the
+        grant does not cover (SessionConfig::apiResources). Only the requests
+        to that API fail; the session and its refresh token are kept. Not
+        transient: the configuration or the grant has to change.
+    */
+    InvalidTarget,
+
     // What an API answered a request through AuthenticatedNetworkAccessManager
     // (the reply's ErrorAttribute and ErrorInfoAttribute). Neither ends the
     // session nor is transient: the user has to do something first.

@@ -147,6 +147,9 @@ void SessionPrivate::replaceRecord(
                             setOffline(false);
                             resetBackoff();
                             installAccessToken(pending->second);
+                            // The APIs' tokens came from the old grant (its
+                            // sign-in, its scope): each is fetched anew.
+                            wipeResourceTokens();
                             setState(Session::State::SignedIn);
                             qCInfo(lcSession) << "signed in again; the new grant replaced the old";
                             releaseWaiters({});
