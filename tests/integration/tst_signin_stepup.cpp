@@ -67,7 +67,8 @@ private:
     std::unique_ptr<Session> m_session;
     std::unique_ptr<AuthenticatedNetworkAccessManager> m_nam;
 
-    void signIn(const QStringList &scopes = {})
+    void signIn(const QStringList &scopes = {},
+                const std::function<void(SessionConfig &)> &adjust = {})
     {
         ServerConfig serverConfig;
         serverConfig.users.append({QStringLiteral("bob"), QStringLiteral("builder")});
@@ -76,6 +77,8 @@ private:
         SessionConfig config = discoveryConfig(m_server->baseUrl(), m_store);
         if (!scopes.isEmpty())
             config.scopes = scopes;
+        if (adjust)
+            adjust(config);
         config.openBrowser = [this](const QUrl &url) {
             const QUrl opened = m_tamper ? m_tamper(url) : url;
             m_opened = opened;
@@ -126,6 +129,7 @@ private Q_SLOTS:
     void otherUserKeepsOldSession();
     void cancelKeepsOldSession();
     void stepUpNeedsSession();
+    void stepUpRenewsApiTokens();
     void insufficientScopeNamesScope();
     void requestScopesAddsScope();
 };
@@ -326,6 +330,41 @@ void tst_SignInStepUp::stepUpNeedsSession()
     QTRY_COMPARE_WITH_TIMEOUT(errors.count(), 1, kWait);
     QCOMPARE(errors.at(0).at(0).value<ErrorInfo>().code, Error::NotSignedIn);
     QCOMPARE(session.state(), Session::State::SignedOut);
+}
+
+void tst_SignInStepUp::stepUpRenewsApiTokens()
+{
+    // An API with its own token (RFC 8707): that token came from the old
+    // grant, so after the step-up it is fetched anew, from the new one.
+    const QString audience = QStringLiteral("https://api.stepup.example");
+    QUrl api;
+    signIn({}, [&](SessionConfig &config) {
+        api = m_server->addApiListener(audience);
+        config.apiResources = {{api, audience, {}, {}}};
+    });
+    QVERIFY(api.port() > 0);
+    const auto at = [&api](const char *path) {
+        return api.resolved(QUrl(QLatin1String(path)));
+    };
+    const auto fetch = [this](const QUrl &url) {
+        std::unique_ptr<QNetworkReply> reply(m_nam->get(QNetworkRequest(url)));
+        QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+        if (!reply->isFinished())
+            finished.wait(kWait);
+        return answerOf(reply.get());
+    };
+    QCOMPARE(fetch(at("/api/me")).status, 200);
+    m_server->setFaults(
+            {{QStringLiteral("step_up"),
+              QJsonObject {{QStringLiteral("acr_values"), QStringLiteral("urn:mfa")}}}});
+    const Answer refused = fetch(at("/api/me"));
+    QCOMPARE(refused.error, Error::StepUpRequired);
+    const int grants = stat(*m_server, "refresh_grants");
+    QSignalSpy done(m_session.get(), &Session::reauthenticated);
+    m_session->stepUp(refused.info.acrValues, refused.info.maxAgeSeconds);
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, kWait);
+    QCOMPARE(fetch(at("/api/me")).status, 200);
+    QCOMPARE(stat(*m_server, "refresh_grants"), grants + 1); // the API's new token
 }
 
 void tst_SignInStepUp::insufficientScopeNamesScope()
