@@ -161,6 +161,18 @@ std::optional<AccountSettings> load(const QString &account)
     return s;
 }
 
+QStringList configuredAccounts()
+{
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    QStringList accounts;
+    const QString prefix = QStringLiteral("account-");
+    for (const QString &name : settings.childGroups()) {
+        if (name.startsWith(prefix))
+            accounts.append(name.mid(prefix.size()));
+    }
+    return accounts;
+}
+
 void forget(const QString &account)
 {
     QSettings settings(settingsPath(), QSettings::IniFormat);

@@ -4,6 +4,7 @@
 #include <securetokens/sessionconfig.h>
 
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -29,5 +30,7 @@ QString settingsPath();
 void save(const AccountSettings &settings);
 std::optional<AccountSettings> load(const QString &account);
 void forget(const QString &account);
+//! The accounts the settings file has settings for ('/' in a name reads back as '_').
+QStringList configuredAccounts();
 
 } // namespace Cli

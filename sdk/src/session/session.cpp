@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "session_p.h"
 
+#include "accountindexstore_p.h"
+
 #include "core/invokelater.h"
 #include "core/logging.h"
 #include "storage/crossprocesslock.h"
@@ -22,10 +24,13 @@
 
 namespace SecureTokens {
 
-namespace {
-
-std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
+std::shared_ptr<SecretStore> makeSecretStore(const SessionConfig &config)
 {
+    if (isReservedAccountName(config.account))
+        return std::make_shared<Internal::UnavailableSecretStore>(
+                QStringLiteral("reserved"),
+                QStringLiteral("the account name \"%1\" is reserved for the account list")
+                        .arg(config.account));
     if (config.secretStore)
         return config.secretStore;
     switch (config.storagePolicy) {
@@ -48,8 +53,6 @@ std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
     }
     return std::make_shared<KeychainSecretStore>(config.effectiveStorageService());
 }
-
-} // namespace
 
 /*!
     What the refresh lock is keyed by, with the account: where the stored
@@ -81,7 +84,7 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config,
                                RefreshTransportFactory transports)
     : q_ptr(q),
       m_config(config),
-      m_store(makeStore(config)),
+      m_store(makeSecretStore(config)),
       m_nam(new QNetworkAccessManager(q)),
       m_client(m_nam, &m_config),
       m_transport(transports(m_nam, &m_client, &m_config))
@@ -234,6 +237,9 @@ void SessionPrivate::adoptRecord(AccountRecord record)
         m_grantedScopes = scopes;
         Q_EMIT q->grantedScopesChanged();
     }
+    // A restored account the index does not name yet (signed in by a release
+    // without it) is listed now, in the background.
+    listAccount(indexEntryOf(m_config.account, m_record), {});
 }
 
 void SessionPrivate::adoptDpopKey()
@@ -288,7 +294,18 @@ void SessionPrivate::writeRecord(AccountRecord *record,
     record->backend = m_store->backendName();
     record->updatedAt = QDateTime::currentSecsSinceEpoch();
     const SecretBytes encoded = encodeAccountRecord(*record);
-    m_store->write(m_config.account, encoded, q, done);
+    // Listed once stored (accountindex_p.h); done waits for it only when the
+    // entry changes (a sign-in, new claims), so a process that exits on the
+    // outcome leaves the account listed.
+    m_store->write(m_config.account, encoded, q,
+                   [this, listed = indexEntryOf(m_config.account, *record),
+                    done](const SecretStore::Result &result) {
+                       if (!result.ok()) {
+                           done(result);
+                           return;
+                       }
+                       listAccount(listed, [done, result] { done(result); });
+                   });
 }
 
 void SessionPrivate::installAccessToken(TokenResponse &response)
@@ -392,21 +409,20 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
         // What an earlier sign-in stored for the account goes, so nothing of
         // it can be sent anywhere later.
         qCInfo(lcSession) << "signed in without a refresh token";
-        m_store->remove(m_config.account, q,
-                        [this, epoch, pending](const SecretStore::Result &result) {
-                            if (epoch != m_epoch)
-                                return;
-                            m_refreshInFlight = false;
-                            adoptRecord(std::move(pending->first));
-                            installAccessToken(pending->second);
-                            setState(Session::State::SignedIn);
-                            if (!result.ok())
-                                emitError(storageError(result,
-                                                       QStringLiteral("An earlier stored session "
-                                                                      "could not be removed.")));
-                            releaseWaiters({});
-                            fetchUserInfoAfterSignIn();
-                        });
+        removeStoredRecord([this, epoch, pending](const SecretStore::Result &result) {
+            if (epoch != m_epoch)
+                return;
+            m_refreshInFlight = false;
+            adoptRecord(std::move(pending->first));
+            installAccessToken(pending->second);
+            setState(Session::State::SignedIn);
+            if (!result.ok())
+                emitError(storageError(result,
+                                       QStringLiteral("An earlier stored session "
+                                                      "could not be removed.")));
+            releaseWaiters({});
+            fetchUserInfoAfterSignIn();
+        });
         return;
     }
     // Store before use: the session only exists once the record is safe.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "accountindex_p.h"
 #include "accountrecord_p.h"
 #include "refreshtransport_p.h"
 #include "signinhost_p.h"
@@ -20,6 +21,7 @@
 
 namespace SecureTokens {
 
+class AccountIndexStore;
 class CrossProcessLock;
 
 /*!
@@ -28,6 +30,13 @@ class CrossProcessLock;
     takes this lock.
 */
 QString refreshLockNamespace(const SessionConfig &config);
+
+/*!
+    The store \a config selects (its secretStore, else its storagePolicy's
+    backend); for the account index's reserved name a store that refuses
+    every call (session.cpp).
+*/
+std::shared_ptr<SecretStore> makeSecretStore(const SessionConfig &config);
 
 //! Makes the Session's refresh transport (the sign-in layer knows them all: signin/).
 using RefreshTransportFactory
@@ -243,6 +252,19 @@ public:
     bool m_userInfoReportsError = false;
     //! Rewrites the record's claims; a second lock object, so that it excludes m_lock.
     std::unique_ptr<CrossProcessLock> m_claimsLock;
+
+    // --- the account index (sessionaccounts.cpp) -----------------------------
+    /*!
+        Lists \a entry (indexEntryOf() the record just stored or adopted) in
+        the store's account index when it differs from what this session last
+        listed, then calls \a then. An index that cannot be written is logged,
+        not reported: the session works without it, and the next session of
+        the account lists it again.
+    */
+    void listAccount(const AccountIndexEntry &entry, const std::function<void()> &then);
+    //! Removes the stored record, then (if it went) its index entry; \a done gets the record's result.
+    void removeStoredRecord(const SecretStore::Callback &done);
+    std::unique_ptr<AccountIndexStore> m_accountIndex;
 
     void scheduleRetry(const ErrorInfo &error);
     void resetBackoff();

@@ -297,7 +297,7 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
             // The stored token is dead: remove it before reporting, so that a
             // process that exits on the report does not leave it behind.
             const quint64 epoch = m_epoch;
-            m_store->remove(m_config.account, q, [this, epoch, error](const SecretStore::Result &) {
+            removeStoredRecord([this, epoch, error](const SecretStore::Result &) {
                 if (epoch != m_epoch)
                     return;
                 setState(Session::State::ReauthenticationRequired);
