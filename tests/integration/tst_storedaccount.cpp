@@ -221,8 +221,9 @@ void tst_StoredAccount::narrowedScopeIsVisible()
     ScriptedHttpServer server;
     QVERIFY(server.listen());
     server.enqueue(ScriptedHttpServer::json(
-            200, R"({"access_token":"at-1","token_type":"Bearer","expires_in":600,)"
-                 R"("refresh_token":"rt-1","scope":"profile items"})"));
+            200,
+            R"({"access_token":"at-1","token_type":"Bearer","expires_in":600,)"
+            R"("refresh_token":"rt-1","scope":"profile items"})"));
     auto store = std::make_shared<ScriptedSecretStore>();
     SessionConfig config;
     config.tokenEndpoint = server.url(QStringLiteral("/token"));
@@ -234,15 +235,16 @@ void tst_StoredAccount::narrowedScopeIsVisible()
         Session session(config);
         QSignalSpy changed(&session, &Session::grantedScopesChanged);
         QVERIFY(signIn(session));
-        QCOMPARE(session.grantedScopes(), (QStringList {QStringLiteral("profile"),
-                                                        QStringLiteral("items")}));
+        QCOMPARE(session.grantedScopes(),
+                 (QStringList {QStringLiteral("profile"), QStringLiteral("items")}));
         QVERIFY(!session.grantedScopes().contains(QStringLiteral("email")));
         QVERIFY(changed.count() >= 1);
 
         // A refresh whose answer narrows the grant again.
         server.enqueue(ScriptedHttpServer::json(
-                200, R"({"access_token":"at-2","token_type":"Bearer","expires_in":600,)"
-                     R"("refresh_token":"rt-2","scope":"items"})"));
+                200,
+                R"({"access_token":"at-2","token_type":"Bearer","expires_in":600,)"
+                R"("refresh_token":"rt-2","scope":"items"})"));
         const int before = changed.count();
         QSignalSpy token(&session, &Session::accessTokenChanged);
         session.refresh();

@@ -496,8 +496,8 @@ void tst_CrossProcessLock::anotherUserCannotBlockTheTempFallback()
         // flock(1) creates the file (0644, the other user's) and holds it
         // until it is killed; its child (-o: without the lock) ends when its
         // stdin closes.
-        QVERIFY(runAsOtherUser({QStringLiteral("flock"), QStringLiteral("-o"),
-                                QStringLiteral("-x"), planted, QStringLiteral("cat")},
+        QVERIFY(runAsOtherUser({QStringLiteral("flock"), QStringLiteral("-o"), QStringLiteral("-x"),
+                                planted, QStringLiteral("cat")},
                                &holders[i++]));
         QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(planted), 5000);
     }
