@@ -56,6 +56,8 @@ int exitCodeFor(Error error)
     case Error::IdTokenRejected:
     case Error::IssuerMismatch:
     case Error::StateMismatch:
+    // The grant does not cover that API: a configuration to change, no retry.
+    case Error::InvalidTarget:
         return ExitFailure;
     }
     return ExitFailure;

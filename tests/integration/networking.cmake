@@ -12,3 +12,9 @@ securetokens_add_test(NAME tst_authenticatedrequests_steady
     LABELS integration
     LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
     TIMEOUT 120)
+# Per-API access tokens (SessionConfig::apiResources) against two resource servers per audience.
+securetokens_add_test(NAME tst_apiresources
+    SOURCES tst_apiresources.cpp tst_authenticatedrequests_fixture.h
+    LABELS integration
+    LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
+    TIMEOUT 120)

@@ -68,6 +68,7 @@ const QHash<Error, int> &expected()
             {Error::IssuerMismatch, 1},
             {Error::LockDirectoryUnsafe, 73},
             {Error::StateMismatch, 1},
+            {Error::InvalidTarget, 1},
             {Error::DPoPKeyMissing, 77},
     };
     return table;

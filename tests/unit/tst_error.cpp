@@ -59,6 +59,8 @@ const QHash<Error, bool> &expectedTransience()
             {Error::StateMismatch, false},
             // A lost key does not come back by waiting.
             {Error::DPoPKeyMissing, false},
+            // A resource the grant does not cover stays uncovered (RFC 8707 §2).
+            {Error::InvalidTarget, false},
     };
     return table;
 }

@@ -139,6 +139,15 @@ enum class Error : quint8 {
         The message says which of these it was.
     */
     DPoPKeyMissing,
+
+    /*!
+        invalid_target (RFC 8707 §2): the authorization server refused the
+        resource (or audience) an access token was asked for, e.g. one the
+        grant does not cover (SessionConfig::apiResources). Only the requests
+        to that API fail; the session and its refresh token are kept. Not
+        transient: the configuration or the grant has to change.
+    */
+    InvalidTarget,
 };
 Q_ENUM_NS(Error)
 

@@ -126,6 +126,9 @@ QString describe(Error error)
     case Error::DPoPKeyMissing:
         return QStringLiteral("The key this sign-in was bound to is missing or damaged, so the "
                               "stored session cannot be used. Please sign in again.");
+    case Error::InvalidTarget:
+        return QStringLiteral("The sign-in server does not issue access for this service to "
+                              "this sign-in.");
     case Error::LockDirectoryUnsafe:
         return QStringLiteral("The directory for this application's sign-in lock is not "
                               "private to you; nothing was changed. Set XDG_RUNTIME_DIR or "

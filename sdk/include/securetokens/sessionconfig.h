@@ -81,6 +81,33 @@ enum class LoopbackRedirectHost : quint8 {
 };
 
 /*!
+    One API and the access token it gets (SessionConfig::apiResources): RFC
+    8707 resource indicators, Auth0's audience. Requests to \a origin carry
+    an access token obtained for this resource alone, with resource= (and
+    audience=, scope= when set) on the refresh_token grant (RFC 8707 §2.2,
+    RFC 6749 §6), so the token one API receives is refused by the others
+    (RFC 9700 §2.3).
+*/
+struct SECURETOKENS_EXPORT ApiResource
+{
+    //! The API's origin (scheme, host, port; a path is ignored).
+    QUrl origin;
+    /*!
+        The RFC 8707 resource indicator: an absolute URI without a fragment
+        (§2). Empty: the origin URL without its path ("https://api.example.com"),
+        unless an audience is set.
+    */
+    QString resource;
+    //! Auth0's audience, sent on the refresh grant too; empty: not sent.
+    QString audience;
+    /*!
+        Scopes for this API's token, sent on its refresh grant (RFC 6749 §6:
+        at most those granted). Empty: the grant's scope.
+    */
+    QStringList scopes;
+};
+
+/*!
     Everything a Session needs to know. A plain value type: fill it in, hand it
     to Session's constructor.
 
@@ -162,6 +189,23 @@ struct SECURETOKENS_EXPORT SessionConfig
         the issuer, or of the token endpoint when there is no issuer.
     */
     QList<QUrl> apiOrigins;
+
+    /*!
+        Per-API access tokens (docs/networking.md, "Per-API tokens"). Empty
+        (the default): one access token for every origin of apiOrigins, as
+        described there. Not empty: each listed origin gets the access token
+        of its own resource, fetched on first use and renewed on its own, and
+        every other origin (apiOrigins and the issuer included) gets no token
+        at all. One refresh token serves them all. The resources are added to
+        \c resources, so that the authorization request names them (RFC 8707
+        §2.1; Session::config() shows them there), and the first audience
+        fills \c audience when that is empty. A resource that is not an
+        absolute URI without a fragment makes the requests to its origin fail
+        with InvalidConfiguration; the server's invalid_target (RFC 8707 §2)
+        fails them with Error::InvalidTarget, and the session is kept.
+        OAuth transport only (RefreshTransportKind::Cookie refuses them).
+    */
+    QList<ApiResource> apiResources;
 
     /*!
         Secure-storage namespace, e.g. the application's reverse-DNS id. Empty

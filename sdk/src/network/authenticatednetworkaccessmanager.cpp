@@ -18,6 +18,16 @@ AuthenticatedNetworkAccessManagerPrivate::AuthenticatedNetworkAccessManagerPriva
 {
     if (!s)
         return;
+    // Per-API tokens: only the mapped origins get one, each its own
+    // (RFC 9700 §2.3), and no other origin, the issuer's included.
+    const ApiResourceMap &map = sessionPrivate(s)->m_apiResources;
+    if (!map.isEmpty()) {
+        resourceSlots = map.slotOfOrigin;
+        for (auto it = resourceSlots.cbegin(); it != resourceSlots.cend(); ++it)
+            allowedOrigins.insert(it.key());
+        m_slotBearers.resize(std::size_t(map.slots.size()));
+        return;
+    }
     const QList<QUrl> origins = s->config().effectiveApiOrigins();
     for (const QUrl &origin : origins) {
         if (origin.isValid() && !origin.host().isEmpty())
@@ -36,30 +46,50 @@ AuthenticatedNetworkAccessManagerPrivate::bearerValue(const SessionPrivate *d)
     // Generation 0 is "never had a token": a signed-in session is past it.
     if (!m_bearer || m_bearerGeneration != d->generation()) {
         wipeBearer();
-        // One value per token, shared by every request that carries it. Its
-        // last owner (this manager when the token changes or goes, or the last
-        // inner reply still carrying it) wipes the bytes in place before they
-        // are freed: Qt's copies of the request share this very buffer, so a
-        // copy-and-wipe would leave the original in freed heap (issue 19, item 6).
-        auto value = std::shared_ptr<QByteArray>(new QByteArray, [](QByteArray *bytes) {
-            wipeShared(*bytes);
-            delete bytes;
-        });
-        const QByteArrayView token = d->accessToken().view();
-        // RFC 9449 §7.1: a DPoP-bound token goes with the DPoP scheme.
-        const QByteArrayView scheme = d->accessTokenIsDpop() ? "DPoP " : "Bearer ";
-        value->reserve(scheme.size() + token.size());
-        value->append(scheme).append(token);
-        m_bearer = std::move(value);
+        m_bearer = makeAuthorization(d->accessToken().view(), d->accessTokenIsDpop());
         m_bearerGeneration = d->generation();
     }
     return m_bearer;
+}
+
+std::shared_ptr<const QByteArray>
+AuthenticatedNetworkAccessManagerPrivate::bearerValue(const SessionPrivate *d, int slot)
+{
+    if (slot < 0)
+        return bearerValue(d);
+    SlotBearer &cached = m_slotBearers[std::size_t(slot)];
+    if (!cached.value || cached.generation != d->generation(slot)) {
+        cached.value = makeAuthorization(d->accessToken(slot).view(), d->accessTokenIsDpop(slot));
+        cached.generation = d->generation(slot);
+    }
+    return cached.value;
+}
+
+std::shared_ptr<QByteArray>
+AuthenticatedNetworkAccessManagerPrivate::makeAuthorization(QByteArrayView token, bool dpop)
+{
+    // One value per token, shared by every request that carries it. Its
+    // last owner (this manager when the token changes or goes, or the last
+    // inner reply still carrying it) wipes the bytes in place before they
+    // are freed: Qt's copies of the request share this very buffer, so a
+    // copy-and-wipe would leave the original in freed heap (issue 19, item 6).
+    auto value = std::shared_ptr<QByteArray>(new QByteArray, [](QByteArray *bytes) {
+        wipeShared(*bytes);
+        delete bytes;
+    });
+    // RFC 9449 §7.1: a DPoP-bound token goes with the DPoP scheme.
+    const QByteArrayView scheme = dpop ? "DPoP " : "Bearer ";
+    value->reserve(scheme.size() + token.size());
+    value->append(scheme).append(token);
+    return value;
 }
 
 void AuthenticatedNetworkAccessManagerPrivate::wipeBearer()
 {
     innerRequestCache = {}; // shares the value: let go of it first
     m_bearer.reset(); // wiped now, or by the last request still carrying it
+    for (SlotBearer &slot : m_slotBearers)
+        slot.value.reset();
 }
 
 const OriginFacts &AuthenticatedNetworkAccessManagerPrivate::factsFor(const QUrl &url)
@@ -84,6 +114,7 @@ const OriginFacts &AuthenticatedNetworkAccessManagerPrivate::factsFor(const QUrl
     CachedOrigin entry {std::move(scheme), std::move(host), port, {}};
     entry.facts.origin = originOf(url);
     entry.facts.allowListed = allowedOrigins.contains(entry.facts.origin);
+    entry.facts.resource = resourceSlots.value(entry.facts.origin, -1);
     entry.facts.insecure = isInsecureTransport(url);
     m_origins.insert(m_origins.begin(), std::move(entry));
     return m_origins.front().facts;

@@ -6,6 +6,7 @@
 
 #include <QNetworkRequest>
 #include <QPointer>
+#include <QHash>
 #include <QSet>
 #include <QString>
 #include <QUrl>
@@ -31,6 +32,8 @@ struct OriginFacts
     QString origin; //!< originOf(): "scheme://host:port"
     bool allowListed = false; //!< the bearer token may go there (the session's API origins)
     bool insecure = true; //!< isInsecureTransport(): plain http to a non-loopback host
+    //! SessionConfig::apiResources: the slot whose token goes there; -1: the session's own.
+    int resource = -1;
 };
 
 /*!
@@ -83,6 +86,8 @@ public:
         freed (Qt's request copies share them). \a d must be non-null.
     */
     std::shared_ptr<const QByteArray> bearerValue(const SessionPrivate *d);
+    //! The same for the token of \a slot (SessionConfig::apiResources); -1: bearerValue(d).
+    std::shared_ptr<const QByteArray> bearerValue(const SessionPrivate *d, int slot);
     void wipeBearer();
     //! Session grants this class (a friend) access to its private part; replies go through here.
     static SessionPrivate *sessionPrivate(Session *session);
@@ -90,6 +95,11 @@ public:
     QPointer<Session> session;
     //! originOf() of the allow-listed origins, taken once: SessionConfig is const after construction.
     QSet<QString> allowedOrigins;
+    /*!
+        SessionConfig::apiResources: originOf() of each mapped origin -> its
+        token's slot (then the only allow-listed origins). Empty: one token.
+    */
+    QHash<QString, int> resourceSlots;
     ReplyPolicy policy;
     InnerRequestCache innerRequestCache;
 
@@ -107,6 +117,14 @@ public:
     OriginFacts m_notAnOrigin; //!< for URLs without a host
     std::shared_ptr<QByteArray> m_bearer; //!< bearerValue(), for m_bearerGeneration
     quint64 m_bearerGeneration = 0;
+    struct SlotBearer
+    {
+        std::shared_ptr<QByteArray> value;
+        quint64 generation = 0;
+    };
+    std::vector<SlotBearer> m_slotBearers; //!< bearerValue(d, slot), by slot
+    //! "Bearer <token>" (or DPoP) in a buffer its last owner wipes (bearerValue()).
+    static std::shared_ptr<QByteArray> makeAuthorization(QByteArrayView token, bool dpop);
 };
 
 } // namespace SecureTokens

@@ -57,6 +57,7 @@ AuthenticatedReply::AuthenticatedReply(AuthenticatedNetworkAccessManager *manage
       m_original(request),
       m_originalOrigin(origin.origin),
       m_originalInsecure(origin.insecure),
+      m_resource(origin.resource),
       m_method(methodOf(op, request)),
       m_appSetBodyHeaders(request.hasRawHeader(contentTypeHeader)
                           || request.hasRawHeader(contentLengthHeader)),
@@ -157,7 +158,7 @@ void AuthenticatedReply::sendWithToken(const QUrl &url)
         return;
     }
     const quint64 ticket = ++m_ticket;
-    if (d->canSendNow()) {
+    if (m_resource < 0 ? d->canSendNow() : d->readyToSend(m_resource)) {
         // The common case goes out at once rather than one event-loop turn
         // later: nothing here can fail synchronously (start() has checked the
         // transport, the token is there), so the caller still sees every
@@ -165,14 +166,14 @@ void AuthenticatedReply::sendWithToken(const QUrl &url)
         sendAttempt(url, true);
         return;
     }
-    d->withUsableToken(this, [this, ticket, url](const ErrorInfo &error) {
+    d->withUsableToken(m_resource, this, [this, ticket, url](const ErrorInfo &error) {
         if (ticket != m_ticket || m_done)
             return;
         if (error.isError()) {
             // A renewal that failed transiently (5xx, network) does not make a
             // token that is still valid useless: use it rather than fail.
             SessionPrivate *d = sessionPrivate();
-            if (error.isTransient() && d && d->hasUsableAccessToken()) {
+            if (error.isTransient() && d && d->hasUsableAccessToken(m_resource)) {
                 sendAttempt(url, true);
                 return;
             }
@@ -226,7 +227,7 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
     std::shared_ptr<const QByteArray> bearer;
     if (withBearer) {
         SessionPrivate *d = sessionPrivate();
-        if (!d || d->accessToken().isEmpty()) {
+        if (!d || d->accessToken(m_resource).isEmpty()) {
             failWith(ErrorInfo::make(Error::NotSignedIn,
                                      QStringLiteral("There is no access token.")));
             return;
@@ -242,8 +243,8 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
         // done). This reply keeps it alive until it is destroyed, after its
         // inner reply (see m_bearer); the last owner wipes it in place
         // (bearerValue()).
-        bearer = md->bearerValue(d);
-        m_sentGeneration = d->generation();
+        bearer = md->bearerValue(d, m_resource);
+        m_sentGeneration = d->generation(m_resource);
     }
     const QNetworkAccessManager::Operation op = operationFor(m_method, m_sendBody);
     const bool noAutoDelete = m_appSetAutoDelete || m_manager->autoDeleteReplies();
@@ -273,9 +274,9 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
         // A DPoP proof is made for one request (a new jti, RFC 9449 §4.2):
         // never cached with the request that carried it.
         QByteArray proof;
-        if (withBearer && sessionPrivate() && sessionPrivate()->accessTokenIsDpop())
+        if (withBearer && sessionPrivate() && sessionPrivate()->accessTokenIsDpop(m_resource))
             proof = sessionPrivate()->tokenEndpoint().dpopProof(
-                    m_method, url, sessionPrivate()->accessToken().view());
+                    m_method, url, sessionPrivate()->accessToken(m_resource).view());
         const bool cacheable = withBearer && m_redirects == 0 && proof.isEmpty();
         const bool cached = cacheable
                 && cache.matches(m_original, m_method, m_sendBody, noAutoDelete, m_sentGeneration);
@@ -345,7 +346,7 @@ void AuthenticatedReply::decide()
     // asks for it with a 401 DPoP challenge, use_dpop_nonce: the same token is
     // sent once more with a proof carrying the nonce, without a refresh.
     SessionPrivate *d = m_innerHadBearer ? sessionPrivate() : nullptr;
-    if (d && d->accessTokenIsDpop()) {
+    if (d && d->accessTokenIsDpop(m_resource)) {
         const QByteArray nonce = m_inner->rawHeader("DPoP-Nonce");
         const bool noted = !nonce.isEmpty()
                 && d->tokenEndpoint().dpopServers().noteNonce(
@@ -381,7 +382,7 @@ void AuthenticatedReply::decide()
         // Not retried, but the token was rejected: renew it (shared, single
         // flight) so that the application's own resend finds a fresh one.
         if (SessionPrivate *d = sessionPrivate())
-            d->onUnauthorized(m_sentGeneration, m_session, [](const ErrorInfo &) {});
+            d->onUnauthorized(m_resource, m_sentGeneration, m_session, [](const ErrorInfo &) {});
         m_annotation = notReplayableError();
         m_annotationText = decision.reason;
         return;
@@ -550,7 +551,7 @@ void AuthenticatedReply::retryAfter401()
     }
     qCDebug(lcNetwork) << "access token rejected; retrying once after the shared refresh";
     const quint64 ticket = ++m_ticket;
-    d->onUnauthorized(m_sentGeneration, this, [this, ticket](const ErrorInfo &error) {
+    d->onUnauthorized(m_resource, m_sentGeneration, this, [this, ticket](const ErrorInfo &error) {
         if (ticket != m_ticket || m_done)
             return;
         if (error.isError()) {

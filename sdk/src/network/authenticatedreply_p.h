@@ -155,6 +155,8 @@ private:
     const QNetworkRequest m_original;
     const QString m_originalOrigin;
     const bool m_originalInsecure; //!< isInsecureTransport() of the original URL
+    //! The token slot of the original origin (SessionConfig::apiResources); -1: the session's own.
+    const int m_resource;
     QByteArray m_method;
     //! What sendAttempt() must undo in the application's request (looked up once).
     bool m_appSetBodyHeaders = false; //!< Content-Type or Content-Length

@@ -138,6 +138,7 @@ QNetworkReply::NetworkError networkErrorFor(Error error)
     case Error::InsecureTransport:
         return QNetworkReply::ProtocolUnknownError;
     case Error::InvalidConfiguration:
+    case Error::InvalidTarget:
         return QNetworkReply::ProtocolInvalidOperationError;
     case Error::Cancelled:
         return QNetworkReply::OperationCanceledError;

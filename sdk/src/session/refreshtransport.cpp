@@ -10,6 +10,18 @@ namespace SecureTokens {
 
 RefreshTransport::~RefreshTransport() = default;
 
+QNetworkReply *RefreshTransport::refreshForResource(const SecretBytes & /*credential*/,
+                                                    const ApiResourceMap::Slot & /*target*/,
+                                                    QObject *context, TokenCallback done)
+{
+    const ErrorInfo error = ErrorInfo::make(
+            Error::InvalidConfiguration,
+            QStringLiteral("SessionConfig::apiResources needs the OAuth transport (RFC 8707 "
+                           "resource indicators on the refresh grant)."));
+    invokeLater(context, [done = std::move(done), error] { done(error, {}); });
+    return nullptr;
+}
+
 OAuthRefreshTransport::OAuthRefreshTransport(TokenEndpointClient *client,
                                              const SessionConfig *config)
     : m_client(client), m_config(config)
@@ -33,6 +45,28 @@ QNetworkReply *OAuthRefreshTransport::refresh(const SecretBytes &credential, QOb
             {QByteArrayLiteral("refresh_token"), {}, &credential},
             {QByteArrayLiteral("client_id"), m_config->clientId.toUtf8(), nullptr},
     };
+    return m_client->requestToken(m_config->tokenEndpoint, fields, context, std::move(done));
+}
+
+QNetworkReply *OAuthRefreshTransport::refreshForResource(const SecretBytes &credential,
+                                                         const ApiResourceMap::Slot &target,
+                                                         QObject *context, TokenCallback done)
+{
+    // RFC 8707 §2.2: resource= asks for an access token for that API alone;
+    // audience= is Auth0's name for the same; scope= may narrow the grant's
+    // scope for this token (RFC 6749 §6).
+    QList<TokenEndpointClient::Field> fields {
+            {QByteArrayLiteral("grant_type"), QByteArrayLiteral("refresh_token"), nullptr},
+            {QByteArrayLiteral("refresh_token"), {}, &credential},
+            {QByteArrayLiteral("client_id"), m_config->clientId.toUtf8(), nullptr},
+    };
+    if (!target.resource.isEmpty())
+        fields.append({QByteArrayLiteral("resource"), target.resource.toUtf8(), nullptr});
+    if (!target.audience.isEmpty())
+        fields.append({QByteArrayLiteral("audience"), target.audience.toUtf8(), nullptr});
+    if (!target.scopes.isEmpty())
+        fields.append({QByteArrayLiteral("scope"), target.scopes.join(QLatin1Char(' ')).toUtf8(),
+                       nullptr});
     return m_client->requestToken(m_config->tokenEndpoint, fields, context, std::move(done));
 }
 

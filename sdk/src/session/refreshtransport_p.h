@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "apiresources_p.h"
 #include "tokenclient_p.h"
 
 #include <securetokens/error.h>
@@ -41,6 +42,15 @@ public:
     virtual QNetworkReply *refresh(const SecretBytes &credential, QObject *context,
                                    TokenCallback done)
             = 0;
+    /*!
+        Like refresh(), for one API's access token (SessionConfig::apiResources):
+        the grant names \a target's resource, audience and scopes. The default
+        answers InvalidConfiguration (later): a transport without per-API
+        tokens.
+    */
+    virtual QNetworkReply *refreshForResource(const SecretBytes &credential,
+                                              const ApiResourceMap::Slot &target, QObject *context,
+                                              TokenCallback done);
     //! Whether revoke() can tell the server (false: sign-out is local only).
     virtual bool canRevoke() const = 0;
     //! Revokes \a credential server-side; \a done runs exactly once unless \a context dies.
@@ -64,6 +74,9 @@ public:
     ErrorInfo check() const override;
     QNetworkReply *refresh(const SecretBytes &credential, QObject *context,
                            TokenCallback done) override;
+    QNetworkReply *refreshForResource(const SecretBytes &credential,
+                                      const ApiResourceMap::Slot &target, QObject *context,
+                                      TokenCallback done) override;
     bool canRevoke() const override;
     QNetworkReply *revoke(const SecretBytes &credential, QObject *context,
                           DoneCallback done) override;

@@ -96,8 +96,13 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config,
         if ((m_state == Session::State::SignedIn) && !m_refreshInFlight) {
             qCDebug(lcRefresh) << "proactive refresh before expiry";
             startRefresh();
+        } else if (m_refreshInFlight && m_refreshTarget >= 0) {
+            m_renewOwnToken = true; // after the API's grant (startNextGrant())
         }
     });
+    m_apiResources = resolveApiResources(m_config.apiResources);
+    m_resourceTokens.resize(std::size_t(m_apiResources.slots.size()));
+    mergeIntoAuthorizationRequest(m_apiResources, &m_config);
     m_lock = std::make_unique<CrossProcessLock>(refreshLockNamespace(m_config), m_config.account);
     m_retryTimer.setSingleShot(true);
     m_retryTimer.setTimerType(Qt::PreciseTimer);
@@ -178,6 +183,7 @@ void SessionPrivate::abortInFlight()
         reply->abort();
     }
     m_refreshInFlight = false;
+    m_refreshTarget = -1;
     m_restoring = false;
     m_lock->release();
     if (std::exchange(m_userInfoInFlight, false)) {
@@ -209,6 +215,7 @@ void SessionPrivate::wipeTokens()
     m_accessDeadline = QDeadlineTimer(QDeadlineTimer::Forever);
     m_accessExpiresAt = QDateTime();
     ++m_generation;
+    wipeResourceTokens();
     if (hadAccessToken)
         Q_EMIT q->accessTokenChanged();
     adoptRecord({}); // wipes the record's secrets, forgets identity and scope
@@ -335,16 +342,25 @@ void SessionPrivate::scheduleProactiveRefresh(qint64 lifetimeSeconds)
     if (lifetimeSeconds <= 0)
         return;
     const qint64 lifetimeMs = lifetimeSeconds * 1000;
-    qint64 leadMs = m_config.refreshLeadTime.count() > 0
-            ? qint64(m_config.refreshLeadTime.count())
-            : std::clamp<qint64>(lifetimeMs / 4, 5000, 300000);
-    // Never refresh more often than every half lifetime.
-    leadMs = std::min(leadMs, lifetimeMs / 2);
+    const qint64 leadMs = refreshLeadMs(lifetimeMs);
     // A token is not sent in its last second, unless the lead is shorter: a
     // short lead chosen to save renewals would otherwise be overruled by a
     // 1 s renewal on the request path.
     m_sendMarginMs = std::min<qint64>(1000, leadMs);
+    // With per-API tokens nothing sends this one by itself: it is renewed
+    // when asked for (refresh(), a 401 at UserInfo), not on a timer.
+    if (!m_resourceTokens.empty())
+        return;
     m_proactiveTimer.start(std::chrono::milliseconds(lifetimeMs - leadMs));
+}
+
+qint64 SessionPrivate::refreshLeadMs(qint64 lifetimeMs) const
+{
+    const qint64 leadMs = m_config.refreshLeadTime.count() > 0
+            ? qint64(m_config.refreshLeadTime.count())
+            : std::clamp<qint64>(lifetimeMs / 4, 5000, 300000);
+    // Never refresh more often than every half lifetime.
+    return std::min(leadMs, lifetimeMs / 2);
 }
 
 bool SessionPrivate::beginSignIn(const ErrorInfo &configError)

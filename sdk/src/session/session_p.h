@@ -3,6 +3,7 @@
 
 #include "accountindex_p.h"
 #include "accountrecord_p.h"
+#include "apiresources_p.h"
 #include "refreshtransport_p.h"
 #include "signinhost_p.h"
 #include "tokenclient_p.h"
@@ -103,6 +104,36 @@ public:
         when none can be had.
     */
     void withUsableToken(QObject *context, TokenCallback done);
+
+    // Per-API tokens (SessionConfig::apiResources; resourcetokens.cpp). A
+    // slot is an index into m_apiResources.slots; -1 is the session's own
+    // token, and every function below then does what its slot-less
+    // namesake does (one branch: the hot path without apiResources stays).
+    //! The slot whose token goes to \a origin (originOf() form); -1: none.
+    int resourceSlotFor(const QString &origin) const { return m_apiResources.slotFor(origin); }
+    bool hasUsableAccessToken(int slot) const;
+    bool canSendNow(int slot) const;
+    /*!
+        canSendNow(\a slot), and when the token is due for renewal (its
+        lead time, see SessionConfig::refreshLeadTime) a grant for it is
+        queued, while the current one is still sent.
+    */
+    bool readyToSend(int slot);
+    quint64 generation(int slot) const
+    {
+        return slot < 0 ? m_generation : m_resourceTokens[std::size_t(slot)].generation;
+    }
+    const SecretBytes &accessToken(int slot) const
+    {
+        return slot < 0 ? m_accessToken : m_resourceTokens[std::size_t(slot)].token;
+    }
+    bool accessTokenIsDpop(int slot) const
+    {
+        return slot < 0 ? accessTokenIsDpop()
+                        : m_resourceTokens[std::size_t(slot)].dpop && m_client.dpopKey();
+    }
+    void withUsableToken(int slot, QObject *context, TokenCallback done);
+    void onUnauthorized(int slot, quint64 sentGeneration, QObject *context, TokenCallback done);
     /*!
         A request sent with the token of \a sentGeneration was answered 401.
         If a newer token exists, \a done is released at once; otherwise one
@@ -126,8 +157,11 @@ public:
     SessionOperation currentOperation() const;
 
     void startRestore();
-    //! Starts (or joins) the single-flight refresh; \a why tags its errors.
-    void startRefresh(SessionOperation why = SessionOperation::Refresh);
+    /*!
+        Starts (or joins) the single-flight refresh; \a why tags its errors.
+        \a target: the slot whose token it is for (-1: the session's own).
+    */
+    void startRefresh(SessionOperation why = SessionOperation::Refresh, int target = -1);
     /*!
         Revokes and wipes; with \a atProvider then ends the
         provider's session too (endProviderSession()), and signedOut() waits
@@ -147,6 +181,8 @@ public:
     void finishRefresh(const ErrorInfo &error);
     void installAccessToken(TokenResponse &response);
     void scheduleProactiveRefresh(qint64 lifetimeSeconds);
+    //! How long before expiry a token of \a lifetimeMs is renewed (SessionConfig::refreshLeadTime).
+    qint64 refreshLeadMs(qint64 lifetimeMs) const;
     void wipeTokens();
     void releaseWaiters(const ErrorInfo &error);
     void abortInFlight();
@@ -205,6 +241,42 @@ public:
     };
     std::vector<Waiter> m_waiters;
     QTimer m_proactiveTimer;
+
+    // --- per-API tokens (resourcetokens.cpp) ---------------------------------
+    //! One API's access token: memory only, like m_accessToken.
+    struct ResourceToken
+    {
+        SecretBytes token;
+        bool dpop = false;
+        //! The server refused this token (a 401): not sent again.
+        bool stale = false;
+        //! A grant for this slot is wanted (started by startNextGrant()).
+        bool queued = false;
+        QDeadlineTimer deadline {QDeadlineTimer::Forever};
+        //! When the token is due for renewal (at its next use).
+        QDeadlineTimer renewAt {QDeadlineTimer::Forever};
+        qint64 sendMarginMs = 1000;
+        quint64 generation = 0;
+        //! Requests waiting for this slot's grant (single flight per resource).
+        std::vector<Waiter> waiters;
+    };
+    ApiResourceMap m_apiResources;
+    std::vector<ResourceToken> m_resourceTokens;
+    //! The slot the refresh in flight is for; -1: the session's own token.
+    int m_refreshTarget = -1;
+    //! The proactive timer fired while another slot's grant was on the wire.
+    bool m_renewOwnToken = false;
+    //! Slot generations: distinct from m_generation's values and from each other.
+    quint64 m_resourceSerial = quint64(1) << 62;
+    //! The refresh grant in flight's token goes where m_refreshTarget says.
+    void installGranted(TokenResponse &response);
+    void installResourceToken(int slot, TokenResponse &response);
+    //! Starts the next grant someone waits for, when none is on the wire.
+    void startNextGrant();
+    //! After the session's own refresh: the slots waiting behind it get \a error or their turn.
+    void settleResourceWaiters(const ErrorInfo &error);
+    void finishResourceGrant(int slot, const ErrorInfo &error);
+    void wipeResourceTokens();
 
     //! Background retries after a transient refresh failure (bounded backoff).
     QTimer m_retryTimer;

@@ -11,6 +11,7 @@
 #include <QRandomGenerator>
 
 #include <algorithm>
+#include <utility>
 
 namespace SecureTokens {
 
@@ -65,6 +66,8 @@ void SessionPrivate::releaseWaiters(const ErrorInfo &error)
         if (waiter.context)
             waiter.done(error);
     }
+    if (!m_resourceTokens.empty())
+        settleResourceWaiters(error);
 }
 
 void SessionPrivate::withUsableToken(QObject *context, TokenCallback done)
@@ -138,13 +141,16 @@ void SessionPrivate::startRestore()
     startRefresh(SessionOperation::Restore);
 }
 
-void SessionPrivate::startRefresh(SessionOperation why)
+void SessionPrivate::startRefresh(SessionOperation why, int target)
 {
     Q_Q(Session);
     if (m_refreshInFlight || m_signingOut)
         return;
     m_refreshInFlight = true;
     m_refreshFor = why;
+    m_refreshTarget = target;
+    if (target < 0)
+        m_renewOwnToken = false;
     if (m_state == Session::State::SignedIn)
         setState(Session::State::Refreshing);
     const quint64 epoch = m_epoch;
@@ -276,15 +282,19 @@ void SessionPrivate::refreshWith(SecretBytes refreshToken)
     }
     const quint64 epoch = m_epoch;
     auto token = std::make_shared<SecretBytes>(std::move(refreshToken));
-    qCDebug(lcRefresh) << "refresh grant";
-    m_inFlightReply = m_transport->refresh(
-            *token, q, [this, epoch, token](const ErrorInfo &error, TokenResponse response) {
-                token->clear();
-                if (epoch != m_epoch)
-                    return;
-                m_inFlightReply = nullptr;
-                onRefreshAnswer(error, std::move(response));
-            });
+    qCDebug(lcRefresh) << "refresh grant" << m_refreshTarget;
+    auto answered = [this, epoch, token](const ErrorInfo &error, TokenResponse response) {
+        token->clear();
+        if (epoch != m_epoch)
+            return;
+        m_inFlightReply = nullptr;
+        onRefreshAnswer(error, std::move(response));
+    };
+    // One API's token (RFC 8707 §2.2: resource= on the refresh grant), or the session's own.
+    m_inFlightReply = m_refreshTarget >= 0
+            ? m_transport->refreshForResource(*token, m_apiResources.slots.at(m_refreshTarget), q,
+                                              std::move(answered))
+            : m_transport->refresh(*token, q, std::move(answered));
 }
 
 void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse response)
@@ -320,7 +330,8 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
     const bool rotated = !pending->refreshToken.isEmpty();
     if (rotated)
         next.refreshToken = std::move(pending->refreshToken);
-    if (!pending->scope.isEmpty())
+    // An API's token may have a narrower scope (ApiResource::scopes): the grant's stays.
+    if (!pending->scope.isEmpty() && m_refreshTarget < 0)
         next.scope = pending->scope;
     const bool migrating = next.legacy;
     if (migrating)
@@ -328,7 +339,7 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
     if (!rotated && !migrating && next.scope == m_record.scope) {
         // The server did not rotate (RFC 6749 §6 allows it): keep the old one.
         ++m_refreshCount;
-        installAccessToken(*pending);
+        installGranted(*pending);
         finishRefresh({});
         return;
     }
@@ -350,7 +361,7 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
                                                      "it is kept in memory for now."));
         }
         ++m_refreshCount;
-        installAccessToken(*pending);
+        installGranted(*pending);
         if (storeError.isError())
             emitError(storeError);
         finishRefresh({});
@@ -361,6 +372,7 @@ void SessionPrivate::finishRefresh(const ErrorInfo &error)
 {
     m_lock->release();
     m_refreshInFlight = false;
+    const int target = std::exchange(m_refreshTarget, -1);
     m_restoring = false;
     if (!error.isError()) {
         setOffline(false);
@@ -374,7 +386,10 @@ void SessionPrivate::finishRefresh(const ErrorInfo &error)
                          ? Session::State::SignedOut
                          : Session::State::SignedIn);
     }
-    releaseWaiters(error);
+    if (target >= 0)
+        finishResourceGrant(target, error);
+    else
+        releaseWaiters(error);
 }
 
 } // namespace SecureTokens

@@ -382,7 +382,8 @@ Error errorFromOAuthCode(QStringView oauthError, int httpStatus)
         Error error;
     };
     // RFC 6749 §5.2, plus access_denied from §4.1.2.1 (authorization endpoint).
-    static constexpr std::array<Mapping, 9> mappings = {{
+    // RFC 8707 §2: invalid_target.
+    static constexpr std::array<Mapping, 10> mappings = {{
             {"invalid_request", Error::InvalidRequest},
             {"invalid_client", Error::InvalidClient},
             {"invalid_grant", Error::InvalidGrant},
@@ -392,6 +393,7 @@ Error errorFromOAuthCode(QStringView oauthError, int httpStatus)
             {"access_denied", Error::AccessDenied},
             {"server_error", Error::ServerError},
             {"temporarily_unavailable", Error::TemporarilyUnavailable},
+            {"invalid_target", Error::InvalidTarget},
     }};
     Error mapped = Error::NoError;
     for (const Mapping &m : mappings) {

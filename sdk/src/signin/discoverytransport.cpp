@@ -48,6 +48,29 @@ QNetworkReply *DiscoveringRefreshTransport::refresh(const SecretBytes &credentia
     return nullptr;
 }
 
+QNetworkReply *DiscoveringRefreshTransport::refreshForResource(const SecretBytes &credential,
+                                                               const ApiResourceMap::Slot &target,
+                                                               QObject *context, TokenCallback done)
+{
+    if (!mustDiscoverFor(m_config->tokenEndpoint))
+        return m_inner->refreshForResource(credential, target, context, std::move(done));
+    auto copy = std::make_shared<SecretBytes>(credential.clone());
+    m_discovery->ensure(context, [this, copy, target, context, done](const ErrorInfo &error) {
+        const ErrorInfo failure = error.isError() ? error : m_inner->check();
+        if (failure.isError()) {
+            copy->clear();
+            done(failure, {});
+            return;
+        }
+        m_inner->refreshForResource(*copy, target, context,
+                                    [copy, done](ErrorInfo e, TokenResponse response) {
+                                        copy->clear();
+                                        done(std::move(e), std::move(response));
+                                    });
+    });
+    return nullptr;
+}
+
 bool DiscoveringRefreshTransport::canRevoke() const
 {
     return m_inner->canRevoke() || mustDiscoverFor(m_config->revocationEndpoint);

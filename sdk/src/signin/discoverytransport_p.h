@@ -25,6 +25,9 @@ public:
     ErrorInfo check() const override;
     QNetworkReply *refresh(const SecretBytes &credential, QObject *context,
                            TokenCallback done) override;
+    QNetworkReply *refreshForResource(const SecretBytes &credential,
+                                      const ApiResourceMap::Slot &target, QObject *context,
+                                      TokenCallback done) override;
     bool canRevoke() const override;
     QNetworkReply *revoke(const SecretBytes &credential, QObject *context,
                           DoneCallback done) override;
