@@ -87,8 +87,7 @@ void AccountDirectory::remove(const QString &account, QObject *context, Callback
     // lock released, the index entry under the index's lock (the lock order
     // of AccountIndexStore).
     const SessionConfig config = configForAccount(d->m_config, account);
-    auto lock = std::shared_ptr<CrossProcessLock>(
-            new CrossProcessLock(refreshLockNamespace(config), account));
+    auto lock = std::make_shared<CrossProcessLock>(refreshLockNamespace(config), account);
     // The index entry goes only with the record: a record that could not be
     // removed stays listed.
     auto finish = [this, guard, done, account](const ErrorInfo &recordError) {

@@ -39,7 +39,7 @@ ErrorInfo damaged(const QString &why)
 struct TextField
 {
     QLatin1String key;
-    QString AccountIndexEntry::*member;
+    QString AccountIndexEntry::*member = nullptr;
 };
 const std::array<TextField, 7> textFields = {{
         {keyAccount, &AccountIndexEntry::account},
@@ -193,7 +193,7 @@ ErrorInfo decodeAccountIndex(QByteArrayView stored, AccountIndex *out, bool *new
         return damaged(
                 QStringLiteral("it lists more than %1 accounts.").arg(maxAccountIndexEntries));
     AccountIndex index;
-    for (const QJsonValue &value : array) {
+    for (const auto &value : array) {
         if (!value.isObject())
             return damaged(QStringLiteral("an entry is not an object."));
         const QJsonObject object = value.toObject();

@@ -54,10 +54,12 @@ public:
     void list(std::shared_ptr<SecretStore> store, ListDone done);
 
     /*!
-        For a Session: the entry it last listed (or found listed), so that a
-        record written again with the same identity costs no index call.
+        For a Session: the entry it last listed, so that a record written
+        again with the same identity costs no index call.
     */
-    AccountIndexEntry noted;
+    const AccountIndexEntry &noted() const { return m_noted; }
+    //! Sets noted() (an empty entry: nothing listed yet).
+    void setNoted(const AccountIndexEntry &entry) { m_noted = entry; }
 
 private:
     struct Operation
@@ -75,6 +77,7 @@ private:
     void finish(const ErrorInfo &error, const AccountIndex &index = {});
 
     std::unique_ptr<CrossProcessLock> m_lock;
+    AccountIndexEntry m_noted;
     std::deque<Operation> m_queue;
     bool m_running = false;
 };

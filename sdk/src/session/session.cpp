@@ -244,9 +244,7 @@ void SessionPrivate::adoptRecord(AccountRecord record)
         m_grantedScopes = scopes;
         Q_EMIT q->grantedScopesChanged();
     }
-    // A restored account the index does not name yet (signed in by a release
-    // without it) is listed now, in the background.
-    listAccount(indexEntryOf(m_config.account, m_record), {});
+    listAccount(indexEntryOf(m_config.account, m_record), {}); // e.g. an older release's
 }
 
 void SessionPrivate::adoptDpopKey()
@@ -301,18 +299,7 @@ void SessionPrivate::writeRecord(AccountRecord *record,
     record->backend = m_store->backendName();
     record->updatedAt = QDateTime::currentSecsSinceEpoch();
     const SecretBytes encoded = encodeAccountRecord(*record);
-    // Listed once stored (accountindex_p.h); done waits for it only when the
-    // entry changes (a sign-in, new claims), so a process that exits on the
-    // outcome leaves the account listed.
-    m_store->write(m_config.account, encoded, q,
-                   [this, listed = indexEntryOf(m_config.account, *record),
-                    done](const SecretStore::Result &result) {
-                       if (!result.ok()) {
-                           done(result);
-                           return;
-                       }
-                       listAccount(listed, [done, result] { done(result); });
-                   });
+    m_store->write(m_config.account, encoded, q, listAfterWrite(*record, done));
 }
 
 void SessionPrivate::installAccessToken(TokenResponse &response)

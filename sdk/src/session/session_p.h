@@ -334,6 +334,15 @@ public:
         the account lists it again.
     */
     void listAccount(const AccountIndexEntry &entry, const std::function<void()> &then);
+    /*!
+        writeRecord()'s completion: once \a record is stored, its account is
+        listed (listAccount()), then \a done runs. It waits for the index only
+        when the entry changes (a sign-in, new claims), so a process that exits
+        on the outcome leaves the account listed.
+    */
+    SecretStore::Callback
+    listAfterWrite(const AccountRecord &record,
+                   const std::function<void(const SecretStore::Result &result)> &done);
     //! Removes the stored record, then (if it went) its index entry; \a done gets the record's result.
     void removeStoredRecord(const SecretStore::Callback &done);
     std::unique_ptr<AccountIndexStore> m_accountIndex;

@@ -25,18 +25,32 @@ void SessionPrivate::listAccount(const AccountIndexEntry &entry, const std::func
         m_accountIndex = std::make_unique<AccountIndexStore>(refreshLockNamespace(m_config));
     // Rotation rewrites the record at every refresh; the index only changes
     // with the account's binding or identity.
-    if (m_accountIndex->noted.sameAs(entry)) {
+    if (m_accountIndex->noted().sameAs(entry)) {
         proceed();
         return;
     }
-    m_accountIndex->noted = entry;
+    m_accountIndex->setNoted(entry);
     m_accountIndex->upsert(m_store, entry, [this, proceed](const ErrorInfo &error) {
         if (error.isError()) {
             qCWarning(lcStorage) << "the account could not be listed:" << error.message;
-            m_accountIndex->noted = {};
+            m_accountIndex->setNoted({});
         }
         proceed();
     });
+}
+
+SecretStore::Callback
+SessionPrivate::listAfterWrite(const AccountRecord &record,
+                               const std::function<void(const SecretStore::Result &result)> &done)
+{
+    return [this, listed = indexEntryOf(m_config.account, record),
+            done](const SecretStore::Result &result) {
+        if (!result.ok()) {
+            done(result);
+            return;
+        }
+        listAccount(listed, [done, result] { done(result); });
+    };
 }
 
 void SessionPrivate::removeStoredRecord(const SecretStore::Callback &done)
@@ -49,7 +63,7 @@ void SessionPrivate::removeStoredRecord(const SecretStore::Callback &done)
         }
         if (!m_accountIndex)
             m_accountIndex = std::make_unique<AccountIndexStore>(refreshLockNamespace(m_config));
-        m_accountIndex->noted = {};
+        m_accountIndex->setNoted({});
         // Awaited: a process that exits once signed out leaves no entry behind.
         m_accountIndex->remove(m_store, m_config.account, [done, result](const ErrorInfo &error) {
             if (error.isError())
