@@ -50,8 +50,18 @@ AccountStatus statusOf(const QString &account)
         if (!settings->config.issuer.isEmpty())
             out.insert(QStringLiteral("issuer"), settings->config.issuer.toString());
         QJsonArray origins;
-        for (const QUrl &origin : settings->config.effectiveApiOrigins())
-            origins.append(originOf(origin));
+        QJsonObject resources; // per-API tokens: origin -> resource (never a token)
+        for (const ApiResource &api : settings->config.apiResources)
+            resources.insert(originOf(api.origin),
+                             api.resource.isEmpty() ? api.origin.toString() : api.resource);
+        if (resources.isEmpty()) {
+            for (const QUrl &origin : settings->config.effectiveApiOrigins())
+                origins.append(originOf(origin));
+        } else {
+            for (auto it = resources.constBegin(); it != resources.constEnd(); ++it)
+                origins.append(it.key());
+            out.insert(QStringLiteral("api_resources"), resources);
+        }
         out.insert(QStringLiteral("api_origins"), origins);
 
         QEventLoop loop;

@@ -103,6 +103,8 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config,
     m_apiResources = resolveApiResources(m_config.apiResources);
     m_resourceTokens.resize(std::size_t(m_apiResources.slots.size()));
     mergeIntoAuthorizationRequest(m_apiResources, &m_config);
+    if (!m_apiResources.isEmpty() && !m_config.resources.isEmpty())
+        m_ownResource.resource = m_config.resources.constFirst();
     m_lock = std::make_unique<CrossProcessLock>(refreshLockNamespace(m_config), m_config.account);
     m_retryTimer.setSingleShot(true);
     m_retryTimer.setTimerType(Qt::PreciseTimer);

@@ -261,6 +261,8 @@ public:
         std::vector<Waiter> waiters;
     };
     ApiResourceMap m_apiResources;
+    //! With apiResources: what the session's own token is for (the first of resources).
+    ApiResourceMap::Slot m_ownResource;
     std::vector<ResourceToken> m_resourceTokens;
     //! The slot the refresh in flight is for; -1: the session's own token.
     int m_refreshTarget = -1;
