@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "clicommon.h"
 
+#include <securetokens/accountdirectory.h>
+
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QEventLoop>
@@ -132,6 +134,13 @@ bool parseArguments(QCommandLineParser &parser, const QStringList &args, const Q
     if (parser.isSet(QStringLiteral("help"))) {
         QTextStream(stdout) << parser.helpText();
         std::exit(ExitOk);
+    }
+    // The SDK's account list has an entry of its own beside the accounts.
+    if (parser.optionNames().contains(accountOption().names().constFirst())
+        && SecureTokens::AccountDirectory::isReservedAccount(parser.value(accountOption()))) {
+        printError(QStringLiteral("\"%1\" is reserved and cannot be an account name")
+                           .arg(parser.value(accountOption())));
+        return false;
     }
     return true;
 }

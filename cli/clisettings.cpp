@@ -53,7 +53,34 @@ void makeOwnerOnly(const QString &path)
     file.setPermissions(ownerOnly);
 }
 
+QStringList toStrings(const QList<ApiResource> &resources)
+{
+    QStringList out;
+    for (const ApiResource &api : resources)
+        out.append(api.origin.toString() + QLatin1Char('=') + api.resource);
+    return out;
+}
+
 } // namespace
+
+std::optional<ApiResource> apiResourceFromArgument(const QString &argument)
+{
+    // An origin holds no '=': the first one separates it from the resource.
+    const qsizetype eq = argument.indexOf(QLatin1Char('='));
+    const QUrl origin(eq < 0 ? argument : argument.left(eq), QUrl::StrictMode);
+    const QString scheme = origin.scheme().toLower();
+    const bool isOrigin = origin.isValid()
+            && (scheme == QLatin1String("https") || scheme == QLatin1String("http"))
+            && !origin.host().isEmpty() && (origin.path().isEmpty() || origin.path() == u"/")
+            && !origin.hasQuery() && !origin.hasFragment() && origin.userInfo().isEmpty();
+    if (!isOrigin)
+        return std::nullopt;
+    ApiResource api;
+    api.origin = origin.adjusted(QUrl::RemovePath);
+    // Empty: the SDK takes the origin (SessionConfig::apiResources).
+    api.resource = eq < 0 ? QString() : argument.mid(eq + 1);
+    return api;
+}
 
 QString storageService()
 {
@@ -104,6 +131,8 @@ void save(const AccountSettings &s)
     settings.setValue(QStringLiteral("client_id"), s.config.clientId);
     settings.setValue(QStringLiteral("scopes"), s.config.scopes);
     settings.setValue(QStringLiteral("api_origins"), toStrings(s.config.apiOrigins));
+    // Which API gets which token: configuration, never a token.
+    settings.setValue(QStringLiteral("api_resources"), toStrings(s.config.apiResources));
     settings.setValue(QStringLiteral("store"), s.store);
     settings.setValue(QStringLiteral("user"), s.user);
     settings.endGroup();
@@ -147,6 +176,10 @@ std::optional<AccountSettings> load(const QString &account)
     s.config.clientId = settings.value(QStringLiteral("client_id")).toString();
     s.config.scopes = settings.value(QStringLiteral("scopes")).toStringList();
     s.config.apiOrigins = toUrls(settings.value(QStringLiteral("api_origins")).toStringList());
+    for (const QString &entry : settings.value(QStringLiteral("api_resources")).toStringList()) {
+        if (std::optional<ApiResource> api = apiResourceFromArgument(entry))
+            s.config.apiResources.append(*std::move(api));
+    }
     s.store = settings.value(QStringLiteral("store"), QStringLiteral("keychain")).toString();
     s.user = settings.value(QStringLiteral("user")).toString();
     s.config.storageService = storageService();
@@ -159,6 +192,18 @@ std::optional<AccountSettings> load(const QString &account)
     s.config.storagePolicy = s.store == QLatin1String("memory") ? StoragePolicy::SessionOnly
                                                                 : StoragePolicy::Required;
     return s;
+}
+
+QStringList configuredAccounts()
+{
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    QStringList accounts;
+    const QString prefix = QStringLiteral("account-");
+    for (const QString &name : settings.childGroups()) {
+        if (name.startsWith(prefix))
+            accounts.append(name.mid(prefix.size()));
+    }
+    return accounts;
 }
 
 void forget(const QString &account)

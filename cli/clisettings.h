@@ -4,6 +4,7 @@
 #include <securetokens/sessionconfig.h>
 
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -22,6 +23,14 @@ struct AccountSettings
     QString user; //!< the user name given at login, for `status`
 };
 
+/*!
+    `--resource ORIGIN[=RESOURCE]` (and the settings file's api_resources):
+    an API origin (http or https, a host, no path beyond "/", no query) with
+    the resource its token is for, the origin itself when none is given.
+    Nothing when \a argument does not start with an origin.
+*/
+std::optional<SecureTokens::ApiResource> apiResourceFromArgument(const QString &argument);
+
 //! The storage service name the CLI's refresh tokens are kept under.
 QString storageService();
 
@@ -29,5 +38,7 @@ QString settingsPath();
 void save(const AccountSettings &settings);
 std::optional<AccountSettings> load(const QString &account);
 void forget(const QString &account);
+//! The accounts the settings file has settings for ('/' in a name reads back as '_').
+QStringList configuredAccounts();
 
 } // namespace Cli

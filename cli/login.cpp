@@ -88,8 +88,11 @@ void addLoginOptions(QCommandLineParser &parser)
              QStringLiteral("--browser: the API the access token is for (Auth0's audience)."),
              QStringLiteral("AUDIENCE")},
             {QStringLiteral("resource"),
-             QStringLiteral("--browser: an RFC 8707 resource indicator (repeatable)."),
-             QStringLiteral("URI")},
+             QStringLiteral("ORIGIN[=RESOURCE]: the API at ORIGIN gets a token of its own, "
+                            "for RESOURCE (default: the origin; RFC 8707), and origins "
+                            "without one get none (repeatable). A URI that is not an origin "
+                            "(a path, a URN) is a resource indicator of the sign-in, as before."),
+             QStringLiteral("ORIGIN[=RESOURCE]")},
             {QStringLiteral("dpop"),
              QStringLiteral("Bind the tokens to a key kept with the refresh token (RFC 9449): "
                             "auto (default: when the provider supports ES256), required, or "
@@ -130,7 +133,12 @@ bool parametersFromOptions(const QCommandLineParser &parser, SessionConfig *conf
 {
     config->usePushedAuthorizationRequests = !parser.isSet(QStringLiteral("no-par"));
     config->audience = parser.value(QStringLiteral("audience"));
-    config->resources = parser.values(QStringLiteral("resource"));
+    for (const QString &value : parser.values(QStringLiteral("resource"))) {
+        if (std::optional<ApiResource> api = apiResourceFromArgument(value))
+            config->apiResources.append(*std::move(api));
+        else
+            config->resources.append(value); // an RFC 8707 indicator of the sign-in
+    }
     for (const QString &param : parser.values(QStringLiteral("param"))) {
         const qsizetype eq = param.indexOf(QLatin1Char('='));
         if (eq <= 0) {

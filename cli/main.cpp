@@ -32,7 +32,12 @@ Commands:
            or a prompt; a client secret from stdin's first line (--client-secret-stdin)
            or $SECURETOKENS_CLIENT_SECRET: never from the command line.
   status   Whether an account is signed in, as whom, and where the token is kept
-             [--account NAME] [--json]
+             [--account NAME | --all] [--json]
+           --all: every stored or configured account, one line (or JSON object) each.
+  accounts List the accounts kept in secure storage (no token is read)
+             [--json]
+           accounts remove NAME: sign NAME out (revoked when configured here) and
+           remove it.
   call     Restore the session and send authenticated requests; prints each body
              URL... [--method M] [--data BODY] [--header "Name: value"]... [--parallel]
              [--account NAME]
@@ -103,6 +108,8 @@ int main(int argc, char **argv)
         return Cli::logout(args);
     if (command == QLatin1String("userinfo"))
         return Cli::userinfo(args);
+    if (command == QLatin1String("accounts"))
+        return Cli::accounts(args);
     Cli::printError(QStringLiteral("unknown command \"%1\"; see securetokens --help").arg(command));
     return Cli::ExitUsage;
 }

@@ -21,14 +21,18 @@ using namespace SecureTokens;
 
 namespace Cli {
 
-int status(const QStringList &args)
+namespace {
+
+struct AccountStatus
 {
-    QCommandLineParser parser;
-    parser.addOptions({accountOption(), {QStringLiteral("json"), QStringLiteral("Print JSON.")}});
-    if (!parseArguments(parser, args, QStringLiteral("Show whether an account is signed in.")))
-        return ExitUsage;
-    const QString account = parser.value(accountOption());
-    const bool json = parser.isSet(QStringLiteral("json"));
+    QJsonObject json;
+    QString text;
+    int code = ExitNotSignedIn;
+};
+
+//! One account's status, from its settings and its secure record (no network call).
+AccountStatus statusOf(const QString &account)
+{
     const std::optional<AccountSettings> settings = load(account);
 
     QJsonObject out {{QStringLiteral("account"), account}, {QStringLiteral("signed_in"), false}};
@@ -46,8 +50,18 @@ int status(const QStringList &args)
         if (!settings->config.issuer.isEmpty())
             out.insert(QStringLiteral("issuer"), settings->config.issuer.toString());
         QJsonArray origins;
-        for (const QUrl &origin : settings->config.effectiveApiOrigins())
-            origins.append(originOf(origin));
+        QJsonObject resources; // per-API tokens: origin -> resource (never a token)
+        for (const ApiResource &api : settings->config.apiResources)
+            resources.insert(originOf(api.origin),
+                             api.resource.isEmpty() ? api.origin.toString() : api.resource);
+        if (resources.isEmpty()) {
+            for (const QUrl &origin : settings->config.effectiveApiOrigins())
+                origins.append(originOf(origin));
+        } else {
+            for (auto it = resources.constBegin(); it != resources.constEnd(); ++it)
+                origins.append(it.key());
+            out.insert(QStringLiteral("api_resources"), resources);
+        }
         out.insert(QStringLiteral("api_origins"), origins);
 
         QEventLoop loop;
@@ -96,11 +110,53 @@ int status(const QStringList &args)
                            .arg(account, result.message);
         }
     }
+    return {out, text, code};
+}
+
+} // namespace
+
+int status(const QStringList &args)
+{
+    QCommandLineParser parser;
+    const QCommandLineOption all(QStringLiteral("all"),
+                                 QStringLiteral("Every account: the stored ones (`securetokens "
+                                                "accounts`) and those configured at login."));
+    parser.addOptions(
+            {accountOption(), all, {QStringLiteral("json"), QStringLiteral("Print JSON.")}});
+    if (!parseArguments(parser, args, QStringLiteral("Show whether an account is signed in.")))
+        return ExitUsage;
+    const bool json = parser.isSet(QStringLiteral("json"));
+    QTextStream stdOut(stdout);
+    if (!parser.isSet(all)) {
+        const AccountStatus one = statusOf(parser.value(accountOption()));
+        if (json)
+            stdOut << QJsonDocument(one.json).toJson(QJsonDocument::Compact) << Qt::endl;
+        else
+            stdOut << one.text << Qt::endl;
+        return one.code;
+    }
+    QStringList names;
+    if (const int code = allAccountNames(&names); code != ExitOk)
+        return code;
+    // 0 when any account is signed in; otherwise the first account's code
+    // (77 when none is): a script asks "is anyone signed in here?".
+    int code = ExitNotSignedIn;
+    bool anySignedIn = false;
+    QJsonArray array;
+    for (const QString &name : std::as_const(names)) {
+        const AccountStatus one = statusOf(name);
+        if (array.isEmpty())
+            code = one.code;
+        anySignedIn = anySignedIn || one.code == ExitOk;
+        array.append(one.json);
+        if (!json)
+            stdOut << one.text << Qt::endl;
+    }
     if (json)
-        QTextStream(stdout) << QJsonDocument(out).toJson(QJsonDocument::Compact) << Qt::endl;
-    else
-        QTextStream(stdout) << text << Qt::endl;
-    return code;
+        stdOut << QJsonDocument(array).toJson(QJsonDocument::Compact) << Qt::endl;
+    else if (names.isEmpty())
+        stdOut << "no accounts" << Qt::endl;
+    return anySignedIn ? int(ExitOk) : code;
 }
 
 } // namespace Cli

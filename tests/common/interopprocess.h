@@ -253,6 +253,13 @@ public:
         url.setPath(QStringLiteral("/_interop/stats"));
         return exchange(url);
     }
+    //! The last access token the API accepted, as a thief on the wire would have it.
+    QByteArray stolenToken() const
+    {
+        QUrl url = m_url;
+        url.setPath(QStringLiteral("/_interop/stolen-token"));
+        return exchange(url).value(QLatin1String("token")).toString().toLatin1();
+    }
 };
 
 } // namespace Interop

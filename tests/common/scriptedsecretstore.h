@@ -45,6 +45,7 @@ public:
             return;
         m_mirror[account] = secret.clone();
         ++m_writeCount;
+        ++m_writesOf[account];
         MemorySecretStore::write(account, secret, context, std::move(done));
     }
 
@@ -78,6 +79,12 @@ public:
     }
     //! Number of write() calls that stored a value (injected failures not counted).
     int writeCount() const { return m_writeCount; }
+    //! The same for one account (the SDK also writes its account list, "#accounts").
+    int writeCount(const QString &account) const
+    {
+        const auto it = m_writesOf.find(account);
+        return it == m_writesOf.end() ? 0 : it->second;
+    }
 
 private:
     struct Injected
@@ -121,4 +128,5 @@ private:
     std::map<Operation, Injected> m_injected;
     std::map<QString, SecretBytes> m_mirror;
     int m_writeCount = 0;
+    std::map<QString, int> m_writesOf;
 };

@@ -12,3 +12,15 @@ if(TARGET securetokens)
         SECURETOKENS_PROJECT_VERSION="${PROJECT_VERSION}")
     add_dependencies(tst_cli securetokens)
 endif()
+# `login --resource ORIGIN[=RESOURCE]` and `call` with per-API tokens, in real processes.
+if(TARGET securetokens)
+    securetokens_add_test(NAME tst_cli_resources
+        SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cli_resources.cpp
+        LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
+        LABELS integration keychain
+        KEYRING
+        TIMEOUT 180)
+    target_compile_definitions(tst_cli_resources PRIVATE
+        SECURETOKENS_CLI_PATH="$<TARGET_FILE:securetokens>")
+    add_dependencies(tst_cli_resources securetokens)
+endif()

@@ -51,6 +51,7 @@ private Q_SLOTS:
     void eachApiGetsOnlyItsOwnToken();
     void unmappedOriginGetsNoToken();
     void stormAtOneApiCostsOneGrantForIt();
+    void stormsAtBothApisCostOneGrantEach();
     void renewedAtUseOnItsOwnSchedule();
     void invalidTargetKeepsTheSession();
     void invalidResourceIsAConfigurationError();
@@ -206,6 +207,35 @@ void tst_ApiResources::stormAtOneApiCostsOneGrantForIt()
     QCOMPARE(httpStatus(fetch(at(urlB, "/api/me"))->reply), 200);
     QCOMPARE(counter(*server, "refresh_grants"), grants + 1);
     QCOMPARE(audienceCounter(audienceB, "unauthorized"), 0);
+}
+
+void tst_ApiResources::stormsAtBothApisCostOneGrantEach()
+{
+    QCOMPARE(httpStatus(fetch(at(urlA, "/api/me"))->reply), 200);
+    QCOMPARE(httpStatus(fetch(at(urlB, "/api/me"))->reply), 200);
+    const qint64 grants = counter(*server, "refresh_grants");
+    // Every token so far is refused: both APIs' storms at once, interleaved.
+    // B's grant waits behind A's (one refresh-token grant on the wire), and
+    // each API's 401s join its own grant.
+    server->setFaults(QJsonObject {{u"expire_access_tokens"_s, true}});
+    constexpr int perApi = 20;
+    std::vector<std::unique_ptr<ReplyProbe>> probes;
+    for (int i = 0; i < perApi; ++i) {
+        for (const QUrl &api : {urlA, urlB})
+            probes.push_back(
+                    std::make_unique<ReplyProbe>(nam->get(QNetworkRequest(at(api, "/api/echo")))));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(probes.begin(), probes.end(),
+                                         [](const auto &p) { return p->finishedCount == 1; }),
+                             20000);
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+        QCOMPARE(httpStatus(probes[i]->reply), 200);
+        QCOMPARE(audOf(jwtPayload(authorizationSeen(*probes[i]))), i % 2 ? audienceB : audienceA);
+    }
+    QCOMPARE(counter(*server, "refresh_grants"), grants + 2);
+    QCOMPARE(audienceCounter(audienceA, "unauthorized"), perApi);
+    QCOMPARE(audienceCounter(audienceB, "unauthorized"), perApi);
+    QCOMPARE(counter(*server, "reuse_detected"), 0);
 }
 
 void tst_ApiResources::renewedAtUseOnItsOwnSchedule()

@@ -8,6 +8,8 @@
 
 #include "mockserverfixture.h"
 #include "session/accountrecord_p.h"
+#include "session/dpopkey_p.h"
+#include "session/dpopproof_p.h"
 #include "tst_signin_helpers.h"
 
 #include <securetokens/authenticatednetworkaccessmanager.h>
@@ -132,6 +134,7 @@ private Q_SLOTS:
     void boundSignInRestoreRefreshRevoke();
     void keyMissingEndsSession_data();
     void keyMissingEndsSession();
+    void stolenTokenWithAnotherKeysProof();
     void offIsBearer();
     void requiredWithoutProviderSupport();
     void clockSkew_data();
@@ -255,6 +258,44 @@ void tst_SignInDpop::keyMissingEndsSession()
     QCOMPARE(stat(*server, "refresh_grants"), 0);
     storedRecord(*store, config.account, &found);
     QVERIFY(!found);
+}
+
+// RFC 9449 §6.1, §7.1: a stolen DPoP-bound access token is worthless to a
+// thief with a key of his own. His proof is valid in itself (right htm, htu,
+// ath, a fresh jti), but for another key than the token's cnf.jkt: refused.
+// The victim's own requests keep working.
+void tst_SignInDpop::stolenTokenWithAnotherKeysProof()
+{
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
+    Session session(discoveryConfig(server->baseUrl(), store));
+    QVERIFY(signIn(session));
+    QCOMPARE(authenticatedGet(session, apiMe(*server)), 200);
+    const QByteArray token = session.accessTokenForExternalUse().view().toByteArray();
+    QVERIFY(!token.isEmpty());
+    const qint64 rejectedBefore = stat(*server, "dpop_rejected");
+
+    const std::unique_ptr<Internal::SoftwareDpopKey> thief = Internal::SoftwareDpopKey::generate();
+    QVERIFY(thief);
+    QVERIFY(thief->thumbprint() != session.dpopThumbprint().toLatin1());
+    Internal::DpopProofRequest request;
+    request.method = "GET";
+    request.uri = apiMe(*server);
+    request.accessToken = token;
+    request.issuedAt = QDateTime::currentSecsSinceEpoch();
+    const QByteArray proof = Internal::buildDpopProof(*thief, request);
+    QVERIFY(!proof.isEmpty());
+    QNetworkAccessManager plain;
+    const HttpResult replay = send(plain, "GET", apiMe(*server), {},
+                                   {{QByteArrayLiteral("Authorization"), "DPoP " + token},
+                                    {QByteArrayLiteral("DPoP"), proof}});
+    QCOMPARE(replay.status, 401);
+    // Refused for the binding, not for a flaw of the proof itself.
+    QVERIFY2(replay.body.contains("Invalid DPoP key binding"), replay.body.constData());
+    QCOMPARE(stat(*server, "dpop_rejected"), rejectedBefore + 1);
+
+    // The same request with the victim's key, through the SDK: accepted.
+    QCOMPARE(authenticatedGet(session, apiMe(*server)), 200);
 }
 
 void tst_SignInDpop::offIsBearer()

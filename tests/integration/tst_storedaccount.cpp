@@ -69,6 +69,7 @@ private Q_SLOTS:
     void legacyValueIsMigrated();
     void identitySurvivesARestart();
     void signInWithoutRefreshTokenReplacesTheStoredOne();
+    void narrowedScopeIsVisible();
 };
 
 // App A and app B keep their tokens under the same service and account name.
@@ -210,6 +211,51 @@ void tst_StoredAccount::signInWithoutRefreshTokenReplacesTheStoredOne()
     Session second(config);
     QVERIFY(signIn(second));
     QTRY_VERIFY_WITH_TIMEOUT(!store->contains(QStringLiteral("default")), kWait);
+}
+
+// Finding 12: a server may grant less than was asked for (RFC 6749 §3.3: it
+// then names the scope it granted). The app sees the downgrade, is told of it,
+// and so does a later process; a refresh that narrows it again is seen too.
+void tst_StoredAccount::narrowedScopeIsVisible()
+{
+    ScriptedHttpServer server;
+    QVERIFY(server.listen());
+    server.enqueue(ScriptedHttpServer::json(
+            200,
+            R"({"access_token":"at-1","token_type":"Bearer","expires_in":600,)"
+            R"("refresh_token":"rt-1","scope":"profile items"})"));
+    auto store = std::make_shared<ScriptedSecretStore>();
+    SessionConfig config;
+    config.tokenEndpoint = server.url(QStringLiteral("/token"));
+    config.clientId = QStringLiteral("demo");
+    config.storageService = QStringLiteral("narrowed");
+    config.secretStore = store;
+    config.scopes = {QStringLiteral("profile"), QStringLiteral("email"), QStringLiteral("items")};
+    {
+        Session session(config);
+        QSignalSpy changed(&session, &Session::grantedScopesChanged);
+        QVERIFY(signIn(session));
+        QCOMPARE(session.grantedScopes(),
+                 (QStringList {QStringLiteral("profile"), QStringLiteral("items")}));
+        QVERIFY(!session.grantedScopes().contains(QStringLiteral("email")));
+        QVERIFY(changed.count() >= 1);
+
+        // A refresh whose answer narrows the grant again.
+        server.enqueue(ScriptedHttpServer::json(
+                200,
+                R"({"access_token":"at-2","token_type":"Bearer","expires_in":600,)"
+                R"("refresh_token":"rt-2","scope":"items"})"));
+        const int before = changed.count();
+        QSignalSpy token(&session, &Session::accessTokenChanged);
+        session.refresh();
+        QVERIFY(token.wait(kWait));
+        QCOMPARE(session.grantedScopes(), QStringList {QStringLiteral("items")});
+        QCOMPARE(changed.count(), before + 1);
+    }
+    // A later process reads what was granted from the record, not what was asked.
+    Session restored(config);
+    QVERIFY(restore(restored));
+    QCOMPARE(restored.grantedScopes(), QStringList {QStringLiteral("items")});
 }
 
 QTEST_GUILESS_MAIN(tst_StoredAccount)

@@ -9,7 +9,9 @@
 // stdout: "listening on http://127.0.0.1:PORT", then one JSON line per
 // request ({"request":"accepted"|"rejected",...}; never a token).
 // GET /me (any path but /_interop/*) answers the token's claims as JSON;
-// GET /_interop/stats the counts. With --dpop only DPoP-bound tokens are
+// GET /_interop/stats the counts; GET /_interop/stolen-token the last access
+// token it accepted (the tests play a thief who read it off the wire: a
+// loopback test harness, never a pattern for a real API). With --dpop only DPoP-bound tokens are
 // accepted and each request needs a valid proof (RFC 9449 §7).
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -100,14 +102,17 @@ async function authorize(req) {
   return payload;
 }
 
+let lastToken = null;
 const server = createServer(async (req, res) => {
   const send = (status, body, headers = {}) => {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers });
     res.end(JSON.stringify(body));
   };
   if (req.url === '/_interop/stats') return send(200, stats);
+  if (req.url === '/_interop/stolen-token') return send(200, { token: lastToken });
   try {
     const claims = await authorize(req);
+    lastToken = (req.headers.authorization ?? '').split(' ')[1] ?? null;
     stats.accepted += 1;
     log({ request: 'accepted', path: req.url.split('?')[0], client: claims.client_id });
     return send(200, {

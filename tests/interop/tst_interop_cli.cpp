@@ -9,13 +9,18 @@
 
 #include "cliprocess.h"
 #include "interopprocess.h"
+#include "session/dpopkey_p.h"
+#include "session/dpopproof_p.h"
 
 #include <QFile>
+#include <QDateTime>
 #include <QDirIterator>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -798,6 +803,52 @@ void tst_InteropCli::dpopBound()
     // The API checked the proof and the binding (cnf.jkt) and took it.
     QCOMPARE(api->stats().value(QLatin1String("accepted")).toInt(), 1);
     QVERIFY(api->stats().value(QLatin1String("rejected")).toObject().isEmpty());
+
+    // A thief who read the access token off the wire (RFC 9449 §1, §7): the
+    // API refuses it as a bearer token, and with a valid proof of his own key
+    // (right htm, htu, ath; not the key of the token's cnf.jkt).
+    const QByteArray stolen = api->stolenToken();
+    QVERIFY(stolen.count('.') == 2);
+    const QUrl me(api->origin() + QStringLiteral("/me"));
+    const auto replay = [&](const QByteArray &authorization, const QByteArray &proof) {
+        QNetworkAccessManager nam;
+        QNetworkRequest request(me);
+        request.setTransferTimeout(10000);
+        request.setRawHeader("Authorization", authorization);
+        if (!proof.isEmpty())
+            request.setRawHeader("DPoP", proof);
+        QNetworkReply *reply = nam.get(request);
+        QSignalSpy finished(reply, &QNetworkReply::finished);
+        if (!reply->isFinished())
+            finished.wait(11000);
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        reply->deleteLater();
+        return status;
+    };
+    QCOMPARE(replay("Bearer " + stolen, {}), 401);
+    const auto thief = SecureTokens::Internal::SoftwareDpopKey::generate();
+    QVERIFY(thief);
+    QVERIFY(thief->thumbprint() != jkt.toLatin1());
+    SecureTokens::Internal::DpopProofRequest proofRequest;
+    proofRequest.method = "GET";
+    proofRequest.uri = me;
+    proofRequest.accessToken = stolen;
+    proofRequest.issuedAt = QDateTime::currentSecsSinceEpoch();
+    QCOMPARE(replay("DPoP " + stolen, SecureTokens::Internal::buildDpopProof(*thief, proofRequest)),
+             401);
+    QCOMPARE(api->stats()
+                     .value(QLatin1String("rejected"))
+                     .toObject()
+                     .value(QLatin1String("invalid_token"))
+                     .toInt(),
+             2);
+    bool keyRefused = false;
+    for (const QJsonObject &line : api->lines())
+        keyRefused = keyRefused
+                || line.value(QLatin1String("description")).toString()
+                        == QLatin1String("cnf.jkt does not match the proof key");
+    QVERIFY(keyRefused);
+    QCOMPARE(api->stats().value(QLatin1String("accepted")).toInt(), 1);
 
     r = run({QStringLiteral("logout")});
     QVERIFY2(r.exitCode == 0, r.err.constData());

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "session_p.h"
 
+#include "accountindexstore_p.h"
+
 #include "core/invokelater.h"
 #include "core/logging.h"
 #include "storage/crossprocesslock.h"
@@ -22,10 +24,13 @@
 
 namespace SecureTokens {
 
-namespace {
-
-std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
+std::shared_ptr<SecretStore> makeSecretStore(const SessionConfig &config)
 {
+    if (isReservedAccountName(config.account))
+        return std::make_shared<Internal::UnavailableSecretStore>(
+                QStringLiteral("reserved"),
+                QStringLiteral("the account name \"%1\" is reserved for the account list")
+                        .arg(config.account));
     if (config.secretStore)
         return config.secretStore;
     switch (config.storagePolicy) {
@@ -48,8 +53,6 @@ std::shared_ptr<SecretStore> makeStore(const SessionConfig &config)
     }
     return std::make_shared<KeychainSecretStore>(config.effectiveStorageService());
 }
-
-} // namespace
 
 /*!
     What the refresh lock is keyed by, with the account: where the stored
@@ -81,7 +84,7 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config,
                                RefreshTransportFactory transports)
     : q_ptr(q),
       m_config(config),
-      m_store(makeStore(config)),
+      m_store(makeSecretStore(config)),
       m_nam(new QNetworkAccessManager(q)),
       m_client(m_nam, &m_config),
       m_transport(transports(m_nam, &m_client, &m_config))
@@ -100,6 +103,8 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config,
     m_apiResources = resolveApiResources(m_config.apiResources);
     m_resourceTokens.resize(std::size_t(m_apiResources.slots.size()));
     mergeIntoAuthorizationRequest(m_apiResources, &m_config);
+    if (!m_apiResources.isEmpty() && !m_config.resources.isEmpty())
+        m_ownResource.resource = m_config.resources.constFirst();
     m_lock = std::make_unique<CrossProcessLock>(refreshLockNamespace(m_config), m_config.account);
     m_retryTimer.setSingleShot(true);
     m_retryTimer.setTimerType(Qt::PreciseTimer);
@@ -244,6 +249,7 @@ void SessionPrivate::adoptRecord(AccountRecord record)
         m_grantedScopes = scopes;
         Q_EMIT q->grantedScopesChanged();
     }
+    listAccount(indexEntryOf(m_config.account, m_record), {}); // e.g. an older release's
 }
 
 void SessionPrivate::adoptDpopKey()
@@ -298,7 +304,7 @@ void SessionPrivate::writeRecord(AccountRecord *record,
     record->backend = m_store->backendName();
     record->updatedAt = QDateTime::currentSecsSinceEpoch();
     const SecretBytes encoded = encodeAccountRecord(*record);
-    m_store->write(m_config.account, encoded, q, done);
+    m_store->write(m_config.account, encoded, q, listAfterWrite(*record, done));
 }
 
 void SessionPrivate::installAccessToken(TokenResponse &response)
@@ -415,21 +421,20 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
         // What an earlier sign-in stored for the account goes, so nothing of
         // it can be sent anywhere later.
         qCInfo(lcSession) << "signed in without a refresh token";
-        m_store->remove(m_config.account, q,
-                        [this, epoch, pending](const SecretStore::Result &result) {
-                            if (epoch != m_epoch)
-                                return;
-                            m_refreshInFlight = false;
-                            adoptRecord(std::move(pending->first));
-                            installAccessToken(pending->second);
-                            setState(Session::State::SignedIn);
-                            if (!result.ok())
-                                emitError(storageError(result,
-                                                       QStringLiteral("An earlier stored session "
-                                                                      "could not be removed.")));
-                            releaseWaiters({});
-                            fetchUserInfoAfterSignIn();
-                        });
+        removeStoredRecord([this, epoch, pending](const SecretStore::Result &result) {
+            if (epoch != m_epoch)
+                return;
+            m_refreshInFlight = false;
+            adoptRecord(std::move(pending->first));
+            installAccessToken(pending->second);
+            setState(Session::State::SignedIn);
+            if (!result.ok())
+                emitError(storageError(result,
+                                       QStringLiteral("An earlier stored session "
+                                                      "could not be removed.")));
+            releaseWaiters({});
+            fetchUserInfoAfterSignIn();
+        });
         return;
     }
     // Store before use: the session only exists once the record is safe.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "accountindex_p.h"
 #include "accountrecord_p.h"
 #include "apiresources_p.h"
 #include "refreshtransport_p.h"
@@ -21,6 +22,7 @@
 
 namespace SecureTokens {
 
+class AccountIndexStore;
 class CrossProcessLock;
 
 /*!
@@ -29,6 +31,13 @@ class CrossProcessLock;
     takes this lock.
 */
 QString refreshLockNamespace(const SessionConfig &config);
+
+/*!
+    The store \a config selects (its secretStore, else its storagePolicy's
+    backend); for the account index's reserved name a store that refuses
+    every call (session.cpp).
+*/
+std::shared_ptr<SecretStore> makeSecretStore(const SessionConfig &config);
 
 //! Makes the Session's refresh transport (the sign-in layer knows them all: signin/).
 using RefreshTransportFactory
@@ -267,6 +276,8 @@ public:
         std::vector<Waiter> waiters;
     };
     ApiResourceMap m_apiResources;
+    //! With apiResources: what the session's own token is for (the first of resources).
+    ApiResourceMap::Slot m_ownResource;
     std::vector<ResourceToken> m_resourceTokens;
     //! The slot the refresh in flight is for; -1: the session's own token.
     int m_refreshTarget = -1;
@@ -330,6 +341,28 @@ public:
     bool m_userInfoReportsError = false;
     //! Rewrites the record's claims; a second lock object, so that it excludes m_lock.
     std::unique_ptr<CrossProcessLock> m_claimsLock;
+
+    // --- the account index (sessionaccounts.cpp) -----------------------------
+    /*!
+        Lists \a entry (indexEntryOf() the record just stored or adopted) in
+        the store's account index when it differs from what this session last
+        listed, then calls \a then. An index that cannot be written is logged,
+        not reported: the session works without it, and the next session of
+        the account lists it again.
+    */
+    void listAccount(const AccountIndexEntry &entry, const std::function<void()> &then);
+    /*!
+        writeRecord()'s completion: once \a record is stored, its account is
+        listed (listAccount()), then \a done runs. It waits for the index only
+        when the entry changes (a sign-in, new claims), so a process that exits
+        on the outcome leaves the account listed.
+    */
+    SecretStore::Callback
+    listAfterWrite(const AccountRecord &record,
+                   const std::function<void(const SecretStore::Result &result)> &done);
+    //! Removes the stored record, then (if it went) its index entry; \a done gets the record's result.
+    void removeStoredRecord(const SecretStore::Callback &done);
+    std::unique_ptr<AccountIndexStore> m_accountIndex;
 
     // --- step-up and more scopes (sessionreauth.cpp) -------------------------
     //! The sign-in of beginReauthentication() ended: replace the record, or keep the old one.

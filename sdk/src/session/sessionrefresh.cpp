@@ -290,10 +290,16 @@ void SessionPrivate::refreshWith(SecretBytes refreshToken)
         m_inFlightReply = nullptr;
         onRefreshAnswer(error, std::move(response));
     };
-    // One API's token (RFC 8707 §2.2: resource= on the refresh grant), or the session's own.
-    m_inFlightReply = m_refreshTarget >= 0
-            ? m_transport->refreshForResource(*token, m_apiResources.slots.at(m_refreshTarget), q,
-                                              std::move(answered))
+    // One API's token (RFC 8707 §2.2: resource= on the refresh grant), or the
+    // session's own, which with per-API tokens names the first resource as
+    // the code exchange did (a grant for several resources gives tokens for
+    // one at a time).
+    const bool named = m_refreshTarget >= 0 || !m_ownResource.resource.isEmpty();
+    m_inFlightReply = named
+            ? m_transport->refreshForResource(
+                    *token,
+                    m_refreshTarget >= 0 ? m_apiResources.slots.at(m_refreshTarget) : m_ownResource,
+                    q, std::move(answered))
             : m_transport->refresh(*token, q, std::move(answered));
 }
 
@@ -307,7 +313,7 @@ void SessionPrivate::onRefreshAnswer(const ErrorInfo &error, TokenResponse respo
             // The stored token is dead: remove it before reporting, so that a
             // process that exits on the report does not leave it behind.
             const quint64 epoch = m_epoch;
-            m_store->remove(m_config.account, q, [this, epoch, error](const SecretStore::Result &) {
+            removeStoredRecord([this, epoch, error](const SecretStore::Result &) {
                 if (epoch != m_epoch)
                     return;
                 setState(Session::State::ReauthenticationRequired);

@@ -58,13 +58,12 @@ void SessionPrivate::startSignOut(bool atProvider)
             return;
         }
         // The local wipe does not depend on the server (RFC 7009 is best effort).
-        m_store->remove(
-                m_config.account, q, [outcome, finishOne](const SecretStore::Result &result) {
-                    if (!result.ok())
-                        outcome->storage = storageError(
-                                result, QStringLiteral("The stored session could not be removed."));
-                    finishOne();
-                });
+        removeStoredRecord([outcome, finishOne](const SecretStore::Result &result) {
+            if (!result.ok())
+                outcome->storage = storageError(
+                        result, QStringLiteral("The stored session could not be removed."));
+            finishOne();
+        });
         if (token->isEmpty() || !m_transport->canRevoke()) {
             invokeLater(q, finishOne);
             return;

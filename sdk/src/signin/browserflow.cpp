@@ -350,9 +350,14 @@ void BrowserFlow::exchange(SecretBytes code)
             {QByteArrayLiteral("client_id"), config.clientId.toUtf8(), nullptr},
             {QByteArrayLiteral("code_verifier"), {}, &verifier},
     };
-    // RFC 8707 §2.2: the resources the access token is for, again.
-    for (const QString &resource : config.resources)
+    // RFC 8707 §2.2: the resources the access token is for, again. With
+    // per-API tokens only the first: an access token is for one API
+    // (oidc-provider refuses several), the others are asked for by name.
+    for (const QString &resource : config.resources) {
         fields.append({QByteArrayLiteral("resource"), resource.toUtf8(), nullptr});
+        if (!config.apiResources.isEmpty())
+            break;
+    }
     host()->setInFlightReply(host()->tokenEndpoint().requestToken(
             config.tokenEndpoint, fields, this,
             [this](const ErrorInfo &error, TokenResponse response) {
