@@ -327,8 +327,8 @@ private Q_SLOTS:
         QVERIFY2(stepUp.err.contains("acr_values=\"urn:mfa\" max_age=60"), stepUp.err.constData());
         QCOMPARE(stat("refresh_grants"), refreshes + 1); // the new process's restore only
         m_server->clearFaults();
-        m_server->setFaults(QJsonObject {{QStringLiteral("require_scope"),
-                                          QStringLiteral("items:write")}});
+        m_server->setFaults(
+                QJsonObject {{QStringLiteral("require_scope"), QStringLiteral("items:write")}});
         Run scope = run({QStringLiteral("call"), url(QStringLiteral("/api/me"))});
         QVERIFY2(scope.exitCode == 76, scope.err.constData());
         QVERIFY2(scope.err.contains("scope=\"items:write\""), scope.err.constData());
