@@ -44,3 +44,14 @@ securetokens_add_test(NAME tst_identity
     LABELS integration
     TIMEOUT 180)
 target_link_libraries(tst_identity PRIVATE SecureTokens::Internal)
+# The DPoP key on a PKCS#11 token (a real SoftHSM2 token; fails without softhsm2).
+if(SECURETOKENS_PKCS11)
+    securetokens_add_test(NAME tst_signin_dpop_pkcs11
+        SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_signin_dpop_pkcs11.cpp
+                ${CMAKE_CURRENT_LIST_DIR}/tst_signin_helpers.h
+                ${CMAKE_CURRENT_LIST_DIR}/softhsmtoken.h
+        LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
+        LABELS integration
+        TIMEOUT 180)
+    target_link_libraries(tst_signin_dpop_pkcs11 PRIVATE SecureTokens::Internal)
+endif()

@@ -65,6 +65,45 @@ enum class DpopMode : quint8 {
     Required,
 };
 
+/*!
+    Where the DPoP key made at sign-in is kept (SessionConfig::dpopKeyStore).
+    A stored session keeps using the kind of key it was signed in with.
+*/
+struct DpopKeyStore
+{
+    //! The kinds of key store.
+    enum class Kind : quint8 {
+        /*!
+            In this process (OpenSSL), the private key in the account's secure
+            record beside the refresh token (the default).
+        */
+        Software,
+        /*!
+            Generated on a PKCS#11 token (TPM, smart card, HSM; SoftHSM2 in the
+            tests) and never readable outside it: the record holds only an
+            RFC 7512 URI naming the module, the token and the key. Needs a
+            build with SECURETOKENS_PKCS11 (else a sign-in fails with
+            InvalidConfiguration). Each proof is one synchronous signature on
+            the token, on the Session's thread.
+        */
+        Pkcs11,
+    };
+    Kind kind = Kind::Software; //!< which store
+    //! Pkcs11: the module's file, e.g. /usr/lib/softhsm/libsofthsm2.so.
+    QString pkcs11ModulePath;
+    //! Pkcs11: the label of the token a new key is made on.
+    QString pkcs11TokenLabel;
+    /*!
+        Pkcs11: asked for the token's user PIN whenever a key is made or
+        opened (sign-in, restore, sign-out). The PIN comes from the app (a
+        dialog, the platform's own PIN prompt): it is never read from the
+        command line, the environment or a file, never stored in the record,
+        and wiped after the login. An empty PIN is passed on as is (tokens
+        with a protected authentication path ignore it).
+    */
+    std::function<SecretBytes()> pkcs11Pin;
+};
+
 //! The loopback interface the browser redirect listener binds to (RFC 8252 §7.3).
 enum class LoopbackRedirectHost : quint8 {
     IPv4, //!< http://127.0.0.1:PORT/callback (default; works everywhere)
@@ -180,6 +219,8 @@ struct SECURETOKENS_EXPORT SessionConfig
         filled from discovery when empty; empty: not advertised.
     */
     QStringList dpopSigningAlgValues;
+    //! Where a sign-in's DPoP key is made and kept (see DpopKeyStore).
+    DpopKeyStore dpopKeyStore;
     //! Requested scopes; sent space-separated (RFC 6749 §3.3). Empty: the server's default.
     QStringList scopes;
 

@@ -42,6 +42,11 @@ public:
 
     //! RFC 7638 §3: the SHA-256 JWK thumbprint of publicJwk(), base64url (the `jkt`).
     QByteArray thumbprint() const;
+
+    //! The private key for the secure record; empty for a key that cannot leave its store.
+    virtual SecretBytes exportPrivateKey() const { return {}; }
+    //! Where a key held elsewhere lives (for the record's dpopKeyReference); empty for none.
+    virtual QString reference() const { return {}; }
 };
 
 class SECURETOKENS_EXPORT SoftwareDpopKey final : public DpopKey
@@ -62,7 +67,7 @@ public:
     SoftwareDpopKey &operator=(SoftwareDpopKey &&) = delete;
 
     //! The private key, DER (PKCS#8 PrivateKeyInfo), for the secure record only.
-    SecretBytes exportPrivateKey() const;
+    SecretBytes exportPrivateKey() const override;
 
     QJsonObject publicJwk() const override;
     QByteArray sign(QByteArrayView signingInput) const override;

@@ -58,7 +58,7 @@ public:
         The RFC 7512 URI of the key: pkcs11:token=…;serial=…;id=…;type=private
         with module-path as a query attribute (RFC 7512 §2.3). No PIN.
     */
-    QString reference() const;
+    QString reference() const override;
     //! Destroys the key pair on the token (sign-out). False if the token refused.
     bool destroy();
 

@@ -2,6 +2,7 @@
 #include "session_p.h"
 
 #include "accountindexstore_p.h"
+#include "dpopkeystore_p.h"
 
 #include "core/invokelater.h"
 #include "core/logging.h"
@@ -259,37 +260,17 @@ void SessionPrivate::adoptDpopKey()
     if (m_state == Session::State::SigningIn && m_record.refreshToken.isEmpty())
         return;
     const auto &current = m_client.dpopKey();
-    if (m_record.dpopPrivateKey.isEmpty()) {
-        m_client.setDpopKey(nullptr);
+    if (current && Internal::isRecordDpopKey(*current, m_record))
         return;
-    }
-    if (current) {
-        SecretBytes exported = current->exportPrivateKey();
-        const bool same = exported.view() == m_record.dpopPrivateKey.view();
-        exported.clear();
-        if (same)
-            return;
-    }
-    QString why;
-    m_client.setDpopKey(Internal::SoftwareDpopKey::fromPrivateKey(m_record.dpopPrivateKey, &why));
+    ErrorInfo error; // checkDpopKey() reported it when the record was read
+    m_client.setDpopKey(Internal::loadDpopKey(m_record, m_config, &error));
 }
 
 ErrorInfo SessionPrivate::checkDpopKey(const AccountRecord &record) const
 {
-    QString why;
-    if (!record.dpopPrivateKey.isEmpty()) {
-        if (Internal::SoftwareDpopKey::fromPrivateKey(record.dpopPrivateKey, &why))
-            return {};
-        return ErrorInfo::make(Error::DPoPKeyMissing,
-                               QStringLiteral("The stored session's DPoP key cannot be read (%1); "
-                                              "the refresh token bound to it is useless "
-                                              "without it, so the session ends.")
-                                       .arg(why));
-    }
-    if (!record.dpopKeyReference.isEmpty())
-        return ErrorInfo::make(Error::DPoPKeyMissing,
-                               QStringLiteral("The stored session's DPoP key is held in a key "
-                                              "store this build cannot reach; the session ends."));
+    ErrorInfo error;
+    if (Internal::loadDpopKey(record, m_config, &error) || error.isError())
+        return error;
     if (m_config.dpop == DpopMode::Required && !record.refreshToken.isEmpty())
         return ErrorInfo::make(Error::DPoPKeyMissing,
                                QStringLiteral("DPoP is required, and the stored session has no "
@@ -407,7 +388,7 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
     // The DPoP key is stored with the refresh token bound to it, in one
     // record: written before either is used (RFC 9449 §5).
     if (const auto &key = m_client.dpopKey())
-        record.dpopPrivateKey = key->exportPrivateKey();
+        Internal::storeDpopKey(*key, &record);
     record.idToken = std::move(response.idToken);
     if (!idTokenClaims.isEmpty())
         record.claimsJson = QJsonDocument(QJsonObject::fromVariantMap(idTokenClaims))

@@ -6,6 +6,8 @@
 // "Step-up").
 #include "session_p.h"
 
+#include "dpopkeystore_p.h"
+
 #include "core/invokelater.h"
 #include "core/logging.h"
 #include "storage/crossprocesslock.h"
@@ -71,7 +73,7 @@ void SessionPrivate::finishReauthentication(const ErrorInfo &error, TokenRespons
     record.refreshToken = response.refreshToken.isEmpty() ? m_record.refreshToken.clone()
                                                           : std::move(response.refreshToken);
     if (const auto &key = m_client.dpopKey())
-        record.dpopPrivateKey = key->exportPrivateKey();
+        Internal::storeDpopKey(*key, &record);
     if (!idTokenClaims.isEmpty()) {
         record.idToken = std::move(response.idToken);
         record.claimsJson = QJsonDocument(QJsonObject::fromVariantMap(idTokenClaims))

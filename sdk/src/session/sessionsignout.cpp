@@ -4,6 +4,8 @@
 // to RP-Initiated Logout when the provider's session is to end too.
 #include "session_p.h"
 
+#include "dpopkeystore_p.h"
+
 #include "core/invokelater.h"
 
 namespace SecureTokens {
@@ -18,7 +20,7 @@ void SessionPrivate::startSignOut(bool atProvider)
     // RP-Initiated Logout §2: the ID token names the provider session to end.
     auto idToken = std::make_shared<SecretBytes>(std::move(m_record.idToken));
     // Revoking a DPoP-bound refresh token takes a proof with its key (RFC 9449 §5).
-    const std::shared_ptr<Internal::SoftwareDpopKey> dpopKey = m_client.dpopKey();
+    const std::shared_ptr<Internal::DpopKey> dpopKey = m_client.dpopKey();
     wipeTokens();
     m_client.setDpopKey(dpopKey);
     releaseWaiters(ErrorInfo::make(Error::NotSignedIn, QStringLiteral("Signed out.")));
@@ -102,11 +104,9 @@ void SessionPrivate::startSignOut(bool atProvider)
                           *token = std::move(record.refreshToken);
                           if (!record.clientSecret.isEmpty()) // RFC 7009 §2.1 authenticates
                               m_client.setStoredClientSecret(std::move(record.clientSecret));
-                          if (!record.dpopPrivateKey.isEmpty()) {
-                              QString why;
-                              m_client.setDpopKey(Internal::SoftwareDpopKey::fromPrivateKey(
-                                      record.dpopPrivateKey, &why));
-                          }
+                          ErrorInfo keyError; // no key: revoked without a proof
+                          if (auto key = Internal::loadDpopKey(record, m_config, &keyError))
+                              m_client.setDpopKey(std::move(key));
                       }
                       revokeAndRemove(ours);
                   });

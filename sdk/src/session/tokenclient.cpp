@@ -2,6 +2,7 @@
 #include "tokenclient_p.h"
 
 #include "clientauth_p.h"
+#include "dpopkeystore_p.h"
 #include "dpopproof_p.h"
 
 #include "core/httpgrammar.h"
@@ -153,14 +154,12 @@ ErrorInfo TokenEndpointClient::prepareDpop()
                                    "dpop_signing_alg_values_supported (RFC 9449 §5.1)."));
         break;
     }
-    m_dpopKey = Internal::SoftwareDpopKey::generate();
-    if (!m_dpopKey)
-        return ErrorInfo::make(Error::DPoPKeyMissing,
-                               QStringLiteral("No DPoP key could be made (OpenSSL failed)."));
-    return {};
+    ErrorInfo error;
+    m_dpopKey = Internal::makeDpopKey(*m_config, &error);
+    return error;
 }
 
-void TokenEndpointClient::setDpopKey(std::shared_ptr<Internal::SoftwareDpopKey> key)
+void TokenEndpointClient::setDpopKey(std::shared_ptr<Internal::DpopKey> key)
 {
     m_dpopPending = false;
     m_dpopKey = std::move(key);

@@ -125,8 +125,8 @@ public:
     */
     ErrorInfo prepareDpop();
     //! The key proofs are signed with (the account record's); null: bearer.
-    void setDpopKey(std::shared_ptr<Internal::SoftwareDpopKey> key);
-    const std::shared_ptr<Internal::SoftwareDpopKey> &dpopKey() const { return m_dpopKey; }
+    void setDpopKey(std::shared_ptr<Internal::DpopKey> key);
+    const std::shared_ptr<Internal::DpopKey> &dpopKey() const { return m_dpopKey; }
     //! Nonces and clock offsets per origin (RFC 9449 §8, §11.1).
     Internal::DpopServerState &dpopServers() { return m_dpopServers; }
     //! A proof for \a method \a url with the key in use (empty: no key).
@@ -147,7 +147,7 @@ private:
     QNetworkAccessManager *m_nam;
     const SessionConfig *m_config;
     SecretBytes m_storedSecret;
-    std::shared_ptr<Internal::SoftwareDpopKey> m_dpopKey;
+    std::shared_ptr<Internal::DpopKey> m_dpopKey;
     bool m_dpopPending = false;
     Internal::DpopServerState m_dpopServers;
 };

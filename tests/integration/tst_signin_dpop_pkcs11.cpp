@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+// DPoP-bound sessions whose key lives on a PKCS#11 token (a real SoftHSM2
+// token in a temporary directory) against the in-process mock server, which
+// verifies every proof and binds the tokens to the key (cnf.jkt): sign-in,
+// the record holding only a reference, restore in a later Session with the
+// same key found on the token, DPoP-bound API calls, revocation; a token that
+// was removed ends the stored session with DPoPKeyMissing and says why.
+
+#include "mockserverfixture.h"
+#include "session/accountrecord_p.h"
+#include "softhsmtoken.h"
+#include "tst_signin_helpers.h"
+
+#include <securetokens/authenticatednetworkaccessmanager.h>
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace SecureTokens;
+using namespace SignInTest;
+using Mock::ServerConfig;
+using MockTest::startMockServer;
+
+namespace {
+
+ErrorInfo lastError(const QSignalSpy &spy)
+{
+    return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
+}
+
+int stat(const Mock::MockAuthServer &server, const char *name)
+{
+    return server.stats().value(QLatin1String(name)).toInt();
+}
+
+SecretBytes storedValue(SecretStore &store, const QString &account, bool *found)
+{
+    SecretBytes value;
+    bool done = false;
+    *found = false;
+    QObject context;
+    store.read(account, &context, [&](const SecretStore::Result &result, SecretBytes stored) {
+        done = true;
+        *found = result.ok();
+        value = std::move(stored);
+    });
+    if (!QTest::qWaitFor([&] { return done; }, kWait))
+        qWarning("the store did not answer");
+    return value;
+}
+
+bool signIn(Session &session)
+{
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithPassword(QStringLiteral("alice"), QStringLiteral("wonderland"));
+    if (!QTest::qWaitFor([&] { return session.isSignedIn() || !errors.isEmpty(); }, kWait))
+        qWarning("the sign-in did not finish");
+    if (!errors.isEmpty())
+        qWarning() << lastError(errors);
+    return errors.isEmpty() && session.isSignedIn();
+}
+
+int authenticatedGet(Session &session, const QUrl &url)
+{
+    AuthenticatedNetworkAccessManager nam(&session);
+    QNetworkReply *reply = nam.get(QNetworkRequest(url));
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    if (!reply->isFinished() && !finished.wait(kWait))
+        return -1;
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    delete reply;
+    return status;
+}
+
+} // namespace
+
+class tst_SignInDpopPkcs11 : public QObject
+{
+    Q_OBJECT
+
+private:
+    SoftHsmToken m_token;
+    int m_pinAsked = 0;
+
+    SessionConfig config(const QUrl &issuer, std::shared_ptr<SecretStore> store)
+    {
+        SessionConfig c = discoveryConfig(issuer, std::move(store));
+        c.dpopKeyStore.kind = DpopKeyStore::Kind::Pkcs11;
+        c.dpopKeyStore.pkcs11ModulePath = m_token.module();
+        c.dpopKeyStore.pkcs11TokenLabel = SoftHsmToken::label;
+        c.dpopKeyStore.pkcs11Pin = [this] {
+            ++m_pinAsked;
+            return SecretBytes(QByteArrayView(SoftHsmToken::pin));
+        };
+        return c;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QString why;
+        // Built with SECURETOKENS_PKCS11: no SoftHSM2 fails the suite.
+        QVERIFY2(m_token.create(&why), qPrintable(why));
+    }
+
+    void boundToTheTokenRestoreApiRevoke()
+    {
+        ServerConfig serverConfig;
+        serverConfig.dpopNonce = true;
+        auto server = startMockServer(serverConfig);
+        auto store = std::make_shared<ScriptedSecretStore>();
+        const SessionConfig cfg = config(server->baseUrl(), store);
+        const QUrl api = server->baseUrl().resolved(QUrl(QStringLiteral("/api/me")));
+        QString thumbprint;
+        {
+            Session session(cfg);
+            QVERIFY(signIn(session));
+            thumbprint = session.dpopThumbprint();
+            QCOMPARE(thumbprint.size(), 43);
+            QVERIFY(m_pinAsked >= 1);
+            QCOMPARE(authenticatedGet(session, api), 200);
+            QCOMPARE(stat(*server, "password_grants"), 1);
+        }
+        // The record holds a reference to the key on the token, no key, no PIN.
+        bool found = false;
+        const SecretBytes stored = storedValue(*store, cfg.account, &found);
+        QVERIFY(found);
+        AccountRecord record;
+        QVERIFY(!decodeAccountRecord(stored.view(), &record).isError());
+        QVERIFY(record.dpopPrivateKey.isEmpty());
+        QVERIFY(record.dpopKeyReference.startsWith(QLatin1String("pkcs11:")));
+        QVERIFY(record.dpopKeyReference.contains(QLatin1String("token=") + SoftHsmToken::label));
+        QVERIFY(!stored.view().toByteArray().contains(SoftHsmToken::pin));
+
+        // A later Session (a new process) finds the same key on the token.
+        Session session(cfg);
+        QSignalSpy errors(&session, &Session::errorOccurred);
+        session.restore();
+        QTRY_VERIFY_WITH_TIMEOUT(session.isSignedIn() || !errors.isEmpty(), kWait);
+        QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+        QCOMPARE(session.dpopThumbprint(), thumbprint);
+        QCOMPARE(stat(*server, "refresh_grants"), 1);
+        QCOMPARE(authenticatedGet(session, api), 200);
+        QCOMPARE(stat(*server, "reuse_detected"), 0);
+
+        QSignalSpy signedOut(&session, &Session::signedOut);
+        session.signOut();
+        QVERIFY(signedOut.wait(kWait));
+        QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+        QCOMPARE(stat(*server, "revocations"), 1);
+    }
+
+    void removedTokenEndsTheSession()
+    {
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
+        const SessionConfig cfg = config(server->baseUrl(), store);
+        {
+            Session session(cfg);
+            QVERIFY(signIn(session));
+            QVERIFY(!session.dpopThumbprint().isEmpty());
+        }
+        m_token.remove(); // the card is pulled
+
+        Session session(cfg);
+        QSignalSpy errors(&session, &Session::errorOccurred);
+        session.restore();
+        QVERIFY(errors.wait(kWait));
+        const ErrorInfo error = lastError(errors);
+        QCOMPARE(error.code, Error::DPoPKeyMissing);
+        QVERIFY2(error.message.contains(QLatin1String("DPoP key is gone"))
+                         && error.message.contains(SoftHsmToken::label),
+                 qPrintable(error.message));
+        QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::ReauthenticationRequired, kWait);
+        // Nothing was sent with the dead token, and its record is gone.
+        QCOMPARE(stat(*server, "refresh_grants"), 0);
+        bool found = true;
+        storedValue(*store, cfg.account, &found);
+        QVERIFY(!found);
+
+        QString why;
+        QVERIFY2(m_token.reset(&why), qPrintable(why));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_SignInDpopPkcs11)
+#include "tst_signin_dpop_pkcs11.moc"
