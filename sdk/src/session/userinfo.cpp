@@ -210,10 +210,12 @@ void SessionPrivate::persistClaims(const QByteArray &claims, std::function<void(
                     return;
                 }
                 m_store->read(m_config.account, q,
-                              [this, subject, claims, done](const SecretStore::Result &result,
-                                                            SecretBytes stored) {
+                              [this, subject, epoch, claims,
+                               done](const SecretStore::Result &result, SecretBytes stored) {
                                   AccountRecord record;
-                                  const bool usable = result.ok()
+                                  // A sign-out since the read was queued has
+                                  // a removal queued before this write would be.
+                                  const bool usable = epoch == m_epoch && result.ok()
                                           && !decodeAccountRecord(stored.view(), &record).isError()
                                           && !record.legacy
                                           && !checkAccountBinding(record, m_config).isError()
