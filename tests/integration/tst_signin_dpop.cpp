@@ -137,6 +137,7 @@ private Q_SLOTS:
     void keyMissingEndsSession();
     void stolenTokenWithAnotherKeysProof();
     void serverThatConsumesBeforeTheNonce();
+    void userInfoAnswersItsNonceWithoutARefresh();
     void offIsBearer();
     void requiredWithoutProviderSupport();
     void clockSkew_data();
@@ -335,6 +336,35 @@ void tst_SignInDpop::serverThatConsumesBeforeTheNonce()
     // Nothing is tried again with the dead token.
     QCOMPARE(authenticatedGet(session, apiMe(*server)), 0);
     QCOMPARE(stat(*server, "reuse_detected"), reuse + 1);
+}
+
+// RFC 9449 §9: the UserInfo endpoint is a resource server with nonces of its
+// own; its 401 use_dpop_nonce is answered by one resend with the nonce it
+// gave, not by a refresh (which would bring no nonce for it). Seen failing
+// first: the sign-in's userinfo request refreshed, then failed.
+void tst_SignInDpop::userInfoAnswersItsNonceWithoutARefresh()
+{
+    ServerConfig serverConfig;
+    serverConfig.dpopNonce = true;
+    auto server = startMockServer(serverConfig);
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
+    QSignalSpy received(&session, &Session::userInfoReceived);
+    QSignalSpy failed(&session, &Session::userInfoFailed);
+    QVERIFY(signIn(session));
+    QTRY_VERIFY_WITH_TIMEOUT(!received.isEmpty() || !failed.isEmpty(), kWait);
+    QVERIFY2(failed.isEmpty(),
+             qPrintable(failed.isEmpty() ? QString() : lastError(failed).message));
+    QCOMPARE(received.first().at(0).toMap().value(QStringLiteral("sub")).toString(),
+             QStringLiteral("alice"));
+    QCOMPARE(stat(*server, "refresh_grants"), 0);
+    QCOMPARE(stat(*server, "userinfo_requests"), 2); // the nonce asked for, then the answer
+
+    // Later requests carry the nonce it handed out: no new challenge.
+    const int challenges = stat(*server, "dpop_nonce_challenges");
+    session.fetchUserInfo();
+    QVERIFY(received.wait(kWait));
+    QCOMPARE(stat(*server, "userinfo_requests"), 3);
+    QCOMPARE(stat(*server, "dpop_nonce_challenges"), challenges);
 }
 
 void tst_SignInDpop::offIsBearer()

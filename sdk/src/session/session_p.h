@@ -351,7 +351,7 @@ public:
                             const SecretStore::Result &failed);
     //! The UserInfo request a sign-in makes by itself, when it can.
     void fetchUserInfoAfterSignIn();
-    void sendUserInfo(quint64 epoch, bool retried);
+    void sendUserInfo(quint64 epoch, bool retried, bool nonceRetried = false);
     void finishUserInfo(quint64 epoch, ErrorInfo error, const QVariantMap &answer);
     //! Writes \a claims into the stored record (under the refresh lock), then calls \a then.
     void persistClaims(const QByteArray &claims, std::function<void()> then);
