@@ -51,7 +51,8 @@ SECURETOKENS_EXPORT ErrorInfo checkPrivateUseRedirectUri(const QUrl &uri);
     Looks for an argument in \a arguments (the first one, the program, is
     skipped) that is a URL of a private-use scheme in \a schemes (compared
     case-insensitively; empty: any scheme checkPrivateUseRedirectUri() would
-    take). When there is none, returns false at once: start the app as usual.
+    take) with a query (the response's parameters, RFC 6749 §4.1.2).
+    When there is none, returns false at once: start the app as usual.
     Otherwise connects to the local socket the first instance listens on
     during a sign-in with that scheme (named for the scheme and the user,
     in a directory private to the user; on Linux the server's uid is checked

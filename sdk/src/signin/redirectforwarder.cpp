@@ -241,7 +241,10 @@ namespace {
 
 bool isRedirectFor(const QUrl &url, const QStringList &schemes)
 {
-    if (!url.isValid() || url.scheme().isEmpty())
+    // An authorization response carries its parameters in the query (RFC
+    // 6749 §4.1.2): the bare redirect URI (a --redirect-uri option's value,
+    // say) is not one.
+    if (!url.isValid() || url.scheme().isEmpty() || !url.hasQuery())
         return false;
     QUrl base = url;
     base.setQuery(QString());

@@ -64,9 +64,16 @@ ErrorInfo checkPrivateUseRedirectUri(const QUrl &uri)
 namespace {
 
 #if defined(Q_OS_UNIX) && !defined(Q_OS_MACOS) && !defined(Q_OS_IOS) && !defined(Q_OS_ANDROID)
-//! Desktop Entry Specification "Exec" quoting: each argument double-quoted, \ " ` $ escaped.
+/*!
+    Desktop Entry Specification "Exec" quoting: an argument of plain
+    characters as it is (xdg-open takes the program as the first word, quotes
+    and all), else double-quoted with \ " ` $ escaped.
+*/
 QString desktopExecArgument(const QString &argument)
 {
+    static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9/._+,:@=-]+$"));
+    if (plain.match(argument).hasMatch())
+        return argument;
     QString quoted = argument;
     quoted.replace(QLatin1Char('\\'), QLatin1String("\\\\\\\\"));
     quoted.replace(QLatin1Char('"'), QLatin1String("\\\\\""));
