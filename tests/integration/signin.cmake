@@ -38,7 +38,9 @@ if(TARGET securetokens)
     # xdg-open starting a second instance that forwards to the waiting login.
     securetokens_add_test(NAME tst_signin_scheme
         SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_signin_scheme.cpp
-        LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
+                ${CMAKE_CURRENT_LIST_DIR}/tst_signin_helpers.h
+        LIBS SecureTokens::SecureTokens SecureTokens::Internal SecureTokens::MockServer
+             Qt6::Network
         LABELS integration keychain
         KEYRING
         TIMEOUT 300)

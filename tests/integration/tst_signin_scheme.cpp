@@ -8,12 +8,15 @@
 // per-user local socket, and the sign-in completes (the real Secret Service).
 
 #include "cliprocess.h"
+#include "scriptedsecretstore.h"
+#include "tst_signin_helpers.h"
 
 #include <mockauthserver.h>
 
 #include <QFile>
 #include <QDir>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -22,6 +25,7 @@
 
 using namespace SecureTokens;
 using Mock::MockAuthServer;
+using SignInTest::FakeBrowser;
 
 namespace {
 
@@ -113,6 +117,8 @@ private Q_SLOTS:
     void forgedAndRepeatedRedirectsAreRefused();
     void otherUserCannotHandOver();
     void usageErrors();
+    void sessionTakesTheDeliveredRedirect();
+    void sessionRefusesABadRedirectUri();
 };
 
 void tst_SignInScheme::registerWritesDesktopFileAndDefault()
@@ -221,6 +227,74 @@ void tst_SignInScheme::usageErrors()
     const Run lone = run({scheme + QStringLiteral(":/callback?code=x&state=y")});
     QCOMPARE(lone.exitCode, 1);
     QVERIFY2(lone.err.contains("No sign-in is waiting"), lone.err.constData());
+}
+
+// The app's side on Android, iOS and macOS: the URL arrives through
+// QDesktopServices::setUrlHandler(scheme, session, "handleRedirect"), which
+// invokes the slot by name with the URL; the checks are the loopback path's.
+void tst_SignInScheme::sessionTakesTheDeliveredRedirect()
+{
+    FakeBrowser browser;
+    SessionConfig config = SignInTest::discoveryConfig(m_server->baseUrl(),
+                                                       std::make_shared<ScriptedSecretStore>());
+    config.openBrowser = browser.opener();
+    config.redirectUri = QUrl(scheme + QStringLiteral(":/callback"));
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    // Nothing waits yet.
+    QVERIFY(!session.handleRedirect(QUrl(scheme + QStringLiteral(":/callback?code=x&state=y"))));
+    session.signInWithBrowser();
+    QTRY_VERIFY_WITH_TIMEOUT(browser.done, kWait);
+    QCOMPARE(SignInTest::queryValue(browser.authorizationUrl, QStringLiteral("redirect_uri")),
+             scheme + QStringLiteral(":/callback"));
+    const QUrl callback = browser.callbackUrl;
+    QCOMPARE(callback.scheme(), scheme);
+    QCOMPARE(callback.path(), QStringLiteral("/callback"));
+    const auto deliver = [&session](const QUrl &url) {
+        bool taken = false;
+        const bool invoked
+                = QMetaObject::invokeMethod(&session, "handleRedirect", Qt::DirectConnection,
+                                            Q_RETURN_ARG(bool, taken), Q_ARG(QUrl, url));
+        return invoked && taken;
+    };
+    // A forged state (RFC 6749 §10.12) and another path are refused; the
+    // sign-in keeps waiting for its own response.
+    QUrl forged = callback;
+    QUrlQuery query(forged);
+    query.removeQueryItem(QStringLiteral("state"));
+    query.addQueryItem(QStringLiteral("state"), QStringLiteral("forged"));
+    forged.setQuery(query);
+    QVERIFY(!deliver(forged));
+    QUrl otherPath = callback;
+    otherPath.setPath(QStringLiteral("/elsewhere"));
+    QVERIFY(!deliver(otherPath));
+    QCOMPARE(session.state(), Session::State::SigningIn);
+    QVERIFY(deliver(callback));
+    // The first one wins: the same URL again is not taken.
+    QVERIFY(!deliver(callback));
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::SignedIn, kWait);
+    QVERIFY(errors.isEmpty());
+    QCOMPARE(stat("authorization_code_grants"), 1);
+}
+
+void tst_SignInScheme::sessionRefusesABadRedirectUri()
+{
+    SessionConfig config = SignInTest::discoveryConfig(m_server->baseUrl(),
+                                                       std::make_shared<ScriptedSecretStore>());
+    bool opened = false;
+    config.openBrowser = [&opened](const QUrl &) {
+        return opened = true;
+    };
+    config.redirectUri = QUrl(QStringLiteral("myapp://callback"));
+    Session session(config);
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.signInWithBrowser();
+    QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 1, kWait);
+    const auto error = errors.constFirst().constFirst().value<ErrorInfo>();
+    QCOMPARE(error.code, Error::InvalidConfiguration);
+    QVERIFY2(error.message.contains(QLatin1String("RFC 8252")), qPrintable(error.message));
+    QVERIFY(!opened);
+    QCOMPARE(session.state(), Session::State::SignedOut);
 }
 
 QTEST_GUILESS_MAIN(tst_SignInScheme)
