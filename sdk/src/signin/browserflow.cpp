@@ -214,10 +214,16 @@ LoopbackRedirectListener::Verdict BrowserFlow::deliverRedirect(const QUrl &url)
     if (!parseUrlQuery(url.query(QUrl::FullyEncoded).toLatin1(), &request.params))
         return Verdict {false, false, tr("The redirect repeats a parameter.")};
     request.ok = true;
+    // Exactly one response per sign-in, as the loopback listener takes one:
+    // the exchange starts from the event loop, so until then a second
+    // delivery would otherwise pass the same checks (tst_signin_scheme).
+    if (m_redirectTaken)
+        return Verdict {false, false, tr("This sign-in response was already received.")};
     // The same checks as a loopback request's: state, iss, error, code.
     const Verdict verdict = onCallback(request);
     for (auto &param : request.params)
         secureWipe(param.second);
+    m_redirectTaken = verdict.accepted;
     return verdict;
 }
 

@@ -82,6 +82,7 @@ private:
     RedirectForwardServer m_forwarder; //!< Linux, Windows: second instances hand the URL here
     QUrl m_redirectUri; //!< the loopback listener's, or SessionConfig::redirectUri
     bool m_schemeRedirect = false; //!< waiting for deliverRedirect(), not the listener
+    bool m_redirectTaken = false; //!< deliverRedirect() accepted one: no other
     QTimer m_timeout;
     SecretBytes m_verifier;
     SecretBytes m_state;
