@@ -170,7 +170,7 @@ void BrowserFlow::begin()
 ErrorInfo BrowserFlow::listenForRedirect(const SessionConfig &config)
 {
     if (config.redirectUri.isEmpty()) {
-        const ErrorInfo listening
+        ErrorInfo listening
                 = m_listener.listen(config.redirectHost, config.redirectPorts, config.redirectPath);
         if (listening.isError())
             return listening;
@@ -180,22 +180,22 @@ ErrorInfo BrowserFlow::listenForRedirect(const SessionConfig &config)
         return {};
     }
     // RFC 8252 §7.1: the app's own scheme; the OS hands the URL to the app.
-    const ErrorInfo form = checkPrivateUseRedirectUri(config.redirectUri);
+    ErrorInfo form = checkPrivateUseRedirectUri(config.redirectUri);
     if (form.isError())
         return form;
     m_redirectUri = config.redirectUri;
     m_schemeRedirect = true;
-#ifdef SECURETOKENS_REDIRECT_FORWARDING
-    // Linux, Windows: the browser starts a second instance with the URL,
-    // which forwards it here (forwardRedirect()).
-    const ErrorInfo listening = m_forwarder.listen(m_redirectUri.scheme());
-    if (listening.isError())
-        return listening;
-    m_forwarder.setHandler([this](const QUrl &url) {
-        const LoopbackRedirectListener::Verdict verdict = deliverRedirect(url);
-        return RedirectForwardServer::Verdict {verdict.accepted, verdict.message};
-    });
-#endif
+    if constexpr (redirectForwardingSupported) {
+        // Linux, Windows: the browser starts a second instance with the URL,
+        // which forwards it here (forwardRedirect()).
+        ErrorInfo listening = m_forwarder.listen(m_redirectUri.scheme());
+        if (listening.isError())
+            return listening;
+        m_forwarder.setHandler([this](const QUrl &url) {
+            const LoopbackRedirectListener::Verdict verdict = deliverRedirect(url);
+            return RedirectForwardServer::Verdict {verdict.accepted, verdict.message};
+        });
+    }
     return {};
 }
 
@@ -220,7 +220,7 @@ LoopbackRedirectListener::Verdict BrowserFlow::deliverRedirect(const QUrl &url)
     if (m_redirectTaken)
         return Verdict {false, false, tr("This sign-in response was already received.")};
     // The same checks as a loopback request's: state, iss, error, code.
-    const Verdict verdict = onCallback(request);
+    Verdict verdict = onCallback(request);
     for (auto &param : request.params)
         secureWipe(param.second);
     m_redirectTaken = verdict.accepted;

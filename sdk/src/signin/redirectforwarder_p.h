@@ -17,13 +17,19 @@
 class QLocalServer;
 class QLocalSocket;
 
-// Where a second instance of the app gets the redirect URL (Linux, Windows,
-// other desktops); Android, iOS and macOS deliver it to the running app.
-#if !defined(Q_OS_ANDROID) && !defined(Q_OS_IOS) && !defined(Q_OS_MACOS)
-#define SECURETOKENS_REDIRECT_FORWARDING 1
-#endif
-
 namespace SecureTokens {
+
+/*!
+    \internal
+    Whether a second instance of the app gets the redirect URL (Linux,
+    Windows, other desktops), so that a sign-in listens for it; Android, iOS
+    and macOS deliver it to the running app.
+*/
+#if !defined(Q_OS_ANDROID) && !defined(Q_OS_IOS) && !defined(Q_OS_MACOS)
+inline constexpr bool redirectForwardingSupported = true;
+#else
+inline constexpr bool redirectForwardingSupported = false;
+#endif
 
 //! Largest forwarded message (one redirect URL and a newline), in bytes.
 inline constexpr qsizetype maxForwardedRedirectBytes = qsizetype(8) * 1024;

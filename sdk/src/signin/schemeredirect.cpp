@@ -75,8 +75,8 @@ QString desktopExecArgument(const QString &argument)
     if (plain.match(argument).hasMatch())
         return argument;
     QString quoted = argument;
-    quoted.replace(QLatin1Char('\\'), QLatin1String("\\\\\\\\"));
-    quoted.replace(QLatin1Char('"'), QLatin1String("\\\\\""));
+    quoted.replace(QLatin1Char('\\'), QLatin1String(R"(\\\\)"));
+    quoted.replace(QLatin1Char('"'), QLatin1String(R"(\\")"));
     quoted.replace(QLatin1Char('`'), QLatin1String("\\\\`"));
     quoted.replace(QLatin1Char('$'), QLatin1String("\\\\$"));
     quoted.replace(QLatin1Char('%'), QLatin1String("%%"));
@@ -157,7 +157,7 @@ ErrorInfo registerWindows(const SchemeRegistration &r)
 
 ErrorInfo registerUriScheme(const SchemeRegistration &registration)
 {
-    const ErrorInfo form = checkPrivateUseRedirectUri(
+    ErrorInfo form = checkPrivateUseRedirectUri(
             QUrl(registration.scheme + QStringLiteral(":/"), QUrl::StrictMode));
     if (form.isError())
         return form;
