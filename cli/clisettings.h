@@ -24,7 +24,7 @@ struct AccountSettings
 };
 
 /*!
-    `--resource ORIGIN[=RESOURCE]` (and the settings file's api_resources):
+    `--api-resource ORIGIN[=RESOURCE]` (and the settings file's api_resources):
     an API origin (http or https, a host, no path beyond "/", no query) with
     the resource its token is for, the origin itself when none is given.
     Nothing when \a argument does not start with an origin.

@@ -94,10 +94,13 @@ void addLoginOptions(QCommandLineParser &parser)
              QStringLiteral("--browser: the API the access token is for (Auth0's audience)."),
              QStringLiteral("AUDIENCE")},
             {QStringLiteral("resource"),
-             QStringLiteral("ORIGIN[=RESOURCE]: the API at ORIGIN gets a token of its own, "
-                            "for RESOURCE (default: the origin; RFC 8707), and origins "
-                            "without one get none (repeatable). A URI that is not an origin "
-                            "(a path, a URN) is a resource indicator of the sign-in, as before."),
+             QStringLiteral("--browser: an RFC 8707 resource indicator of the sign-in, sent in "
+                            "the authorization request and the code exchange (repeatable)."),
+             QStringLiteral("URI")},
+            {QStringLiteral("api-resource"),
+             QStringLiteral("The API at ORIGIN gets a token of its own, for RESOURCE (default: "
+                            "the origin; RFC 8707), and origins without one get none "
+                            "(repeatable; remembered for call)."),
              QStringLiteral("ORIGIN[=RESOURCE]")},
             {QStringLiteral("dpop"),
              QStringLiteral("Bind the tokens to a key kept with the refresh token (RFC 9449): "
@@ -132,18 +135,23 @@ void addLoginOptions(QCommandLineParser &parser)
 
 /*!
     --param NAME=VALUE (those with a SessionConfig field go there; the SDK
-    refuses the names it owns), --audience, --resource; false (printed) on a
+    refuses the names it owns), --audience, --resource, --api-resource; false (printed) on a
     usage error.
 */
 bool parametersFromOptions(const QCommandLineParser &parser, SessionConfig *config)
 {
     config->usePushedAuthorizationRequests = !parser.isSet(QStringLiteral("no-par"));
     config->audience = parser.value(QStringLiteral("audience"));
-    for (const QString &value : parser.values(QStringLiteral("resource"))) {
-        if (std::optional<ApiResource> api = apiResourceFromArgument(value))
-            config->apiResources.append(*std::move(api));
-        else
-            config->resources.append(value); // an RFC 8707 indicator of the sign-in
+    config->resources = parser.values(QStringLiteral("resource")); // RFC 8707 §2
+    for (const QString &value : parser.values(QStringLiteral("api-resource"))) {
+        std::optional<ApiResource> api = apiResourceFromArgument(value);
+        if (!api) {
+            printError(QStringLiteral("--api-resource takes ORIGIN[=RESOURCE], an http or https "
+                                      "origin without a path: %1")
+                               .arg(value));
+            return false;
+        }
+        config->apiResources.append(*std::move(api));
     }
     for (const QString &param : parser.values(QStringLiteral("param"))) {
         const qsizetype eq = param.indexOf(QLatin1Char('='));

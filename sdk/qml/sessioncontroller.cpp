@@ -2,6 +2,7 @@
 #include <securetokens/qml/sessioncontroller.h>
 #include <securetokens/qml/sessionnetworkaccessmanagerfactory.h> // complete for unique_ptr
 
+#include <QGuiApplication>
 #include <QMetaEnum>
 
 namespace SecureTokens::Qml {
@@ -50,6 +51,11 @@ void SessionController::follow(Session *session)
     connect(session, &Session::stepUpRequired, this, &SessionController::stepUpRequired);
     connect(session, &Session::reauthenticated, this, &SessionController::reauthenticated);
     connect(session, &QObject::destroyed, this, &SessionController::sync);
+    // The core has no QtGui: the app's lifecycle reaches the session from here
+    // (a suspended app's timers hold; activation renews a token that is due).
+    if (qobject_cast<QGuiApplication *>(QCoreApplication::instance()))
+        connect(qGuiApp, &QGuiApplication::applicationStateChanged, session,
+                &Session::setApplicationState);
     sync();
     m_lastError = session->lastError().code;
     m_lastErrorInfo = session->lastError();

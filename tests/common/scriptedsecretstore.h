@@ -13,6 +13,7 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <functional>
 #include <map>
 
 class ScriptedSecretStore : public SecureTokens::MemorySecretStore
@@ -36,6 +37,8 @@ public:
         if (inject(Operation::Read, context, [done](Result result) { done(result, {}); }))
             return;
         MemorySecretStore::read(account, context, std::move(done));
+        if (m_afterRead)
+            m_afterRead(account); // the read is queued, its answer not given yet
     }
 
     void write(const QString &account, const SecretBytes &secret, QObject *context,
@@ -66,6 +69,8 @@ public:
     }
     //! Makes calls of \a operation never answer by themselves: they time out.
     void setHang(Operation operation, bool hang) { m_injected[operation].hang = hang; }
+    //! Called when a read() is queued, before it answers: for races a test must place exactly.
+    void setAfterRead(std::function<void(const QString &)> hook) { m_afterRead = std::move(hook); }
     //! Removes injected failures and hangs.
     void clearFailures() { m_injected.clear(); }
 
@@ -125,6 +130,7 @@ private:
         return true;
     }
 
+    std::function<void(const QString &)> m_afterRead;
     std::map<Operation, Injected> m_injected;
     std::map<QString, SecretBytes> m_mirror;
     int m_writeCount = 0;

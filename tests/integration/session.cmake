@@ -10,3 +10,11 @@ securetokens_add_test(NAME tst_storedaccount
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_storedaccount.cpp
     LIBS SecureTokens::SecureTokens SecureTokens::Internal SecureTokens::MockServer Qt6::Network
     LABELS integration)
+
+# Session::setApplicationState() and setNetworkReachable(): suspended timers
+# hold, activation renews once, reachability ends the backoff at once.
+securetokens_add_test(NAME tst_sessionlifecycle
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_sessionlifecycle.cpp
+        ${CMAKE_CURRENT_LIST_DIR}/tst_authenticatedrequests_fixture.h
+    LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
+    LABELS integration)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `securetokens login --resource ORIGIN[=RESOURCE]` and `call` in new
+// `securetokens login --api-resource ORIGIN[=RESOURCE]` and `call` in new
 // processes, against the in-process mock server and two resource servers
 // that accept only tokens for their own audience: each URL gets the token of
 // its origin, an origin without a mapping gets none, `status --json` lists
@@ -107,7 +107,7 @@ private Q_SLOTS:
         m_server = std::make_unique<MockAuthServer>(config);
         QVERIFY(m_server->listen());
         m_urlA = m_server->addApiListener(audienceA);
-        // B's audience is its own origin: `--resource ORIGIN` alone names it.
+        // B's audience is its own origin: `--api-resource ORIGIN` alone names it.
         const quint16 portB = [] {
             QTcpServer probe;
             return probe.listen(QHostAddress::LocalHost) ? probe.serverPort() : quint16(0);
@@ -127,8 +127,8 @@ private Q_SLOTS:
 
     void eachUrlGetsTheTokenOfItsOrigin()
     {
-        Run r = login({u"--resource"_s, originString(m_urlA) + u'=' + audienceA, u"--resource"_s,
-                       originString(m_urlB)});
+        Run r = login({u"--api-resource"_s, originString(m_urlA) + u'=' + audienceA,
+                       u"--api-resource"_s, originString(m_urlB)});
         QVERIFY2(r.exitCode == 0, r.err.constData());
 
         // A new process: the mapping comes from the settings file.
@@ -162,7 +162,7 @@ private Q_SLOTS:
 
     void parallelCallsShareOneGrantPerApi()
     {
-        QCOMPARE(login({u"--resource"_s, originString(m_urlA) + u'=' + audienceA}).exitCode, 0);
+        QCOMPARE(login({u"--api-resource"_s, originString(m_urlA) + u'=' + audienceA}).exitCode, 0);
         const int grants = m_server->stats().value(u"refresh_grants").toInt();
         const Run r
                 = run({u"call"_s, u"--parallel"_s, m_urlA.toString() + u"/api/me"_s,
@@ -175,14 +175,25 @@ private Q_SLOTS:
 
     void resourceUriKeepsItsMeaning()
     {
-        // A URI with a path is the sign-in's resource indicator, not a mapping:
-        // the token goes to the default origin (the token endpoint's) as before.
-        QCOMPARE(login({u"--resource"_s, u"https://api.example.com/v1"_s}).exitCode, 0);
+        // --resource is the sign-in's resource indicator, also when it looks
+        // like an origin (RFC 8707 resources often do): no mapping, and the
+        // token goes to the default origin (the token endpoint's) as before.
+        QCOMPARE(login({u"--resource"_s, u"https://api.example.com"_s}).exitCode, 0);
         const QSettings settings(m_home.path() + u"/.config/securetokens/cli.ini"_s,
                                  QSettings::IniFormat);
         QVERIFY(settings.value(u"account-default/api_resources"_s).toStringList().isEmpty());
         const Run r = run({u"call"_s, url(u"/api/me"_s)});
         QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(m_server->stats().value(u"authorized_requests").toInt(), 1);
+    }
+
+    void apiResourceMustBeAnOrigin()
+    {
+        // A path is not an origin: a usage error (exit code 2), nothing stored.
+        const Run r = login({u"--api-resource"_s, u"https://api.example.com/v1"_s});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--api-resource takes ORIGIN[=RESOURCE]"), r.err.constData());
+        QCOMPARE(m_server->stats().value(u"password_grants").toInt(), 0);
     }
 };
 

@@ -102,6 +102,7 @@ private Q_SLOTS:
     void endProviderSession();
     void endProviderSessionWrongState();
     void endProviderSessionWithoutEndpoint();
+    void signOutDuringClaimsWriteStoresNothing();
 };
 
 void tst_Identity::parseChecksSubject()
@@ -508,3 +509,38 @@ void tst_Identity::endProviderSessionWithoutEndpoint()
 
 QTEST_GUILESS_MAIN(tst_Identity)
 #include "tst_identity.moc"
+
+void tst_Identity::signOutDuringClaimsWriteStoresNothing()
+{
+    // The userinfo claims are written back by read, change, write; a sign-out
+    // between the read and its answer removes the record, and the write
+    // queued behind that removal must not bring it back (seen failing: the
+    // record was stored again after the sign-out).
+    auto server = startMockServer();
+    auto store = std::make_shared<ScriptedSecretStore>();
+    FakeBrowser browser;
+    SessionConfig config = discoveryConfig(server->baseUrl(), store);
+    config.openBrowser = browser.opener();
+    Session session(config);
+    QSignalSpy signedOut(&session, &Session::signedOut);
+    bool signedOutInRead = false;
+    store->setAfterRead([&](const QString &account) {
+        if (account == config.account && session.state() == Session::State::SignedIn
+            && !signedOutInRead) {
+            signedOutInRead = true;
+            session.signOut();
+        }
+    });
+    session.signInWithBrowser();
+    QVERIFY(signedOut.wait(kWait));
+    QVERIFY(signedOutInRead);
+    QCOMPARE(stat(*server, "userinfo_requests"), 1);
+    // Calls on a store complete in order: once a read issued now has its
+    // answer, the claims' read had its own, and any write it made is stored.
+    bool probed = false;
+    store->read(config.account, this,
+                [&probed](const SecretStore::Result &, const SecretBytes &) { probed = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(probed, kWait);
+    QCOMPARE(session.state(), Session::State::SignedOut);
+    QVERIFY(!store->contains(config.account));
+}

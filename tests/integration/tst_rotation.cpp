@@ -63,23 +63,26 @@ class tst_Rotation : public QObject
         return m_server->stats().value(QLatin1String(name)).toInt();
     }
 
-    void startServer(qint64 reuseGrace)
+    void startServer(qint64 reuseGrace, bool dpopNonces = false)
     {
         Mock::ServerConfig config;
         config.admin = true;
         config.reuseGrace = reuseGrace;
+        config.dpopNonce = dpopNonces; // RFC 9449 §8: proofs must carry the server's nonce
         m_server = std::make_unique<MockAuthServer>(config);
         QVERIFY(m_server->listen());
     }
 
-    Run login()
+    Run login(const QStringList &more = {})
     {
-        return cli().run({QStringLiteral("login"), QStringLiteral("--token-endpoint"),
-                          url(QStringLiteral("/oauth/token")),
-                          QStringLiteral("--revocation-endpoint"),
-                          url(QStringLiteral("/oauth/revoke")), QStringLiteral("--client-id"),
-                          QStringLiteral("demo"), QStringLiteral("--username"),
-                          QStringLiteral("alice"), QStringLiteral("--password-stdin")},
+        return cli().run(QStringList {QStringLiteral("login"), QStringLiteral("--token-endpoint"),
+                                      url(QStringLiteral("/oauth/token")),
+                                      QStringLiteral("--revocation-endpoint"),
+                                      url(QStringLiteral("/oauth/revoke")),
+                                      QStringLiteral("--client-id"), QStringLiteral("demo"),
+                                      QStringLiteral("--username"), QStringLiteral("alice"),
+                                      QStringLiteral("--password-stdin")}
+                                 + more,
                          QByteArrayLiteral("wonderland\n"));
     }
 
@@ -145,6 +148,55 @@ private Q_SLOTS:
         // Each process restored with exactly one refresh of its own.
         QCOMPARE(stat("refresh_grants"), rounds * processes);
         qInfo("%d processes in %d rounds of %d: reuse_detected 0", succeeded, rounds, processes);
+    }
+
+    void eightDpopBoundProcessesAcrossNonceChanges()
+    {
+        // The same with DPoP-bound tokens (RFC 9449) and a server that
+        // requires its nonces (§8) and changes them in the middle of each
+        // round: every process meets use_dpop_nonce at least once and
+        // answers it with the same refresh token, which the server has not
+        // consumed (the nonce is checked first) - never a second use.
+        startServer(0, true);
+        COMPARE_EXIT(login({QStringLiteral("--dpop"), QStringLiteral("required")}), 0);
+        const Run status = cli().run({QStringLiteral("status"), QStringLiteral("--json")});
+        COMPARE_EXIT(status, 0);
+        QVERIFY2(!QJsonDocument::fromJson(status.out)
+                          .object()
+                          .value(QLatin1String("dpop_jkt"))
+                          .toString()
+                          .isEmpty(),
+                 status.out.constData());
+        const int grantsBefore = stat("refresh_grants");
+        const int challengesBefore = stat("dpop_nonce_challenges");
+        constexpr int rounds = 5;
+        constexpr int processes = 8;
+        int succeeded = 0;
+        for (int round = 0; round < rounds; ++round) {
+            std::vector<std::unique_ptr<QProcess>> running;
+            for (int i = 0; i < processes; ++i) {
+                running.push_back(cli().start(callArgs()));
+                if (i == processes / 2) // a new nonce while the first half is under way
+                    m_server->setFaults(json("{\"dpop_nonce_rotate\": true}"));
+            }
+            for (auto &process : running) {
+                if (process->state() != QProcess::NotRunning) {
+                    QSignalSpy finished(process.get(), &QProcess::finished);
+                    QVERIFY(finished.wait(kWait));
+                }
+                QVERIFY2(process->exitCode() == 0, process->readAllStandardError().constData());
+                ++succeeded;
+            }
+        }
+        QCOMPARE(succeeded, rounds * processes);
+        QCOMPARE(stat("reuse_detected"), 0);
+        QCOMPARE(stat("refresh_grants") - grantsBefore, rounds * processes);
+        const int challenges = stat("dpop_nonce_challenges") - challengesBefore;
+        QVERIFY2(challenges >= rounds * processes, QByteArray::number(challenges).constData());
+        QVERIFY(stored());
+        qInfo("%d DPoP-bound processes in %d rounds of %d, %d nonce challenges: "
+              "reuse_detected 0",
+              succeeded, rounds, processes, challenges);
     }
 
     void aProcessKilledWhileHoldingTheLockDoesNotBlockTheOthers()

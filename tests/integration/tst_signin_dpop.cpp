@@ -17,6 +17,7 @@
 #include <QLoggingCategory>
 #include <QMutex>
 #include <QNetworkAccessManager>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -135,6 +136,8 @@ private Q_SLOTS:
     void keyMissingEndsSession_data();
     void keyMissingEndsSession();
     void stolenTokenWithAnotherKeysProof();
+    void serverThatConsumesBeforeTheNonce();
+    void userInfoAnswersItsNonceWithoutARefresh();
     void offIsBearer();
     void requiredWithoutProviderSupport();
     void clockSkew_data();
@@ -296,6 +299,72 @@ void tst_SignInDpop::stolenTokenWithAnotherKeysProof()
 
     // The same request with the victim's key, through the SDK: accepted.
     QCOMPARE(authenticatedGet(session, apiMe(*server)), 200);
+}
+
+// RFC 9449 §8 has the server check the proof (and its nonce) before it
+// processes the grant. A server that rotates the refresh token first and only
+// then asks for a nonce has consumed it: the one resend the SDK makes with the
+// new nonce presents a used token, which is reuse (RFC 9700 §4.14.2). The
+// session ends cleanly, as docs/security-model.md says: one resend, no loop,
+// nothing stored.
+void tst_SignInDpop::serverThatConsumesBeforeTheNonce()
+{
+    ServerConfig serverConfig;
+    serverConfig.dpopNonce = true;
+    auto server = startMockServer(serverConfig);
+    auto store = std::make_shared<ScriptedSecretStore>();
+    SessionConfig config = discoveryConfig(server->baseUrl(), store);
+    Session session(config);
+    QVERIFY(signIn(session));
+    QVERIFY(!session.dpopThumbprint().isEmpty());
+    // The sign-in's own userinfo request meets nonces of its own: over first.
+    QTRY_VERIFY_WITH_TIMEOUT(!session.isFetchingUserInfo(), kWait);
+    const int challenges = stat(*server, "dpop_nonce_challenges");
+    const int reuse = stat(*server, "reuse_detected");
+
+    server->setFaults(QJsonObject {{QStringLiteral("dpop_consume_before_nonce"), true},
+                                   {QStringLiteral("dpop_nonce_rotate"), true}});
+    QSignalSpy errors(&session, &Session::errorOccurred);
+    session.refresh();
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), Session::State::ReauthenticationRequired, kWait);
+    QCOMPARE(lastError(errors).code, Error::InvalidGrant);
+    QCOMPARE(stat(*server, "dpop_nonce_challenges"), challenges + 1); // one resend
+    QCOMPARE(stat(*server, "reuse_detected"), reuse + 1);
+    bool found = true;
+    storedRecord(*store, config.account, &found);
+    QVERIFY(!found);
+    // Nothing is tried again with the dead token.
+    QCOMPARE(authenticatedGet(session, apiMe(*server)), 0);
+    QCOMPARE(stat(*server, "reuse_detected"), reuse + 1);
+}
+
+// RFC 9449 §9: the UserInfo endpoint is a resource server with nonces of its
+// own; its 401 use_dpop_nonce is answered by one resend with the nonce it
+// gave, not by a refresh (which would bring no nonce for it). Seen failing
+// first: the sign-in's userinfo request refreshed, then failed.
+void tst_SignInDpop::userInfoAnswersItsNonceWithoutARefresh()
+{
+    ServerConfig serverConfig;
+    serverConfig.dpopNonce = true;
+    auto server = startMockServer(serverConfig);
+    Session session(discoveryConfig(server->baseUrl(), std::make_shared<ScriptedSecretStore>()));
+    QSignalSpy received(&session, &Session::userInfoReceived);
+    QSignalSpy failed(&session, &Session::userInfoFailed);
+    QVERIFY(signIn(session));
+    QTRY_VERIFY_WITH_TIMEOUT(!received.isEmpty() || !failed.isEmpty(), kWait);
+    QVERIFY2(failed.isEmpty(),
+             qPrintable(failed.isEmpty() ? QString() : lastError(failed).message));
+    QCOMPARE(received.first().at(0).toMap().value(QStringLiteral("sub")).toString(),
+             QStringLiteral("alice"));
+    QCOMPARE(stat(*server, "refresh_grants"), 0);
+    QCOMPARE(stat(*server, "userinfo_requests"), 2); // the nonce asked for, then the answer
+
+    // Later requests carry the nonce it handed out: no new challenge.
+    const int challenges = stat(*server, "dpop_nonce_challenges");
+    session.fetchUserInfo();
+    QVERIFY(received.wait(kWait));
+    QCOMPARE(stat(*server, "userinfo_requests"), 3);
+    QCOMPARE(stat(*server, "dpop_nonce_challenges"), challenges);
 }
 
 void tst_SignInDpop::offIsBearer()

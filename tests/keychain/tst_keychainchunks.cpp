@@ -176,6 +176,9 @@ void tst_KeychainChunks::defaultLimits()
     KeychainSecretStore plain(service);
     QCOMPARE(KeychainSecretStore::defaultBackendEntryLimit(), KeychainSecretStore::maxValueSize);
     QCOMPARE(plain.backendEntryLimit(), KeychainSecretStore::maxValueSize);
+    // And the platform's storage timeout (Linux: 10 s; Windows and Android: 60 s).
+    QCOMPARE(KeychainSecretStore::defaultTimeout(), std::chrono::milliseconds(10000));
+    QCOMPARE(plain.timeout(), KeychainSecretStore::defaultTimeout());
 }
 
 void tst_KeychainChunks::largeValuesRoundTrip_data()

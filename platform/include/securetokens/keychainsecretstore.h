@@ -37,7 +37,7 @@ public:
     /*!
         A store for the entries of \a service (the application's storage
         namespace, e.g. "com.example.myapp"), with the platform's
-        defaultBackendEntryLimit().
+        defaultBackendEntryLimit() and defaultTimeout().
     */
     explicit KeychainSecretStore(QString service, QObject *parent = nullptr);
     ~KeychainSecretStore() override;
@@ -64,6 +64,18 @@ public:
         block; unverified), maxValueSize elsewhere (no small limit known).
     */
     static qsizetype defaultBackendEntryLimit();
+    /*!
+        The timeout() a new store starts with on this platform: long enough
+        for the slow cases reported in the field, short enough that a hung
+        daemon is reported. 60 s on Windows (DPAPI reads of 10-17 s each
+        with enterprise endpoint protection, and a split value is several
+        reads) and Android (Keystore operations of seconds each, one per
+        245-byte chunk), 20 s on Apple platforms (a keychain access prompt),
+        10 s elsewhere (a Secret Service or KWallet unlock dialog then ends
+        in Locked; docs/platforms.md). Every call is asynchronous: the UI
+        never waits on it, whatever the value. setTimeout() changes it.
+    */
+    static std::chrono::milliseconds defaultTimeout();
     //! Where this store splits values: defaultBackendEntryLimit(), unless a test set another.
     qsizetype backendEntryLimit() const { return m_entryLimit; }
 

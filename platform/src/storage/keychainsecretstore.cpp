@@ -281,13 +281,27 @@ qsizetype KeychainSecretStore::defaultBackendEntryLimit()
 #endif
 }
 
+std::chrono::milliseconds KeychainSecretStore::defaultTimeout()
+{
+    using namespace std::chrono_literals;
+#if defined(Q_OS_WIN) || defined(Q_OS_ANDROID)
+    return 60s;
+#elif defined(Q_OS_DARWIN)
+    return 20s;
+#else
+    return 10s;
+#endif
+}
+
 KeychainSecretStore::KeychainSecretStore(QString service, QObject *parent)
     : SecretStore(parent),
       m_service(std::move(service)),
       m_entryLimit(entryLimitForTesting() > 0 ? entryLimitForTesting()
                                               : defaultBackendEntryLimit()),
       m_calls(new Internal::CallQueue(this))
-{ }
+{
+    setTimeout(defaultTimeout());
+}
 
 KeychainSecretStore::~KeychainSecretStore() = default;
 

@@ -399,6 +399,37 @@ public Q_SLOTS:
         does this by itself when the endpoint is known.
     */
     void fetchUserInfo();
+    /*!
+        Tells the session where the application is in its lifecycle; a QML
+        app's SessionController forwards QGuiApplication::applicationState()
+        by itself, a widgets app connects
+        QGuiApplication::applicationStateChanged to this slot (the core does
+        not link QtGui).
+
+        While \a state is Qt::ApplicationSuspended (iOS, Android: the app is
+        in the background and may be frozen at any point) the refresh timers
+        start no grant: one cut off by the freeze would leave the rotated
+        refresh token's fate unknown. Requests still refresh when they need
+        to. On Qt::ApplicationActive the access token is checked: one refresh
+        (joined by the requests that arrive meanwhile) when it expired or its
+        proactive refresh is due, by the monotonic clock or by the wall
+        clock, which keeps counting while the machine sleeps. Coming back from
+        Suspended while offline also ends the backoff and tries at once.
+        Inactive and Hidden change nothing.
+    */
+    void setApplicationState(Qt::ApplicationState state);
+    /*!
+        Tells the session whether the network is reachable. When it returns
+        (\a reachable true) while the session is offline after a transient
+        failure, the refresh is retried at once instead of after the rest of
+        the backoff; false changes nothing (requests report the failure as
+        they meet it, and a change of network never drops the session).
+        A session follows QNetworkInformation by itself when the application
+        loaded a backend (QNetworkInformation::loadDefaultBackend()) before
+        creating it; this slot is for other sources (an app's own signal, a
+        test).
+    */
+    void setNetworkReachable(bool reachable);
 
 private:
     Q_DISABLE_COPY_MOVE(Session)

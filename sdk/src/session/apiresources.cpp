@@ -34,7 +34,7 @@ ApiResourceMap resolveApiResources(const QList<ApiResource> &resources)
         slot.audience = entry.audience;
         slot.scopes = entry.scopes;
         // The origin names the API when nothing else does (the CLI's
-        // --resource ORIGIN); with only an audience (Auth0) no resource is sent.
+        // --api-resource ORIGIN); with only an audience (Auth0) no resource is sent.
         slot.resource = !entry.resource.isEmpty() ? entry.resource
                 : entry.audience.isEmpty()
                 ? entry.origin

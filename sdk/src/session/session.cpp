@@ -89,31 +89,14 @@ SessionPrivate::SessionPrivate(Session *q, const SessionConfig &config,
       m_client(m_nam, &m_config),
       m_transport(transports(m_nam, &m_client, &m_config))
 {
-    m_proactiveTimer.setSingleShot(true);
-    // Timers run on a monotonic clock: wall-clock jumps do not move them.
-    m_proactiveTimer.setTimerType(Qt::PreciseTimer);
-    QObject::connect(&m_proactiveTimer, &QTimer::timeout, q, [this] {
-        if ((m_state == Session::State::SignedIn) && !m_refreshInFlight) {
-            qCDebug(lcRefresh) << "proactive refresh before expiry";
-            startRefresh();
-        } else if (m_refreshInFlight && m_refreshTarget >= 0) {
-            m_renewOwnToken = true; // after the API's grant (startNextGrant())
-        }
-    });
     m_apiResources = resolveApiResources(m_config.apiResources);
     m_resourceTokens.resize(std::size_t(m_apiResources.slots.size()));
     mergeIntoAuthorizationRequest(m_apiResources, &m_config);
     if (!m_apiResources.isEmpty() && !m_config.resources.isEmpty())
         m_ownResource.resource = m_config.resources.constFirst();
     m_lock = std::make_unique<CrossProcessLock>(refreshLockNamespace(m_config), m_config.account);
-    m_retryTimer.setSingleShot(true);
-    m_retryTimer.setTimerType(Qt::PreciseTimer);
-    QObject::connect(&m_retryTimer, &QTimer::timeout, q, [this] {
-        if (m_state == Session::State::SignedIn && !m_refreshInFlight) {
-            qCDebug(lcRefresh) << "retrying refresh, attempt" << m_retryAttempt;
-            startRefresh();
-        }
-    });
+    setUpTimers(); // sessionlifecycle.cpp
+    followNetworkInformation();
 }
 
 SessionPrivate::~SessionPrivate() = default; // m_lock's destructor releases the lock
@@ -331,6 +314,7 @@ void SessionPrivate::installAccessToken(TokenResponse &response)
 void SessionPrivate::scheduleProactiveRefresh(qint64 lifetimeSeconds)
 {
     m_proactiveTimer.stop();
+    noteProactiveDue(-1);
     if (lifetimeSeconds <= 0)
         return;
     const qint64 lifetimeMs = lifetimeSeconds * 1000;
@@ -344,6 +328,7 @@ void SessionPrivate::scheduleProactiveRefresh(qint64 lifetimeSeconds)
     if (!m_resourceTokens.empty())
         return;
     m_proactiveTimer.start(std::chrono::milliseconds(lifetimeMs - leadMs));
+    noteProactiveDue(lifetimeMs - leadMs);
 }
 
 qint64 SessionPrivate::refreshLeadMs(qint64 lifetimeMs) const

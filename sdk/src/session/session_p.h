@@ -295,6 +295,25 @@ public:
     void finishResourceGrant(int slot, const ErrorInfo &error);
     void wipeResourceTokens();
 
+    // --- app lifecycle and reachability (sessionlifecycle.cpp) ---------------
+    //! Both timers' connections; neither refreshes while the app is suspended.
+    void setUpTimers();
+    //! Follows QNetworkInformation's reachability when the app loaded a backend.
+    void followNetworkInformation();
+    //! The proactive refresh is due in \a inMs, on both clocks (see m_proactiveDueAt).
+    void noteProactiveDue(qint64 inMs);
+    //! Suspended or due: whether the token must be renewed on coming back.
+    bool proactiveRefreshOverdue() const;
+    //! Qt::ApplicationSuspended (mobile): timers hold their refreshes.
+    bool m_suspended = false;
+    /*!
+        When the proactive refresh is due, on the monotonic clock (the timer's)
+        and on the wall clock: the monotonic clock stops while the machine
+        sleeps, so a token can be dead on waking with its timer still pending.
+    */
+    QDeadlineTimer m_proactiveDue {QDeadlineTimer::Forever};
+    QDateTime m_proactiveDueAt;
+
     //! Background retries after a transient refresh failure (bounded backoff).
     QTimer m_retryTimer;
     int m_retryAttempt = 0;
@@ -332,7 +351,7 @@ public:
                             const SecretStore::Result &failed);
     //! The UserInfo request a sign-in makes by itself, when it can.
     void fetchUserInfoAfterSignIn();
-    void sendUserInfo(quint64 epoch, bool retried);
+    void sendUserInfo(quint64 epoch, bool retried, bool nonceRetried = false);
     void finishUserInfo(quint64 epoch, ErrorInfo error, const QVariantMap &answer);
     //! Writes \a claims into the stored record (under the refresh lock), then calls \a then.
     void persistClaims(const QByteArray &claims, std::function<void()> then);

@@ -83,10 +83,10 @@ void SessionPrivate::startUserInfo(bool byApplication)
     sendUserInfo(epoch, !byApplication);
 }
 
-void SessionPrivate::sendUserInfo(quint64 epoch, bool retried)
+void SessionPrivate::sendUserInfo(quint64 epoch, bool retried, bool nonceRetried)
 {
     Q_Q(Session);
-    withUsableToken(q, [this, q, epoch, retried](const ErrorInfo &tokenError) {
+    withUsableToken(q, [this, q, epoch, retried, nonceRetried](const ErrorInfo &tokenError) {
         if (epoch != m_epoch)
             return;
         if (tokenError.isError()) {
@@ -104,12 +104,23 @@ void SessionPrivate::sendUserInfo(quint64 epoch, bool retried)
                 ? m_client.dpopProof("GET", m_config.userinfoEndpoint, m_accessToken.view())
                 : QByteArray();
         const quint64 generation = m_generation;
-        fetchPublicDocument(
+        // RFC 9449 §9: the endpoint hands out its own nonce, and asks for it
+        // with a 401 (use_dpop_nonce) that carries it in DPoP-Nonce.
+        const QString origin = TokenEndpointClient::dpopOrigin(m_config.userinfoEndpoint);
+        const auto newNonce = std::make_shared<bool>(false);
+        QNetworkReply *reply = fetchPublicDocument(
                 m_nam, m_config.userinfoEndpoint, m_config.maxResponseBytes,
                 m_config.requestTimeout, q,
-                [this, q, epoch, retried, generation](ErrorInfo error, const QByteArray &body) {
+                [this, q, epoch, retried, nonceRetried, generation,
+                 newNonce](ErrorInfo error, const QByteArray &body) {
                     if (epoch != m_epoch)
                         return;
+                    if (error.httpStatus == 401 && *newNonce && !nonceRetried) {
+                        // Answered by one resend with that nonce, not by a
+                        // refresh: a new access token would not bring it.
+                        sendUserInfo(epoch, retried, true);
+                        return;
+                    }
                     if (error.httpStatus == 401 && !retried) {
                         // RFC 6750 §3.1 invalid_token: one shared refresh and
                         // one retry, as for API requests.
@@ -136,6 +147,15 @@ void SessionPrivate::sendUserInfo(quint64 epoch, bool retried)
                     finishUserInfo(epoch, error, answer);
                 },
                 nullptr, authorization, proof);
+        if (reply && dpop) {
+            const QByteArray sentNonce = m_client.dpopServers().nonce(origin);
+            QObject::connect(reply, &QNetworkReply::metaDataChanged, reply,
+                             [this, reply, origin, sentNonce, newNonce] {
+                                 const QByteArray nonce = reply->rawHeader("DPoP-Nonce");
+                                 *newNonce = !nonce.isEmpty() && nonce != sentNonce
+                                         && m_client.dpopServers().noteNonce(origin, nonce);
+                             });
+        }
         secureWipe(authorization);
     });
 }
@@ -210,10 +230,12 @@ void SessionPrivate::persistClaims(const QByteArray &claims, std::function<void(
                     return;
                 }
                 m_store->read(m_config.account, q,
-                              [this, subject, claims, done](const SecretStore::Result &result,
-                                                            SecretBytes stored) {
+                              [this, subject, epoch, claims,
+                               done](const SecretStore::Result &result, SecretBytes stored) {
                                   AccountRecord record;
-                                  const bool usable = result.ok()
+                                  // A sign-out since the read was queued has
+                                  // a removal queued before this write would be.
+                                  const bool usable = epoch == m_epoch && result.ok()
                                           && !decodeAccountRecord(stored.view(), &record).isError()
                                           && !record.legacy
                                           && !checkAccountBinding(record, m_config).isError()
