@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "passwordprompt.h"
 
+#include <securetokens/schemeredirect.h>
 #include <securetokens/session.h>
 
 #include <QCommandLineParser>
@@ -79,6 +80,11 @@ void addLoginOptions(QCommandLineParser &parser)
             {QStringLiteral("browser"),
              QStringLiteral("Sign in in the browser (authorization code + PKCE, loopback "
                             "redirect); uses $BROWSER, else xdg-open/open.")},
+            {QStringLiteral("redirect-uri"),
+             QStringLiteral("--browser: a private-use scheme redirect (RFC 8252 §7.1) such as "
+                            "com.example.app:/callback instead of the loopback listener; the "
+                            "scheme must be registered (securetokens register-scheme)."),
+             QStringLiteral("SCHEME:/PATH")},
             {QStringLiteral("param"),
              QStringLiteral("--browser: an authorization request parameter such as prompt, "
                             "login_hint, acr_values, max_age or ui_locales (repeatable); "
@@ -266,6 +272,16 @@ std::optional<LoginRequest> requestFromOptions(const QCommandLineParser &parser)
         }
         if (!redirectFromOptions(parser, &config) || !parametersFromOptions(parser, &config))
             return {};
+        if (parser.isSet(QStringLiteral("redirect-uri"))) {
+            config.redirectUri
+                    = QUrl(parser.value(QStringLiteral("redirect-uri")), QUrl::StrictMode);
+            const ErrorInfo form = checkPrivateUseRedirectUri(config.redirectUri);
+            if (!browser || form.isError()) {
+                printError(browser ? form.message
+                                   : QStringLiteral("--redirect-uri needs --browser"));
+                return {};
+            }
+        }
         const QString dpop = parser.value(QStringLiteral("dpop"));
         if (dpop == QLatin1String("off")) {
             config.dpop = DpopMode::Off;

@@ -50,6 +50,13 @@ Commands:
   userinfo Restore the session and print the provider's UserInfo answer (JSON,
            OpenID Connect Core §5.3)
              [--account NAME]
+  register-scheme SCHEME
+           Make this program the handler of a private-use URI scheme (RFC 8252
+           7.1) for `login --browser --redirect-uri SCHEME:/callback`; on Linux a
+           .desktop file in $XDG_DATA_HOME/applications and `xdg-mime default`
+             [--desktop-name NAME]
+           Started by the browser with a SCHEME: redirect URL, securetokens hands
+           it to the waiting login and exits (0 when the sign-in took it).
 
 Run `securetokens <command> --help` for a command's options.
 
@@ -86,6 +93,9 @@ int main(int argc, char **argv)
     Cli::takePasswordFromEnvironment();
 
     QStringList args = QCoreApplication::arguments();
+    // The browser's second instance: a redirect URL goes to the waiting login.
+    if (int forwarded = Cli::ExitOk; Cli::forwardRedirectArgument(args, &forwarded))
+        return forwarded;
     if (args.size() < 2 || args.at(1) == QLatin1String("--help")
         || args.at(1) == QLatin1String("-h") || args.at(1) == QLatin1String("help")) {
         QTextStream(stdout) << QLatin1String(usage);
@@ -110,6 +120,8 @@ int main(int argc, char **argv)
         return Cli::userinfo(args);
     if (command == QLatin1String("accounts"))
         return Cli::accounts(args);
+    if (command == QLatin1String("register-scheme"))
+        return Cli::registerScheme(args);
     Cli::printError(QStringLiteral("unknown command \"%1\"; see securetokens --help").arg(command));
     return Cli::ExitUsage;
 }

@@ -41,7 +41,7 @@ if(NOT page MATCHES "SecureTokens ${CMAKE_MATCH_1}")
 endif()
 
 set(missing "")
-foreach(command login status accounts call logout userinfo)
+foreach(command login status accounts call logout userinfo register-scheme)
     string(FIND "${page}" "securetokens ${command}" at)
     if(at LESS 0)
         list(APPEND missing "command ${command}")

@@ -34,6 +34,20 @@ if(TARGET securetokens)
         SECURETOKENS_CLI_PATH="$<TARGET_FILE:securetokens>"
         SIGNIN_BROWSER_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/signin-browser.sh")
     add_dependencies(tst_signin_cli securetokens)
+    # Private-use scheme redirects (RFC 8252 §7.1) end to end: register-scheme,
+    # xdg-open starting a second instance that forwards to the waiting login.
+    securetokens_add_test(NAME tst_signin_scheme
+        SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_signin_scheme.cpp
+                ${CMAKE_CURRENT_LIST_DIR}/tst_signin_helpers.h
+        LIBS SecureTokens::SecureTokens SecureTokens::Internal SecureTokens::MockServer
+             Qt6::Network
+        LABELS integration keychain
+        KEYRING
+        TIMEOUT 300)
+    target_compile_definitions(tst_signin_scheme PRIVATE
+        SECURETOKENS_CLI_PATH="$<TARGET_FILE:securetokens>"
+        SIGNIN_BROWSER_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/signin-browser.sh")
+    add_dependencies(tst_signin_scheme securetokens)
 endif()
 # Identity after sign-in: userinfo (OpenID Connect Core §5.3), claims kept in
 # the record, and what an error says about the operation and the session.

@@ -331,6 +331,21 @@ public Q_SLOTS:
     */
     void cancelSignIn();
     /*!
+        Delivers the redirect URL of a browser sign-in with a private-use
+        scheme (SessionConfig::redirectUri, RFC 8252 §7.1): wire
+        `QDesktopServices::setUrlHandler(scheme, ...)` to it on Android, iOS
+        and macOS; on Linux and Windows forwardRedirect() in the second
+        instance reaches it by itself. The URL is checked as the loopback
+        listener's request is: the redirect URI's scheme and path, the state
+        (RFC 6749 §10.12), iss (RFC 9207), then the code is exchanged with
+        the PKCE verifier. Returns true when it was this sign-in's response
+        (the sign-in goes on to SignedIn or errorOccurred()); false, and the
+        sign-in keeps waiting, for anything else: no such sign-in, another
+        path, a wrong state, a second URL after the first was taken (the
+        first one wins: a forged URL must not end the user's real sign-in).
+    */
+    bool handleRedirect(const QUrl &url);
+    /*!
         Fetches the issuer's discovery metadata now (OpenID Connect Discovery,
         RFC 8414) and fills the endpoints left empty in config(). Operations
         that need an endpoint do this by themselves; call it to learn early

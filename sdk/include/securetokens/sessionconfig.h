@@ -322,6 +322,20 @@ struct SECURETOKENS_EXPORT SessionConfig
         letters, digits and - . _ ~ / only (InvalidConfiguration otherwise).
     */
     QString redirectPath = QStringLiteral("/callback");
+    /*!
+        A private-use URI scheme redirect (RFC 8252 §7.1) instead of the
+        loopback listener: `com.example.app:/callback`, a reverse-DNS scheme
+        with a period and a single slash (checkPrivateUseRedirectUri() in
+        <securetokens/schemeredirect.h>; InvalidConfiguration otherwise).
+        The browser sign-in then sends it as redirect_uri and waits for the
+        redirect URL to reach Session::handleRedirect(): from
+        QDesktopServices::setUrlHandler on Android, iOS and macOS, or, on
+        Linux and Windows, from a second instance of the app through
+        forwardRedirect() (the sign-in listens for it on a local socket
+        private to the user). redirectHost, redirectPorts and redirectPath
+        are then unused. Empty (the default): the loopback listener.
+    */
+    QUrl redirectUri;
 
     // What the browser sign-in's authorization request carries besides the
     // SDK's own parameters (docs/providers.md, "Extra parameters").

@@ -16,6 +16,8 @@
 #include "session/tokenclient_p.h"
 #include "session/tokenresponse_p.h"
 
+#include <securetokens/schemeredirect.h>
+
 #include <QNetworkRequest>
 #include <QUrlQuery>
 
@@ -57,12 +59,14 @@ BrowserFlow::BrowserFlow(SignInHost *host, SignInFlows *flows, BrowserSignInRequ
 BrowserFlow::~BrowserFlow()
 {
     m_listener.close();
+    m_forwarder.close();
 }
 
 void BrowserFlow::release()
 {
     m_timeout.stop();
     m_listener.close();
+    m_forwarder.close();
     m_verifier.clear();
     m_state.clear();
     m_nonce.clear();
@@ -125,16 +129,14 @@ void BrowserFlow::begin()
                              QStringLiteral("The random number generator failed.")));
         return;
     }
-    const ErrorInfo listening
-            = m_listener.listen(config.redirectHost, config.redirectPorts, config.redirectPath);
+    const ErrorInfo listening = listenForRedirect(config);
     if (listening.isError()) {
         fail(listening);
         return;
     }
-    m_listener.setHandler([this](const RedirectRequest &request) { return onCallback(request); });
 
     AuthorizationSecrets secrets;
-    secrets.redirectUri = m_listener.redirectUri().toString().toUtf8();
+    secrets.redirectUri = m_redirectUri.toString(QUrl::FullyEncoded).toUtf8();
     secrets.state = m_state.view().toByteArray();
     secrets.codeChallenge = codeChallengeS256(m_verifier.view());
     secrets.nonce = m_nonce.view().toByteArray();
@@ -163,6 +165,66 @@ void BrowserFlow::begin()
         return;
     }
     openBrowser(params);
+}
+
+ErrorInfo BrowserFlow::listenForRedirect(const SessionConfig &config)
+{
+    if (config.redirectUri.isEmpty()) {
+        ErrorInfo listening
+                = m_listener.listen(config.redirectHost, config.redirectPorts, config.redirectPath);
+        if (listening.isError())
+            return listening;
+        m_listener.setHandler(
+                [this](const RedirectRequest &request) { return onCallback(request); });
+        m_redirectUri = m_listener.redirectUri();
+        return {};
+    }
+    // RFC 8252 §7.1: the app's own scheme; the OS hands the URL to the app.
+    ErrorInfo form = checkPrivateUseRedirectUri(config.redirectUri);
+    if (form.isError())
+        return form;
+    m_redirectUri = config.redirectUri;
+    m_schemeRedirect = true;
+    if constexpr (redirectForwardingSupported) {
+        // Linux, Windows: the browser starts a second instance with the URL,
+        // which forwards it here (forwardRedirect()).
+        ErrorInfo listening = m_forwarder.listen(m_redirectUri.scheme());
+        if (listening.isError())
+            return listening;
+        m_forwarder.setHandler([this](const QUrl &url) {
+            const LoopbackRedirectListener::Verdict verdict = deliverRedirect(url);
+            return RedirectForwardServer::Verdict {verdict.accepted, verdict.message};
+        });
+    }
+    return {};
+}
+
+LoopbackRedirectListener::Verdict BrowserFlow::deliverRedirect(const QUrl &url)
+{
+    using Verdict = LoopbackRedirectListener::Verdict;
+    if (!m_schemeRedirect || stale())
+        return Verdict {false, false, tr("No sign-in is waiting for this redirect.")};
+    // The redirect URI with the response in its query (RFC 6749 §4.1.2);
+    // the scheme compares case-insensitively (RFC 3986 §3.1), the path exactly.
+    if (url.scheme().compare(m_redirectUri.scheme(), Qt::CaseInsensitive) != 0
+        || url.path(QUrl::FullyEncoded) != m_redirectUri.path(QUrl::FullyEncoded)
+        || !url.authority().isEmpty())
+        return Verdict {false, false, tr("This is not the redirect URI of the sign-in.")};
+    RedirectRequest request;
+    if (!parseUrlQuery(url.query(QUrl::FullyEncoded).toLatin1(), &request.params))
+        return Verdict {false, false, tr("The redirect repeats a parameter.")};
+    request.ok = true;
+    // Exactly one response per sign-in, as the loopback listener takes one:
+    // the exchange starts from the event loop, so until then a second
+    // delivery would otherwise pass the same checks (tst_signin_scheme).
+    if (m_redirectTaken)
+        return Verdict {false, false, tr("This sign-in response was already received.")};
+    // The same checks as a loopback request's: state, iss, error, code.
+    Verdict verdict = onCallback(request);
+    for (auto &param : request.params)
+        secureWipe(param.second);
+    m_redirectTaken = verdict.accepted;
+    return verdict;
 }
 
 void BrowserFlow::openBrowser(QList<QPair<QByteArray, QByteArray>> &params)
@@ -345,7 +407,7 @@ void BrowserFlow::exchange(SecretBytes code)
     QList<TokenEndpointClient::Field> fields {
             {QByteArrayLiteral("grant_type"), QByteArrayLiteral("authorization_code"), nullptr},
             {QByteArrayLiteral("code"), {}, &code},
-            {QByteArrayLiteral("redirect_uri"), m_listener.redirectUri().toString().toUtf8(),
+            {QByteArrayLiteral("redirect_uri"), m_redirectUri.toString(QUrl::FullyEncoded).toUtf8(),
              nullptr},
             {QByteArrayLiteral("client_id"), config.clientId.toUtf8(), nullptr},
             {QByteArrayLiteral("code_verifier"), {}, &verifier},

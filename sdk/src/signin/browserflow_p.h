@@ -3,6 +3,7 @@
 
 #include "interactiveflow_p.h"
 #include "loopbackredirectlistener_p.h"
+#include "redirectforwarder_p.h"
 
 #include <securetokens/secretbytes.h>
 #include <securetokens/securetokens_export.h>
@@ -52,6 +53,15 @@ public:
     BrowserFlow(SignInHost *host, SignInFlows *flows, BrowserSignInRequest request = {});
     ~BrowserFlow() override;
 
+    /*!
+        A private-use scheme redirect (SessionConfig::redirectUri) delivered
+        by the app (Session::handleRedirect()) or a second instance
+        (RedirectForwardServer): checked as the loopback listener's request
+        is (onCallback()). Not accepted: not this sign-in's (other scheme or
+        path, wrong state), and the flow keeps waiting.
+    */
+    LoopbackRedirectListener::Verdict deliverRedirect(const QUrl &url);
+
 protected:
     void begin() override;
     void release() override;
@@ -61,12 +71,18 @@ private:
 
     LoopbackRedirectListener::Verdict onCallback(const RedirectRequest &request);
     void exchange(SecretBytes code);
+    //! The loopback listener, or the scheme redirect (and its forwarding socket); sets m_redirectUri.
+    ErrorInfo listenForRedirect(const SessionConfig &config);
     //! Opens the authorization endpoint with \a params in the query (wiped after).
     void openBrowser(QList<QPair<QByteArray, QByteArray>> &params);
     //! RFC 9126: pushes \a params, then opens the browser with the request_uri.
     void push(QList<QPair<QByteArray, QByteArray>> params);
 
     LoopbackRedirectListener m_listener;
+    RedirectForwardServer m_forwarder; //!< Linux, Windows: second instances hand the URL here
+    QUrl m_redirectUri; //!< the loopback listener's, or SessionConfig::redirectUri
+    bool m_schemeRedirect = false; //!< waiting for deliverRedirect(), not the listener
+    bool m_redirectTaken = false; //!< deliverRedirect() accepted one: no other
     QTimer m_timeout;
     SecretBytes m_verifier;
     SecretBytes m_state;

@@ -118,6 +118,12 @@ void Session::cancelSignIn()
         SignInFlows::of(d)->cancel();
 }
 
+bool Session::handleRedirect(const QUrl &url)
+{
+    Q_D(Session);
+    return d->signInExtension() && SignInFlows::of(d)->handleRedirect(url);
+}
+
 void Session::discoverEndpoints()
 {
     Q_D(Session);

@@ -76,6 +76,12 @@ void SignInFlows::flowEnded(InteractiveFlow *flow)
         m_running = nullptr;
 }
 
+bool SignInFlows::handleRedirect(const QUrl &url)
+{
+    auto *browser = qobject_cast<BrowserFlow *>(m_running.data());
+    return browser && browser->deliverRedirect(url).accepted;
+}
+
 void SignInFlows::cancel()
 {
     if (m_host->isReauthenticating() && m_running) {

@@ -46,6 +46,8 @@ public:
     void cancel();
     //! Session::discoverEndpoints().
     void discoverEndpoints();
+    //! Session::handleRedirect(): the running browser flow's deliverRedirect().
+    bool handleRedirect(const QUrl &url);
 
     //! The Session's discovery (shared with the refresh transport).
     EndpointDiscovery *discovery() const;
