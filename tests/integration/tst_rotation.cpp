@@ -16,6 +16,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <functional>
 #include <vector>
 
 using namespace SecureTokens;
@@ -107,6 +108,31 @@ class tst_Rotation : public QObject
         return found;
     }
 
+    /*!
+        \a rounds of \a processes `call`s started at once, each round awaited;
+        \a midRound (if set) runs once half of a round's processes are started.
+        Counts the successful exits in \a succeeded; fails the test on another.
+    */
+    void runRounds(int rounds, int processes, const std::function<void()> &midRound, int *succeeded)
+    {
+        for (int round = 0; round < rounds; ++round) {
+            std::vector<std::unique_ptr<QProcess>> running;
+            for (int i = 0; i < processes; ++i) {
+                running.push_back(cli().start(callArgs()));
+                if (midRound && i == processes / 2)
+                    midRound();
+            }
+            for (auto &process : running) {
+                if (process->state() != QProcess::NotRunning) {
+                    QSignalSpy finished(process.get(), &QProcess::finished);
+                    QVERIFY(finished.wait(kWait));
+                }
+                QVERIFY2(process->exitCode() == 0, process->readAllStandardError().constData());
+                ++*succeeded;
+            }
+        }
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -130,19 +156,7 @@ private Q_SLOTS:
         constexpr int rounds = 20;
         constexpr int processes = 8;
         int succeeded = 0;
-        for (int round = 0; round < rounds; ++round) {
-            std::vector<std::unique_ptr<QProcess>> running;
-            for (int i = 0; i < processes; ++i)
-                running.push_back(cli().start(callArgs()));
-            for (auto &process : running) {
-                if (process->state() != QProcess::NotRunning) {
-                    QSignalSpy finished(process.get(), &QProcess::finished);
-                    QVERIFY(finished.wait(kWait));
-                }
-                QVERIFY2(process->exitCode() == 0, process->readAllStandardError().constData());
-                ++succeeded;
-            }
-        }
+        runRounds(rounds, processes, {}, &succeeded);
         QCOMPARE(succeeded, rounds * processes);
         QCOMPARE(stat("reuse_detected"), 0);
         // Each process restored with exactly one refresh of its own.
@@ -172,22 +186,10 @@ private Q_SLOTS:
         constexpr int rounds = 5;
         constexpr int processes = 8;
         int succeeded = 0;
-        for (int round = 0; round < rounds; ++round) {
-            std::vector<std::unique_ptr<QProcess>> running;
-            for (int i = 0; i < processes; ++i) {
-                running.push_back(cli().start(callArgs()));
-                if (i == processes / 2) // a new nonce while the first half is under way
-                    m_server->setFaults(json("{\"dpop_nonce_rotate\": true}"));
-            }
-            for (auto &process : running) {
-                if (process->state() != QProcess::NotRunning) {
-                    QSignalSpy finished(process.get(), &QProcess::finished);
-                    QVERIFY(finished.wait(kWait));
-                }
-                QVERIFY2(process->exitCode() == 0, process->readAllStandardError().constData());
-                ++succeeded;
-            }
-        }
+        // A new nonce while the first half of each round is under way.
+        runRounds(
+                rounds, processes,
+                [this] { m_server->setFaults(json("{\"dpop_nonce_rotate\": true}")); }, &succeeded);
         QCOMPARE(succeeded, rounds * processes);
         QCOMPARE(stat("reuse_detected"), 0);
         QCOMPARE(stat("refresh_grants") - grantsBefore, rounds * processes);

@@ -10,6 +10,7 @@
 #include "session/accountrecord_p.h"
 #include "session/dpopkey_p.h"
 #include "session/dpopproof_p.h"
+#include "tst_signin_dpop_helpers.h"
 #include "tst_signin_helpers.h"
 
 #include <securetokens/authenticatednetworkaccessmanager.h>
@@ -23,6 +24,7 @@
 
 using namespace SecureTokens;
 using namespace SignInTest;
+using namespace DpopTest;
 using Mock::ServerConfig;
 using MockTest::startMockServer;
 
@@ -40,16 +42,6 @@ void capture(QtMsgType type, const QMessageLogContext &context, const QString &m
     }
     if (previousHandler)
         previousHandler(type, context, message);
-}
-
-ErrorInfo lastError(const QSignalSpy &spy)
-{
-    return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
-}
-
-int stat(const Mock::MockAuthServer &server, const char *name)
-{
-    return server.stats().value(QLatin1String(name)).toInt();
 }
 
 //! The stored record of \a account, decoded (the test reads what the SDK wrote).
@@ -83,33 +75,9 @@ void storeRecord(SecretStore &store, const QString &account, const AccountRecord
     QVERIFY(ok);
 }
 
-bool signIn(Session &session)
-{
-    QSignalSpy errors(&session, &Session::errorOccurred);
-    session.signInWithPassword(QStringLiteral("alice"), QStringLiteral("wonderland"));
-    if (!QTest::qWaitFor([&] { return session.isSignedIn() || !errors.isEmpty(); }, kWait))
-        qWarning("the sign-in did not finish");
-    if (!errors.isEmpty())
-        qWarning() << lastError(errors);
-    return errors.isEmpty() && session.isSignedIn();
-}
-
 QUrl apiMe(const Mock::MockAuthServer &server)
 {
     return server.baseUrl().resolved(QUrl(QStringLiteral("/api/me")));
-}
-
-//! GET \a url through an AuthenticatedNetworkAccessManager of \a session: the status.
-int authenticatedGet(Session &session, const QUrl &url)
-{
-    AuthenticatedNetworkAccessManager nam(&session);
-    QNetworkReply *reply = nam.get(QNetworkRequest(url));
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished() && !finished.wait(kWait))
-        return -1;
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    delete reply;
-    return status;
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include "mockserverfixture.h"
 #include "session/accountrecord_p.h"
 #include "softhsmtoken.h"
+#include "tst_signin_dpop_helpers.h"
 #include "tst_signin_helpers.h"
 
 #include <securetokens/authenticatednetworkaccessmanager.h>
@@ -18,20 +19,11 @@
 
 using namespace SecureTokens;
 using namespace SignInTest;
+using namespace DpopTest;
 using Mock::ServerConfig;
 using MockTest::startMockServer;
 
 namespace {
-
-ErrorInfo lastError(const QSignalSpy &spy)
-{
-    return spy.isEmpty() ? ErrorInfo() : spy.last().at(0).value<ErrorInfo>();
-}
-
-int stat(const Mock::MockAuthServer &server, const char *name)
-{
-    return server.stats().value(QLatin1String(name)).toInt();
-}
 
 SecretBytes storedValue(SecretStore &store, const QString &account, bool *found)
 {
@@ -47,29 +39,6 @@ SecretBytes storedValue(SecretStore &store, const QString &account, bool *found)
     if (!QTest::qWaitFor([&] { return done; }, kWait))
         qWarning("the store did not answer");
     return value;
-}
-
-bool signIn(Session &session)
-{
-    QSignalSpy errors(&session, &Session::errorOccurred);
-    session.signInWithPassword(QStringLiteral("alice"), QStringLiteral("wonderland"));
-    if (!QTest::qWaitFor([&] { return session.isSignedIn() || !errors.isEmpty(); }, kWait))
-        qWarning("the sign-in did not finish");
-    if (!errors.isEmpty())
-        qWarning() << lastError(errors);
-    return errors.isEmpty() && session.isSignedIn();
-}
-
-int authenticatedGet(Session &session, const QUrl &url)
-{
-    AuthenticatedNetworkAccessManager nam(&session);
-    QNetworkReply *reply = nam.get(QNetworkRequest(url));
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished() && !finished.wait(kWait))
-        return -1;
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    delete reply;
-    return status;
 }
 
 } // namespace
