@@ -49,6 +49,7 @@ void SessionController::follow(Session *session)
     connect(session, &Session::signedOut, this, &SessionController::signedOut);
     connect(session, &Session::deviceCodeReady, this, &SessionController::onDeviceCode);
     connect(session, &Session::stepUpRequired, this, &SessionController::stepUpRequired);
+    connect(session, &Session::scopeRequired, this, &SessionController::scopeRequired);
     connect(session, &Session::reauthenticated, this, &SessionController::reauthenticated);
     connect(session, &QObject::destroyed, this, &SessionController::sync);
     // The core has no QtGui: the app's lifecycle reaches the session from here

@@ -131,6 +131,8 @@ private Q_SLOTS:
     void stepUpNeedsSession();
     void stepUpRenewsApiTokens();
     void insufficientScopeNamesScope();
+    void insufficientScopeStormIsOneSignal();
+    void stepUpMaxAgeRoundTrip();
     void requestScopesAddsScope();
 };
 
@@ -380,6 +382,121 @@ void tst_SignInStepUp::insufficientScopeNamesScope()
     QCOMPARE(stat(*m_server, "refresh_grants"), 0);
     drainPostedEvents();
     QVERIFY(stepUp.isEmpty());
+}
+
+void tst_SignInStepUp::insufficientScopeStormIsOneSignal()
+{
+    // RFC 6750 §3.1: insufficient_scope is a question for the application
+    // (Session::requestScopes()), asked once per token and challenge however
+    // many requests the API refused with it; a refresh would bring a token of
+    // the same scope, so none is made.
+    signIn();
+    QSignalSpy scopeRequired(m_session.get(), &Session::scopeRequired);
+    QSignalSpy stepUp(m_session.get(), &Session::stepUpRequired);
+    QSignalSpy errors(m_session.get(), &Session::errorOccurred);
+    m_server->setFaults({{QStringLiteral("require_scope"), QStringLiteral("items:write")}});
+    constexpr int storm = 25;
+    std::vector<std::unique_ptr<QNetworkReply>> replies;
+    for (int i = 0; i < storm; ++i)
+        replies.emplace_back(m_nam->get(
+                QNetworkRequest(m_server->baseUrl().resolved(QUrl(QStringLiteral("/api/me"))))));
+    for (const auto &reply : replies) {
+        QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+        if (!reply->isFinished())
+            QVERIFY(finished.wait(kWait));
+        const Answer a = answerOf(reply.get());
+        QCOMPARE(a.status, 403);
+        QCOMPARE(a.error, Error::InsufficientScope);
+        QCOMPARE(a.info.requiredScopes, QStringList {QStringLiteral("items:write")});
+    }
+    QVERIFY(scopeRequired.isEmpty() || scopeRequired.count() == 1);
+    drainPostedEvents();
+    QCOMPARE(scopeRequired.count(), 1);
+    QCOMPARE(scopeRequired.at(0).at(0).toStringList(), QStringList {QStringLiteral("items:write")});
+    QCOMPARE(stat(*m_server, "insufficient_scope"), storm);
+    QCOMPARE(stat(*m_server, "refresh_grants"), 0);
+    QCOMPARE(m_session->refreshCount(), 0);
+    QVERIFY(stepUp.isEmpty());
+    QVERIFY(errors.isEmpty());
+    QCOMPARE(m_session->state(), Session::State::SignedIn);
+    // The same token refused again for the same scope: not a new question.
+    QCOMPARE(get("/api/me").error, Error::InsufficientScope);
+    drainPostedEvents();
+    QCOMPARE(scopeRequired.count(), 1);
+    // A new token refused in turn (the app refreshed it, nothing else
+    // changed) is a new question: once per token, not once per session.
+    m_session->refresh();
+    QTRY_COMPARE_WITH_TIMEOUT(m_session->refreshCount(), 1, kWait);
+    QCOMPARE(stat(*m_server, "refresh_grants"), 1);
+    QCOMPARE(get("/api/me").error, Error::InsufficientScope);
+    drainPostedEvents();
+    QCOMPARE(scopeRequired.count(), 2);
+    QCOMPARE(scopeRequired.at(1).at(0).toStringList(), QStringList {QStringLiteral("items:write")});
+    QCOMPARE(stat(*m_server, "refresh_grants"), 1); // the app's own, none for the challenge
+}
+
+void tst_SignInStepUp::stepUpMaxAgeRoundTrip()
+{
+    // RFC 9470 §3 and OpenID Connect Core §3.1.2.1 end to end: the API asks
+    // for a sign-in at most 60 s old, the session asks the app once, stepUp()
+    // sends max_age=60, the new ID token's auth_time is checked (one that is
+    // too old is refused and the session kept), and the retry succeeds.
+    signIn();
+    m_server->setFaults(
+            {{QStringLiteral("step_up"), QJsonObject {{QStringLiteral("max_age"), 60}}}});
+    QSignalSpy stepUpRequired(m_session.get(), &Session::stepUpRequired);
+    const Answer refused = get("/api/me");
+    QCOMPARE(refused.status, 401);
+    QCOMPARE(refused.error, Error::StepUpRequired);
+    QCOMPARE(refused.info.maxAgeSeconds, 60);
+    QVERIFY(refused.info.acrValues.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(stepUpRequired.count(), 1, kWait);
+    QVERIFY(stepUpRequired.at(0).at(0).toStringList().isEmpty());
+    const int maxAge = stepUpRequired.at(0).at(1).toInt();
+    QCOMPARE(maxAge, 60);
+    const QString fingerprint = m_session->accessTokenFingerprint();
+    const QByteArray before = storedRecord();
+
+    // A provider that answers with a sign-in older than max_age (an old
+    // login state it should not have reused): auth_time an hour ago.
+    const qint64 anHourAgo = QDateTime::currentSecsSinceEpoch() - 3600;
+    m_server->setFaults({{QStringLiteral("step_up"), QJsonObject {{QStringLiteral("max_age"), 60}}},
+                         {QStringLiteral("id_token_claims"),
+                          QJsonObject {{QStringLiteral("auth_time"), anHourAgo}}}});
+    QSignalSpy errors(m_session.get(), &Session::errorOccurred);
+    QSignalSpy done(m_session.get(), &Session::reauthenticated);
+    m_session->stepUp(stepUpRequired.at(0).at(0).toStringList(), maxAge);
+    QTRY_COMPARE_WITH_TIMEOUT(errors.count(), 1, kWait);
+    QCOMPARE(queryValue(m_browser.authorizationUrl, QStringLiteral("max_age")),
+             QStringLiteral("60"));
+    const auto tooOld = errors.at(0).at(0).value<ErrorInfo>();
+    QCOMPARE(tooOld.code, Error::IdTokenRejected);
+    QVERIFY2(tooOld.message.contains(QStringLiteral("auth_time")), qPrintable(tooOld.message));
+    QCOMPARE(tooOld.operation, SessionOperation::SignIn);
+    QVERIFY(tooOld.sessionKept);
+    QVERIFY(done.isEmpty());
+    QCOMPARE(m_session->state(), Session::State::SignedIn);
+    QCOMPARE(m_session->accessTokenFingerprint(), fingerprint);
+    QCOMPARE(storedRecord(), before);
+    QCOMPARE(get("/api/me").error, Error::StepUpRequired); // still not recent enough
+
+    // The provider does what was asked: a fresh sign-in, auth_time now.
+    m_session->stepUp({}, maxAge);
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, kWait);
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(queryValue(m_browser.authorizationUrl, QStringLiteral("max_age")),
+             QStringLiteral("60"));
+    const qint64 authTime
+            = m_session->idTokenClaims().value(QStringLiteral("auth_time")).toLongLong();
+    QVERIFY2(QDateTime::currentSecsSinceEpoch() - authTime <= 60,
+             qPrintable(QString::number(authTime)));
+    QVERIFY(storedRecord() != before);
+    // The application's retry passes the API's max_age check; no refresh for any of it.
+    const Answer retried = get("/api/me");
+    QCOMPARE(retried.status, 200);
+    QCOMPARE(retried.error, Error::NoError);
+    QCOMPARE(stat(*m_server, "refresh_grants"), 0);
+    QCOMPARE(stepUpRequired.count(), 1);
 }
 
 void tst_SignInStepUp::requestScopesAddsScope()

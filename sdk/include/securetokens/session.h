@@ -256,6 +256,19 @@ Q_SIGNALS:
     */
     void stepUpRequired(const QStringList &acrValues, int maxAgeSeconds);
     /*!
+        An API refused a request through AuthenticatedNetworkAccessManager
+        because the access token lacks scope (RFC 6750 §3.1, a 401 or 403
+        \c insufficient_scope): \a scopes is what the challenge's \c scope
+        attribute asked for (empty when it named none). The request's reply
+        reports Error::InsufficientScope with ErrorInfo::requiredScopes.
+        Once per access token and challenge: requests refused together with
+        the same scope give one signal, another scope asked for gives another.
+        Nothing was refreshed (a new token of the same grant would carry the
+        same scope) and the session is kept; call requestScopes() with these
+        scopes, then send the request again.
+    */
+    void scopeRequired(const QStringList &scopes);
+    /*!
         stepUp() or requestScopes() completed: the user signed in again in
         the browser, the new grant's refresh token replaced the old one in
         secure storage (store before use) and its access token is in use;

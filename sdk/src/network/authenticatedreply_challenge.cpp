@@ -47,9 +47,11 @@ void AuthenticatedReply::noteChallenge(int status)
     m_annotation = error;
     m_annotationText = info.message;
     m_challenge = info;
-    if (error == Error::StepUpRequired) {
-        if (SessionPrivate *d = sessionPrivate())
+    if (SessionPrivate *d = sessionPrivate()) {
+        if (error == Error::StepUpRequired)
             d->noteStepUpChallenge(m_sentGeneration, info);
+        else
+            d->noteScopeChallenge(m_resource, m_sentGeneration, info);
     }
 }
 

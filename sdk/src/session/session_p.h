@@ -155,6 +155,13 @@ public:
         (sessionreauth.cpp).
     */
     void noteStepUpChallenge(quint64 sentGeneration, const ErrorInfo &challenge);
+    /*!
+        An API refused the token of \a sentGeneration in \a slot (-1: the
+        session's own) with insufficient_scope (\a challenge:
+        InsufficientScope with requiredScopes): scopeRequired() is emitted
+        later, once per token and challenge (sessionreauth.cpp).
+    */
+    void noteScopeChallenge(int slot, quint64 sentGeneration, const ErrorInfo &challenge);
 
     // --- state machine -----------------------------------------------------
     void setState(Session::State state);
@@ -403,6 +410,14 @@ public:
         int maxAge = -1;
         bool any = false;
     } m_stepUpSeen;
+    //! The last insufficient_scope challenge announced, likewise.
+    struct ScopeSeen
+    {
+        int slot = -1;
+        quint64 generation = 0;
+        QStringList scopes;
+        bool any = false;
+    } m_scopeSeen;
 
     void scheduleRetry(const ErrorInfo &error);
     void resetBackoff();

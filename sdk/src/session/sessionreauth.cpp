@@ -176,4 +176,19 @@ void SessionPrivate::noteStepUpChallenge(quint64 sentGeneration, const ErrorInfo
     });
 }
 
+void SessionPrivate::noteScopeChallenge(int slot, quint64 sentGeneration,
+                                        const ErrorInfo &challenge)
+{
+    Q_Q(Session);
+    // RFC 6750 §3.1: the token lacks scope. One signal per token and scope
+    // asked for: a storm of refused requests is one question to the app,
+    // and never a refresh (requestpolicy's challengeAllowsRetry()).
+    if (m_scopeSeen.any && m_scopeSeen.slot == slot && m_scopeSeen.generation == sentGeneration
+        && m_scopeSeen.scopes == challenge.requiredScopes)
+        return;
+    m_scopeSeen = {slot, sentGeneration, challenge.requiredScopes, true};
+    qCInfo(lcSession) << "an API asks for more scope (RFC 6750 §3.1)";
+    invokeLater(q, [q, scopes = challenge.requiredScopes] { Q_EMIT q->scopeRequired(scopes); });
+}
+
 } // namespace SecureTokens

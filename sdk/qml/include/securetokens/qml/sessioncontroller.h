@@ -329,6 +329,12 @@ Q_SIGNALS:
         sign-in (RFC 9470); call stepUp() with \a acrValues and \a maxAgeSeconds.
     */
     void stepUpRequired(const QStringList &acrValues, int maxAgeSeconds);
+    /*!
+        Session::scopeRequired(): an API refused the token for lack of scope
+        (RFC 6750 §3.1, insufficient_scope), asking for \a scopes; call
+        requestScopes() with them, then resend. Once per token and challenge.
+    */
+    void scopeRequired(const QStringList &scopes);
     //! Session::reauthenticated(): stepUp() or requestScopes() completed; resend what was refused.
     void reauthenticated();
 
