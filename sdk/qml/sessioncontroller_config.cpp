@@ -72,6 +72,8 @@ Session *SessionController::ensureSession()
 {
     if (m_session || !m_madeInQml || m_ownedSession)
         return m_session;
+    if (refuseInvalidConfiguration()) // sessioncontroller_apiresources.cpp
+        return nullptr;
     SessionConfig config = m_config;
     // A QML app has QtGui, so the system browser can open the authorization URL.
     config.openBrowser = [](const QUrl &url) {

@@ -6,6 +6,7 @@
 #include <securetokens/session.h>
 
 #include <QDateTime>
+#include <QVariantList>
 #include <QVariantMap>
 #include <QList>
 #include <QObject>
@@ -90,6 +91,21 @@ class SECURETOKENSQML_EXPORT SessionController : public QObject, public QQmlPars
     Q_PROPERTY(QStringList scopes READ scopes WRITE setScopes NOTIFY configurationChanged FINAL)
     //! SessionConfig::apiOrigins (configuration; for a controller made in QML).
     Q_PROPERTY(QList<QUrl> apiOrigins READ apiOrigins WRITE setApiOrigins NOTIFY
+                       configurationChanged FINAL)
+    /*!
+        SessionConfig::apiResources (configuration; for a controller made in
+        QML): per-API access tokens (RFC 8707), as a list of objects
+        `{origin: "https://api.example.com", resource: "https://api.example.com/",
+        audience: "...", scopes: ["api:read"]}` (only origin is required).
+        Each origin's XMLHttpRequest then carries the token of its own
+        resource, and every other origin none. A list with a wrong entry (not
+        an object, an unknown key, an origin that is not an http(s) URL, a
+        resource that is not an absolute URI, scopes that are not a list of
+        scope names, an origin listed twice) is refused with a QML warning
+        naming the entry, and no session is created: every operation then
+        reports InvalidConfiguration.
+    */
+    Q_PROPERTY(QVariantList apiResources READ apiResources WRITE setApiResources NOTIFY
                        configurationChanged FINAL)
     //! SessionConfig::storageService (configuration; for a controller made in QML).
     Q_PROPERTY(QString storageService READ storageService WRITE setStorageService NOTIFY
@@ -212,6 +228,10 @@ public:
     QList<QUrl> apiOrigins() const;
     //! Sets the apiOrigins property.
     void setApiOrigins(const QList<QUrl> &origins);
+    //! The apiResources property: SessionConfig::apiResources as a list of objects.
+    QVariantList apiResources() const;
+    //! Sets the apiResources property (see there for the form and the checks).
+    void setApiResources(const QVariantList &resources);
     //! The storageService property.
     QString storageService() const;
     //! Sets the storageService property.
@@ -377,6 +397,8 @@ private:
     void onDeviceCode(const QString &userCode, const QUrl &verificationUri,
                       const QUrl &verificationUriComplete, const QDateTime &expiresAt);
     void clearDeviceCode();
+    //! An apiResources entry was refused: reports InvalidConfiguration, returns true.
+    bool refuseInvalidConfiguration();
 
     QPointer<Session> m_session;
     // Made in QML: the configuration until completion, then the session it made.
@@ -386,6 +408,8 @@ private:
     QPointer<QQmlEngine> m_engine;
     bool m_madeInQml = false;
     bool m_completed = false;
+    //! Why the apiResources list was refused; empty: it was not.
+    QString m_apiResourcesError;
     // Last values seen, so each property notifies only when it changes.
     State m_state = State::SignedOut;
     bool m_signedIn = false;
