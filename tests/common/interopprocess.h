@@ -253,6 +253,18 @@ public:
         url.setPath(QStringLiteral("/_interop/stats"));
         return exchange(url);
     }
+    /*!
+        Makes the API refuse every access token it accepted so far (401
+        invalid_token, as after a revocation); returns how many (-1: no answer).
+    */
+    int revokeAccepted() const
+    {
+        QUrl url = m_url;
+        url.setPath(QStringLiteral("/_interop/revoke"));
+        return exchange(url, "POST", QByteArrayLiteral("{}"))
+                .value(QLatin1String("revoked"))
+                .toInt(-1);
+    }
     //! The last access token the API accepted, as a thief on the wire would have it.
     QByteArray stolenToken() const
     {

@@ -174,9 +174,15 @@ provider.emit = (name, ...args) => {
   const client = ctx?.oidc?.client?.clientId ?? first?.clientId;
   if (client) entry.client = client;
   if (ctx?.oidc?.params?.grant_type) entry.grant_type = ctx.oidc.params.grant_type;
+  // RFC 8707 §2.2: the resource a grant asked for (a URI, not a secret).
+  const resource = ctx?.oidc?.params?.resource;
+  if (resource) entry.resource = resource;
   if (name === 'grant.success' && ctx?.oidc?.params?.grant_type) {
     const key = `grant.success:${ctx.oidc.params.grant_type}`;
     counters[key] = (counters[key] || 0) + 1;
+    // Per resource too ("grant.success:refresh_token@https://api-a.interop.test/"),
+    // so a test counts one API's grants from the provider's side.
+    for (const r of [resource ?? []].flat()) counters[`${key}@${r}`] = (counters[`${key}@${r}`] || 0) + 1;
   }
   const err = second instanceof Error ? second : undefined;
   if (err) {

@@ -11,7 +11,10 @@
 // GET /me (any path but /_interop/*) answers the token's claims as JSON;
 // GET /_interop/stats the counts; GET /_interop/stolen-token the last access
 // token it accepted (the tests play a thief who read it off the wire: a
-// loopback test harness, never a pattern for a real API). With --dpop only DPoP-bound tokens are
+// loopback test harness, never a pattern for a real API); POST
+// /_interop/revoke refuses from then on every token it accepted so far
+// (by jti: an API told that they were revoked), with 401 invalid_token
+// (RFC 6750 §3.1), answering {"revoked": N}. With --dpop only DPoP-bound tokens are
 // accepted and each request needs a valid proof (RFC 9449 §7).
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -97,12 +100,15 @@ async function authorize(req) {
   } catch (err) {
     throw new Rejection('invalid_token', `${err.code ?? 'ERR'}: ${err.claim ?? err.message}`);
   }
+  if (revoked.has(payload.jti)) throw new Rejection('invalid_token', 'token revoked');
   if (opts.dpop) await verifyProof(req, req.headers.dpop, token, payload);
   else if (payload.cnf?.jkt) throw new Rejection('invalid_token', 'DPoP-bound token sent as a bearer token');
   return payload;
 }
 
 let lastToken = null;
+const acceptedJtis = new Set(); // jti of every token accepted, for /_interop/revoke
+const revoked = new Set();
 const server = createServer(async (req, res) => {
   const send = (status, body, headers = {}) => {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers });
@@ -110,10 +116,18 @@ const server = createServer(async (req, res) => {
   };
   if (req.url === '/_interop/stats') return send(200, stats);
   if (req.url === '/_interop/stolen-token') return send(200, { token: lastToken });
+  if (req.url === '/_interop/revoke' && req.method === 'POST') {
+    for (const jti of acceptedJtis) revoked.add(jti);
+    log({ request: 'revoke', revoked: acceptedJtis.size });
+    const body = { revoked: acceptedJtis.size };
+    acceptedJtis.clear();
+    return send(200, body);
+  }
   try {
     const claims = await authorize(req);
     lastToken = (req.headers.authorization ?? '').split(' ')[1] ?? null;
     stats.accepted += 1;
+    if (typeof claims.jti === 'string') acceptedJtis.add(claims.jti);
     log({ request: 'accepted', path: req.url.split('?')[0], client: claims.client_id });
     return send(200, {
       api: opts.name, sub: claims.sub, aud: claims.aud, scope: claims.scope, client_id: claims.client_id,

@@ -6,6 +6,8 @@
 // a token for itself alone, obtained with resource= on the refresh grant
 // (§2.2), one grant each. The code exchange names one resource: oidc-provider
 // refuses an access token request with several (this test's failure before).
+// A storm at one API whose token was revoked costs one refresh grant for that
+// resource and none for the other, counted on the provider's side.
 
 #include "interopprocess.h"
 
@@ -110,6 +112,74 @@ private Q_SLOTS:
             QCOMPARE(stats.value(u"accepted").toInt(), 2);
             QVERIFY(stats.value(u"rejected").toObject().isEmpty());
         }
+        QVERIFY(provider.stop());
+    }
+
+    void stormAtOneResourceIsOneGrantForIt()
+    {
+        InteropProvider provider;
+        QVERIFY2(provider.start(u"audience"_s), provider.failureText());
+        InteropResourceServer a;
+        QVERIFY2(a.start(provider.issuer(), apiA, u"api-a"_s), a.failureText());
+        InteropResourceServer b;
+        QVERIFY2(b.start(provider.issuer(), apiB, u"api-b"_s), b.failureText());
+
+        SessionConfig c = config(provider);
+        c.apiResources = {{QUrl(a.origin()), apiA, {}, {}}, {QUrl(b.origin()), apiB, {}, {}}};
+        Session session(c);
+        QSignalSpy errors(&session, &Session::errorOccurred);
+        session.signInWithBrowser();
+        QTRY_VERIFY_WITH_TIMEOUT(session.isSignedIn() || !errors.isEmpty(), 60000);
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).value(0).value<ErrorInfo>().message));
+
+        AuthenticatedNetworkAccessManager nam(&session);
+        const auto urlOf = [](const InteropResourceServer &api) {
+            QUrl url(api.origin());
+            url.setPath(u"/me"_s);
+            return url;
+        };
+        // Each API's first token (one grant each).
+        for (InteropResourceServer *api : {&a, &b}) {
+            std::unique_ptr<QNetworkReply> reply(getAndWait(nam, urlOf(*api)));
+            QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        }
+        const QString grantsA = u"grant.success:refresh_token@"_s + apiA;
+        const QString grantsB = u"grant.success:refresh_token@"_s + apiB;
+        QCOMPARE(provider.events(grantsA), 1);
+        QCOMPARE(provider.events(grantsB), 1);
+        const int refreshGrants = provider.events(u"grant.success:refresh_token"_s);
+
+        // api-a's token is revoked at api-a; api-b's is untouched.
+        QCOMPARE(a.revokeAccepted(), 1);
+        constexpr int storm = 50;
+        constexpr int others = 5;
+        std::vector<std::unique_ptr<QNetworkReply>> replies;
+        for (int i = 0; i < storm; ++i)
+            replies.emplace_back(nam.get(QNetworkRequest(urlOf(a))));
+        for (int i = 0; i < others; ++i)
+            replies.emplace_back(nam.get(QNetworkRequest(urlOf(b))));
+        for (std::size_t i = 0; i < replies.size(); ++i) {
+            QNetworkReply *reply = replies[i].get();
+            QSignalSpy finished(reply, &QNetworkReply::finished);
+            if (!reply->isFinished())
+                QVERIFY(finished.wait(30000));
+            QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+            const QJsonObject claims = QJsonDocument::fromJson(reply->readAll()).object();
+            QCOMPARE(claims.value(u"aud").toString(), i < storm ? apiA : apiB);
+        }
+        // The provider's count: one refresh grant, with resource=api-a; none for api-b.
+        QCOMPARE(provider.events(grantsA), 2);
+        QCOMPARE(provider.events(grantsB), 1);
+        QCOMPARE(provider.events(u"grant.success:refresh_token"_s), refreshGrants + 1);
+        // The APIs' count: api-a refused the storm once each and accepted each
+        // retry; api-b refused nothing.
+        const QJsonObject statsA = a.stats();
+        QCOMPARE(statsA.value(u"rejected").toObject().value(u"invalid_token").toInt(), storm);
+        QCOMPARE(statsA.value(u"accepted").toInt(), 1 + storm);
+        const QJsonObject statsB = b.stats();
+        QVERIFY(statsB.value(u"rejected").toObject().isEmpty());
+        QCOMPARE(statsB.value(u"accepted").toInt(), 1 + others);
+        QVERIFY(errors.isEmpty());
         QVERIFY(provider.stop());
     }
 };
