@@ -179,15 +179,16 @@ ErrorInfo BrowserFlow::listenForRedirect(const SessionConfig &config)
         m_redirectUri = m_listener.redirectUri();
         return {};
     }
-    // RFC 8252 §7.1: the app's own scheme; the OS hands the URL to the app.
-    ErrorInfo form = checkPrivateUseRedirectUri(config.redirectUri);
+    // RFC 8252 §7.1 (the app's own scheme) or §7.2 (a claimed https URI):
+    // the OS hands the URL to the app.
+    ErrorInfo form = checkAppRedirectUri(config.redirectUri);
     if (form.isError())
         return form;
     m_redirectUri = config.redirectUri;
     m_schemeRedirect = true;
-    if constexpr (redirectForwardingSupported) {
+    if (redirectForwardingSupported && m_redirectUri.scheme() != QLatin1String("https")) {
         // Linux, Windows: the browser starts a second instance with the URL,
-        // which forwards it here (forwardRedirect()).
+        // which forwards it here (forwardRedirect()). No OS there claims https.
         ErrorInfo listening = m_forwarder.listen(m_redirectUri.scheme());
         if (listening.isError())
             return listening;
@@ -205,10 +206,12 @@ LoopbackRedirectListener::Verdict BrowserFlow::deliverRedirect(const QUrl &url)
     if (!m_schemeRedirect || stale())
         return Verdict {false, false, tr("No sign-in is waiting for this redirect.")};
     // The redirect URI with the response in its query (RFC 6749 §4.1.2);
-    // the scheme compares case-insensitively (RFC 3986 §3.1), the path exactly.
+    // scheme and host compare case-insensitively (RFC 3986 §3.1, §3.2.2),
+    // the port and the path exactly; a private-use URI has no authority.
     if (url.scheme().compare(m_redirectUri.scheme(), Qt::CaseInsensitive) != 0
         || url.path(QUrl::FullyEncoded) != m_redirectUri.path(QUrl::FullyEncoded)
-        || !url.authority().isEmpty())
+        || url.host().compare(m_redirectUri.host(), Qt::CaseInsensitive) != 0
+        || url.port(443) != m_redirectUri.port(443) || !url.userInfo().isEmpty())
         return Verdict {false, false, tr("This is not the redirect URI of the sign-in.")};
     RedirectRequest request;
     if (!parseUrlQuery(url.query(QUrl::FullyEncoded).toLatin1(), &request.params))
