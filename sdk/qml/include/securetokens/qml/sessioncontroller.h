@@ -91,7 +91,6 @@ class SECURETOKENSQML_EXPORT SessionController : public QObject, public QQmlPars
     //! SessionConfig::apiOrigins (configuration; for a controller made in QML).
     Q_PROPERTY(QList<QUrl> apiOrigins READ apiOrigins WRITE setApiOrigins NOTIFY
                        configurationChanged FINAL)
-    //! SessionConfig::storageService (configuration; for a controller made in QML).
     /*!
         SessionConfig::redirectUri: a private-use scheme (RFC 8252 §7.1) or a
         claimed https URI (§7.2) instead of the loopback listener. While a
@@ -105,6 +104,7 @@ class SECURETOKENSQML_EXPORT SessionController : public QObject, public QQmlPars
     */
     Q_PROPERTY(QUrl redirectUri READ redirectUri WRITE setRedirectUri NOTIFY configurationChanged
                        FINAL)
+    //! SessionConfig::storageService (configuration; for a controller made in QML).
     Q_PROPERTY(QString storageService READ storageService WRITE setStorageService NOTIFY
                        configurationChanged FINAL)
     //! SessionConfig::account (configuration; for a controller made in QML).
