@@ -65,8 +65,12 @@ LoadResult runClosedLoop(int total, int inFlight, const std::function<QNetworkRe
             reply->readAll();
             if (status == 200 && reply->error() == QNetworkReply::NoError)
                 ++result.ok;
-            else
+            else {
                 ++result.failed;
+                ++result.failureKinds[QStringLiteral("HTTP %1 / error %2")
+                                              .arg(status)
+                                              .arg(int(reply->error()))];
+            }
             if (status == 401)
                 ++result.unauthorized;
             reply->deleteLater();

@@ -48,6 +48,7 @@ struct LoadResult
     bool timedOut = false;
     double elapsedMs = 0;
     QList<double> latenciesMs; //!< get() call to finished(), per request
+    QMap<QString, int> failureKinds; //!< "HTTP status / QNetworkReply::NetworkError" -> count
 };
 
 /*!

@@ -183,6 +183,8 @@ Response MockAuthServerPrivate::authorize(const Request &request)
         record.dpopJkt = pushed && !pushed->dpopJkt.isEmpty()
                 ? pushed->dpopJkt
                 : param(QStringLiteral("dpop_jkt")).toLatin1();
+        if (!record.dpopJkt.isEmpty())
+            count(QStringLiteral("dpop_bound_codes"));
         record.expiresAtMs = nowMs() + config.codeTtl * 1000;
         // Drop codes that can no longer be used, so the table stays small.
         const qint64 now = nowMs();

@@ -24,6 +24,7 @@ bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString 
                                     QStringLiteral("require_scope"),
                                     QStringLiteral("dpop_nonce_rotate"),
                                     QStringLiteral("dpop_reject"),
+                                    QStringLiteral("dpop_reject_times"),
                                     QStringLiteral("dpop_consume_before_nonce"),
                                     QStringLiteral("clock_offset")};
     for (auto it = faults.begin(); it != faults.end(); ++it) {
@@ -95,16 +96,21 @@ bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString 
     }
     const QJsonValue rotate = faults.value(QStringLiteral("dpop_nonce_rotate"));
     const QJsonValue dpopReject = faults.value(QStringLiteral("dpop_reject"));
+    const QJsonValue rejectTimes = faults.value(QStringLiteral("dpop_reject_times"));
     const QJsonValue consume = faults.value(QStringLiteral("dpop_consume_before_nonce"));
     const QJsonValue clock = faults.value(QStringLiteral("clock_offset"));
     if ((!rotate.isUndefined() && !rotate.isBool()) || (!consume.isUndefined() && !consume.isBool())
         || (!dpopReject.isUndefined() && dpopReject.toString() != QLatin1String("use_dpop_nonce")
             && dpopReject.toString() != QLatin1String("invalid_dpop_proof"))
+        || (!rejectTimes.isUndefined()
+            && (dpopReject.isUndefined() || rejectTimes.toInt(0) < 1
+                || rejectTimes.toDouble() != double(rejectTimes.toInt())))
         || (!clock.isUndefined()
             && (!clock.isDouble() || clock.toDouble() != double(clock.toInteger())))) {
         *why = QStringLiteral("dpop_nonce_rotate and dpop_consume_before_nonce must be booleans, "
-                              "dpop_reject use_dpop_nonce or invalid_dpop_proof, clock_offset "
-                              "whole seconds");
+                              "dpop_reject use_dpop_nonce or invalid_dpop_proof, "
+                              "dpop_reject_times a positive integer with dpop_reject, "
+                              "clock_offset whole seconds");
         return false;
     }
     QList<RefreshFault> queued;
@@ -165,8 +171,10 @@ bool FaultPlan::merge(const QJsonObject &faults, FaultActions *actions, QString 
         m_stepUp = newStepUp;
     if (!scope.isUndefined())
         m_requiredScope = scope.toString();
-    if (!dpopReject.isUndefined())
+    if (!dpopReject.isUndefined()) {
         m_dpopReject = dpopReject.toString();
+        m_dpopRejectTimes = rejectTimes.toInt(1);
+    }
     if (!consume.isUndefined())
         m_dpopConsumeBeforeNonce = consume.toBool();
     if (!clock.isUndefined())
@@ -189,13 +197,19 @@ void FaultPlan::clear()
     m_stepUp = {};
     m_requiredScope.clear();
     m_dpopReject.clear();
+    m_dpopRejectTimes = 0;
     m_dpopConsumeBeforeNonce = false;
     m_clockOffset = 0;
 }
 
 QString FaultPlan::takeDpopReject()
 {
-    return std::exchange(m_dpopReject, QString());
+    if (m_dpopReject.isEmpty())
+        return {};
+    const QString reject = m_dpopReject;
+    if (--m_dpopRejectTimes <= 0)
+        m_dpopReject.clear();
+    return reject;
 }
 
 int FaultPlan::takeUserinfoStatus()
@@ -274,6 +288,7 @@ QJsonObject FaultPlan::toJson() const
                                        : QJsonValue(m_requiredScope)},
             {QStringLiteral("dpop_reject"),
              m_dpopReject.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(m_dpopReject)},
+            {QStringLiteral("dpop_reject_times"), m_dpopReject.isEmpty() ? 0 : m_dpopRejectTimes},
             {QStringLiteral("dpop_consume_before_nonce"), m_dpopConsumeBeforeNonce},
             {QStringLiteral("clock_offset"), m_clockOffset}};
 }

@@ -71,8 +71,9 @@ public:
     //! The scope /api/* demands until cleared ("require_scope", RFC 6750 §3.1); empty: none.
     QString requiredScope() const { return m_requiredScope; }
 
-    //! Consumes the scripted refusal of the next DPoP proof ("dpop_reject"): the error
-    //! code (use_dpop_nonce or invalid_dpop_proof), or empty.
+    //! Consumes one scripted refusal of a DPoP proof ("dpop_reject", the next
+    //! "dpop_reject_times" proofs, default 1): the error code (use_dpop_nonce or
+    //! invalid_dpop_proof), or empty.
     QString takeDpopReject();
     //! "dpop_consume_before_nonce": a refresh refused with use_dpop_nonce is rotated first.
     bool dpopConsumeBeforeNonce() const { return m_dpopConsumeBeforeNonce; }
@@ -92,6 +93,7 @@ private:
     StepUp m_stepUp;
     QString m_requiredScope;
     QString m_dpopReject;
+    int m_dpopRejectTimes = 0;
     bool m_dpopConsumeBeforeNonce = false;
     qint64 m_clockOffset = 0;
 };

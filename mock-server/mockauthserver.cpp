@@ -51,6 +51,8 @@ const QStringList &counterNames()
                                     QStringLiteral("dpop_proofs"),
                                     QStringLiteral("dpop_rejected"),
                                     QStringLiteral("dpop_nonce_challenges"),
+                                    QStringLiteral("par_dpop_proofs"),
+                                    QStringLiteral("dpop_bound_codes"),
                                     QStringLiteral("faults_applied"),
                                     QStringLiteral("requests")};
     return names;

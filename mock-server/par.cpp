@@ -91,6 +91,8 @@ Response MockAuthServerPrivate::pushedAuthorization(const Request &request)
     const QString requestUri = requestUriPrefix + QString::fromLatin1(Crypto::newOpaqueToken());
     pushedRequests.insert(Crypto::sha256(requestUri.toUtf8()), pushed);
     count(QStringLiteral("par_requests"));
+    if (!jkt.isEmpty())
+        count(QStringLiteral("par_dpop_proofs")); // RFC 9449 §10.1: pushed with a valid proof
     qCInfo(lcMockServer, "authorization request pushed");
     return Response::json(QJsonObject {{QStringLiteral("request_uri"), requestUri},
                                        {QStringLiteral("expires_in"), config.parTtl}},

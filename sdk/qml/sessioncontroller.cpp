@@ -51,6 +51,8 @@ void SessionController::follow(Session *session)
     connect(session, &Session::stepUpRequired, this, &SessionController::stepUpRequired);
     connect(session, &Session::scopeRequired, this, &SessionController::scopeRequired);
     connect(session, &Session::reauthenticated, this, &SessionController::reauthenticated);
+    // A step-up or scope request ends without a state change (SignedIn throughout).
+    connect(session, &Session::reauthenticated, this, &SessionController::endRedirectHandling);
     connect(session, &QObject::destroyed, this, &SessionController::sync);
     // The core has no QtGui: the app's lifecycle reaches the session from here
     // (a suspended app's timers hold; activation renews a token that is due).
@@ -190,8 +192,10 @@ void SessionController::signIn(const QString &username, const QString &password)
 void SessionController::signInWithBrowser()
 {
     clearError();
-    if (Session *s = ensureSession())
+    if (Session *s = ensureSession()) {
+        beginRedirectHandling();
         s->signInWithBrowser();
+    }
 }
 
 void SessionController::signInWithDeviceCode()
@@ -204,15 +208,19 @@ void SessionController::signInWithDeviceCode()
 void SessionController::stepUp(const QStringList &acrValues, int maxAgeSeconds)
 {
     clearError();
-    if (Session *s = ensureSession())
+    if (Session *s = ensureSession()) {
+        beginRedirectHandling();
         s->stepUp(acrValues, maxAgeSeconds);
+    }
 }
 
 void SessionController::requestScopes(const QStringList &scopes)
 {
     clearError();
-    if (Session *s = ensureSession())
+    if (Session *s = ensureSession()) {
+        beginRedirectHandling();
         s->requestScopes(scopes);
+    }
 }
 
 void SessionController::cancelSignIn()
@@ -314,12 +322,18 @@ void SessionController::sync()
     // The code is shown while the device sign-in waits for the user, not after.
     if (state != State::SigningIn)
         clearDeviceCode();
+    // The URL handler stays for the sign-in's duration (SigningIn), not after.
+    if (state == State::SigningIn)
+        m_redirectSignInStarted = !m_urlHandlerScheme.isEmpty();
+    else if (m_redirectSignInStarted)
+        endRedirectHandling();
 }
 
 void SessionController::onError(const ErrorInfo &error)
 {
     // Only the code crosses into QML: ErrorInfo::message is for developers.
     sync();
+    endRedirectHandling(); // a failed or cancelled sign-in takes no redirect any more
     m_lastError = error.code;
     m_lastErrorInfo = error;
     Q_EMIT lastErrorChanged();

@@ -47,6 +47,7 @@ SessionController::SessionController(QObject *parent) : QObject(parent), m_madeI
 
 SessionController::~SessionController()
 {
+    endRedirectHandling(); // QDesktopServices keeps the receiver's address
     // The engine keeps the factory's address: take it back before it is freed.
     if (m_engine && m_networkFactory
         && m_engine->networkAccessManagerFactory() == m_networkFactory.get())
@@ -189,6 +190,16 @@ QList<QUrl> SessionController::apiOrigins() const
 void SessionController::setApiOrigins(const QList<QUrl> &origins)
 {
     setConfigValue(&SessionConfig::apiOrigins, origins);
+}
+
+QUrl SessionController::redirectUri() const
+{
+    return currentConfig().redirectUri;
+}
+
+void SessionController::setRedirectUri(const QUrl &uri)
+{
+    setConfigValue(&SessionConfig::redirectUri, uri);
 }
 
 QString SessionController::storageService() const

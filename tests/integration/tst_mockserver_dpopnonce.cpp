@@ -66,6 +66,7 @@ private Q_SLOTS:
     void consumeBeforeNonceFault();
     void rejectFault_data();
     void rejectFault();
+    void rejectFaultTimes();
     void resourceServerNonce();
     void faultValidation();
     void dateHeaderOnEveryAnswer();
@@ -190,6 +191,30 @@ void tst_MockServerDpopNonce::rejectFault()
     QCOMPARE(stat(*server, "reuse_detected"), 0);
 }
 
+void tst_MockServerDpopNonce::rejectFaultTimes()
+{
+    // "dpop_reject_times": the next N proofs are refused, then none.
+    auto server = startServer();
+    const DpopProver key;
+    const QString rt
+            = passwordGrant(*server, {}, proofFor(*server, key)).jsonString("refresh_token");
+    QCOMPARE(setFaults(*server,
+                       {{str("dpop_reject"), str("use_dpop_nonce")}, {str("dpop_reject_times"), 2}})
+                     .status,
+             200);
+    QCOMPARE(get(nam, url(*server, "/admin/faults")).json().value(str("dpop_reject_times")).toInt(),
+             2);
+    for (int i = 0; i < 2; ++i) {
+        const HttpResult refused = refresh(*server, rt, {}, proofFor(*server, key));
+        QCOMPARE(refused.status, 400);
+        QCOMPARE(refused.jsonString("error"), str("use_dpop_nonce"));
+    }
+    QCOMPARE(refresh(*server, rt, {}, proofFor(*server, key)).status, 200);
+    QCOMPARE(stat(*server, "faults_applied"), 2);
+    QCOMPARE(get(nam, url(*server, "/admin/faults")).json().value(str("dpop_reject")),
+             QJsonValue(QJsonValue::Null));
+}
+
 void tst_MockServerDpopNonce::resourceServerNonce()
 {
     auto server = startServer(nonces());
@@ -221,11 +246,15 @@ void tst_MockServerDpopNonce::resourceServerNonce()
 void tst_MockServerDpopNonce::faultValidation()
 {
     auto server = startServer();
-    for (const QJsonObject &bad : {QJsonObject {{str("dpop_reject"), str("nope")}},
-                                   QJsonObject {{str("dpop_nonce_rotate"), 1}},
-                                   QJsonObject {{str("dpop_consume_before_nonce"), str("yes")}},
-                                   QJsonObject {{str("clock_offset"), 1.5}},
-                                   QJsonObject {{str("clock_offset"), str("600")}}}) {
+    for (const QJsonObject &bad :
+         {QJsonObject {{str("dpop_reject"), str("nope")}},
+          QJsonObject {{str("dpop_nonce_rotate"), 1}},
+          QJsonObject {{str("dpop_consume_before_nonce"), str("yes")}},
+          QJsonObject {{str("clock_offset"), 1.5}}, QJsonObject {{str("clock_offset"), str("600")}},
+          QJsonObject {{str("dpop_reject_times"), 2}},
+          QJsonObject {{str("dpop_reject"), str("use_dpop_nonce")}, {str("dpop_reject_times"), 0}},
+          QJsonObject {{str("dpop_reject"), str("use_dpop_nonce")},
+                       {str("dpop_reject_times"), 1.5}}}) {
         QCOMPARE(setFaults(*server, bad).status, 400);
     }
     const QJsonObject pending = get(nam, url(*server, "/admin/faults")).json();

@@ -44,23 +44,6 @@ void capture(QtMsgType type, const QMessageLogContext &context, const QString &m
         previousHandler(type, context, message);
 }
 
-//! The stored record of \a account, decoded (the test reads what the SDK wrote).
-AccountRecord storedRecord(SecretStore &store, const QString &account, bool *found)
-{
-    AccountRecord record;
-    bool done = false;
-    *found = false;
-    QObject context;
-    store.read(account, &context, [&](const SecretStore::Result &result, SecretBytes stored) {
-        done = true;
-        if (result.ok())
-            *found = !decodeAccountRecord(stored.view(), &record).isError();
-    });
-    if (!QTest::qWaitFor([&] { return done; }, kWait))
-        qWarning("the store did not answer");
-    return record;
-}
-
 void storeRecord(SecretStore &store, const QString &account, const AccountRecord &record)
 {
     bool done = false;

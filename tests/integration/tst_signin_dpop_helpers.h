@@ -2,9 +2,10 @@
 #pragma once
 
 // Shared by the DPoP sign-in suites (tst_signin_dpop, tst_signin_dpop_pkcs11):
-// a password sign-in, the mock server's counters, and one API request through
-// an AuthenticatedNetworkAccessManager.
+// a password sign-in, the mock server's counters, one API request through an
+// AuthenticatedNetworkAccessManager, and the account record the SDK stored.
 
+#include "session/accountrecord_p.h"
 #include "tst_signin_helpers.h"
 
 #include <mockauthserver.h>
@@ -53,6 +54,25 @@ inline int authenticatedGet(SecureTokens::Session &session, const QUrl &url)
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     delete reply;
     return status;
+}
+
+//! The stored record of \a account, decoded (the test reads what the SDK wrote).
+inline SecureTokens::AccountRecord storedRecord(SecureTokens::SecretStore &store,
+                                                const QString &account, bool *found)
+{
+    using namespace SecureTokens;
+    AccountRecord record;
+    bool done = false;
+    *found = false;
+    QObject context;
+    store.read(account, &context, [&](const SecretStore::Result &result, SecretBytes stored) {
+        done = true;
+        if (result.ok())
+            *found = !decodeAccountRecord(stored.view(), &record).isError();
+    });
+    if (!QTest::qWaitFor([&] { return done; }, SignInTest::kWait))
+        qWarning("the store did not answer");
+    return record;
 }
 
 } // namespace DpopTest

@@ -3,8 +3,8 @@
 // what the CLI cannot reach. Memory storage: no keyring needed.
 //
 // Here so far: identity after restore, endpoints by hand, userinfo and
-// end-session (issue 15); later SDK work adds resource indicators and DPoP
-// (see tests/interop/README.md).
+// end-session (issue 15); the DPoP-bound authorization code (RFC 9449 §10,
+// issue 17); later SDK work adds more (see tests/interop/README.md).
 
 #include "interopprocess.h"
 
@@ -12,6 +12,7 @@
 #include <securetokens/session.h>
 #include <securetokens/sessionconfig.h>
 
+#include <QJsonObject>
 #include <QProcess>
 #include <QScopeGuard>
 #include <QSignalSpy>
@@ -226,6 +227,55 @@ private Q_SLOTS:
         QVERIFY(session.idTokenClaims().isEmpty());
         QCOMPARE(provider.events(QStringLiteral("authorization.error:invalid_request")), 0);
         QCOMPARE(provider.events(QStringLiteral("grant.success:authorization_code")), 1);
+        QVERIFY(provider.stop());
+    }
+
+    void dpopBoundCode_data()
+    {
+        QTest::addColumn<bool>("pushed");
+        QTest::addRow("PAR with a proof") << true;
+        QTest::addRow("dpop_jkt in the URL") << false;
+    }
+
+    // RFC 9449 §10: the authorization code is bound to the session's key, by
+    // the pushed request's proof (§10.1) or by dpop_jkt, with nonces required
+    // (§8): the PAR endpoint (or the token endpoint) asks for its nonce once.
+    void dpopBoundCode()
+    {
+        QFETCH(bool, pushed);
+        InteropProvider provider;
+        QVERIFY2(provider.start(QStringLiteral("dpop-nonce")), provider.failureText());
+        SessionConfig c = config();
+        c.issuer = QUrl(provider.issuer());
+        c.clientId = QStringLiteral("native-dpop");
+        c.scopes = {QStringLiteral("openid"), QStringLiteral("offline_access"),
+                    QStringLiteral("api:read")};
+        c.dpop = DpopMode::Required;
+        c.usePushedAuthorizationRequests = pushed;
+        Session session(c);
+        const ErrorInfo error = signIn(session);
+        QVERIFY2(!error.isError(), qPrintable(error.message));
+        QVERIFY(session.isSignedIn());
+        QCOMPARE(session.dpopThumbprint().size(), 43);
+        QCOMPARE(provider.events(QStringLiteral("grant.success:authorization_code")), 1);
+        const QJsonObject stats = provider.stats();
+        QCOMPARE(stats.value(QLatin1String("dpop_bound"))
+                         .toObject()
+                         .value(QLatin1String("AuthorizationCode"))
+                         .toInt(),
+                 1);
+        QCOMPARE(provider.events(QStringLiteral("pushed_authorization_request.success")),
+                 pushed ? 1 : 0);
+        // The first proof had no nonce: refused once where it was sent first.
+        QCOMPARE(provider.events(QStringLiteral("pushed_authorization_request.error:"
+                                                "use_dpop_nonce")),
+                 pushed ? 1 : 0);
+        QCOMPARE(provider.events(QStringLiteral("grant.error:use_dpop_nonce")), pushed ? 0 : 1);
+        // The bound grant refreshes with the same key.
+        QSignalSpy changed(&session, &Session::accessTokenChanged);
+        session.refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty(), 30000);
+        QCOMPARE(provider.events(QStringLiteral("grant.success:refresh_token")), 1);
         QVERIFY(provider.stop());
     }
 };

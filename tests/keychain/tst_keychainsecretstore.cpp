@@ -9,14 +9,22 @@
 // scripts/with-kwallet), where QtKeychain uses its KWallet backend. What
 // differs is only how a value is looked up independently and how the store
 // is locked: KWallet's own D-Bus API instead of the Secret Service's.
+// And a third time as tst_keychainkeepassxc (SECURETOKENS_TEST_KEEPASSXC):
+// KeePassXC 2.7 as the Secret Service (scripts/with-keepassxc). QtKeychain
+// uses libsecret as with gnome-keyring; what differs is locking (Service.Lock
+// answers with a prompt) and what a locked database does to a write (an
+// unlock dialog nobody answers: Locked at the timeout).
 
 #include <securetokens/keychainsecretstore.h>
 
 #include "storecalls.h"
 
 #include <QDBusConnection>
+#include <QDBusArgument>
 #include <QDBusMessage>
 #include <QDBusObjectPath>
+#include <QDBusMetaType>
+#include <QDBusVariant>
 #include <QDBusVirtualObject>
 #include <QDirIterator>
 #include <QElapsedTimer>
@@ -54,10 +62,37 @@ QDBusMessage kwalletCall(const QString &method, const QVariantList &arguments)
     call.setArguments(arguments);
     return QDBusConnection::sessionBus().call(call, QDBus::Block, 10000);
 }
+#elif defined(SECURETOKENS_TEST_KEEPASSXC)
+const char wrapperVariable[] = "SECURETOKENS_TEST_KEEPASSXC";
+const char wrapperHint[] = "run through scripts/with-keepassxc (ctest does this)";
+const QString expectedBackend = QStringLiteral("secret-service");
 #else
 const char wrapperVariable[] = "SECURETOKENS_TEST_KEYRING";
 const char wrapperHint[] = "run through scripts/with-keyring (ctest does this)";
 const QString expectedBackend = QStringLiteral("secret-service");
+#endif
+
+#ifdef SECURETOKENS_TEST_KEEPASSXC
+// The collection the Secret Service's "default" alias names ("/" if none).
+QDBusObjectPath defaultCollection()
+{
+    QDBusMessage call = QDBusMessage::createMethodCall(
+            QStringLiteral("org.freedesktop.secrets"), QStringLiteral("/org/freedesktop/secrets"),
+            QStringLiteral("org.freedesktop.Secret.Service"), QStringLiteral("ReadAlias"));
+    call << QStringLiteral("default");
+    const QDBusMessage reply = QDBusConnection::sessionBus().call(call, QDBus::Block, 10000);
+    return qdbus_cast<QDBusObjectPath>(reply.arguments().value(0));
+}
+
+bool collectionLocked(const QDBusObjectPath &collection)
+{
+    QDBusMessage call = QDBusMessage::createMethodCall(
+            QStringLiteral("org.freedesktop.secrets"), collection.path(),
+            QStringLiteral("org.freedesktop.DBus.Properties"), QStringLiteral("Get"));
+    call << QStringLiteral("org.freedesktop.Secret.Collection") << QStringLiteral("Locked");
+    const QDBusMessage reply = QDBusConnection::sessionBus().call(call, QDBus::Block, 10000);
+    return qdbus_cast<QDBusVariant>(reply.arguments().value(0)).variant().toBool();
+}
 #endif
 
 // Each call: started, not completed inside the call, completed exactly once.
@@ -141,6 +176,19 @@ int runChild(const QByteArray &mode)
 }
 
 } // namespace
+
+#ifdef SECURETOKENS_TEST_KEEPASSXC
+// Receives a Secret Service prompt's Completed signal (QtDBus delivers
+// signals to slots only), re-emitted for QSignalSpy.
+class PromptCompletion : public QObject
+{
+    Q_OBJECT
+Q_SIGNALS:
+    void completed(bool dismissed);
+public Q_SLOTS:
+    void onCompleted(bool dismissed, const QDBusVariant &) { Q_EMIT completed(dismissed); }
+};
+#endif
 
 // ---------------------------------------------------------------------------
 
@@ -591,6 +639,35 @@ void tst_KeychainSecretStore::lockedKeyringIsLocked()
                      .value(0)
                      .toBool(),
              false);
+#elif defined(SECURETOKENS_TEST_KEEPASSXC)
+    // Lock the default collection (KeePassXC: locks the database) through the
+    // Secret Service API: Service.Lock answers with a prompt, whose Prompt()
+    // call does the locking and then signals Completed(dismissed, result).
+    const QDBusObjectPath collection = defaultCollection();
+    QVERIFY2(collection.path() != QLatin1String("/"), "no collection behind the default alias");
+    QDBusMessage lock = QDBusMessage::createMethodCall(
+            QStringLiteral("org.freedesktop.secrets"), QStringLiteral("/org/freedesktop/secrets"),
+            QStringLiteral("org.freedesktop.Secret.Service"), QStringLiteral("Lock"));
+    lock << QVariant::fromValue(QList<QDBusObjectPath> {collection});
+    const QDBusMessage reply = QDBusConnection::sessionBus().call(lock, QDBus::Block, 10000);
+    QCOMPARE(reply.type(), QDBusMessage::ReplyMessage);
+    const QDBusObjectPath prompt = qdbus_cast<QDBusObjectPath>(reply.arguments().value(1));
+    QVERIFY2(prompt.path() != QLatin1String("/"), "KeePassXC locks through a prompt");
+    PromptCompletion completion;
+    QVERIFY(QDBusConnection::sessionBus().connect(
+            QStringLiteral("org.freedesktop.secrets"), prompt.path(),
+            QStringLiteral("org.freedesktop.Secret.Prompt"), QStringLiteral("Completed"),
+            &completion, SLOT(onCompleted(bool, QDBusVariant))));
+    QSignalSpy completed(&completion, &PromptCompletion::completed);
+    QDBusMessage run = QDBusMessage::createMethodCall(
+            QStringLiteral("org.freedesktop.secrets"), prompt.path(),
+            QStringLiteral("org.freedesktop.Secret.Prompt"), QStringLiteral("Prompt"));
+    run << QString();
+    QCOMPARE(QDBusConnection::sessionBus().call(run, QDBus::Block, 10000).type(),
+             QDBusMessage::ReplyMessage);
+    QVERIFY(completed.count() == 1 || completed.wait(10000));
+    QCOMPARE(completed.first().value(0).toBool(), false); // not dismissed
+    QCOMPARE(collectionLocked(collection), true);
 #else
     // Lock the login collection (Secret Service API, Service.Lock).
     QDBusMessage lock = QDBusMessage::createMethodCall(
@@ -613,6 +690,15 @@ void tst_KeychainSecretStore::lockedKeyringIsLocked()
     // started, so each call ends with Locked, and says why, when it times out.
     const std::chrono::milliseconds timeout = 2s;
     const qint64 budgetMs = 4 * (2000 + 1500);
+#elif defined(SECURETOKENS_TEST_KEEPASSXC)
+    // KeePassXC finds nothing in a locked database (a read is NotFound, which
+    // the store checks against the collection's Locked property), but a write
+    // makes libsecret ask to unlock it: KeePassXC opens its unlock dialog
+    // (offscreen here: nobody answers) and the call waits. The store saw the
+    // collection locked when the call started, so it ends with Locked at the
+    // timeout, not a bare Timeout.
+    const std::chrono::milliseconds timeout = 2s;
+    const qint64 budgetMs = 4 * (2000 + 1500);
 #else
     const std::chrono::milliseconds timeout = 8s;
     const qint64 budgetMs = 8000;
@@ -630,9 +716,18 @@ void tst_KeychainSecretStore::lockedKeyringIsLocked()
     QVERIFY2(elapsed.elapsed() >= 1900, qPrintable(QString::number(elapsed.elapsed())));
 #endif
 
+#ifdef SECURETOKENS_TEST_KEEPASSXC
+    elapsed.restart();
+#endif
     auto write = startWrite(m_store, QStringLiteral("locked"), "after-lock", this);
     AWAIT(write);
     QCOMPARE(write->result.status, Status::Locked);
+#ifdef SECURETOKENS_TEST_KEEPASSXC
+    QVERIFY2(write->result.message.contains(QLatin1String("unlock")),
+             qPrintable(write->result.message));
+    QVERIFY2(elapsed.elapsed() >= 1900, qPrintable(QString::number(elapsed.elapsed())));
+    QCOMPARE(collectionLocked(defaultCollection()), true); // nothing unlocked it meanwhile
+#endif
 
     auto removed = startRemove(m_store, QStringLiteral("locked"), this);
     AWAIT(removed);

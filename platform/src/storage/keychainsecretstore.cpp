@@ -246,11 +246,23 @@ qsizetype &entryLimitForTesting()
 // wallet is closed, a call that times out says Locked, with why, instead of
 // a bare Timeout. The dialog itself is left to kwalletd: a user at the desk
 // can still type the password and the call then succeeds.
-void noteClosedWallet(PendingCall *call)
+// The same for a Secret Service whose default collection is locked and that
+// answers libsecret's Unlock with a dialog nobody answers (KeePassXC, or
+// gnome-keyring with a display; tests/keychain tst_keychainkeepassxc).
+void noteLockedStore(PendingCall *call)
 {
 #ifdef SECURETOKENS_SECRET_SERVICE
-    if (Internal::unixBackendName() != QLatin1String("kwallet"))
+    if (Internal::unixBackendName() != QLatin1String("kwallet")) {
+        Internal::probeDefaultCollectionLocked(call, [call](bool locked) {
+            if (locked) {
+                call->setTimeoutResult(
+                        Status::Locked,
+                        QStringLiteral("The default keyring collection is locked and asked to be "
+                                       "unlocked; no one answered within the storage timeout"));
+            }
+        });
         return;
+    }
     Internal::probeKWalletClosed(call, [call](bool closed) {
         if (closed) {
             call->setTimeoutResult(
@@ -319,7 +331,7 @@ void KeychainSecretStore::read(const QString &account, QObject *context, ReadCal
     }
     m_calls->enqueue(call, [call, service = m_service, account] {
         qCDebug(lcKeychain) << "keychain read started";
-        noteClosedWallet(call);
+        noteLockedStore(call);
         readValue(service, account, call,
                   [call](Status status, const QString &message, SecretBytes secret) {
                       auto report = [call](Status status, const QString &message) {
@@ -361,7 +373,7 @@ void KeychainSecretStore::write(const QString &account, const SecretBytes &secre
     auto entries = std::make_shared<std::vector<SecretBytes>>(splitValue(secret, m_entryLimit));
     m_calls->enqueue(call, [call, service = m_service, account, expected, entries] {
         qCDebug(lcKeychain) << "keychain write started, entries:" << entries->size();
-        noteClosedWallet(call);
+        noteLockedStore(call);
         writeValue(service, account, entries, expected, call,
                    [call](Status status, const QString &message) {
                        logResult("write", status);
@@ -381,7 +393,7 @@ void KeychainSecretStore::remove(const QString &account, QObject *context, Callb
     }
     m_calls->enqueue(call, [call, service = m_service, account] {
         qCDebug(lcKeychain) << "keychain remove started";
-        noteClosedWallet(call);
+        noteLockedStore(call);
         auto report = [call](Status status, const QString &message) {
             logResult("remove", status);
             call->finish(status, describeFailure(status, message));

@@ -4,7 +4,10 @@
 /*!
     \file
     Private-use URI scheme redirects (RFC 8252 §7.1): the app's own scheme
-    (`com.example.app:/oauth2redirect`) instead of a loopback listener.
+    (`com.example.app:/oauth2redirect`) instead of a loopback listener; and
+    claimed https redirects (§7.2: Android App Links, iOS/macOS universal
+    links), `https://app.example.com/oauth2redirect`, delivered the same way
+    on Android, iOS and macOS.
 
     Set SessionConfig::redirectUri to such a URI. The browser sign-in then
     sends it as redirect_uri and waits for the redirect URL to be *delivered*
@@ -44,6 +47,26 @@ namespace SecureTokens {
     200 characters. Returns InvalidConfiguration with the reason otherwise.
 */
 SECURETOKENS_EXPORT ErrorInfo checkPrivateUseRedirectUri(const QUrl &uri);
+
+/*!
+    Checks that \a uri is a claimed https redirect as RFC 8252 §7.2 describes
+    it: scheme https, a host that is not loopback (127.0.0.0/8, ::1,
+    localhost: that is the loopback listener's job, §7.3, with
+    SessionConfig::redirectUri left empty), no user information, no query and
+    no fragment (RFC 6749 §3.1.2: the response's parameters go in the query);
+    at most 200 characters. Returns InvalidConfiguration with the reason
+    otherwise. The app must claim the URI with the OS (docs/platforms.md:
+    App Links with `android:autoVerify` and assetlinks.json, the
+    associated-domains entitlement and apple-app-site-association); Linux
+    and Windows have no such claim.
+*/
+SECURETOKENS_EXPORT ErrorInfo checkClaimedHttpsRedirectUri(const QUrl &uri);
+
+/*!
+    The check SessionConfig::redirectUri gets: checkClaimedHttpsRedirectUri()
+    for an `https:` URI, checkPrivateUseRedirectUri() for any other.
+*/
+SECURETOKENS_EXPORT ErrorInfo checkAppRedirectUri(const QUrl &uri);
 
 /*!
     The second instance's side of the Linux and Windows redirect hand-over.

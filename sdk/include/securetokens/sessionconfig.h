@@ -375,7 +375,7 @@ struct SECURETOKENS_EXPORT SessionConfig
         Any other authorization request parameter, by name. Names the SDK
         sets (state, nonce, code_challenge, code_challenge_method,
         redirect_uri, client_id, response_type, scope, request_uri, request,
-        client_secret) and those with a field above are refused with
+        client_secret, dpop_jkt) and those with a field above are refused with
         InvalidConfiguration naming the parameter.
     */
     QMap<QString, QString> extraAuthorizationParameters;

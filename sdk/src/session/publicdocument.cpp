@@ -19,7 +19,8 @@ QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, 
                                    std::chrono::milliseconds timeout, QObject *context,
                                    std::function<void(ErrorInfo error, QByteArray body)> done,
                                    const QByteArray *form, const QByteArray &authorization,
-                                   const QByteArray &dpopProof)
+                                   const QByteArray &dpopProof,
+                                   std::function<void(const QNetworkReply &reply)> onReply)
 {
     QPointer<QObject> guard(context);
     const ErrorInfo check = checkEndpoint(url, u"provider endpoint");
@@ -69,44 +70,50 @@ QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, 
         }
         state->body.append(reply->readAll());
     });
-    QObject::connect(reply, &QNetworkReply::finished, reply, [=, done = std::move(done)] {
-        if (state->done)
-            return;
-        state->done = true;
-        deadline->stop();
-        reply->deleteLater();
-        if (!state->tooLarge && reply->bytesAvailable() > 0) {
-            if (state->body.size() + reply->bytesAvailable() > maxBytes)
-                state->tooLarge = true;
-            else
-                state->body.append(reply->readAll());
-        }
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        ErrorInfo error;
-        if (state->tooLarge) {
-            error = ErrorInfo::make(Error::ResponseTooLarge,
-                                    QStringLiteral("The answer exceeds %1 bytes.").arg(maxBytes));
-        } else if (state->timedOut) {
-            error = ErrorInfo::make(Error::Timeout,
-                                    QStringLiteral("The server did not answer in time."));
-        } else if (status == 0) {
-            error = errorFromNetworkReply(reply);
-        } else if (status != 200) {
-            // A 4xx (403 from a JWKS or metadata URL, say) will not pass by
-            // itself: MalformedResponse, which the CLI reports with exit 1;
-            // only 5xx and 429 are the server's passing trouble.
-            error = ErrorInfo::make(status >= 500           ? Error::ServerError
-                                            : status == 429 ? Error::RateLimited
-                                                            : Error::MalformedResponse,
-                                    QStringLiteral("%1%2 answered HTTP %3.")
-                                            .arg(url.host(), url.path())
-                                            .arg(status));
-        }
-        error.httpStatus = status;
-        if (!guard)
-            return;
-        done(error, state->tooLarge ? QByteArray() : std::move(state->body));
-    });
+    QObject::connect(
+            reply, &QNetworkReply::finished, reply,
+            [=, done = std::move(done), onReply = std::move(onReply)] {
+                if (state->done)
+                    return;
+                state->done = true;
+                deadline->stop();
+                reply->deleteLater();
+                if (!state->tooLarge && reply->bytesAvailable() > 0) {
+                    if (state->body.size() + reply->bytesAvailable() > maxBytes)
+                        state->tooLarge = true;
+                    else
+                        state->body.append(reply->readAll());
+                }
+                const int status
+                        = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                ErrorInfo error;
+                if (state->tooLarge) {
+                    error = ErrorInfo::make(
+                            Error::ResponseTooLarge,
+                            QStringLiteral("The answer exceeds %1 bytes.").arg(maxBytes));
+                } else if (state->timedOut) {
+                    error = ErrorInfo::make(Error::Timeout,
+                                            QStringLiteral("The server did not answer in time."));
+                } else if (status == 0) {
+                    error = errorFromNetworkReply(reply);
+                } else if (status != 200) {
+                    // A 4xx (403 from a JWKS or metadata URL, say) will not pass by
+                    // itself: MalformedResponse, which the CLI reports with exit 1;
+                    // only 5xx and 429 are the server's passing trouble.
+                    error = ErrorInfo::make(status >= 500           ? Error::ServerError
+                                                    : status == 429 ? Error::RateLimited
+                                                                    : Error::MalformedResponse,
+                                            QStringLiteral("%1%2 answered HTTP %3.")
+                                                    .arg(url.host(), url.path())
+                                                    .arg(status));
+                }
+                error.httpStatus = status;
+                if (!guard)
+                    return;
+                if (onReply)
+                    onReply(*reply);
+                done(error, state->tooLarge ? QByteArray() : std::move(state->body));
+            });
     return reply;
 }
 

@@ -27,13 +27,16 @@ namespace SecureTokens {
     With a non-null \a form the request is a POST of that
     application/x-www-form-urlencoded body instead of a GET; a non-empty
     \a authorization is sent as the Authorization header (client_secret_basic
-    at the device authorization endpoint).
+    at the device authorization endpoint), a non-empty \a dpopProof as the DPoP
+    header (RFC 9449). A non-empty \a onReply sees the finished reply right
+    before \a done runs (e.g. for its DPoP-Nonce header).
 */
 QNetworkReply *fetchPublicDocument(QNetworkAccessManager *nam, const QUrl &url, qint64 maxBytes,
                                    std::chrono::milliseconds timeout, QObject *context,
                                    std::function<void(ErrorInfo error, QByteArray body)> done,
                                    const QByteArray *form = nullptr,
                                    const QByteArray &authorization = {},
-                                   const QByteArray &dpopProof = {});
+                                   const QByteArray &dpopProof = {},
+                                   std::function<void(const QNetworkReply &reply)> onReply = {});
 
 } // namespace SecureTokens

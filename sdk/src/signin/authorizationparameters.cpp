@@ -13,7 +13,7 @@ namespace {
 const QList<QByteArray> ownedNames {
         "state",        "nonce",     "code_challenge", "code_challenge_method",
         "redirect_uri", "client_id", "response_type",  "scope",
-        "request_uri",  "request",   "client_secret"};
+        "request_uri",  "request",   "client_secret",  "dpop_jkt"};
 // Each has its own SessionConfig field: one value, one place.
 const QList<QByteArray> typedNames {"prompt",     "login_hint", "acr_values", "max_age",
                                     "ui_locales", "audience",   "resource"};

@@ -18,6 +18,7 @@
 
 #include <securetokens/schemeredirect.h>
 
+#include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QUrlQuery>
 
@@ -115,6 +116,15 @@ void BrowserFlow::begin()
         m_expectedIss = issuerString(config.issuer);
     }
 
+    // RFC 9449 §10: the key the code is bound to is chosen now, before the
+    // authorization request names it (dpop_jkt, or the PAR request's proof).
+    // The code exchange then proves the same key, and finishSignIn() stores
+    // it with the refresh token (store before use as for every sign-in).
+    if (const ErrorInfo dpop = host()->tokenEndpoint().prepareDpop(); dpop.isError()) {
+        fail(dpop);
+        return;
+    }
+
     // OIDC Core §3.1.2.1: the nonce belongs to an OpenID Connect request.
     // Without openid there is no ID token to carry it back, and providers
     // refuse the parameter (oidc-provider: invalid_request).
@@ -164,6 +174,10 @@ void BrowserFlow::begin()
         push(std::move(params));
         return;
     }
+    // RFC 9449 §10: without PAR, dpop_jkt (the key's RFC 7638 thumbprint)
+    // binds the code to the key; a pushed request's proof does it there.
+    if (const auto &key = host()->tokenEndpoint().dpopKey())
+        params.append({QByteArrayLiteral("dpop_jkt"), key->thumbprint()});
     openBrowser(params);
 }
 
@@ -179,15 +193,16 @@ ErrorInfo BrowserFlow::listenForRedirect(const SessionConfig &config)
         m_redirectUri = m_listener.redirectUri();
         return {};
     }
-    // RFC 8252 §7.1: the app's own scheme; the OS hands the URL to the app.
-    ErrorInfo form = checkPrivateUseRedirectUri(config.redirectUri);
+    // RFC 8252 §7.1 (the app's own scheme) or §7.2 (a claimed https URI):
+    // the OS hands the URL to the app.
+    ErrorInfo form = checkAppRedirectUri(config.redirectUri);
     if (form.isError())
         return form;
     m_redirectUri = config.redirectUri;
     m_schemeRedirect = true;
-    if constexpr (redirectForwardingSupported) {
+    if (redirectForwardingSupported && m_redirectUri.scheme() != QLatin1String("https")) {
         // Linux, Windows: the browser starts a second instance with the URL,
-        // which forwards it here (forwardRedirect()).
+        // which forwards it here (forwardRedirect()). No OS there claims https.
         ErrorInfo listening = m_forwarder.listen(m_redirectUri.scheme());
         if (listening.isError())
             return listening;
@@ -205,10 +220,12 @@ LoopbackRedirectListener::Verdict BrowserFlow::deliverRedirect(const QUrl &url)
     if (!m_schemeRedirect || stale())
         return Verdict {false, false, tr("No sign-in is waiting for this redirect.")};
     // The redirect URI with the response in its query (RFC 6749 §4.1.2);
-    // the scheme compares case-insensitively (RFC 3986 §3.1), the path exactly.
+    // scheme and host compare case-insensitively (RFC 3986 §3.1, §3.2.2),
+    // the port and the path exactly; a private-use URI has no authority.
     if (url.scheme().compare(m_redirectUri.scheme(), Qt::CaseInsensitive) != 0
         || url.path(QUrl::FullyEncoded) != m_redirectUri.path(QUrl::FullyEncoded)
-        || !url.authority().isEmpty())
+        || url.host().compare(m_redirectUri.host(), Qt::CaseInsensitive) != 0
+        || url.port(443) != m_redirectUri.port(443) || !url.userInfo().isEmpty())
         return Verdict {false, false, tr("This is not the redirect URI of the sign-in.")};
     RedirectRequest request;
     if (!parseUrlQuery(url.query(QUrl::FullyEncoded).toLatin1(), &request.params))
@@ -250,6 +267,22 @@ void BrowserFlow::openBrowser(QList<QPair<QByteArray, QByteArray>> &params)
     }
 }
 
+//! A pushed request's body and client authentication, kept for one resend.
+struct BrowserFlow::PushedRequest
+{
+    QByteArray form;
+    QByteArray authorization;
+    bool nonceRetried = false;
+    PushedRequest() = default;
+    Q_DISABLE_COPY_MOVE(PushedRequest)
+    // QNAM may still share these buffers (then this is a no-op; see tokenclient.cpp).
+    ~PushedRequest()
+    {
+        secureWipe(form);
+        secureWipe(authorization);
+    }
+};
+
 void BrowserFlow::push(QList<QPair<QByteArray, QByteArray>> params)
 {
     const SessionConfig &config = host()->config();
@@ -267,20 +300,45 @@ void BrowserFlow::push(QList<QPair<QByteArray, QByteArray>> params)
     QNetworkRequest auth;
     QList<TokenEndpointClient::Field> secretFields;
     host()->tokenEndpoint().authenticate(config.tokenEndpointAuthMethods, &auth, &secretFields);
-    QByteArray authorization = auth.rawHeader(QByteArrayLiteral("Authorization"));
+    auto request = std::make_shared<PushedRequest>();
+    request->authorization = auth.rawHeader(QByteArrayLiteral("Authorization"));
     for (const TokenEndpointClient::Field &field : secretFields)
         params.append({field.name, field.secret->view().toByteArray()});
-    QByteArray form = formEncode(params);
+    request->form = formEncode(params);
     for (auto &param : params)
         secureWipe(param.second);
+    sendPush(request);
+}
+
+void BrowserFlow::sendPush(const std::shared_ptr<PushedRequest> &request)
+{
+    const SessionConfig &config = host()->config();
+    const QUrl endpoint = config.pushedAuthorizationRequestEndpoint;
+    TokenEndpointClient &client = host()->tokenEndpoint();
+    // RFC 9449 §10.1: a proof of the sign-in's key (htm POST, htu this
+    // endpoint, the authorization server's nonce when it gave one) binds the
+    // code to that key, as dpop_jkt would.
+    const bool proofSent = client.dpopKey() != nullptr;
+    const QByteArray proof = client.dpopProof("POST", endpoint);
+    if (proofSent && proof.isEmpty()) {
+        fail(ErrorInfo::make(Error::DPoPKeyMissing,
+                             QStringLiteral("The DPoP key cannot sign the pushed authorization "
+                                            "request.")));
+        return;
+    }
+    auto nonce = std::make_shared<QByteArray>();
     qCInfo(lcSession) << "pushing the authorization request (RFC 9126)";
     host()->setInFlightReply(fetchPublicDocument(
-            host()->network(), config.pushedAuthorizationRequestEndpoint,
-            maxPushedAuthorizationBytes, config.requestTimeout, this,
-            [this](ErrorInfo error, QByteArray body) {
+            host()->network(), endpoint, maxPushedAuthorizationBytes, config.requestTimeout, this,
+            [this, request, endpoint, proofSent, nonce](ErrorInfo error, QByteArray body) {
                 if (stale())
                     return;
                 host()->setInFlightReply(nullptr);
+                TokenEndpointClient &client = host()->tokenEndpoint();
+                const QString origin = TokenEndpointClient::dpopOrigin(endpoint);
+                // RFC 9449 §8.1: the next nonce may come with any answer.
+                if (proofSent && !nonce->isEmpty())
+                    client.dpopServers().noteNonce(origin, *nonce);
                 // §2.2: success is 201 Created (200 accepted as well).
                 const bool created = error.httpStatus == 201 || error.httpStatus == 200;
                 if (error.isError() && !(created && error.code == Error::MalformedResponse)) {
@@ -294,6 +352,17 @@ void BrowserFlow::push(QList<QPair<QByteArray, QByteArray>> params)
                             error.message = QStringLiteral("The pushed authorization request "
                                                            "endpoint refused the request "
                                                            "(RFC 9126 §2.3).");
+                        }
+                        // RFC 9449 §8, §10.1: the server wants its nonce in the
+                        // proof; the same request once more with it, as at the
+                        // token endpoint. Nothing was consumed.
+                        if (proofSent && error.httpStatus == 400
+                            && error.oauthError == QLatin1String("use_dpop_nonce")
+                            && !request->nonceRetried
+                            && !client.dpopServers().nonce(origin).isEmpty()) {
+                            request->nonceRetried = true;
+                            sendPush(request);
+                            return;
                         }
                     }
                     fail(error);
@@ -311,10 +380,10 @@ void BrowserFlow::push(QList<QPair<QByteArray, QByteArray>> params)
                         {QByteArrayLiteral("request_uri"), pushed.requestUri.toUtf8()}};
                 openBrowser(params);
             },
-            &form, authorization));
-    // QNAM may still share these buffers (then this is a no-op; see tokenclient.cpp).
-    secureWipe(form);
-    secureWipe(authorization);
+            &request->form, request->authorization, proof,
+            [nonce](const QNetworkReply &reply) {
+                *nonce = reply.rawHeader(QByteArrayLiteral("DPoP-Nonce"));
+            }));
 }
 
 LoopbackRedirectListener::Verdict BrowserFlow::onCallback(const RedirectRequest &request)

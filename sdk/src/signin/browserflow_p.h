@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace SecureTokens {
@@ -77,6 +78,13 @@ private:
     void openBrowser(QList<QPair<QByteArray, QByteArray>> &params);
     //! RFC 9126: pushes \a params, then opens the browser with the request_uri.
     void push(QList<QPair<QByteArray, QByteArray>> params);
+    struct PushedRequest;
+    /*!
+        Sends \a request to the PAR endpoint, with a DPoP proof when the sign-in
+        has a key (RFC 9449 §10.1); a use_dpop_nonce refusal is sent once more
+        with the server's new nonce.
+    */
+    void sendPush(const std::shared_ptr<PushedRequest> &request);
 
     LoopbackRedirectListener m_listener;
     RedirectForwardServer m_forwarder; //!< Linux, Windows: second instances hand the URL here

@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHostAddress>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSaveFile>
@@ -59,6 +60,41 @@ ErrorInfo checkPrivateUseRedirectUri(const QUrl &uri)
         return invalid(QStringLiteral("The redirect URI must have no query and no fragment "
                                       "(RFC 6749 §3.1.2): the response's parameters go there."));
     return {};
+}
+
+ErrorInfo checkClaimedHttpsRedirectUri(const QUrl &uri)
+{
+    const QString text = uri.toString(QUrl::FullyEncoded);
+    if (!uri.isValid() || text.size() > 200)
+        return invalid(QStringLiteral("The redirect URI is not a valid URI of at most 200 "
+                                      "characters."));
+    // RFC 8252 §7.2: the app claims an https URI of a domain it controls.
+    if (uri.scheme() != QLatin1String("https") || uri.host().isEmpty())
+        return invalid(QStringLiteral("A claimed redirect URI must be https://HOST/path "
+                                      "(RFC 8252 §7.2), not \"%1\".")
+                               .arg(text.left(200)));
+    const QString host = uri.host().toLower();
+    if (host == QLatin1String("localhost") || host.endsWith(QLatin1String(".localhost"))
+        || QHostAddress(host).isLoopback())
+        return invalid(QStringLiteral("The redirect URI \"%1\" is a loopback address: leave "
+                                      "SessionConfig::redirectUri empty for the loopback "
+                                      "listener (RFC 8252 §7.3); a claimed https redirect "
+                                      "(§7.2) names the app's own domain.")
+                               .arg(text.left(200)));
+    if (!uri.userInfo().isEmpty())
+        return invalid(QStringLiteral("The redirect URI must have no user information "
+                                      "(RFC 8252 §7.2)."));
+    if (uri.hasQuery() || uri.hasFragment())
+        return invalid(QStringLiteral("The redirect URI must have no query and no fragment "
+                                      "(RFC 6749 §3.1.2): the response's parameters go there."));
+    return {};
+}
+
+ErrorInfo checkAppRedirectUri(const QUrl &uri)
+{
+    if (uri.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0)
+        return checkClaimedHttpsRedirectUri(uri);
+    return checkPrivateUseRedirectUri(uri);
 }
 
 namespace {

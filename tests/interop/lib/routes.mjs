@@ -130,7 +130,13 @@ export function adminMiddleware(store, counters, profileName) {
     ctx.set('Cache-Control', 'no-store');
     switch (`${ctx.method} ${ctx.path}`) {
       case 'GET /_interop/stats':
-        ctx.body = { profile: profileName, events: counters, live: store.live(), issued: store.issued };
+        ctx.body = {
+          profile: profileName,
+          events: counters,
+          live: store.live(),
+          issued: store.issued,
+          dpop_bound: store.dpopBound,
+        };
         return undefined;
       // Any method, so that `securetokens call` can hit it between two API
       // calls of one process (it sends the bearer token along; ignored).

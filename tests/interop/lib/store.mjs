@@ -22,6 +22,7 @@ export class Store {
     this.index = new Map(); // "uid:..." / "userCode:..." -> id
     this.issued = {}; // Model -> count of upserts of new ids
     this.secrets = new Set(); // every credential id ever stored
+    this.dpopBound = {}; // Model -> new ids stored with a dpopJkt (RFC 9449 §10: codes)
   }
 
   adapterFor(model) {
@@ -30,7 +31,10 @@ export class Store {
     return {
       async upsert(id, payload, expiresIn) {
         const k = key(id);
-        if (!store.entries.has(k)) store.issued[model] = (store.issued[model] || 0) + 1;
+        if (!store.entries.has(k)) {
+          store.issued[model] = (store.issued[model] || 0) + 1;
+          if (payload.dpopJkt) store.dpopBound[model] = (store.dpopBound[model] || 0) + 1;
+        }
         if (credentials.has(model)) store.secrets.add(id);
         const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : Infinity;
         store.entries.set(k, { payload, expiresAt });

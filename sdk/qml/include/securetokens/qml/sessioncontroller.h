@@ -107,6 +107,19 @@ class SECURETOKENSQML_EXPORT SessionController : public QObject, public QQmlPars
     */
     Q_PROPERTY(QVariantList apiResources READ apiResources WRITE setApiResources NOTIFY
                        configurationChanged FINAL)
+    /*!
+        SessionConfig::redirectUri: a private-use scheme (RFC 8252 §7.1) or a
+        claimed https URI (§7.2) instead of the loopback listener. While a
+        browser sign-in started here (signInWithBrowser(), stepUp(),
+        requestScopes()) waits, the controller registers itself with
+        `QDesktopServices::setUrlHandler(scheme, ...)`, which is how Qt hands
+        an Android, iOS or macOS app the URL the OS opened it with, and gives
+        the URL to Session::handleRedirect(); other URLs of the scheme go on
+        to the system (QDesktopServices::openUrl()). The handler is unset when
+        the sign-in ends.
+    */
+    Q_PROPERTY(QUrl redirectUri READ redirectUri WRITE setRedirectUri NOTIFY configurationChanged
+                       FINAL)
     //! SessionConfig::storageService (configuration; for a controller made in QML).
     Q_PROPERTY(QString storageService READ storageService WRITE setStorageService NOTIFY
                        configurationChanged FINAL)
@@ -232,6 +245,10 @@ public:
     QVariantList apiResources() const;
     //! Sets the apiResources property (see there for the form and the checks).
     void setApiResources(const QVariantList &resources);
+    //! The app's redirect URI (SessionConfig::redirectUri); empty: loopback.
+    QUrl redirectUri() const;
+    //! Sets the redirectUri property.
+    void setRedirectUri(const QUrl &uri);
     //! The storageService property.
     QString storageService() const;
     //! Sets the storageService property.
@@ -384,6 +401,14 @@ public Q_SLOTS:
         userInfoReceived(), or errorOccurred() with the reason.
     */
     void fetchUserInfo();
+    /*!
+        The URL handler registered with QDesktopServices::setUrlHandler()
+        during a browser sign-in with a redirectUri: \a url goes to
+        Session::handleRedirect() when it is the redirect URI with a response,
+        else back to the system (QDesktopServices::openUrl(), which does not
+        call this handler again from inside it). Not for calling from QML.
+    */
+    void openRedirectUrl(const QUrl &url);
 
 private:
     Q_DISABLE_COPY_MOVE(SessionController)
@@ -399,6 +424,8 @@ private:
     void clearDeviceCode();
     //! An apiResources entry was refused: reports InvalidConfiguration, returns true.
     bool refuseInvalidConfiguration();
+    void beginRedirectHandling();
+    void endRedirectHandling();
 
     QPointer<Session> m_session;
     // Made in QML: the configuration until completion, then the session it made.
@@ -429,6 +456,9 @@ private:
     QUrl m_deviceVerificationUri;
     QUrl m_deviceVerificationUriComplete;
     QDateTime m_deviceCodeExpiresAt;
+    //! The scheme this controller is the QDesktopServices URL handler of, during a sign-in.
+    QString m_urlHandlerScheme;
+    bool m_redirectSignInStarted = false; //!< the session reached SigningIn since
 };
 
 } // namespace SecureTokens::Qml
