@@ -370,9 +370,10 @@ void tst_InteropCli::userinfoAndLogoutEverywhere()
     // `securetokens userinfo` and `logout --everywhere` (OpenID Connect
     // RP-Initiated Logout 1.0) against the end-session profile. oidc-provider
     // compares post_logout_redirect_uri with the registered ones exactly
-    // (http://127.0.0.1:53683/logged-out), so logout is given that port and
-    // path; the sign-in used the ordinary ephemeral-port redirect. The browser
-    // keeps its cookies between the two, so there is a provider session to end.
+    // (http://127.0.0.1:53684/logged-out), so logout is given that port and
+    // path (53684, not tst_interop_session's 53683: ctest runs the two in
+    // parallel and both listen on theirs); the sign-in used the ordinary ephemeral-port redirect.
+    // The browser keeps its cookies between the two, so there is a provider session to end.
     QVERIFY2(startProvider(QStringLiteral("end-session")), m_provider->failureText());
     QProcessEnvironment jar;
     jar.insert(QStringLiteral("INTEROP_BROWSER_JAR"), m_home->filePath(QStringLiteral("jar.json")));
@@ -391,7 +392,7 @@ void tst_InteropCli::userinfoAndLogoutEverywhere()
 
     QVERIFY(QFile::remove(browserLog())); // the logout's browser run writes it anew
     r = browserLogin({QStringLiteral("logout"), QStringLiteral("--everywhere"),
-                      QStringLiteral("--redirect-port"), QStringLiteral("53683"),
+                      QStringLiteral("--redirect-port"), QStringLiteral("53684"),
                       QStringLiteral("--redirect-path"), QStringLiteral("/logged-out")},
                      QStringLiteral("allow"), {}, jar);
     QVERIFY2(r.exitCode == 0, (r.out + r.err).constData());
