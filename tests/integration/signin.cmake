@@ -1,6 +1,7 @@
 # Sign-in flows (browser + PKCE, device code, cookie transport, discovery)
 # against the in-process mock server over loopback.
-foreach(_st_name browser device cookie discovery clientsecret dpop dpopbrowser stepup)
+foreach(_st_name browser device cookie discovery clientsecret dpop dpopbrowser dpopnoncestorm
+         stepup)
     securetokens_add_test(NAME tst_signin_${_st_name}
         SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_signin_${_st_name}.cpp
                 ${CMAKE_CURRENT_LIST_DIR}/tst_signin_helpers.h
