@@ -7,6 +7,11 @@
 
 namespace SecureTokens::Qml {
 
+// Qt 6.4's compiled QML bindings read an enum property into an int: a smaller
+// enum leaves bytes of it undefined (the header says more).
+static_assert(sizeof(SessionController::State) == sizeof(int));
+static_assert(sizeof(SessionController::StoragePolicy) == sizeof(int));
+
 namespace {
 
 SessionController::State toQml(Session::State state)

@@ -181,8 +181,14 @@ class SECURETOKENSQML_EXPORT SessionController : public QObject, public QQmlPars
             QDateTime deviceCodeExpiresAt READ deviceCodeExpiresAt NOTIFY deviceCodeChanged FINAL)
 
 public:
-    //! Session::State, for QML (SessionController.SignedIn...).
-    enum class State : quint8 {
+    /*!
+        Session::State, for QML (SessionController.SignedIn...). int-sized, as
+        every enum a QML property carries: Qt 6.4's compiled bindings
+        (qmlcachegen) read such a property into an int, and a one-byte enum
+        left three bytes of that int undefined, so `state === ...` could be
+        false for the right state.
+    */
+    enum class State : int {
         SignedOut,
         Restoring,
         SigningIn,
@@ -196,7 +202,7 @@ public:
         SecureTokens::StoragePolicy, for QML. EncryptedFile can be read here
         but not set from QML: its passphrase belongs in a C++ SessionConfig.
     */
-    enum class StoragePolicy : quint8 {
+    enum class StoragePolicy : int { // int-sized: see State
         Required, //!< platform secure storage (the default); no silent downgrade
         SessionOnly, //!< memory only: the user signs in again next start
         EncryptedFile, //!< an encrypted file (C++ configuration only)
