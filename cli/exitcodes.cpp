@@ -26,6 +26,9 @@ int exitCodeFor(Error error)
     case Error::StorageTooLarge:
     case Error::StorageTimeout:
     case Error::StorageFailed:
+    // README: the session is in another backend, kept there; like a locked
+    // keyring, the storage has to change, not the sign-in.
+    case Error::StorageBackendChanged:
         return ExitStorageUnavailable;
     case Error::NotSignedIn:
     case Error::ReauthenticationRequired:

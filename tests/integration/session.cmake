@@ -18,3 +18,10 @@ securetokens_add_test(NAME tst_sessionlifecycle
         ${CMAKE_CURRENT_LIST_DIR}/tst_authenticatedrequests_fixture.h
     LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
     LABELS integration)
+
+# A start under another storage backend than the one holding the session
+# (KWallet vs Secret Service) reports StorageBackendChanged and keeps it.
+securetokens_add_test(NAME tst_storagebackendchange
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_storagebackendchange.cpp
+    LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
+    LABELS integration)

@@ -72,6 +72,7 @@ const QHash<Error, int> &expected()
             {Error::DPoPKeyMissing, 77},
             {Error::StepUpRequired, 76},
             {Error::InsufficientScope, 76},
+            {Error::StorageBackendChanged, 69},
     };
     return table;
 }

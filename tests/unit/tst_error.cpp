@@ -64,6 +64,8 @@ const QHash<Error, bool> &expectedTransience()
             // The user must act (sign in again, grant more): waiting does not help.
             {Error::StepUpRequired, false},
             {Error::InsufficientScope, false},
+            // The other backend stays the other one until the app starts under it.
+            {Error::StorageBackendChanged, false},
     };
     return table;
 }

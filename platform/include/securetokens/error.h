@@ -171,6 +171,18 @@ enum class Error : quint8 {
         Session::requestScopes() asks the user for more.
     */
     InsufficientScope,
+
+    /*!
+        A storage error: the stored session was written to another secure
+        storage backend than the one in use now (on Linux, KWallet and the
+        Secret Service: QtKeychain chooses from the desktop session and
+        QTKEYCHAIN_BACKEND). The current backend has nothing for the account;
+        the other still holds it, untouched. Not transient and not a sign-out:
+        start under the backend the message names (e.g. the same desktop, or
+        QTKEYCHAIN_BACKEND), or sign in again, which stores the session in the
+        current backend. See docs/platforms.md, "Which backend holds a session".
+    */
+    StorageBackendChanged,
 };
 Q_ENUM_NS(Error)
 

@@ -138,6 +138,9 @@ QString describe(Error error)
                               "again to continue.");
     case Error::InsufficientScope:
         return QStringLiteral("This needs a permission the sign-in did not grant.");
+    case Error::StorageBackendChanged:
+        return QStringLiteral("Your sign-in is kept in another secure storage than the one in "
+                              "use now. Start the application as before, or sign in again.");
     }
     return QStringLiteral("Unknown error.");
 }

@@ -161,6 +161,7 @@ QNetworkReply::NetworkError networkErrorFor(Error error)
     case Error::StorageTooLarge:
     case Error::StorageTimeout:
     case Error::StorageFailed:
+    case Error::StorageBackendChanged:
     case Error::OperationInProgress:
     case Error::LockDirectoryUnsafe:
         break;

@@ -2,6 +2,7 @@
 #include <securetokens/accountdirectory.h>
 
 #include "accountindexstore_p.h"
+#include "backendmarker_p.h"
 #include "session_p.h"
 
 #include "core/invokelater.h"
@@ -104,16 +105,21 @@ void AccountDirectory::remove(const QString &account, QObject *context, Callback
     };
     lock->acquire(
             config.requestTimeout + std::chrono::seconds(10), this,
-            [this, lock, account, finish](bool acquired, const ErrorInfo &why) {
+            [this, lock, account, finish,
+             storageNamespace = refreshLockNamespace(config)](bool acquired, const ErrorInfo &why) {
                 Q_D(AccountDirectory);
                 if (!acquired) {
                     finish(why);
                     return;
                 }
                 d->m_store->remove(
-                        account, this, [lock, finish](const SecretStore::Result &result) {
+                        account, this,
+                        [lock, finish, storageNamespace,
+                         account](const SecretStore::Result &result) {
                             lock->release();
                             if (result.ok()) {
+                                // Removed: no backend holds it now.
+                                Internal::removeBackendMarker(storageNamespace, account);
                                 finish({});
                                 return;
                             }

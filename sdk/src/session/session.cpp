@@ -2,6 +2,7 @@
 #include "session_p.h"
 
 #include "accountindexstore_p.h"
+#include "backendmarker_p.h"
 #include "dpopkeystore_p.h"
 
 #include "core/invokelater.h"
@@ -268,7 +269,15 @@ void SessionPrivate::writeRecord(AccountRecord *record,
     record->backend = m_store->backendName();
     record->updatedAt = QDateTime::currentSecsSinceEpoch();
     const SecretBytes encoded = encodeAccountRecord(*record);
-    m_store->write(m_config.account, encoded, q, listAfterWrite(*record, done));
+    // Where the record went is noted outside the backend once it is there
+    // (backendmarker_p.h), so a start under another backend can say so.
+    const auto listed = listAfterWrite(*record, done);
+    m_store->write(m_config.account, encoded, q, [this, listed](const SecretStore::Result &result) {
+        if (result.ok())
+            Internal::writeBackendMarker(refreshLockNamespace(m_config), m_config.account,
+                                         m_store->backendName());
+        listed(result);
+    });
 }
 
 void SessionPrivate::installAccessToken(TokenResponse &response)

@@ -338,6 +338,12 @@ public:
     void adoptDpopKey();
     //! DPoPKeyMissing when \a record is DPoP-bound without a usable key (or DPoP is required).
     ErrorInfo checkDpopKey(const AccountRecord &record) const;
+    /*!
+        At a restore that found no record: StorageBackendChanged when the
+        backend note (backendmarker_p.h) names another backend than the store
+        in use, else no error (a signed-out user), dropping a stale note.
+    */
+    ErrorInfo checkBackendUnchanged() const;
     //! Writes \a record to the store as one unit (stamped with the backend and the time).
     void writeRecord(AccountRecord *record,
                      const std::function<void(const SecretStore::Result &result)> &done);

@@ -6,6 +6,7 @@
 #include "session_p.h"
 
 #include "accountindexstore_p.h"
+#include "backendmarker_p.h"
 
 #include "core/logging.h"
 
@@ -61,6 +62,7 @@ void SessionPrivate::removeStoredRecord(const SecretStore::Callback &done)
             done(result); // still stored: still listed
             return;
         }
+        Internal::removeBackendMarker(refreshLockNamespace(m_config), m_config.account);
         if (!m_accountIndex)
             m_accountIndex = std::make_unique<AccountIndexStore>(refreshLockNamespace(m_config));
         m_accountIndex->setNoted({});
@@ -73,6 +75,30 @@ void SessionPrivate::removeStoredRecord(const SecretStore::Callback &done)
             done(result);
         });
     });
+}
+
+ErrorInfo SessionPrivate::checkBackendUnchanged() const
+{
+    const QString storageNamespace = refreshLockNamespace(m_config);
+    const QString current = m_store->backendName();
+    const QString noted = Internal::readBackendMarker(storageNamespace, m_config.account);
+    if (noted.isEmpty() || current == QLatin1String("memory"))
+        return {};
+    if (noted == current) {
+        // Gone from the backend that held it (removed by hand, or a wiped
+        // keyring): signed out, and the note no longer true.
+        Internal::removeBackendMarker(storageNamespace, m_config.account);
+        return {};
+    }
+    // The record is left where it is, and so is the note: going back to that
+    // backend finds the session as it was.
+    qCWarning(lcStorage) << "the stored session is in the" << noted << "backend, not in" << current;
+    return ErrorInfo::make(Error::StorageBackendChanged,
+                           QStringLiteral("The stored session was written to the %1 backend; "
+                                          "this start uses %2, which has none. Start with %1 "
+                                          "again (on Linux: the same desktop session, or "
+                                          "QTKEYCHAIN_BACKEND), or sign in to store it in %2.")
+                                   .arg(noted, current));
 }
 
 } // namespace SecureTokens

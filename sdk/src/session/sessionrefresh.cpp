@@ -234,8 +234,8 @@ void SessionPrivate::readStoredTokenAndRefresh(quint64 epoch)
                           const bool wasRestoring = m_restoring;
                           wipeTokens();
                           if (wasRestoring) {
-                              // Nothing stored: a signed-out user, not an error.
-                              finishRefresh({});
+                              // Nothing here, but another backend may hold it.
+                              finishRefresh(checkBackendUnchanged());
                               return;
                           }
                           finishRefresh(ErrorInfo::make(
