@@ -68,5 +68,5 @@ if(SECURETOKENS_PKCS11)
         LIBS SecureTokens::SecureTokens SecureTokens::MockServer Qt6::Network
         LABELS integration
         TIMEOUT 180)
-    target_link_libraries(tst_signin_dpop_pkcs11 PRIVATE SecureTokens::Internal)
+    target_link_libraries(tst_signin_dpop_pkcs11 PRIVATE SecureTokens::Internal PkgConfig::P11KIT)
 endif()

@@ -5,7 +5,8 @@
 // tests: its own softhsm2.conf (SOFTHSM2_CONF) with directories.tokendir
 // inside the directory, initialized with softhsm2-util. Missing SoftHSM2 is
 // a failure of the suite, never a skip (it is built only with
-// SECURETOKENS_PKCS11).
+// SECURETOKENS_PKCS11). keyObjects() counts the keys on the token through
+// the PKCS#11 C API (p11-kit loads the module, as the SDK does).
 
 #include <QDir>
 #include <QFile>
@@ -13,6 +14,12 @@
 #include <QStandardPaths>
 #include <QString>
 #include <QTemporaryDir>
+
+#include <p11-kit/p11-kit.h>
+#include <p11-kit/pkcs11.h>
+
+#include <array>
+#include <vector>
 
 class SoftHsmToken
 {
@@ -69,6 +76,68 @@ public:
     {
         QDir(tokenDir()).removeRecursively();
         QDir().mkpath(tokenDir());
+    }
+
+    /*!
+        How many key objects (public and private) the token holds, logged in
+        as the user so that private ones are seen; -1 with \a why when the
+        token cannot be read.
+    */
+    int keyObjects(QString *why) const
+    {
+        CK_FUNCTION_LIST *f = p11_kit_module_load(m_module.toLocal8Bit().constData(), 0);
+        if (!f || p11_kit_module_initialize(f) != CKR_OK) {
+            *why = QStringLiteral("SoftHSM2 does not load");
+            if (f)
+                p11_kit_module_release(f);
+            return -1;
+        }
+        int count = -1;
+        CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
+        CK_ULONG slotCount = 0;
+        f->C_GetSlotList(CK_TRUE, nullptr, &slotCount);
+        std::vector<CK_SLOT_ID> slots(slotCount);
+        if (slotCount > 0 && f->C_GetSlotList(CK_TRUE, slots.data(), &slotCount) == CKR_OK) {
+            for (const CK_SLOT_ID slot : slots) {
+                CK_TOKEN_INFO info {};
+                if (f->C_GetTokenInfo(slot, &info) != CKR_OK
+                    || QString::fromUtf8(reinterpret_cast<const char *>(info.label),
+                                         sizeof info.label)
+                                    .trimmed()
+                            != label)
+                    continue;
+                if (f->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &session)
+                    == CKR_OK)
+                    break;
+            }
+        }
+        QByteArray userPin = pin;
+        const CK_RV login = session == CK_INVALID_HANDLE
+                ? CKR_TOKEN_NOT_PRESENT
+                : f->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR *>(userPin.data()),
+                             CK_ULONG(userPin.size()));
+        if (login == CKR_OK || login == CKR_USER_ALREADY_LOGGED_IN) {
+            count = 0;
+            for (CK_OBJECT_CLASS keyClass : {CKO_PUBLIC_KEY, CKO_PRIVATE_KEY}) {
+                CK_ATTRIBUTE match {CKA_CLASS, &keyClass, sizeof keyClass};
+                std::array<CK_OBJECT_HANDLE, 64> found {};
+                CK_ULONG n = 0;
+                if (f->C_FindObjectsInit(session, &match, 1) != CKR_OK
+                    || f->C_FindObjects(session, found.data(), CK_ULONG(found.size()), &n)
+                            != CKR_OK)
+                    count = -1;
+                f->C_FindObjectsFinal(session);
+                if (count >= 0)
+                    count += int(n);
+            }
+        }
+        if (count < 0)
+            *why = QStringLiteral("the token %1 cannot be searched").arg(label);
+        if (session != CK_INVALID_HANDLE)
+            f->C_CloseSession(session);
+        p11_kit_module_finalize(f);
+        p11_kit_module_release(f);
+        return count;
     }
 
     QString module() const { return m_module; }

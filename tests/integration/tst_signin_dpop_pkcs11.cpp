@@ -5,6 +5,8 @@
 // the record holding only a reference, restore in a later Session with the
 // same key found on the token, DPoP-bound API calls, revocation; a token that
 // was removed ends the stored session with DPoPKeyMissing and says why.
+// Sign-out destroys the key pair on the token (issue 17), so does a sign-in
+// that replaces the record, and a token that is gone does not block it.
 
 #include "mockserverfixture.h"
 #include "session/accountrecord_p.h"
@@ -14,6 +16,7 @@
 
 #include <securetokens/authenticatednetworkaccessmanager.h>
 
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -117,6 +120,98 @@ private Q_SLOTS:
         QVERIFY(signedOut.wait(kWait));
         QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
         QCOMPARE(stat(*server, "revocations"), 1);
+    }
+
+    void signOutDestroysTheKeyPair()
+    {
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
+        const SessionConfig cfg = config(server->baseUrl(), store);
+        QString why;
+        const int before = m_token.keyObjects(&why);
+        QVERIFY2(before >= 0, qPrintable(why));
+
+        Session session(cfg);
+        QSignalSpy errors(&session, &Session::errorOccurred);
+        QVERIFY(signIn(session));
+        QCOMPARE(m_token.keyObjects(&why), before + 2); // the public and the private key
+
+        QSignalSpy signedOut(&session, &Session::signedOut);
+        session.signOut();
+        QVERIFY(signedOut.wait(kWait));
+        QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+        QCOMPARE(stat(*server, "revocations"), 1); // revoked with a proof, before the key went
+        QCOMPARE(m_token.keyObjects(&why), before);
+
+        // A later process signing out a stored session (no restore) does it too.
+        {
+            Session first(cfg);
+            QVERIFY(signIn(first));
+        }
+        QCOMPARE(m_token.keyObjects(&why), before + 2);
+        Session later(cfg);
+        QSignalSpy laterOut(&later, &Session::signedOut);
+        later.signOut();
+        QVERIFY(laterOut.wait(kWait));
+        QCOMPARE(m_token.keyObjects(&why), before);
+    }
+
+    void replacingSignInLeavesOneKeyPair()
+    {
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
+        const SessionConfig cfg = config(server->baseUrl(), store);
+        QString why;
+        const int before = m_token.keyObjects(&why);
+        QVERIFY2(before >= 0, qPrintable(why));
+        QString firstThumbprint;
+        {
+            Session first(cfg);
+            QVERIFY(signIn(first));
+            firstThumbprint = first.dpopThumbprint();
+        }
+        QCOMPARE(m_token.keyObjects(&why), before + 2);
+
+        // A new sign-in for the account, in a Session that restored nothing:
+        // its record replaces the first, and the first key goes with it.
+        Session second(cfg);
+        QVERIFY(signIn(second));
+        QVERIFY(second.dpopThumbprint() != firstThumbprint);
+        QCOMPARE(m_token.keyObjects(&why), before + 2);
+
+        QSignalSpy signedOut(&second, &Session::signedOut);
+        second.signOut();
+        QVERIFY(signedOut.wait(kWait));
+        QCOMPARE(m_token.keyObjects(&why), before);
+    }
+
+    void absentTokenDoesNotBlockSignOut()
+    {
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
+        const SessionConfig cfg = config(server->baseUrl(), store);
+        {
+            Session session(cfg);
+            QVERIFY(signIn(session));
+        }
+        m_token.remove(); // the card is pulled
+
+        // Logged with the key's URI, never the PIN; the sign-out goes on.
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("DPoP key pkcs11:.*token=")
+                                                + SoftHsmToken::label
+                                                + QStringLiteral(".*not destroyed")));
+        Session session(cfg);
+        QSignalSpy signedOut(&session, &Session::signedOut);
+        session.signOut();
+        QVERIFY(signedOut.wait(kWait));
+        QCOMPARE(session.state(), Session::State::SignedOut);
+        bool found = true;
+        storedValue(*store, cfg.account, &found);
+        QVERIFY(!found);
+
+        QString why;
+        QVERIFY2(m_token.reset(&why), qPrintable(why));
     }
 
     void removedTokenEndsTheSession()

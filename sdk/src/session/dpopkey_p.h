@@ -47,6 +47,13 @@ public:
     virtual SecretBytes exportPrivateKey() const { return {}; }
     //! Where a key held elsewhere lives (for the record's dpopKeyReference); empty for none.
     virtual QString reference() const { return {}; }
+    /*!
+        Removes the key from the store that holds it outside the record, at
+        sign-out (a hardware token keeps a key pair until it is destroyed).
+        True when nothing is left there; a key kept in the record itself goes
+        with the record and has nothing to remove.
+    */
+    virtual bool destroy() { return true; }
 };
 
 class SECURETOKENS_EXPORT SoftwareDpopKey final : public DpopKey

@@ -59,8 +59,8 @@ public:
         with module-path as a query attribute (RFC 7512 §2.3). No PIN.
     */
     QString reference() const override;
-    //! Destroys the key pair on the token (sign-out). False if the token refused.
-    bool destroy();
+    //! Destroys the key pair on the token (sign-out). False if the token refused or is gone.
+    bool destroy() override;
 
     QJsonObject publicJwk() const override;
     /*!

@@ -413,7 +413,7 @@ void SessionPrivate::finishSignIn(quint64 epoch, const ErrorInfo &error, TokenRe
         return;
     }
     // Store before use: the session only exists once the record is safe.
-    writeRecord(&record, [this, epoch, pending](const SecretStore::Result &result) {
+    replaceRecord(&record, epoch, [this, epoch, pending](const SecretStore::Result &result) {
         Q_Q(Session);
         if (epoch != m_epoch)
             return;

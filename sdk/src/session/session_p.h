@@ -336,6 +336,13 @@ public:
     void adoptRecord(AccountRecord record);
     //! Gives the token client the DPoP key of m_record (none: bearer).
     void adoptDpopKey();
+    /*!
+        At the end of a sign-out that removed the record: destroys the DPoP key
+        the client holds where it lives outside the record (a PKCS#11 token),
+        or warns with \a unreachableKey, the record's reference to a key that
+        could not be opened. Never fails the sign-out.
+    */
+    void destroyDpopKey(const QString &unreachableKey);
     //! DPoPKeyMissing when \a record is DPoP-bound without a usable key (or DPoP is required).
     ErrorInfo checkDpopKey(const AccountRecord &record) const;
     /*!
@@ -344,6 +351,14 @@ public:
         in use, else no error (a signed-out user), dropping a stale note.
     */
     ErrorInfo checkBackendUnchanged() const;
+    /*!
+        A sign-in's writeRecord(): when \a record's DPoP key lives on a token,
+        the record it replaces is read first, and a key pair that record named
+        on the token is destroyed once the new record is written (nothing can
+        use it then). Nothing is written when the session moved on (\a epoch).
+    */
+    void replaceRecord(AccountRecord *record, quint64 epoch,
+                       const std::function<void(const SecretStore::Result &result)> &done);
     //! Writes \a record to the store as one unit (stamped with the backend and the time).
     void writeRecord(AccountRecord *record,
                      const std::function<void(const SecretStore::Result &result)> &done);

@@ -7,6 +7,7 @@
 
 #include "accountindexstore_p.h"
 #include "backendmarker_p.h"
+#include "dpopkeystore_p.h"
 
 #include "core/logging.h"
 
@@ -75,6 +76,44 @@ void SessionPrivate::removeStoredRecord(const SecretStore::Callback &done)
             done(result);
         });
     });
+}
+
+void SessionPrivate::replaceRecord(AccountRecord *record, quint64 epoch,
+                                   const std::function<void(const SecretStore::Result &)> &done)
+{
+    Q_Q(Session);
+    // A key in the record goes with it when it is overwritten; only a key
+    // pair on a token outlives its record, and only then is the read worth it.
+    if (record->dpopKeyReference.isEmpty()) {
+        writeRecord(record, done);
+        return;
+    }
+    m_store->read(
+            m_config.account, q,
+            [this, record, epoch, done](const SecretStore::Result &result, SecretBytes stored) {
+                if (epoch != m_epoch)
+                    return; // signed out or aborted meanwhile: store nothing
+                auto previous = std::make_shared<AccountRecord>();
+                const bool replaced = result.ok()
+                        && !decodeAccountRecord(stored.view(), previous.get()).isError()
+                        && !checkAccountBinding(*previous, m_config).isError()
+                        && !previous->dpopKeyReference.isEmpty()
+                        && previous->dpopKeyReference != record->dpopKeyReference;
+                stored.clear();
+                writeRecord(record,
+                            [this, previous, replaced, done](const SecretStore::Result &written) {
+                                if (written.ok() && replaced) {
+                                    ErrorInfo why;
+                                    const auto old
+                                            = Internal::loadDpopKey(*previous, m_config, &why);
+                                    if (!old || !old->destroy())
+                                        qCWarning(lcSession).noquote()
+                                                << "DPoP key" << previous->dpopKeyReference
+                                                << "of the replaced session not destroyed";
+                                }
+                                done(written);
+                            });
+            });
 }
 
 ErrorInfo SessionPrivate::checkBackendUnchanged() const

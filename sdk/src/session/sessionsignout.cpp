@@ -7,6 +7,7 @@
 #include "dpopkeystore_p.h"
 
 #include "core/invokelater.h"
+#include "core/logging.h"
 
 namespace SecureTokens {
 
@@ -30,6 +31,7 @@ void SessionPrivate::startSignOut(bool atProvider)
         int pending = 2;
         ErrorInfo storage;
         ErrorInfo revocation;
+        QString unreachableKey; // the record's key reference, when it could not be opened
     };
     auto outcome = std::make_shared<Outcome>();
     auto finishOne = [this, epoch, outcome, atProvider, idToken] {
@@ -37,6 +39,10 @@ void SessionPrivate::startSignOut(bool atProvider)
             return;
         m_signingOut = false;
         m_client.setStoredClientSecret({}); // the record it came from is gone
+        // The revocation has had its proof; with the record gone nothing can
+        // use the key again, so a key pair on a token goes too.
+        if (!outcome->storage.isError())
+            destroyDpopKey(outcome->unreachableKey);
         m_client.setDpopKey(nullptr);
         if (outcome->storage.isError())
             emitError(outcome->storage, SessionOperation::SignOut);
@@ -90,8 +96,8 @@ void SessionPrivate::startSignOut(bool atProvider)
     // Signing out without a restored session (e.g. `securetokens logout` in a
     // new process): read the stored record so the server can revoke it too.
     m_store->read(m_config.account, q,
-                  [this, token, idToken, revokeAndRemove](const SecretStore::Result &result,
-                                                          SecretBytes stored) {
+                  [this, token, idToken, outcome,
+                   revokeAndRemove](const SecretStore::Result &result, SecretBytes stored) {
                       AccountRecord record;
                       if (!result.ok() || decodeAccountRecord(stored.view(), &record).isError()) {
                           revokeAndRemove(true); // nothing usable: just remove it
@@ -107,9 +113,23 @@ void SessionPrivate::startSignOut(bool atProvider)
                           ErrorInfo keyError; // no key: revoked without a proof
                           if (auto key = Internal::loadDpopKey(record, m_config, &keyError))
                               m_client.setDpopKey(std::move(key));
+                          else
+                              outcome->unreachableKey = record.dpopKeyReference;
                       }
                       revokeAndRemove(ours);
                   });
+}
+
+void SessionPrivate::destroyDpopKey(const QString &unreachableKey)
+{
+    const std::shared_ptr<Internal::DpopKey> key = m_client.dpopKey();
+    // The reference names the token and the key, never the PIN.
+    if (key && !key->reference().isEmpty() && !key->destroy())
+        qCWarning(lcSession).noquote()
+                << "DPoP key" << key->reference() << "not destroyed: the token refused or is gone";
+    else if (!key && !unreachableKey.isEmpty())
+        qCWarning(lcSession).noquote()
+                << "DPoP key" << unreachableKey << "not destroyed: the token cannot be reached";
 }
 
 void Session::signOut()
