@@ -18,7 +18,12 @@ QJsonObject runOverhead(const Options &options, MockServerProcess &server);
 //! Re-runs this program under callgrind for both clients: instructions per request.
 QJsonObject runCallgrind(const Options &options);
 //! The client side of one callgrind measurement (--callgrind-sdk / --callgrind-plain).
-int callgrindChild(const Options &options, bool sdk, int requests, int inFlight);
+int callgrindChild(const Options &options, bool sdk, int requests, int inFlight, bool dpop = false);
+
+//! DPoP (RFC 9449): proof cost, instructions per request with and without, the nonce storm.
+QJsonObject runDpop(const Options &options);
+//! The child side of the signature measurement under callgrind (--callgrind-sign).
+int callgrindSignChild(int signatures);
 
 //! 1000 rejected requests in flight: SDK vs QtNetworkAuth wired as an app would.
 QJsonObject runStorm(const Options &options, MockServerProcess &server);

@@ -257,4 +257,18 @@ QStringList benchServerArguments(const QStringList &extra)
     + extra;
 }
 
+qint64 callgrindTotal(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
+        return -1;
+    qint64 total = -1;
+    while (!file.atEnd()) {
+        const QByteArray line = file.readLine().trimmed();
+        if (line.startsWith("totals:") || line.startsWith("summary:"))
+            total = line.mid(line.indexOf(':') + 1).trimmed().split(' ').value(0).toLongLong();
+    }
+    return total;
+}
+
 } // namespace Bench

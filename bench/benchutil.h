@@ -38,6 +38,9 @@ bool waitUntil(const std::function<bool()> &done, int timeoutMs);
 */
 QStringList benchServerArguments(const QStringList &extra = {});
 
+//! Ir of a callgrind output file (its "totals:" or "summary:" line); -1 when unreadable.
+qint64 callgrindTotal(const QString &path);
+
 //! What one run of many requests produced.
 struct LoadResult
 {

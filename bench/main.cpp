@@ -22,7 +22,7 @@ namespace {
 const QStringList benchmarkNames {QStringLiteral("overhead"),   QStringLiteral("callgrind"),
                                   QStringLiteral("storm"),      QStringLiteral("steady"),
                                   QStringLiteral("cold_start"), QStringLiteral("memory"),
-                                  QStringLiteral("scaling")};
+                                  QStringLiteral("scaling"),    QStringLiteral("dpop")};
 
 QString defaultServerProgram()
 {
@@ -79,8 +79,14 @@ int main(int argc, char **argv)
             QStringLiteral("in-flight"),
             QStringLiteral("Requests in flight for --callgrind-sdk/--callgrind-plain."),
             QStringLiteral("N"), QStringLiteral("1"));
+    const QCommandLineOption cgSignOption(
+            QStringLiteral("callgrind-sign"),
+            QStringLiteral("Internal: ES256 signatures alone under callgrind (run by 'dpop')."));
+    const QCommandLineOption dpopOption(
+            QStringLiteral("dpop"),
+            QStringLiteral("Internal: the --callgrind-sdk client's session uses DPoP."));
     parser.addOptions({quickOption, jsonOption, onlyOption, serverOption, cgSdkOption,
-                       cgPlainOption, requestsOption, inFlightOption});
+                       cgPlainOption, cgSignOption, dpopOption, requestsOption, inFlightOption});
     parser.process(app);
 
     Bench::Options options;
@@ -95,10 +101,13 @@ int main(int argc, char **argv)
                      qPrintable(options.only));
         return 2;
     }
+    if (parser.isSet(cgSignOption))
+        return Bench::callgrindSignChild(std::max(1, parser.value(requestsOption).toInt()));
     if (parser.isSet(cgSdkOption) || parser.isSet(cgPlainOption))
         return Bench::callgrindChild(options, parser.isSet(cgSdkOption),
                                      std::max(1, parser.value(requestsOption).toInt()),
-                                     std::max(1, parser.value(inFlightOption).toInt()));
+                                     std::max(1, parser.value(inFlightOption).toInt()),
+                                     parser.isSet(dpopOption));
 
     const QJsonObject machine = Bench::machineInfo();
     std::printf("# securetokens-bench%s — %s\n", options.quick ? " --quick" : "",
@@ -155,6 +164,8 @@ int main(int argc, char **argv)
         record(QStringLiteral("memory"), Bench::runMemory(options, server));
     if (wanted(QStringLiteral("scaling")))
         record(QStringLiteral("scaling"), Bench::runScaling(options, server));
+    if (wanted(QStringLiteral("dpop")))
+        record(QStringLiteral("dpop"), Bench::runDpop(options));
     results.insert(QStringLiteral("wall_seconds"), double(clock.elapsed()) / 1000.0);
     std::printf("\nwall time: %.1f s\n", double(clock.elapsed()) / 1000.0);
 

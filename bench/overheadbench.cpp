@@ -44,9 +44,12 @@ struct Clients
     QByteArray bearer; //!< the plain client's header, taken once per block
 };
 
-bool makeClients(const QUrl &base, Clients *clients)
+bool makeClients(const QUrl &base, Clients *clients, bool dpop = false)
 {
-    clients->session = signedInSession(sessionConfig(base));
+    SecureTokens::SessionConfig config = sessionConfig(base);
+    // DPoP (RFC 9449): every API request carries a fresh ES256 proof.
+    config.dpop = dpop ? SecureTokens::DpopMode::Required : SecureTokens::DpopMode::Off;
+    clients->session = signedInSession(config);
     if (!clients->session)
         return false;
     clients->sdk = std::make_unique<SecureTokens::AuthenticatedNetworkAccessManager>(
@@ -167,7 +170,7 @@ QJsonObject runOverhead(const Options &options, MockServerProcess &server)
     };
 }
 
-int callgrindChild(const Options &options, bool sdkSide, int requests, int inFlight)
+int callgrindChild(const Options &options, bool sdkSide, int requests, int inFlight, bool dpop)
 {
     MockServerProcess server;
     QString error;
@@ -179,8 +182,12 @@ int callgrindChild(const Options &options, bool sdkSide, int requests, int inFli
         return 2;
     }
     Clients clients;
-    if (!makeClients(server.baseUrl(), &clients))
+    if (!makeClients(server.baseUrl(), &clients, dpop))
         return 2;
+    if (dpop && clients.session->dpopThumbprint().isEmpty()) {
+        std::fprintf(stderr, "bench: the DPoP session has no key\n");
+        return 2;
+    }
     auto send = sender(clients, sdkSide);
     // Warm-up, not instrumented: connections open, caches settled.
     runClosedLoop(200, std::min(inFlight, 64), send);
@@ -196,25 +203,6 @@ int callgrindChild(const Options &options, bool sdkSide, int requests, int inFli
     std::fflush(stdout);
     return result.ok == requests ? 0 : 1;
 }
-
-namespace {
-
-//! Ir of a callgrind output file (its "totals:" or "summary:" line); -1 when unreadable.
-qint64 callgrindTotal(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
-        return -1;
-    qint64 total = -1;
-    while (!file.atEnd()) {
-        const QByteArray line = file.readLine().trimmed();
-        if (line.startsWith("totals:") || line.startsWith("summary:"))
-            total = line.mid(line.indexOf(':') + 1).trimmed().split(' ').value(0).toLongLong();
-    }
-    return total;
-}
-
-} // namespace
 
 namespace {
 
