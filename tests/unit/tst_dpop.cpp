@@ -164,6 +164,30 @@ private Q_SLOTS:
         QVERIFY2(why.contains(QLatin1String("ath")), qPrintable(why));
     }
 
+    // The claims are JSON written by hand (dpopproof.cpp): what a server could
+    // put in a nonce, and a URI's own characters, come out as the same strings.
+    void claimsAreJsonWhateverTheyHold()
+    {
+        const auto key = SoftwareDpopKey::generate();
+        const QByteArray nonce("a\"b\\c\x01"
+                               "d\x7f\xe9/}",
+                               11);
+        const QUrl uri(QStringLiteral("https://api.example/p%22a%5Cth/\u00e9t\u00e9"));
+        const QByteArray proof = buildDpopProof(*key, {"GET", uri, "token", nonce, now});
+        QJsonParseError error {};
+        const QByteArray claimsJson
+                = QByteArray::fromBase64(proof.split('.').value(1), QByteArray::Base64UrlEncoding);
+        const QJsonObject claims = QJsonDocument::fromJson(claimsJson, &error).object();
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QCOMPARE(claims.value(QLatin1String("nonce")).toString(), QString::fromLatin1(nonce));
+        QCOMPARE(claims.value(QLatin1String("htu")).toString(), QString::fromLatin1(dpopHtu(uri)));
+        QCOMPARE(claims.value(QLatin1String("htm")).toString(), QStringLiteral("GET"));
+        QCOMPARE(claims.value(QLatin1String("iat")).toInteger(), now);
+        QCOMPARE(claims.keys().size(), 6); // jti htm htu iat ath nonce
+        QCOMPARE(part(proof, 0).value(QLatin1String("typ")).toString(), QStringLiteral("dpop+jwt"));
+        QCOMPARE(part(proof, 0).value(QLatin1String("jwk")).toObject(), key->publicJwk());
+    }
+
     void htu_data()
     {
         QTest::addColumn<QString>("uri");

@@ -2,6 +2,7 @@
 #include "dpopkey_p.h"
 
 #include <QCryptographicHash>
+#include <QJsonDocument>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -57,6 +58,19 @@ QByteArray base64Url(QByteArrayView bytes)
 {
     return bytes.toByteArray().toBase64(QByteArray::Base64UrlEncoding
                                         | QByteArray::OmitTrailingEquals);
+}
+
+QByteArray DpopKey::proofHeader() const
+{
+    std::call_once(m_proofHeaderOnce, [this] {
+        const QJsonObject header {
+                {QStringLiteral("typ"), QStringLiteral("dpop+jwt")},
+                {QStringLiteral("alg"), QStringLiteral("ES256")},
+                {QStringLiteral("jwk"), publicJwk()},
+        };
+        m_proofHeader = base64Url(QJsonDocument(header).toJson(QJsonDocument::Compact));
+    });
+    return m_proofHeader;
 }
 
 QByteArray DpopKey::thumbprint() const

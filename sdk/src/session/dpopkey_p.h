@@ -16,6 +16,7 @@
 #include <QString>
 
 #include <memory>
+#include <mutex>
 
 using EVP_PKEY = struct evp_pkey_st;
 
@@ -40,6 +41,13 @@ public:
     */
     virtual QByteArray sign(QByteArrayView signingInput) const = 0;
 
+    /*!
+        The base64url of a proof's protected header (RFC 9449 §4.2: typ
+        "dpop+jwt", alg ES256, jwk publicJwk()), the same for every proof with
+        this key: made once, on first use (thread-safe).
+    */
+    QByteArray proofHeader() const;
+
     //! RFC 7638 §3: the SHA-256 JWK thumbprint of publicJwk(), base64url (the `jkt`).
     QByteArray thumbprint() const;
 
@@ -54,6 +62,10 @@ public:
         with the record and has nothing to remove.
     */
     virtual bool destroy() { return true; }
+
+private:
+    mutable std::once_flag m_proofHeaderOnce;
+    mutable QByteArray m_proofHeader;
 };
 
 class SECURETOKENS_EXPORT SoftwareDpopKey final : public DpopKey
