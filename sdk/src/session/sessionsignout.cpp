@@ -110,6 +110,10 @@ void SessionPrivate::startSignOut(bool atProvider)
                           *token = std::move(record.refreshToken);
                           if (!record.clientSecret.isEmpty()) // RFC 7009 §2.1 authenticates
                               m_client.setStoredClientSecret(std::move(record.clientSecret));
+                      }
+                      // For the revocation's proof, and to destroy a key pair on a
+                      // token with the record (also without a revocation endpoint).
+                      if (ours) {
                           ErrorInfo keyError; // no key: revoked without a proof
                           if (auto key = Internal::loadDpopKey(record, m_config, &keyError))
                               m_client.setDpopKey(std::move(key));
