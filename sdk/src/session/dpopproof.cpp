@@ -44,7 +44,10 @@ QByteArray randomJti()
 // nonce is ASCII (RFC 9449 §8, NQCHAR), anything else still makes valid JSON.
 void appendJsonString(QByteArray *out, QByteArrayView value)
 {
-    static constexpr char hex[] = "0123456789abcdef";
+    // A nibble as a lower-case hex digit.
+    const auto hexDigit = [](unsigned nibble) {
+        return char(nibble < 10 ? '0' + nibble : 'a' + (nibble - 10));
+    };
     out->append('"');
     for (const char c : value) {
         const auto byte = static_cast<unsigned char>(c);
@@ -52,8 +55,9 @@ void appendJsonString(QByteArray *out, QByteArrayView value)
             out->append('\\');
             out->append(c);
         } else if (byte < 0x20 || byte >= 0x80) {
-            const char escaped[] = {'\\', 'u', '0', '0', hex[byte >> 4], hex[byte & 0xf]};
-            out->append(escaped, sizeof escaped);
+            out->append("\\u00", 4);
+            out->append(hexDigit(byte >> 4U));
+            out->append(hexDigit(byte & 0xFU));
         } else {
             out->append(c);
         }

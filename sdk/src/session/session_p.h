@@ -342,7 +342,7 @@ public:
         or warns with \a unreachableKey, the record's reference to a key that
         could not be opened. Never fails the sign-out.
     */
-    void destroyDpopKey(const QString &unreachableKey);
+    void destroyDpopKey(const QString &unreachableKey) const;
     //! DPoPKeyMissing when \a record is DPoP-bound without a usable key (or DPoP is required).
     ErrorInfo checkDpopKey(const AccountRecord &record) const;
     /*!

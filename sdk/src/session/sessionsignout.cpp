@@ -124,7 +124,7 @@ void SessionPrivate::startSignOut(bool atProvider)
                   });
 }
 
-void SessionPrivate::destroyDpopKey(const QString &unreachableKey)
+void SessionPrivate::destroyDpopKey(const QString &unreachableKey) const
 {
     const std::shared_ptr<Internal::DpopKey> key = m_client.dpopKey();
     // The reference names the token and the key, never the PIN.
