@@ -235,7 +235,7 @@ void tst_SignInDpop::stolenTokenWithAnotherKeysProof()
     Internal::DpopProofRequest request;
     request.method = "GET";
     request.uri = apiMe(*server);
-    request.accessToken = token;
+    request.ath = Internal::dpopAccessTokenHash(token);
     request.issuedAt = QDateTime::currentSecsSinceEpoch();
     const QByteArray proof = Internal::buildDpopProof(*thief, request);
     QVERIFY(!proof.isEmpty());

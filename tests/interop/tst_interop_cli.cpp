@@ -833,7 +833,7 @@ void tst_InteropCli::dpopBound()
     SecureTokens::Internal::DpopProofRequest proofRequest;
     proofRequest.method = "GET";
     proofRequest.uri = me;
-    proofRequest.accessToken = stolen;
+    proofRequest.ath = SecureTokens::Internal::dpopAccessTokenHash(stolen);
     proofRequest.issuedAt = QDateTime::currentSecsSinceEpoch();
     QCOMPARE(replay("DPoP " + stolen, SecureTokens::Internal::buildDpopProof(*thief, proofRequest)),
              401);

@@ -20,6 +20,13 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <array>
+
+#ifdef Q_OS_UNIX
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
+
 using namespace SecureTokens;
 using namespace SecureTokens::Internal;
 using Mock::DpopVerifier;
@@ -150,16 +157,18 @@ private Q_SLOTS:
         QString why;
 
         const QUrl uri(QStringLiteral("https://api.example/me"));
-        const QByteArray withNonce = buildDpopProof(*key, {"GET", uri, token, nonce, now});
+        const QByteArray withNonce
+                = buildDpopProof(*key, {"GET", uri, dpopAccessTokenHash(token), nonce, now});
         QCOMPARE(part(withNonce, 1).value(QLatin1String("nonce")).toString().toLatin1(), nonce);
         QCOMPARE(verifier.check({withNonce}, e, &checked, &why), DpopVerifier::Verdict::Valid);
 
-        const QByteArray withoutNonce = buildDpopProof(*key, {"GET", uri, token, {}, now});
+        const QByteArray withoutNonce
+                = buildDpopProof(*key, {"GET", uri, dpopAccessTokenHash(token), {}, now});
         QCOMPARE(verifier.check({withoutNonce}, e, &checked, &why),
                  DpopVerifier::Verdict::UseNonce);
 
-        const QByteArray otherToken
-                = buildDpopProof(*key, {"GET", uri, "another-token", nonce, now});
+        const QByteArray otherToken = buildDpopProof(
+                *key, {"GET", uri, dpopAccessTokenHash("another-token"), nonce, now});
         QCOMPARE(verifier.check({otherToken}, e, &checked, &why), DpopVerifier::Verdict::Invalid);
         QVERIFY2(why.contains(QLatin1String("ath")), qPrintable(why));
     }
@@ -173,7 +182,8 @@ private Q_SLOTS:
                                "d\x7f\xe9/}",
                                11);
         const QUrl uri(QStringLiteral("https://api.example/p%22a%5Cth/\u00e9t\u00e9"));
-        const QByteArray proof = buildDpopProof(*key, {"GET", uri, "token", nonce, now});
+        const QByteArray proof
+                = buildDpopProof(*key, {"GET", uri, dpopAccessTokenHash("token"), nonce, now});
         QJsonParseError error {};
         const QByteArray claimsJson
                 = QByteArray::fromBase64(proof.split('.').value(1), QByteArray::Base64UrlEncoding);
@@ -228,6 +238,58 @@ private Q_SLOTS:
         }
         QCOMPARE(seen.size(), 1000);
     }
+
+    void base64UrlIsQtsBase64Url()
+    {
+        // Every length's tail (0, 1, 2 bytes left over), every byte value.
+        QByteArray bytes;
+        for (int i = 0; i < 300; ++i) {
+            QCOMPARE(
+                    base64Url(bytes),
+                    bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+            bytes.append(char((i * 151 + 7) % 256));
+        }
+        QByteArray appended("prefix.");
+        appendBase64Url(&appended, QByteArrayView("\xfb\xff\xfe", 3));
+        QCOMPARE(appended, QByteArray("prefix.-__-"));
+    }
+
+#ifdef Q_OS_UNIX
+    void forkedChildDrawsItsOwnJti()
+    {
+        // The jti values are drawn ahead, per thread: a child forked now
+        // must not send the parent's next one (a replay to the server).
+        const auto key = SoftwareDpopKey::generate();
+        const QUrl uri(QStringLiteral("https://as.example/token"));
+        const auto jtiOf = [&]() {
+            return part(buildDpopProof(*key, {"POST", uri, {}, {}, now}), 1)
+                    .value(QLatin1String("jti"))
+                    .toString()
+                    .toLatin1();
+        };
+        QVERIFY(!jtiOf().isEmpty()); // the pool is drawn, most of it left
+        std::array<int, 2> pipeFds {};
+        QCOMPARE(pipe(pipeFds.data()), 0);
+        const pid_t child = fork();
+        QVERIFY(child >= 0);
+        if (child == 0) {
+            const QByteArray jti = jtiOf();
+            const bool written
+                    = write(pipeFds[1], jti.constData(), size_t(jti.size())) == jti.size();
+            _exit(written ? 0 : 1);
+        }
+        close(pipeFds[1]);
+        const QByteArray parentJti = jtiOf();
+        std::array<char, 64> buffer {};
+        const ssize_t got = read(pipeFds[0], buffer.data(), buffer.size());
+        close(pipeFds[0]);
+        int status = 0;
+        QCOMPARE(waitpid(child, &status, 0), child);
+        QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        QCOMPARE(got, ssize_t(22));
+        QVERIFY(QByteArray(buffer.data(), 22) != parentJti);
+    }
+#endif
 
     void privateKeyRoundTripsThroughSecretBytes()
     {

@@ -271,23 +271,24 @@ void AuthenticatedReply::sendAttempt(const QUrl &url, bool withBearer)
         // one's inner request instead of building it again. Initialized in
         // one go: a default-constructed QNetworkRequest allocates.
         InnerRequestCache &cache = md->innerRequestCache;
-        // A DPoP proof is made for one request (a new jti, RFC 9449 §4.2):
-        // never cached with the request that carried it.
-        QByteArray proof;
-        if (withBearer && sessionPrivate() && sessionPrivate()->accessTokenIsDpop(m_resource))
-            proof = sessionPrivate()->tokenEndpoint().dpopProof(
-                    m_method, url, sessionPrivate()->accessToken(m_resource).view());
-        const bool cacheable = withBearer && m_redirects == 0 && proof.isEmpty();
+        const bool cacheable = withBearer && m_redirects == 0;
         const bool cached = cacheable
                 && cache.matches(m_original, m_method, m_sendBody, noAutoDelete, m_sentGeneration);
         QNetworkRequest request = cached
                 ? cache.inner
                 : innerRequest(url, bearer ? *bearer : QByteArray(), op, noAutoDelete);
-        if (!proof.isEmpty())
-            request.setRawHeader(QByteArrayLiteral("DPoP"), proof);
         if (cacheable && !cached)
             cache = {m_original, request,      m_method, m_sentGeneration,
                      m_sendBody, noAutoDelete, true};
+        // A DPoP proof is made for one request (a new jti, RFC 9449 §4.2):
+        // added after the request went into the cache, to this copy only
+        // (setRawHeader() detaches it from the cached one).
+        if (withBearer && sessionPrivate() && sessionPrivate()->accessTokenIsDpop(m_resource)) {
+            const QByteArray proof = sessionPrivate()->tokenEndpoint().dpopProof(
+                    m_method, url, sessionPrivate()->accessTokenAth(m_resource));
+            if (!proof.isEmpty())
+                request.setRawHeader(QByteArrayLiteral("DPoP"), proof);
+        }
         inner = m_manager->createUnauthenticatedRequest(op, request, device);
     } // our copy of the header goes; Qt's remain
     // Held by this reply rather than by a connection to the inner reply's

@@ -99,5 +99,7 @@ private:
 
 //! base64url without padding (RFC 7515 §2), as JWS and JWK members use it.
 SECURETOKENS_EXPORT QByteArray base64Url(QByteArrayView bytes);
+//! base64Url(\a bytes) appended to \a out, with no buffer in between.
+SECURETOKENS_EXPORT void appendBase64Url(QByteArray *out, QByteArrayView bytes);
 
 } // namespace SecureTokens::Internal

@@ -6,34 +6,45 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#ifdef Q_OS_UNIX
+#include <unistd.h>
+#endif
+
+#include <algorithm>
 #include <array>
 
 namespace SecureTokens::Internal {
 
 namespace {
 
-// SHA-256 of the access token for ath. One-shot EVP_Digest: OpenSSL cleanses
-// its digest context (which holds the token's last partial block) when it
-// frees it, which QCryptographicHash does not promise.
-QByteArray accessTokenHash(QByteArrayView token)
+// 128 bits per jti (RFC 9449 §4.2 and §11.1: unique, unguessable). Drawn 64
+// at a time: one RAND_bytes call cost as much as the rest of the claims. A jti
+// is no secret (it goes out in clear in the proof), only unique: keeping the
+// next ones in memory gives nothing away. One pool per thread, as Sessions may
+// live on several; drawn again in a forked child, which would otherwise send
+// its parent's next jti values (a server's replay cache refuses the second).
+bool appendRandomJti(QByteArray *out)
 {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest {};
-    unsigned int length = 0;
-    if (EVP_Digest(token.data(), std::size_t(token.size()), digest.data(), &length, EVP_sha256(),
-                   nullptr)
-        != 1)
-        return {};
-    return base64Url(
-            QByteArrayView(reinterpret_cast<const char *>(digest.data()), qsizetype(length)));
-}
-
-QByteArray randomJti()
-{
-    std::array<unsigned char, 16> bytes {};
-    if (RAND_bytes(bytes.data(), int(bytes.size())) != 1)
-        return {};
-    return base64Url(
-            QByteArrayView(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size())));
+    constexpr std::size_t jtiBytes = 16;
+    thread_local std::array<unsigned char, 64 * jtiBytes> pool {};
+    thread_local std::size_t used = pool.size();
+#ifdef Q_OS_UNIX
+    thread_local pid_t drawnIn = 0;
+    if (drawnIn != getpid()) {
+        drawnIn = getpid();
+        used = pool.size();
+    }
+#endif
+    if (used == pool.size()) {
+        if (RAND_bytes(pool.data(), int(pool.size())) != 1)
+            return false;
+        used = 0;
+    }
+    appendBase64Url(out,
+                    QByteArrayView(reinterpret_cast<const char *>(pool.data() + used),
+                                   qsizetype(jtiBytes)));
+    used += jtiBytes;
+    return true;
 }
 
 // A claim's value as a JSON string (RFC 8259 §7). The claims are written by
@@ -49,6 +60,16 @@ void appendJsonString(QByteArray *out, QByteArrayView value)
         return char(nibble < 10 ? '0' + nibble : 'a' + (nibble - 10));
     };
     out->append('"');
+    const auto plain = [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return c != '"' && c != '\\' && byte >= 0x20 && byte < 0x80;
+    };
+    // The common case, every value the SDK makes: nothing to escape.
+    if (std::all_of(value.begin(), value.end(), plain)) {
+        out->append(value);
+        out->append('"');
+        return;
+    }
     for (const char c : value) {
         const auto byte = static_cast<unsigned char>(c);
         if (c == '"' || c == '\\') {
@@ -80,26 +101,36 @@ QByteArray dpopHtu(const QUrl &uri)
     return htu.toEncoded();
 }
 
+// One-shot EVP_Digest: OpenSSL cleanses
+// its digest context (which holds the token's last partial block) when it
+// frees it, which QCryptographicHash does not promise.
+QByteArray dpopAccessTokenHash(QByteArrayView accessToken)
+{
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest {};
+    unsigned int length = 0;
+    if (EVP_Digest(accessToken.data(), std::size_t(accessToken.size()), digest.data(), &length,
+                   EVP_sha256(), nullptr)
+        != 1)
+        return {};
+    return base64Url(
+            QByteArrayView(reinterpret_cast<const char *>(digest.data()), qsizetype(length)));
+}
+
 QByteArray buildDpopProof(const DpopKey &key, const DpopProofRequest &request)
 {
-    const QByteArray jti = randomJti();
-    if (jti.isEmpty())
-        return {};
     QByteArray claims;
     claims.reserve(320);
-    claims.append(R"({"jti":)");
-    appendJsonString(&claims, jti);
-    claims.append(R"(,"htm":)");
+    claims.append(R"({"jti":")"); // base64url: nothing to escape
+    if (!appendRandomJti(&claims))
+        return {};
+    claims.append(R"(","htm":)");
     appendJsonString(&claims, request.method);
     claims.append(R"(,"htu":)");
-    appendJsonString(&claims, dpopHtu(request.uri));
+    appendJsonString(&claims, request.htu.isEmpty() ? dpopHtu(request.uri) : request.htu);
     claims.append(R"(,"iat":)").append(QByteArray::number(request.issuedAt));
-    if (!request.accessToken.isEmpty()) {
-        const QByteArray ath = accessTokenHash(request.accessToken);
-        if (ath.isEmpty())
-            return {};
+    if (!request.ath.isEmpty()) {
         claims.append(R"(,"ath":)");
-        appendJsonString(&claims, ath);
+        appendJsonString(&claims, request.ath);
     }
     if (!request.nonce.isEmpty()) {
         claims.append(R"(,"nonce":)");
@@ -107,11 +138,19 @@ QByteArray buildDpopProof(const DpopKey &key, const DpopProofRequest &request)
     }
     claims.append('}');
 
-    const QByteArray signingInput = key.proofHeader() + '.' + base64Url(claims);
-    const QByteArray signature = key.sign(signingInput);
+    // header.claims.signature in one buffer (RFC 7515 §7.1), sized up front:
+    // the signature is 64 bytes, 86 in base64url (RFC 7518 §3.4).
+    const QByteArray header = key.proofHeader();
+    QByteArray proof;
+    proof.reserve(header.size() + 1 + (claims.size() * 4 + 2) / 3 + 1 + 86);
+    proof.append(header).append('.');
+    appendBase64Url(&proof, claims);
+    const QByteArray signature = key.sign(proof);
     if (signature.isEmpty())
         return {};
-    return signingInput + '.' + base64Url(signature);
+    proof.append('.');
+    appendBase64Url(&proof, signature);
+    return proof;
 }
 
 } // namespace SecureTokens::Internal

@@ -8,6 +8,8 @@
 // joins its one grant (docs/networking.md, "Per-API tokens").
 #include "session_p.h"
 
+#include "dpopproof_p.h"
+
 #include "core/invokelater.h"
 #include "core/logging.h"
 
@@ -195,6 +197,7 @@ void SessionPrivate::installResourceToken(int slot, TokenResponse &response)
     ResourceToken &t = m_resourceTokens[std::size_t(slot)];
     t.token = std::move(response.accessToken);
     t.dpop = response.dpopBound;
+    t.ath = response.dpopBound ? Internal::dpopAccessTokenHash(t.token.view()) : QByteArray();
     t.stale = false;
     t.generation = ++m_resourceSerial;
     const qint64 lifetimeMs = response.expiresIn * 1000;
@@ -218,6 +221,7 @@ void SessionPrivate::wipeResourceTokens()
     for (ResourceToken &t : m_resourceTokens) {
         t.token.clear();
         t.dpop = false;
+        t.ath.clear();
         t.stale = false;
         t.deadline = QDeadlineTimer(QDeadlineTimer::Forever);
         t.renewAt = QDeadlineTimer(QDeadlineTimer::Forever);

@@ -4,6 +4,7 @@
 #include "accountindexstore_p.h"
 #include "backendmarker_p.h"
 #include "dpopkeystore_p.h"
+#include "dpopproof_p.h"
 
 #include "core/invokelater.h"
 #include "core/logging.h"
@@ -201,6 +202,7 @@ void SessionPrivate::wipeTokens()
     const bool hadAccessToken = !m_accessToken.isEmpty();
     m_accessToken.clear();
     m_accessTokenDpop = false;
+    m_accessTokenAth.clear();
     m_storeBehind = false;
     m_accessDeadline = QDeadlineTimer(QDeadlineTimer::Forever);
     m_accessExpiresAt = QDateTime();
@@ -285,6 +287,8 @@ void SessionPrivate::installAccessToken(TokenResponse &response)
     Q_Q(Session);
     m_accessToken = std::move(response.accessToken);
     m_accessTokenDpop = response.dpopBound;
+    m_accessTokenAth = response.dpopBound ? Internal::dpopAccessTokenHash(m_accessToken.view())
+                                          : QByteArray();
     ++m_generation;
     const qint64 lifetime = response.expiresIn;
     if (lifetime > 0) {

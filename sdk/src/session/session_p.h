@@ -106,6 +106,8 @@ public:
     const SecretBytes &accessToken() const { return m_accessToken; }
     //! The access token is DPoP-bound (token_type DPoP, RFC 9449 §5): sent with a proof.
     bool accessTokenIsDpop() const { return m_accessTokenDpop && m_client.dpopKey(); }
+    //! A DPoP-bound access token's ath (RFC 9449 §4.2), made when it arrived; else empty.
+    const QByteArray &accessTokenAth() const { return m_accessTokenAth; }
     /*!
         Calls \a done (later, exactly once, unless \a context dies) when a usable
         access token is available, refreshing first when needed; with an error
@@ -134,6 +136,10 @@ public:
     const SecretBytes &accessToken(int slot) const
     {
         return slot < 0 ? m_accessToken : m_resourceTokens[std::size_t(slot)].token;
+    }
+    const QByteArray &accessTokenAth(int slot) const
+    {
+        return slot < 0 ? m_accessTokenAth : m_resourceTokens[std::size_t(slot)].ath;
     }
     bool accessTokenIsDpop(int slot) const
     {
@@ -225,6 +231,8 @@ public:
 
     SecretBytes m_accessToken;
     bool m_accessTokenDpop = false;
+    //! accessTokenAth(): one SHA-256 per DPoP-bound token, not one per request.
+    QByteArray m_accessTokenAth;
     QDeadlineTimer m_accessDeadline {QDeadlineTimer::Forever};
     //! A token with less than this left is not sent (see hasUsableAccessToken()).
     qint64 m_sendMarginMs = 1000;
@@ -270,6 +278,8 @@ public:
     {
         SecretBytes token;
         bool dpop = false;
+        QByteArray ath; //!< as m_accessTokenAth
+
         //! The server refused this token (a 401): not sent again.
         bool stale = false;
         //! A grant for this slot is wanted (started by startNextGrant()).

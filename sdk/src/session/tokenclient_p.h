@@ -129,8 +129,11 @@ public:
     const std::shared_ptr<Internal::DpopKey> &dpopKey() const { return m_dpopKey; }
     //! Nonces and clock offsets per origin (RFC 9449 §8, §11.1).
     Internal::DpopServerState &dpopServers() { return m_dpopServers; }
-    //! A proof for \a method \a url with the key in use (empty: no key).
-    QByteArray dpopProof(QByteArrayView method, const QUrl &url, QByteArrayView accessToken = {});
+    /*!
+        A proof for \a method \a url with the key in use (empty: no key); at a
+        resource server \a ath is the token's dpopAccessTokenHash().
+    */
+    QByteArray dpopProof(QByteArrayView method, const QUrl &url, const QByteArray &ath = {});
     //! How a DPoP server state names \a url's origin: scheme://host:port.
     static QString dpopOrigin(const QUrl &url);
 
@@ -150,6 +153,13 @@ private:
     std::shared_ptr<Internal::DpopKey> m_dpopKey;
     bool m_dpopPending = false;
     Internal::DpopServerState m_dpopServers;
+    //! dpopProof()'s last URL, its origin and htu.
+    struct
+    {
+        QUrl url;
+        QString origin;
+        QByteArray htu;
+    } m_lastProofUrl;
 };
 
 //! Maps a QNetworkReply transport error (no HTTP status) to the SDK's error.

@@ -101,7 +101,7 @@ void SessionPrivate::sendUserInfo(quint64 epoch, bool retried, bool nonceRetried
         QByteArray authorization = dpop ? QByteArrayLiteral("DPoP ") : QByteArrayLiteral("Bearer ");
         authorization.append(m_accessToken.view());
         const QByteArray proof = dpop
-                ? m_client.dpopProof("GET", m_config.userinfoEndpoint, m_accessToken.view())
+                ? m_client.dpopProof("GET", m_config.userinfoEndpoint, m_accessTokenAth)
                 : QByteArray();
         const quint64 generation = m_generation;
         // RFC 9449 §9: the endpoint hands out its own nonce, and asks for it
