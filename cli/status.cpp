@@ -5,7 +5,9 @@
 #include "commands.h"
 
 #include "session/accountrecord_p.h"
+#include "session/backendmarker_p.h"
 #include "session/dpopkey_p.h"
+#include "session/session_p.h"
 
 #include <securetokens/keychainsecretstore.h>
 
@@ -101,6 +103,19 @@ AccountStatus statusOf(const QString &account)
                 text += key ? QStringLiteral(", DPoP-bound, jkt %1").arg(jkt)
                             : QStringLiteral(", DPoP key unreadable");
             }
+        } else if (const QString noted
+                   = Internal::readBackendMarker(refreshLockNamespace(settings->config), account);
+                   result.status == SecretStore::Status::NotFound && !noted.isEmpty()
+                   && noted != store.backendName()) {
+            // As a restore says (Error::StorageBackendChanged): the record is
+            // in another backend (KWallet vs Secret Service), kept there; not
+            // "signed out". The note is left alone, as the SDK does.
+            code = exitCodeFor(Error::StorageBackendChanged);
+            out.insert(QStringLiteral("error"), QStringLiteral("StorageBackendChanged"));
+            out.insert(QStringLiteral("stored_in"), noted);
+            text = QStringLiteral("%1: the stored session is in the %2 backend, not in %3 (this "
+                                  "start's); start with %2 again, or sign in")
+                           .arg(account, noted, store.backendName());
         } else if (result.status != SecretStore::Status::NotFound) {
             code = exitCodeFor(SecretStore::toError(result.status));
             out.insert(QStringLiteral("error"),

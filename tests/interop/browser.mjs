@@ -16,12 +16,25 @@
 //   INTEROP_BROWSER_USER, INTEROP_BROWSER_PASSWORD   (default alice / wonderland)
 //   INTEROP_BROWSER_JAR       cookie file kept between runs (a browser profile),
 //                             so a later logout or sign-in sees the provider session
+//   INTEROP_BROWSER_SCHEME_DELIVERIES   what to do with a redirect to a private-use
+//                             URI scheme (RFC 8252 §7.1), comma-separated, in order
+//                             (default "real"): real (the Location as sent),
+//                             forged-state (state replaced), forged-iss (iss
+//                             replaced, RFC 9207), again (the real one once more).
+//                             Each is handed to the desktop as a browser does: run
+//                             `xdg-open URL` (DISPLAY set to a placeholder when
+//                             unset: xdg-open consults scheme handlers only then;
+//                             BROWSER removed, or xdg-open would come back here),
+//                             or INTEROP_BROWSER_SCHEME_HANDLER URL when that is set.
+//                             The handler's output and exit status go to the report.
 //
 // Loopback only: any URL whose host is not 127.0.0.1, [::1] or localhost is
 // refused. The report and the exit code never carry a token or a code: URLs
 // are reported without their query. Exit 0 when the flow reached its end
-// (the app's callback answered 2xx, or the provider's final page), 3 when the
+// (the app's callback answered 2xx, the provider's final page, or the
+// private-use scheme's handler exited 0 with the real redirect), 3 when the
 // provider showed an error page, 1 otherwise.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -154,6 +167,38 @@ let method = 'GET';
 let body;
 const seen = new Map(); // page signature -> times, to stop on a form that keeps coming back
 
+// A private-use scheme has a period (RFC 8252 §7.1: reverse DNS); anything
+// else that is not http(s) is refused like a non-loopback URL.
+const privateUseScheme = (location) => /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:\//i.test(location);
+const replaceParam = (location, name, value) => location.replace(
+  new RegExp(`([?&])${name}=[^&#]*`), `$1${name}=${encodeURIComponent(value)}`);
+// The redirect leaves the browser: the desktop starts the scheme's handler
+// (the app's second instance) with the URL, as Firefox or Chromium do.
+function handOver(location) {
+  const query = location.includes('?') ? location.slice(location.indexOf('?') + 1) : '';
+  const names = [...new URLSearchParams(query).keys()].join(', ');
+  report(`redirect to ${location.split('?')[0]} with ${names || 'no parameters'}`);
+  const deliveries = (env.INTEROP_BROWSER_SCHEME_DELIVERIES || 'real').split(',').map((d) => d.trim());
+  const childEnv = { ...env, DISPLAY: env.DISPLAY || ':99' };
+  delete childEnv.BROWSER;
+  const handler = env.INTEROP_BROWSER_SCHEME_HANDLER;
+  let realStatus;
+  for (const delivery of deliveries) {
+    let target;
+    if (delivery === 'real' || delivery === 'again') target = location;
+    else if (delivery === 'forged-state') target = replaceParam(location, 'state', 'forged-by-the-browser-script');
+    else if (delivery === 'forged-iss') target = replaceParam(location, 'iss', 'http://127.0.0.1:9/');
+    else done(1, `unknown delivery "${delivery}" in INTEROP_BROWSER_SCHEME_DELIVERIES`);
+    const run = spawnSync(handler || 'xdg-open', [target], { env: childEnv, encoding: 'utf8', timeout: 20000 });
+    const output = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim();
+    if (output) report(output);
+    const status = run.status ?? run.signal ?? run.error?.code;
+    report(`${delivery}: ${status}`);
+    if (delivery === 'real') realStatus = status;
+  }
+  done(realStatus === undefined || realStatus === 0 ? 0 : 1, 'handed over');
+}
+
 for (let step = 0; step < MAX_STEPS; step += 1) {
   let response;
   try {
@@ -163,6 +208,8 @@ for (let step = 0; step < MAX_STEPS; step += 1) {
   }
   const { status } = response;
   if (status >= 300 && status < 400 && response.headers.get('location')) {
+    // The Location as sent (new URL() would keep it, but a browser hands the raw string on).
+    if (privateUseScheme(response.headers.get('location'))) handOver(response.headers.get('location'));
     url = new URL(response.headers.get('location'), url);
     method = 'GET';
     body = undefined;

@@ -245,6 +245,18 @@ describe('profiles', { concurrency: 3 }, () => {
     assert.equal(await ask(53683), 'HTTP 400');
   });
 
+  test('private-use-scheme: the registered com.example.* redirect exactly (RFC 8252 §7.1), not another scheme or path', async () => {
+    const op = await provider('private-use-scheme');
+    const ask = async (redirectUri) => {
+      const { challenge } = pkce();
+      const res = await fetch(`${op.metadata.authorization_endpoint}?${new URLSearchParams({ response_type: 'code', client_id: 'native-scheme', redirect_uri: redirectUri, scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+      return res.status === 303 ? new URL(res.headers.get('location'), op.url).pathname : `HTTP ${res.status}`;
+    };
+    assert.match(await ask('com.example.securetokens.interop:/oauth2redirect'), /^\/interaction\//);
+    assert.equal(await ask('com.example.other:/oauth2redirect'), 'HTTP 400');
+    assert.equal(await ask('com.example.securetokens.interop:/elsewhere'), 'HTTP 400');
+  });
+
   test('audience: JWT per resource (RFC 8707, RFC 9068), checked by the resource servers', async () => {
     const op = await provider('audience');
     const apiA = await startNode('resource-server.mjs', ['--issuer', op.url, '--audience', 'https://api-a.interop.test/', '--name', 'api-a']);

@@ -21,6 +21,8 @@
 // StorageBackendChanged instead of "signed out" (docs/security-model.md).
 // Stores whose records do not outlive the process ("memory") get no note.
 
+#include <securetokens/securetokens_export.h>
+
 #include <QString>
 
 namespace SecureTokens::Internal {
@@ -29,7 +31,9 @@ namespace SecureTokens::Internal {
 QString backendMarkerPath(const QString &storageNamespace, const QString &account);
 
 //! The backend named in the note; empty when there is none or it is unreadable.
-QString readBackendMarker(const QString &storageNamespace, const QString &account);
+//! (Exported for the CLI's `status`, which reads the record without a Session.)
+SECURETOKENS_EXPORT QString readBackendMarker(const QString &storageNamespace,
+                                              const QString &account);
 
 /*!
     Notes that \a backend holds the record (after a successful write); does

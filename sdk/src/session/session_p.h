@@ -28,9 +28,10 @@ class CrossProcessLock;
 /*!
     What the refresh lock is keyed by, with the account: where the stored
     record lives (see session.cpp). Everything that rewrites the record
-    takes this lock.
+    takes this lock; also the backend note's namespace (backendmarker_p.h).
+    Exported for the CLI's `status`.
 */
-QString refreshLockNamespace(const SessionConfig &config);
+SECURETOKENS_EXPORT QString refreshLockNamespace(const SessionConfig &config);
 
 /*!
     The store \a config selects (its secretStore, else its storagePolicy's
