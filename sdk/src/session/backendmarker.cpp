@@ -9,6 +9,7 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSaveFile>
 #include <QStandardPaths>
 
@@ -22,10 +23,30 @@ constexpr QFileDevice::Permissions ownerOnlyFile = QFileDevice::ReadOwner | QFil
 // A backend's name is a short word; anything longer is not our note.
 constexpr qint64 maxNoteSize = 64;
 
-QString markerDirectory()
+QString sdkDirectory()
 {
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
-            + QStringLiteral("/securetokens/backends");
+            + QStringLiteral("/securetokens");
+}
+
+QString markerDirectory()
+{
+    return sdkDirectory() + QStringLiteral("/backends");
+}
+
+// securetokens/ and securetokens/backends/, each made 0700 from the start
+// (QDir::mkpath() would make them with the umask's bits first), and kept so.
+bool makeOwnerOnlyDirectories()
+{
+    if (!QDir().mkpath(QFileInfo(sdkDirectory()).path())) // the user's own data directory
+        return false;
+    for (const QString &directory : {sdkDirectory(), markerDirectory()}) {
+        if (!QFileInfo::exists(directory) && !QDir().mkdir(directory, ownerOnlyDir))
+            return false;
+        if (!QFile::setPermissions(directory, ownerOnlyDir))
+            return false;
+    }
+    return true;
 }
 
 bool persists(const QString &backend)
@@ -61,7 +82,7 @@ bool writeBackendMarker(const QString &storageNamespace, const QString &account,
     if (!persists(backend) || readBackendMarker(storageNamespace, account) == backend)
         return true;
     const QString directory = markerDirectory();
-    if (!QDir().mkpath(directory) || !QFile::setPermissions(directory, ownerOnlyDir)) {
+    if (!makeOwnerOnlyDirectories()) {
         qCWarning(lcStorage) << "could not create" << directory
                              << "; a later change of storage backend will read as signed out";
         return false;
