@@ -3,7 +3,8 @@
 // instructions under callgrind next to the ES256 signature inside it), the
 // instructions per API request with DPoP, without, and with a plain QNAM, and
 // a 1 000-request storm that meets a new resource-server nonce (RFC 9449 §9).
-// The goal: DPoP adds less than one ES256 signature per request, plus 5%.
+// The goal: DPoP adds less than one ES256 signature per request, plus 5%
+// (of that signature, over an input the size of a proof's signing input).
 #include "benchmarks.h"
 #include "benchutil.h"
 #include "mockserverprocess.h"
@@ -43,11 +44,24 @@ DpopProofRequest apiProof()
     DpopProofRequest proof;
     proof.method = QByteArrayLiteral("GET");
     proof.uri = QUrl(QStringLiteral("http://127.0.0.1:8080/api/me"));
-    static const QByteArray token(800, 'a'); // the size of the mock server's access tokens
-    proof.accessToken = token;
+    // ath of a token the size of the mock server's access tokens, made once
+    // per token as the session does.
+    static const QByteArray ath = SecureTokens::Internal::dpopAccessTokenHash(QByteArray(800, 'a'));
+    proof.ath = ath;
     proof.nonce = QByteArrayLiteral("bench-nonce-0123456789abcdef");
     proof.issuedAt = QDateTime::currentSecsSinceEpoch();
     return proof;
+}
+
+/*!
+    What an API request's proof signs, header.claims (RFC 7515 §5.1), in size:
+    the signature the proof is measured against signs as many bytes, so that
+    its SHA-256 is the proof's own.
+*/
+QByteArray signingInputLike(const DpopKey &key)
+{
+    const QByteArray proof = SecureTokens::Internal::buildDpopProof(key, apiProof());
+    return QByteArray(qsizetype(proof.lastIndexOf('.')), 'x');
 }
 
 //! Microseconds per call of \a work, the median of 5 rounds of \a count.
@@ -141,8 +155,11 @@ QJsonObject instructions(const Options &options, QList<QStringList> *rows)
                 median(QList<double>(sides.at(i).samples.begin(), sides.at(i).samples.end())));
     const qint64 dpop = ir.at(0), bearer = ir.at(1), plain = ir.at(2), sign = ir.at(3);
     const double added = double(dpop - bearer);
-    // The goal, as a ratio below 1: DPoP's request within (bearer + one signature) x 1.05.
-    const double goal = ratio(double(dpop), (double(bearer) + double(sign)) * 1.05);
+    // The goal read strictly: what DPoP adds to a request, at most one
+    // signature (over a proof-sized input) plus 5% of it. The looser reading,
+    // DPoP's request within (bearer + one signature) x 1.05, is reported too.
+    const double addedInSignatures = ratio(added, double(sign));
+    const double loose = ratio(double(dpop), (double(bearer) + double(sign)) * 1.05);
     rows->append(
             {QStringLiteral("SDK, DPoP"), QString::number(dpop), fixed(ratio(dpop, plain), 3)});
     rows->append({QStringLiteral("SDK, bearer"), QString::number(bearer),
@@ -159,9 +176,9 @@ QJsonObject instructions(const Options &options, QList<QStringList> *rows)
             {QStringLiteral("plain_instructions_per_request"), plain},
             {QStringLiteral("es256_signature_instructions"), sign},
             {QStringLiteral("dpop_added_instructions_per_request"), qint64(added)},
-            {QStringLiteral("dpop_added_in_signatures"), ratio(added, double(sign))},
-            {QStringLiteral("dpop_vs_bearer_plus_signature_x1_05"), goal},
-            {QStringLiteral("goal_met"), goal < 1.0},
+            {QStringLiteral("dpop_added_in_signatures"), addedInSignatures},
+            {QStringLiteral("dpop_vs_bearer_plus_signature_x1_05"), loose},
+            {QStringLiteral("goal_met"), addedInSignatures <= 1.05},
     };
 #endif
 }
@@ -206,7 +223,7 @@ int callgrindSignChild(int signatures)
     const std::unique_ptr<DpopKey> key = SoftwareDpopKey::generate();
     if (!key)
         return 2;
-    const QByteArray input(300, 'x'); // a proof's signing input is some 300 bytes
+    const QByteArray input = signingInputLike(*key);
     key->sign(input); // warm-up, not instrumented
 #ifdef SECURETOKENS_BENCH_HAVE_CALLGRIND
     CALLGRIND_ZERO_STATS;
@@ -230,7 +247,7 @@ QJsonObject runDpop(const Options &options)
         return {};
     }
     const int count = options.quick ? 500 : 2000;
-    const QByteArray input(300, 'x');
+    const QByteArray input = signingInputLike(*key);
     const double signUs = microsecondsPer(count, [&]() { return key->sign(input).size() == 64; });
     const double proofUs = microsecondsPer(count, [&]() {
         return !SecureTokens::Internal::buildDpopProof(*key, apiProof()).isEmpty();
@@ -262,8 +279,8 @@ QJsonObject runDpop(const Options &options)
                     QStringLiteral("ratio to plain")},
                    rows);
         printNote(
-                QStringLiteral("DPoP adds %1 Ir per request = %2 signatures; DPoP / ((bearer + "
-                               "one signature) x 1.05) = %3 (goal: below 1).")
+                QStringLiteral("DPoP adds %1 Ir per request = %2 signatures (goal: at most "
+                               "1.05); DPoP / ((bearer + one signature) x 1.05) = %3.")
                         .arg(ir.value(QStringLiteral("dpop_added_instructions_per_request"))
                                      .toInteger())
                         .arg(fixed(ir.value(QStringLiteral("dpop_added_in_signatures")).toDouble(),

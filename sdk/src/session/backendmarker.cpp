@@ -13,6 +13,9 @@
 #include <QSaveFile>
 #include <QStandardPaths>
 
+#include <algorithm>
+#include <array>
+
 namespace SecureTokens::Internal {
 
 namespace {
@@ -40,13 +43,11 @@ bool makeOwnerOnlyDirectories()
 {
     if (!QDir().mkpath(QFileInfo(sdkDirectory()).path())) // the user's own data directory
         return false;
-    for (const QString &directory : {sdkDirectory(), markerDirectory()}) {
-        if (!QFileInfo::exists(directory) && !QDir().mkdir(directory, ownerOnlyDir))
-            return false;
-        if (!QFile::setPermissions(directory, ownerOnlyDir))
-            return false;
-    }
-    return true;
+    const std::array<QString, 2> directories {sdkDirectory(), markerDirectory()};
+    return std::all_of(directories.begin(), directories.end(), [](const QString &directory) {
+        return (QFileInfo::exists(directory) || QDir().mkdir(directory, ownerOnlyDir))
+                && QFile::setPermissions(directory, ownerOnlyDir);
+    });
 }
 
 bool persists(const QString &backend)
