@@ -4,6 +4,7 @@
 #include "clicommon.h"
 #include "clisettings.h"
 #include "commands.h"
+#include "pkcs11pin.h"
 
 #include <securetokens/accountdirectory.h>
 
@@ -63,12 +64,15 @@ QJsonObject toJson(const StoredAccount &account)
     return out;
 }
 
-int removeAccount(const QString &account)
+int removeAccount(const QString &account, bool pinFromStdin)
 {
     if (load(account)) {
         // Configured here: sign out as `logout` does (revoked at the server,
         // RFC 7009, then wiped locally, which also takes it off the list).
-        return logout({QStringLiteral("logout"), QStringLiteral("--account"), account});
+        QStringList args {QStringLiteral("logout"), QStringLiteral("--account"), account};
+        if (pinFromStdin) // a DPoP key on a PKCS#11 token
+            args.append(QStringLiteral("--pin-stdin"));
+        return logout(args);
     }
     // Stored by something else (an app on the same storage service): wiped
     // locally, nothing to revoke it with.
@@ -109,6 +113,7 @@ int accounts(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
+    parser.addOption(pinStdinOption()); // remove: an account's DPoP key on a PKCS#11 token
     parser.addPositionalArgument(QStringLiteral("remove"),
                                  QStringLiteral("`remove NAME`: sign the account out and "
                                                 "remove it."),
@@ -128,7 +133,7 @@ int accounts(const QStringList &args)
             printError(QStringLiteral("\"%1\" is not an account name").arg(positional.at(1)));
             return ExitUsage;
         }
-        return removeAccount(positional.at(1));
+        return removeAccount(positional.at(1), parser.isSet(pinStdinOption()));
     }
     QList<StoredAccount> stored;
     if (const ErrorInfo error = listStored(&stored); error.isError()) {

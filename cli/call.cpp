@@ -3,6 +3,7 @@
 #include "clicommon.h"
 #include "clisettings.h"
 #include "commands.h"
+#include "pkcs11pin.h"
 
 #include <securetokens/authenticatednetworkaccessmanager.h>
 #include <securetokens/session.h>
@@ -29,6 +30,7 @@ int call(const QStringList &args)
              QStringLiteral("H")},
             {QStringLiteral("parallel"), QStringLiteral("Send all URLs at once.")},
             accountOption(),
+            pinStdinOption(),
     });
     parser.addPositionalArgument(QStringLiteral("URL"), QStringLiteral("URLs to request."),
                                  QStringLiteral("URL..."));
@@ -41,11 +43,13 @@ int call(const QStringList &args)
         return ExitUsage;
     }
     const QString account = parser.value(accountOption());
-    const std::optional<AccountSettings> settings = load(account);
+    std::optional<AccountSettings> settings = load(account);
     if (!settings) {
         printError(QStringLiteral("not signed in; run `securetokens login` first"));
         return ExitNotSignedIn;
     }
+    if (usePin(parser, &settings->config) != ExitOk) // a DPoP key on a PKCS#11 token
+        return ExitUsage;
 
     Session session(settings->config);
     if (const int code = restoreOrFail(session); code != ExitOk)

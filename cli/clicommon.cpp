@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "clicommon.h"
 
+#include "pkcs11pin.h"
+
 #include <securetokens/accountdirectory.h>
 
 #include <QCommandLineOption>
@@ -154,6 +156,7 @@ int restoreOrFail(Session &session)
     const ErrorInfo error = session.lastError();
     if (error.isError()) {
         printError(error);
+        explainPinRefusal(error);
         return exitCodeFor(error.code);
     }
     printError(QStringLiteral("not signed in; run `securetokens login` first"));

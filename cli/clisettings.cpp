@@ -128,6 +128,16 @@ void save(const AccountSettings &s)
                       s.config.dpop == DpopMode::Off                ? QStringLiteral("off")
                               : s.config.dpop == DpopMode::Required ? QStringLiteral("required")
                                                                     : QStringLiteral("auto"));
+    // Where the DPoP key is made and kept; the PIN is never stored.
+    const bool pkcs11 = s.config.dpopKeyStore.kind == DpopKeyStore::Kind::Pkcs11;
+    settings.setValue(QStringLiteral("dpop_key_store"),
+                      pkcs11 ? QStringLiteral("pkcs11") : QStringLiteral("software"));
+    settings.setValue(QStringLiteral("pkcs11_module"),
+                      pkcs11 ? s.config.dpopKeyStore.pkcs11ModulePath : QString());
+    settings.setValue(QStringLiteral("pkcs11_token"),
+                      pkcs11 ? s.config.dpopKeyStore.pkcs11TokenLabel : QString());
+    settings.setValue(QStringLiteral("dpop_key"), pkcs11 ? s.dpopKeyReference : QString());
+    settings.setValue(QStringLiteral("dpop_jkt"), pkcs11 ? s.dpopJkt : QString());
     settings.setValue(QStringLiteral("client_id"), s.config.clientId);
     settings.setValue(QStringLiteral("scopes"), s.config.scopes);
     settings.setValue(QStringLiteral("api_origins"), toStrings(s.config.apiOrigins));
@@ -173,6 +183,15 @@ std::optional<AccountSettings> load(const QString &account)
         s.config.dpop = DpopMode::Off;
     else if (dpop == QLatin1String("required"))
         s.config.dpop = DpopMode::Required;
+    if (settings.value(QStringLiteral("dpop_key_store")).toString() == QLatin1String("pkcs11")) {
+        s.config.dpopKeyStore.kind = DpopKeyStore::Kind::Pkcs11;
+        s.config.dpopKeyStore.pkcs11ModulePath
+                = settings.value(QStringLiteral("pkcs11_module")).toString();
+        s.config.dpopKeyStore.pkcs11TokenLabel
+                = settings.value(QStringLiteral("pkcs11_token")).toString();
+        s.dpopKeyReference = settings.value(QStringLiteral("dpop_key")).toString();
+        s.dpopJkt = settings.value(QStringLiteral("dpop_jkt")).toString();
+    }
     s.config.clientId = settings.value(QStringLiteral("client_id")).toString();
     s.config.scopes = settings.value(QStringLiteral("scopes")).toStringList();
     s.config.apiOrigins = toUrls(settings.value(QStringLiteral("api_origins")).toStringList());

@@ -21,6 +21,14 @@ struct AccountSettings
     SecureTokens::SessionConfig config;
     QString store; //!< "keychain" or "memory"
     QString user; //!< the user name given at login, for `status`
+    /*!
+        A DPoP key on a PKCS#11 token (config.dpopKeyStore: kind, module,
+        token label; never the PIN): the key's RFC 7512 URI and RFC 7638
+        thumbprint at login, so that `status` shows the jkt without the PIN
+        (only while the record still names that key). Public values.
+    */
+    QString dpopKeyReference;
+    QString dpopJkt;
 };
 
 /*!

@@ -7,6 +7,7 @@
 #include "clisettings.h"
 #include "commands.h"
 #include "passwordprompt.h"
+#include "pkcs11pin.h"
 
 #include <securetokens/schemeredirect.h>
 #include <securetokens/session.h>
@@ -107,6 +108,21 @@ void addLoginOptions(QCommandLineParser &parser)
                             "auto (default: when the provider supports ES256), required, or "
                             "off."),
              QStringLiteral("off|auto|required"), QStringLiteral("auto")},
+            {QStringLiteral("dpop-key"),
+             QStringLiteral("Where the DPoP key is made and kept: software (default: with the "
+                            "refresh token in secure storage) or pkcs11 (generated on a PKCS#11 "
+                            "token and never readable outside it: --pkcs11-module, "
+                            "--pkcs11-token; the PIN from --pin-stdin or a prompt)."),
+             QStringLiteral("software|pkcs11"), QStringLiteral("software")},
+            {QStringLiteral("pkcs11-module"),
+             QStringLiteral("--dpop-key pkcs11: the PKCS#11 module's file, e.g. "
+                            "/usr/lib/softhsm/libsofthsm2.so (remembered for the account)."),
+             QStringLiteral("PATH")},
+            {QStringLiteral("pkcs11-token"),
+             QStringLiteral("--dpop-key pkcs11: the label of the token the key is made on "
+                            "(remembered for the account)."),
+             QStringLiteral("LABEL")},
+            pinStdinOption(),
             {QStringLiteral("no-par"),
              QStringLiteral("--browser: push the authorization request (RFC 9126) only when "
                             "the provider requires it (default: whenever it offers it).")},
@@ -191,6 +207,56 @@ bool parametersFromOptions(const QCommandLineParser &parser, SessionConfig *conf
             // Names the SDK owns are refused by the sign-in (InvalidConfiguration).
             config->extraAuthorizationParameters.insert(name, value);
         }
+    }
+    return true;
+}
+
+/*!
+    --dpop-key, --pkcs11-module, --pkcs11-token (and --pin-stdin's place):
+    where the sign-in's DPoP key is made; false (printed) on a usage error.
+*/
+bool dpopKeyFromOptions(const QCommandLineParser &parser, const AccountSettings &settings,
+                        SessionConfig *config)
+{
+    const QString kind = parser.value(QStringLiteral("dpop-key"));
+    if (kind != QLatin1String("software") && kind != QLatin1String("pkcs11")) {
+        printError(QStringLiteral("--dpop-key must be software or pkcs11"));
+        return false;
+    }
+    if (kind == QLatin1String("software")) {
+        for (const char *option : {"pkcs11-module", "pkcs11-token", "pin-stdin"}) {
+            if (parser.isSet(QLatin1String(option))) {
+                printError(
+                        QStringLiteral("--%1 needs --dpop-key pkcs11").arg(QLatin1String(option)));
+                return false;
+            }
+        }
+        return true;
+    }
+    if (!pkcs11Supported()) {
+        printError(QStringLiteral("--dpop-key pkcs11: this securetokens was built without "
+                                  "PKCS#11 support (SECURETOKENS_PKCS11)"));
+        return false;
+    }
+    if (config->transport == RefreshTransportKind::Cookie || config->dpop == DpopMode::Off) {
+        printError(QStringLiteral("--dpop-key pkcs11 needs DPoP: not with --dpop off or "
+                                  "--transport cookie"));
+        return false;
+    }
+    // A memory session ends with the process and would leave its key pair on the token.
+    if (settings.store == QLatin1String("memory")) {
+        printError(QStringLiteral("--dpop-key pkcs11 needs --store keychain: a memory session "
+                                  "would leave its key on the token"));
+        return false;
+    }
+    config->dpopKeyStore.kind = DpopKeyStore::Kind::Pkcs11;
+    config->dpopKeyStore.pkcs11ModulePath = parser.value(QStringLiteral("pkcs11-module"));
+    config->dpopKeyStore.pkcs11TokenLabel = parser.value(QStringLiteral("pkcs11-token"));
+    if (config->dpopKeyStore.pkcs11ModulePath.isEmpty()
+        || config->dpopKeyStore.pkcs11TokenLabel.isEmpty()) {
+        printError(QStringLiteral("--dpop-key pkcs11 needs --pkcs11-module PATH and "
+                                  "--pkcs11-token LABEL"));
+        return false;
     }
     return true;
 }
@@ -311,6 +377,8 @@ std::optional<LoginRequest> requestFromOptions(const QCommandLineParser &parser)
                                                                      : StoragePolicy::Required;
     config.openBrowser = openInBrowser;
     config.requestTimeout = requestTimeoutFromEnvironment(config.requestTimeout);
+    if (!dpopKeyFromOptions(parser, settings, &config))
+        return {};
 
     if (request.method == LoginMethod::Password || request.method == LoginMethod::Cookie) {
         request.username = parser.value(QStringLiteral("username"));
@@ -423,6 +491,7 @@ int signIn(Session &session, const LoginRequest &request, QString password)
         return ExitOk;
     const ErrorInfo error = session.lastError();
     printError(error);
+    explainPinRefusal(error);
     return error.isError() ? exitCodeFor(error.code) : ExitFailure;
 }
 
@@ -443,8 +512,19 @@ void remember(AccountSettings settings, const Session &session, const QString &u
     settings.user = session.idTokenClaims().value(QStringLiteral("email")).toString();
     if (settings.user.isEmpty())
         settings.user = session.subject().isEmpty() ? username : session.subject();
-    save(settings);
     QTextStream out(stdout);
+    DpopKeyStore &keyStore = config.dpopKeyStore;
+    if (keyStore.kind == DpopKeyStore::Kind::Pkcs11 && session.dpopThumbprint().isEmpty()) {
+        // --dpop auto and a provider without DPoP: bearer tokens, no key on the
+        // token, so later commands need no PIN.
+        out << "Note: the provider does not support DPoP: no key was made on token "
+            << keyStore.pkcs11TokenLabel << Qt::endl;
+        keyStore = DpopKeyStore();
+    } else if (keyStore.kind == DpopKeyStore::Kind::Pkcs11) {
+        settings.dpopJkt = session.dpopThumbprint(); // public: for `status` without the PIN
+        settings.dpopKeyReference = storedKeyReference(settings.account);
+    }
+    save(settings);
     out << "Signed in as " << settings.user;
     if (session.isRefreshable())
         out << " (refresh token in " << session.storageBackend() << ")" << Qt::endl;
@@ -475,6 +555,9 @@ int login(const QStringList &args)
         return ExitUsage;
     std::optional<LoginRequest> request = requestFromOptions(parser);
     if (!request)
+        return ExitUsage;
+    // --dpop-key pkcs11: a PIN must be available (asked for when the key is made).
+    if (usePin(parser, &request->settings.config) != ExitOk)
         return ExitUsage;
 
     request->settings.config.clientSecret = readClientSecret(parser);

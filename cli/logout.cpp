@@ -4,6 +4,7 @@
 #include "clicommon.h"
 #include "clisettings.h"
 #include "commands.h"
+#include "pkcs11pin.h"
 
 #include <securetokens/session.h>
 
@@ -24,6 +25,7 @@ int logout(const QStringList &args)
             QStringLiteral("Also end the session at the provider (OpenID Connect RP-Initiated "
                            "Logout) in the browser ($BROWSER, else xdg-open/open)."));
     parser.addOption(everywhere);
+    parser.addOption(pinStdinOption()); // a DPoP key on a PKCS#11 token
     // --everywhere: where the post_logout_redirect_uri listener waits.
     parser.addOptions(redirectOptions());
     if (!parseArguments(parser, args,
@@ -39,8 +41,11 @@ int logout(const QStringList &args)
         config.account = account;
     }
     const bool atProvider = parser.isSet(everywhere);
-    if (!redirectFromOptions(parser, &config))
+    if (!redirectFromOptions(parser, &config) || usePin(parser, &config) != ExitOk)
         return ExitUsage;
+    // A wrong PIN must neither remove the record nor leave the key pair on the token.
+    if (const int code = checkPinOpensStoredKey(config); code != ExitOk)
+        return code;
     if (atProvider) {
         // The URL carries the ID token as id_token_hint: the browser gets it,
         // the terminal gets the URL without it (§2: client_id is enough).

@@ -24,6 +24,8 @@ Commands:
              [--api-origin ORIGIN]... [--scope SCOPES]
              [--username U] [--password-stdin] [--store keychain|memory] [--account NAME]
              [--client-secret-stdin] [--client-auth-method client_secret_basic|post]
+             [--dpop off|auto|required] [--dpop-key software|pkcs11
+             --pkcs11-module PATH --pkcs11-token LABEL [--pin-stdin]]
            How: the password grant (default); --browser (authorization code + PKCE
            in $BROWSER, else xdg-open/open; the URL is also printed); --device (prints
            a code to enter at a URL on another device); --transport cookie
@@ -31,25 +33,30 @@ Commands:
            The password is read from stdin (--password-stdin), $SECURETOKENS_PASSWORD
            or a prompt; a client secret from stdin's first line (--client-secret-stdin)
            or $SECURETOKENS_CLIENT_SECRET: never from the command line.
+           --dpop-key pkcs11 makes the DPoP key on a PKCS#11 token; its PIN comes
+           from a no-echo prompt or the next line of stdin (--pin-stdin, after the
+           client secret's and the password's), never from arguments or the
+           environment, and is asked for again by each later command that opens
+           the key (call, userinfo, logout, accounts remove; --pin-stdin there too).
   status   Whether an account is signed in, as whom, and where the token is kept
              [--account NAME | --all] [--json]
            --all: every stored or configured account, one line (or JSON object) each.
   accounts List the accounts kept in secure storage (no token is read)
              [--json]
-           accounts remove NAME: sign NAME out (revoked when configured here) and
-           remove it.
+           accounts remove NAME [--pin-stdin]: sign NAME out (revoked when
+           configured here) and remove it.
   call     Restore the session and send authenticated requests; prints each body
              URL... [--method M] [--data BODY] [--header "Name: value"]... [--parallel]
-             [--account NAME]
+             [--account NAME] [--pin-stdin]
   logout   Revoke the refresh token server-side (RFC 7009) and wipe it locally
              [--everywhere [--redirect-host H] [--redirect-port N] [--redirect-path P]]
-             [--account NAME]
+             [--account NAME] [--pin-stdin]
            --everywhere also ends the session at the provider (OpenID Connect
            RP-Initiated Logout) in the browser; its post_logout_redirect_uri is
            the loopback listener given by the --redirect-* options.
   userinfo Restore the session and print the provider's UserInfo answer (JSON,
            OpenID Connect Core §5.3)
-             [--account NAME]
+             [--account NAME] [--pin-stdin]
   register-scheme SCHEME
            Make this program the handler of a private-use URI scheme (RFC 8252
            7.1) for `login --browser --redirect-uri SCHEME:/callback`; on Linux a
@@ -68,7 +75,8 @@ each request to the authorization server.
 
 Exit codes:
    0  success
-   2  usage or configuration error
+   2  usage or configuration error (also: a PKCS#11 token's PIN is needed and
+      stdin is not a terminal without --pin-stdin; nothing is changed)
   22  the API answered an HTTP status >= 400 (after the SDK's own retry)
   69  secure storage unavailable, locked or denied
   73  the refresh lock's directory is not private to you (another user's, open

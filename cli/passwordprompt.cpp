@@ -29,12 +29,13 @@ QString promptPassword(const QString &prompt)
 {
     if (!isatty(STDIN_FILENO))
         return {};
-    QTextStream(stderr) << prompt << Qt::flush;
     termios old {};
     tcgetattr(STDIN_FILENO, &old);
     termios noEcho = old;
     noEcho.c_lflag &= ~tcflag_t(ECHO);
     tcsetattr(STDIN_FILENO, TCSANOW, &noEcho);
+    // The prompt once echo is off: an answer typed (or sent) at once is not shown.
+    QTextStream(stderr) << prompt << Qt::flush;
     const QString password = readLineFromStdin();
     tcsetattr(STDIN_FILENO, TCSANOW, &old);
     QTextStream err(stderr);

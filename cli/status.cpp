@@ -102,6 +102,18 @@ AccountStatus statusOf(const QString &account)
                 out.insert(QStringLiteral("dpop_jkt"), jkt);
                 text += key ? QStringLiteral(", DPoP-bound, jkt %1").arg(jkt)
                             : QStringLiteral(", DPoP key unreadable");
+            } else if (!record.dpopKeyReference.isEmpty()) {
+                // On a PKCS#11 token: its RFC 7512 URI (module, token, key id;
+                // no PIN). The jkt without opening the token: the one noted at
+                // login, while the record still names that key.
+                out.insert(QStringLiteral("dpop_key"), record.dpopKeyReference);
+                text += QStringLiteral(", DPoP-bound, key on a PKCS#11 token: %1")
+                                .arg(record.dpopKeyReference);
+                if (!settings->dpopJkt.isEmpty()
+                    && settings->dpopKeyReference == record.dpopKeyReference) {
+                    out.insert(QStringLiteral("dpop_jkt"), settings->dpopJkt);
+                    text += QStringLiteral(", jkt %1").arg(settings->dpopJkt);
+                }
             }
         } else if (const QString noted
                    = Internal::readBackendMarker(refreshLockNamespace(settings->config), account);

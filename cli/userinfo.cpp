@@ -4,6 +4,7 @@
 #include "clicommon.h"
 #include "clisettings.h"
 #include "commands.h"
+#include "pkcs11pin.h"
 
 #include <securetokens/session.h>
 
@@ -20,16 +21,19 @@ int userinfo(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.addOption(accountOption());
+    parser.addOption(pinStdinOption()); // a DPoP key on a PKCS#11 token
     if (!parseArguments(parser, args,
                         QStringLiteral("Print the provider's UserInfo answer for the signed-in "
                                        "user (JSON).")))
         return ExitUsage;
     const QString account = parser.value(accountOption());
-    const std::optional<AccountSettings> settings = load(account);
+    std::optional<AccountSettings> settings = load(account);
     if (!settings) {
         printError(QStringLiteral("not signed in; run `securetokens login` first"));
         return ExitNotSignedIn;
     }
+    if (usePin(parser, &settings->config) != ExitOk) // a DPoP key on a PKCS#11 token
+        return ExitUsage;
     Session session(settings->config);
     if (const int code = restoreOrFail(session); code != ExitOk)
         return code;
