@@ -156,6 +156,43 @@ private Q_SLOTS:
         QCOMPARE(m_token.keyObjects(&why), before);
     }
 
+    void signOutWithoutRevocationEndpointDestroysTheKeyPair()
+    {
+        // A provider without RFC 7009 revocation (no revocation_endpoint):
+        // endpoints given by the app, no discovery. A sign-out in a later
+        // process (no restore) still opens the record's key, to destroy it.
+        auto server = startMockServer();
+        auto store = std::make_shared<ScriptedSecretStore>();
+        SessionConfig cfg = config(server->baseUrl(), store);
+        cfg.issuer = QUrl();
+        cfg.tokenEndpoint = server->baseUrl().resolved(QUrl(QStringLiteral("/oauth/token")));
+        cfg.dpopSigningAlgValues = QStringList {QStringLiteral("ES256")};
+        cfg.dpop = DpopMode::Required;
+        cfg.scopes = QStringList {QStringLiteral("items")};
+        QVERIFY(cfg.revocationEndpoint.isEmpty());
+        QString why;
+        const int before = m_token.keyObjects(&why);
+        QVERIFY2(before >= 0, qPrintable(why));
+        {
+            Session first(cfg);
+            QVERIFY(signIn(first));
+            QCOMPARE(first.dpopThumbprint().size(), 43);
+        }
+        QCOMPARE(m_token.keyObjects(&why), before + 2);
+
+        Session later(cfg);
+        QSignalSpy errors(&later, &Session::errorOccurred);
+        QSignalSpy signedOut(&later, &Session::signedOut);
+        later.signOut();
+        QVERIFY(signedOut.wait(kWait));
+        QVERIFY2(errors.isEmpty(), qPrintable(lastError(errors).message));
+        QCOMPARE(stat(*server, "revocations"), 0); // nowhere to revoke
+        QCOMPARE(m_token.keyObjects(&why), before);
+        bool found = true;
+        storedValue(*store, cfg.account, &found);
+        QVERIFY(!found);
+    }
+
     void replacingSignInLeavesOneKeyPair()
     {
         auto server = startMockServer();
