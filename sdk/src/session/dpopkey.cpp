@@ -12,8 +12,8 @@
 #include <openssl/x509.h>
 
 #include <array>
-#include <string_view>
 #include <cstring>
+#include <string_view>
 
 namespace SecureTokens::Internal {
 
