@@ -6,6 +6,9 @@
 // server the CLI talks to usually lives in the test's own thread).
 
 #include <QByteArray>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QSignalSpy>
@@ -13,6 +16,26 @@
 #include <QTemporaryDir>
 
 #include <memory>
+
+/*!
+    Files under \a root that contain \a needle (skipping sockets and files
+    over 16 MiB): where a CLI run may have left a secret behind.
+*/
+inline QStringList filesContaining(const QString &root, const QByteArray &needle)
+{
+    QStringList hits;
+    QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::NoSymLinks,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        QFile file(path);
+        if (file.size() > 16 * 1024 * 1024 || !file.open(QIODevice::ReadOnly))
+            continue;
+        if (file.readAll().contains(needle))
+            hits.append(path);
+    }
+    return hits;
+}
 
 class CliProcess
 {

@@ -38,23 +38,6 @@ QStringList stringsOf(const QJsonValue &value)
     return out;
 }
 
-// Files under \a root that contain \a needle (skipping sockets and huge files).
-QStringList filesContaining(const QString &root, const QByteArray &needle)
-{
-    QStringList hits;
-    QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::NoSymLinks,
-                    QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        QFile file(path);
-        if (file.size() > 16 * 1024 * 1024 || !file.open(QIODevice::ReadOnly))
-            continue;
-        if (file.readAll().contains(needle))
-            hits.append(path);
-    }
-    return hits;
-}
-
 } // namespace
 
 class tst_Cli : public QObject

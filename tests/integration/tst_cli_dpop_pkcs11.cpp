@@ -41,23 +41,6 @@ QJsonObject jwtPayload(const QString &jwt)
             .object();
 }
 
-// Files under \a root that contain \a needle.
-QStringList filesContaining(const QString &root, const QByteArray &needle)
-{
-    QStringList hits;
-    QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::NoSymLinks,
-                    QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        QFile file(path);
-        if (file.size() > 16 * 1024 * 1024 || !file.open(QIODevice::ReadOnly))
-            continue;
-        if (file.readAll().contains(needle))
-            hits.append(path);
-    }
-    return hits;
-}
-
 QByteArray readProc(qint64 pid, const char *what)
 {
     QFile file(u"/proc/%1/%2"_s.arg(pid).arg(QLatin1String(what)));
