@@ -45,4 +45,7 @@ int coldStartChild(const QStringList &arguments);
 //! Heap growth per request over a long run.
 QJsonObject runMemory(const Options &options, MockServerProcess &server);
 
+//! Per-API tokens (issue 16): the 401 storm per resource, heap per resource token.
+QJsonObject runResources(const Options &options);
+
 } // namespace Bench

@@ -19,10 +19,10 @@
 
 namespace {
 
-const QStringList benchmarkNames {QStringLiteral("overhead"),   QStringLiteral("callgrind"),
-                                  QStringLiteral("storm"),      QStringLiteral("steady"),
-                                  QStringLiteral("cold_start"), QStringLiteral("memory"),
-                                  QStringLiteral("scaling"),    QStringLiteral("dpop")};
+const QStringList benchmarkNames {
+        QStringLiteral("overhead"), QStringLiteral("callgrind"),  QStringLiteral("storm"),
+        QStringLiteral("steady"),   QStringLiteral("cold_start"), QStringLiteral("memory"),
+        QStringLiteral("scaling"),  QStringLiteral("dpop"),       QStringLiteral("resources")};
 
 QString defaultServerProgram()
 {
@@ -166,6 +166,8 @@ int main(int argc, char **argv)
         record(QStringLiteral("scaling"), Bench::runScaling(options, server));
     if (wanted(QStringLiteral("dpop")))
         record(QStringLiteral("dpop"), Bench::runDpop(options));
+    if (wanted(QStringLiteral("resources")))
+        record(QStringLiteral("resources"), Bench::runResources(options));
     results.insert(QStringLiteral("wall_seconds"), double(clock.elapsed()) / 1000.0);
     std::printf("\nwall time: %.1f s\n", double(clock.elapsed()) / 1000.0);
 
