@@ -368,6 +368,15 @@ struct MemoryPoint
     qint64 plain = 0; //!< a plain QNAM, the same N origins once each, after clearConnectionCache()
 };
 
+//! One GET /api/me for each of the first \a n resource servers.
+QList<QNetworkRequest> meRequests(const Apis &apis, int n)
+{
+    QList<QNetworkRequest> requests;
+    for (int i = 0; i < n; ++i)
+        requests.append(QNetworkRequest(apis.urls.at(i).resolved(QUrl(QStringLiteral("/api/me")))));
+    return requests;
+}
+
 /*!
     The control: a plain QNetworkAccessManager sends one request to each of
     \a n origins (no token: each answers 401), then drops its connections. What
@@ -379,10 +388,7 @@ bool plainAt(const Apis &apis, int n, qint64 *grown)
     bool ok = false;
     {
         QNetworkAccessManager nam;
-        QList<QNetworkRequest> requests;
-        for (int i = 0; i < n; ++i)
-            requests.append(
-                    QNetworkRequest(apis.urls.at(i).resolved(QUrl(QStringLiteral("/api/me")))));
+        const QList<QNetworkRequest> requests = meRequests(apis, n);
         int next = 0;
         const LoadResult r = runClosedLoop(
                 n, n, [&]() { return nam.get(requests.at(next++ % n)); }, 120000);
@@ -413,10 +419,7 @@ MemoryPoint memoryAt(const Apis &apis, int n)
         return point;
     {
         SecureTokens::AuthenticatedNetworkAccessManager nam(session.get());
-        QList<QNetworkRequest> requests;
-        for (int i = 0; i < n; ++i)
-            requests.append(
-                    QNetworkRequest(apis.urls.at(i).resolved(QUrl(QStringLiteral("/api/me")))));
+        const QList<QNetworkRequest> requests = meRequests(apis, n);
         int next = 0;
         const LoadResult r = runClosedLoop(
                 n, n, [&]() { return nam.get(requests.at(next++ % n)); }, 120000);
