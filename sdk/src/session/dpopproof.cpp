@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 namespace SecureTokens::Internal {
 
@@ -118,7 +119,11 @@ QByteArray dpopAccessTokenHash(QByteArrayView accessToken)
 
 QByteArray buildDpopProof(const DpopKey &key, const DpopProofRequest &request)
 {
-    QByteArray claims;
+    // The claims are encoded into the proof and then not needed: one buffer
+    // per thread, its capacity kept from one proof to the next (they hold
+    // nothing secret: everything in them goes out in the proof).
+    thread_local QByteArray claims;
+    claims.resize(0);
     claims.reserve(320);
     claims.append(R"({"jti":")"); // base64url: nothing to escape
     if (!appendRandomJti(&claims))
@@ -127,7 +132,10 @@ QByteArray buildDpopProof(const DpopKey &key, const DpopProofRequest &request)
     appendJsonString(&claims, request.method);
     claims.append(R"(,"htu":)");
     appendJsonString(&claims, request.htu.isEmpty() ? dpopHtu(request.uri) : request.htu);
-    claims.append(R"(,"iat":)").append(QByteArray::number(request.issuedAt));
+    std::array<char, 24> iat {};
+    const auto written = std::to_chars(iat.data(), iat.data() + iat.size(), request.issuedAt);
+    claims.append(R"(,"iat":)")
+            .append(QByteArrayView(iat.data(), qsizetype(written.ptr - iat.data())));
     if (!request.ath.isEmpty()) {
         claims.append(R"(,"ath":)");
         appendJsonString(&claims, request.ath);
