@@ -102,9 +102,9 @@ QByteArray dpopHtu(const QUrl &uri)
     return htu.toEncoded();
 }
 
-// One-shot EVP_Digest: OpenSSL cleanses
-// its digest context (which holds the token's last partial block) when it
-// frees it, which QCryptographicHash does not promise.
+// One-shot EVP_Digest: OpenSSL cleanses its digest context (which holds the
+// token's last partial block) when it frees it, which QCryptographicHash does
+// not promise.
 QByteArray dpopAccessTokenHash(QByteArrayView accessToken)
 {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest {};
