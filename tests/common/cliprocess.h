@@ -84,13 +84,23 @@ public:
         std::unique_ptr<QProcess> process = start(args, input, extra);
         if (process->error() == QProcess::FailedToStart)
             return {};
-        QSignalSpy finished(process.get(), &QProcess::finished);
+        return finish(process.get(), timeoutMs);
+    }
+
+    /*!
+        Waits up to \a timeoutMs for a started CLI to end (killed after
+        that) and collects what it printed; exitCode -1 when it crashed or
+        was killed.
+    */
+    static Run finish(QProcess *process, int timeoutMs)
+    {
+        QSignalSpy finished(process, &QProcess::finished);
         if (process->state() != QProcess::NotRunning && !finished.wait(timeoutMs)) {
             process->kill();
             process->waitForFinished();
         }
-        return {process->exitCode(), process->readAllStandardOutput(),
-                process->readAllStandardError()};
+        return {process->exitStatus() == QProcess::NormalExit ? process->exitCode() : -1,
+                process->readAllStandardOutput(), process->readAllStandardError()};
     }
 
 private:

@@ -118,12 +118,7 @@ class tst_InteropCli : public QObject
         QDeadlineTimer deadline(kWait);
         while (process->state() != QProcess::NotRunning && !browserDone() && !deadline.hasExpired())
             finished.wait(200);
-        if (process->state() != QProcess::NotRunning && !finished.wait(2000)) {
-            process->kill();
-            process->waitForFinished();
-        }
-        Run r {process->exitStatus() == QProcess::NormalExit ? process->exitCode() : -1,
-               process->readAllStandardOutput(), process->readAllStandardError()};
+        Run r = CliProcess::finish(process.get(), 2000);
         m_output += r.out + r.err;
         return r;
     }

@@ -106,13 +106,7 @@ class tst_InteropScheme : public QObject
     }
     Run finish(QProcess *process, int timeoutMs = kWait)
     {
-        QSignalSpy finished(process, &QProcess::finished);
-        if (process->state() != QProcess::NotRunning && !finished.wait(timeoutMs)) {
-            process->kill();
-            process->waitForFinished();
-        }
-        Run r {process->exitStatus() == QProcess::NormalExit ? process->exitCode() : -1,
-               process->readAllStandardOutput(), process->readAllStandardError()};
+        Run r = CliProcess::finish(process, timeoutMs);
         m_output += r.out + r.err;
         return r;
     }
